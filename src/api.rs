@@ -1,0 +1,327 @@
+//! The public API: parse once, compile for a target, evaluate many times.
+//!
+//! A [`Kernel`] specializes lazily: the first evaluation with a given input signature
+//! (dtypes and layouts) type-checks, optimizes and compiles; later ones hit its cache.
+
+use crate::array::{DynArray, DynViewMut, Vars};
+use crate::backend::{self, Executable, OutBuf};
+use crate::dtype::DType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ir::{self, Func};
+use crate::runtime::{self, Layout};
+use crate::sema;
+use crate::syntax::{self, ast::ProgramAst};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Where a kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The reference tree-walking interpreter.
+    Interp,
+    /// Cranelift-compiled machine code, on `threads` threads.
+    Cpu { threads: usize },
+    /// CUDA C compiled by NVRTC, on device number `device`.
+    Cuda { device: usize },
+}
+
+impl Target {
+    /// `Target::Cpu` with the default thread count: `NEXPR_NUM_THREADS`, else all cores.
+    pub fn cpu() -> Target {
+        Target::Cpu {
+            threads: default_threads(),
+        }
+    }
+}
+
+/// Thread count from `NEXPR_NUM_THREADS`, else the number of available cores.
+pub fn default_threads() -> usize {
+    std::env::var("NEXPR_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// What `Kernel::emit` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// The optimized typed IR.
+    Ir,
+    /// Cranelift IR of the compiled CPU loop.
+    Clif,
+    /// CUDA C source of the GPU kernel.
+    Cuda,
+}
+
+/// A parsed expression.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    src: String,
+    ast: syntax::ast::Expr,
+}
+
+impl Expr {
+    pub fn parse(src: &str) -> Result<Expr> {
+        Ok(Expr {
+            src: src.to_string(),
+            ast: syntax::parse_expr(src)?,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    pub fn compile(&self, target: Target) -> Result<Kernel> {
+        Kernel::new(
+            self.src.clone(),
+            sema::expr_program(&self.ast),
+            true,
+            target,
+        )
+    }
+}
+
+/// A parsed program (statements run independently for every element).
+#[derive(Clone, Debug)]
+pub struct Program {
+    src: String,
+    ast: ProgramAst,
+}
+
+impl Program {
+    pub fn parse(src: &str) -> Result<Program> {
+        Ok(Program {
+            src: src.to_string(),
+            ast: syntax::parse_program(src)?,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    pub fn output_names(&self) -> Vec<String> {
+        self.ast.outputs.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    pub fn compile(&self, target: Target) -> Result<Kernel> {
+        Kernel::new(self.src.clone(), self.ast.clone(), false, target)
+    }
+}
+
+/// The input signature a kernel is specialized for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct SigKey(Vec<(DType, Layout)>);
+
+/// One specialization: the optimized IR and what runs it.
+pub struct Prepared {
+    pub func: Func,
+    pub exec: Arc<dyn Executable>,
+}
+
+/// An expression or program compiled for a target, ready to evaluate.
+pub struct Kernel {
+    src: String,
+    ast: ProgramAst,
+    is_expr: bool,
+    target: Target,
+    inputs: Vec<String>,
+    cache: Mutex<HashMap<SigKey, Arc<Prepared>>>,
+}
+
+impl std::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("src", &self.src)
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl Kernel {
+    fn new(src: String, ast: ProgramAst, is_expr: bool, target: Target) -> Result<Kernel> {
+        if let Target::Cuda { device } = target {
+            backend::cuda::check_available(device)?;
+        }
+        if let Target::Cpu { threads: 0 } = target {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "the CPU target needs at least one thread",
+            ));
+        }
+        let inputs = sema::free_inputs(&ast);
+        Ok(Kernel {
+            src,
+            ast,
+            is_expr,
+            target,
+            inputs,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The names the kernel reads from its variables.
+    pub fn input_names(&self) -> &[String] {
+        &self.inputs
+    }
+
+    pub fn output_names(&self) -> Vec<String> {
+        self.ast.outputs.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Type-checks and optimizes for the variables' dtypes, without compiling.
+    pub fn typed_ir(&self, vars: &Vars) -> Result<Func> {
+        let types = |name: &str| vars.get(name).map(|v| v.dtype());
+        let func =
+            sema::check(&self.ast, &types, self.is_expr).map_err(|e| e.with_source(&self.src))?;
+        Ok(crate::passes::optimize(&func))
+    }
+
+    fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
+        // Type errors (with a caret) come before shape errors, as a user would fix them.
+        let types = |name: &str| vars.get(name).map(|v| v.dtype());
+        for name in &self.inputs {
+            if types(name).is_none() {
+                // Let type checking report it with a span.
+                sema::check(&self.ast, &types, self.is_expr)
+                    .map_err(|e| e.with_source(&self.src))?;
+            }
+        }
+        let bound = runtime::bind(&self.inputs, vars)?;
+        let key = SigKey(
+            bound
+                .inputs
+                .iter()
+                .map(|b| (b.view.dtype(), b.layout))
+                .collect(),
+        );
+        if let Some(p) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok((p.clone(), bound));
+        }
+        let func = self.typed_ir(vars)?;
+        let layouts: Vec<Layout> = key.0.iter().map(|k| k.1).collect();
+        let exec: Arc<dyn Executable> = match self.target {
+            Target::Interp => Arc::new(backend::interp::Interp::new(func.clone())),
+            Target::Cpu { threads } => backend::cpu::compile(&func, &layouts, threads)?,
+            Target::Cuda { device } => backend::cuda::compile(&func, &layouts, device)?,
+        };
+        let p = Arc::new(Prepared { func, exec });
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, p.clone());
+        Ok((p, bound))
+    }
+
+    /// Evaluates and returns the (first) output.
+    pub fn eval(&self, vars: &Vars) -> Result<DynArray> {
+        let mut outs = self.run_vec(vars)?;
+        Ok(outs.swap_remove(0))
+    }
+
+    /// Evaluates and returns every output by name.
+    pub fn run(&self, vars: &Vars) -> Result<BTreeMap<String, DynArray>> {
+        let outs = self.run_vec(vars)?;
+        Ok(self.output_names().into_iter().zip(outs).collect())
+    }
+
+    fn run_vec(&self, vars: &Vars) -> Result<Vec<DynArray>> {
+        let (p, bound) = self.specialize(vars)?;
+        if let Some(r) = p.func.reduce {
+            if let Some(res) = p.exec.run_reduce(&bound, r) {
+                return Ok(vec![res?]);
+            }
+            let mut tmp = DynArray::zeros(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape);
+            p.exec.run(&bound, &[OutBuf::of(&mut tmp)])?;
+            return Ok(vec![runtime::reduce::reduce(&tmp, r)?]);
+        }
+        let mut outs: Vec<DynArray> = p
+            .func
+            .outputs
+            .iter()
+            .map(|&v| DynArray::zeros(p.func.vars[v as usize].ty, &bound.shape))
+            .collect();
+        let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of).collect();
+        p.exec.run(&bound, &bufs)?;
+        Ok(outs)
+    }
+
+    /// Evaluates the (single) output into `out`, which must have the result's dtype and
+    /// shape; with a C-contiguous `out` nothing is allocated.
+    pub fn eval_into<'o>(&self, vars: &Vars, out: impl Into<DynViewMut<'o>>) -> Result<()> {
+        let mut out = out.into();
+        let (p, bound) = self.specialize(vars)?;
+        let ty = p.func.output_types()[0];
+        if out.dtype() != ty {
+            return Err(Error::new(
+                ErrorKind::DType,
+                format!("output array has dtype {}, the result is {ty}", out.dtype()),
+            ));
+        }
+        let shape = match p.func.reduce {
+            Some(_) => None,
+            None => Some(bound.shape.clone()),
+        };
+        if let Some(shape) = &shape {
+            if out.shape() != shape.as_slice() {
+                return Err(Error::new(
+                    ErrorKind::Shape,
+                    format!(
+                        "output array has shape {:?}, the result has shape {shape:?}",
+                        out.shape()
+                    ),
+                ));
+            }
+            if let Some(ptr) = out.as_bytes_mut() {
+                let buf = OutBuf {
+                    ptr,
+                    dtype: ty,
+                    len: shape.iter().product(),
+                };
+                return p.exec.run(&bound, &[buf]);
+            }
+        }
+        drop(bound);
+        let r = self.eval(vars)?;
+        if out.shape() != r.shape() {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!(
+                    "output array has shape {:?}, the result has shape {:?}",
+                    out.shape(),
+                    r.shape()
+                ),
+            ));
+        }
+        out.assign(&r);
+        Ok(())
+    }
+
+    /// The IR, Cranelift IR or CUDA C this kernel runs for these variables.
+    pub fn emit(&self, vars: &Vars, what: Emit) -> Result<String> {
+        let func = self.typed_ir(vars)?;
+        match what {
+            Emit::Ir => Ok(ir::print::print(&func)),
+            Emit::Clif | Emit::Cuda => {
+                let bound = runtime::bind(&self.inputs, vars)?;
+                let layouts: Vec<Layout> = bound.inputs.iter().map(|b| b.layout).collect();
+                if what == Emit::Clif {
+                    backend::cpu::emit_clif(&func, &layouts)
+                } else {
+                    backend::cuda::emit_source(&func, &layouts)
+                }
+            }
+        }
+    }
+}

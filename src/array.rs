@@ -1,0 +1,232 @@
+//! Dynamically typed n-d arrays: what goes into and comes out of a kernel.
+
+use crate::dtype::DType;
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use num_complex::{Complex32, Complex64};
+use std::collections::BTreeMap;
+
+/// Rust element types that map one-to-one onto a nexpr dtype.
+pub trait Element: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
+    const DTYPE: DType;
+    fn wrap(a: ArrayD<Self>) -> DynArray;
+    fn wrap_view(a: ArrayViewD<'_, Self>) -> DynView<'_>;
+    fn wrap_view_mut(a: ArrayViewMutD<'_, Self>) -> DynViewMut<'_>;
+    fn unwrap(a: &DynArray) -> Option<&ArrayD<Self>>;
+    fn unwrap_mut<'a, 'b>(a: &'a mut DynViewMut<'b>) -> Option<&'a mut ArrayViewMutD<'b, Self>>;
+}
+
+macro_rules! dyn_enums {
+    ($($var:ident $t:ty),*) => {
+        /// An owned n-d array of any supported dtype.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum DynArray { $($var(ArrayD<$t>)),* }
+
+        /// A borrowed n-d array (any layout: strided, broadcast, Fortran order).
+        #[derive(Clone, Debug)]
+        pub enum DynView<'a> { $($var(ArrayViewD<'a, $t>)),* }
+
+        /// A mutable borrowed n-d array, the destination of `eval_into`.
+        #[derive(Debug)]
+        pub enum DynViewMut<'a> { $($var(ArrayViewMutD<'a, $t>)),* }
+
+        $(impl Element for $t {
+            const DTYPE: DType = DType::$var;
+            fn wrap(a: ArrayD<Self>) -> DynArray { DynArray::$var(a) }
+            fn wrap_view(a: ArrayViewD<'_, Self>) -> DynView<'_> { DynView::$var(a) }
+            fn wrap_view_mut(a: ArrayViewMutD<'_, Self>) -> DynViewMut<'_> { DynViewMut::$var(a) }
+            fn unwrap(a: &DynArray) -> Option<&ArrayD<Self>> {
+                match a { DynArray::$var(x) => Some(x), _ => None }
+            }
+            fn unwrap_mut<'a, 'b>(a: &'a mut DynViewMut<'b>) -> Option<&'a mut ArrayViewMutD<'b, Self>> {
+                match a { DynViewMut::$var(x) => Some(x), _ => None }
+            }
+        })*
+
+        impl DynArray {
+            pub fn dtype(&self) -> DType { match self { $(DynArray::$var(_) => DType::$var),* } }
+            pub fn shape(&self) -> &[usize] { match self { $(DynArray::$var(a) => a.shape()),* } }
+            pub fn view(&self) -> DynView<'_> { match self { $(DynArray::$var(a) => DynView::$var(a.view())),* } }
+            pub fn view_mut(&mut self) -> DynViewMut<'_> { match self { $(DynArray::$var(a) => DynViewMut::$var(a.view_mut())),* } }
+            /// A C-contiguous array of zeros.
+            pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
+                match dtype { $(DType::$var => DynArray::$var(ArrayD::from_elem(IxDyn(shape), <$t as Zero>::zero())),)* }
+            }
+        }
+
+        impl<'a> DynView<'a> {
+            pub fn dtype(&self) -> DType { match self { $(DynView::$var(_) => DType::$var),* } }
+            pub fn shape(&self) -> &[usize] { match self { $(DynView::$var(a) => a.shape()),* } }
+            /// Strides in elements (may be zero or negative).
+            pub fn strides(&self) -> &[isize] { match self { $(DynView::$var(a) => a.strides()),* } }
+            /// Pointer to the element at index (0, 0, ...).
+            pub fn as_ptr(&self) -> *const u8 { match self { $(DynView::$var(a) => a.as_ptr() as *const u8),* } }
+            pub fn to_owned(&self) -> DynArray { match self { $(DynView::$var(a) => DynArray::$var(a.to_owned())),* } }
+            pub fn reborrow(&self) -> DynView<'_> { match self { $(DynView::$var(a) => DynView::$var(a.view())),* } }
+        }
+
+        impl<'a> DynViewMut<'a> {
+            pub fn dtype(&self) -> DType { match self { $(DynViewMut::$var(_) => DType::$var),* } }
+            pub fn shape(&self) -> &[usize] { match self { $(DynViewMut::$var(a) => a.shape()),* } }
+            /// Copies `src` (same dtype and shape) into this array.
+            pub fn assign(&mut self, src: &DynArray) {
+                match (self, src) {
+                    $((DynViewMut::$var(d), DynArray::$var(s)) => d.assign(s),)*
+                    _ => unreachable!("assign between different dtypes"),
+                }
+            }
+            /// The contiguous slice when the destination is in standard (C) layout.
+            pub fn as_bytes_mut(&mut self) -> Option<*mut u8> {
+                match self { $(DynViewMut::$var(a) => a.as_slice_mut().map(|s| s.as_mut_ptr() as *mut u8)),* }
+            }
+        }
+
+        $(impl From<ArrayD<$t>> for DynArray { fn from(a: ArrayD<$t>) -> Self { DynArray::$var(a) } })*
+    };
+}
+
+/// Zero of each element type (num-traits would do, but bool is not a number there).
+pub trait Zero {
+    fn zero() -> Self;
+}
+impl Zero for bool {
+    fn zero() -> Self {
+        false
+    }
+}
+macro_rules! zero_impl { ($($t:ty = $z:expr),*) => { $(impl Zero for $t { fn zero() -> Self { $z } })* } }
+zero_impl!(
+    i32 = 0,
+    i64 = 0,
+    f32 = 0.0,
+    f64 = 0.0,
+    Complex32 = Complex32::new(0.0, 0.0),
+    Complex64 = Complex64::new(0.0, 0.0)
+);
+
+dyn_enums!(Bool bool, I32 i32, I64 i64, F32 f32, F64 f64, C64 Complex32, C128 Complex64);
+
+impl DynArray {
+    /// Borrows the array as `ArrayD<T>` if it has that element type.
+    pub fn as_array<T: Element>(&self) -> Option<&ArrayD<T>> {
+        T::unwrap(self)
+    }
+
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A 0-d array holding one value.
+    pub fn scalar<T: Element>(x: T) -> DynArray {
+        T::wrap(ArrayD::from_elem(IxDyn(&[]), x))
+    }
+}
+
+impl<'a, T: Element, D: ndarray::Dimension> From<ndarray::ArrayView<'a, T, D>> for DynView<'a> {
+    fn from(a: ndarray::ArrayView<'a, T, D>) -> Self {
+        T::wrap_view(a.into_dyn())
+    }
+}
+
+impl<'a, T: Element, D: ndarray::Dimension> From<&'a ndarray::Array<T, D>> for DynView<'a> {
+    fn from(a: &'a ndarray::Array<T, D>) -> Self {
+        T::wrap_view(a.view().into_dyn())
+    }
+}
+
+impl<'a> From<&'a DynArray> for DynView<'a> {
+    fn from(a: &'a DynArray) -> Self {
+        a.view()
+    }
+}
+
+impl<'a, T: Element, D: ndarray::Dimension> From<&'a mut ndarray::Array<T, D>> for DynViewMut<'a> {
+    fn from(a: &'a mut ndarray::Array<T, D>) -> Self {
+        T::wrap_view_mut(a.view_mut().into_dyn())
+    }
+}
+
+impl<'a, T: Element, D: ndarray::Dimension> From<ndarray::ArrayViewMut<'a, T, D>>
+    for DynViewMut<'a>
+{
+    fn from(a: ndarray::ArrayViewMut<'a, T, D>) -> Self {
+        T::wrap_view_mut(a.into_dyn())
+    }
+}
+
+impl<'a> From<&'a mut DynArray> for DynViewMut<'a> {
+    fn from(a: &'a mut DynArray) -> Self {
+        a.view_mut()
+    }
+}
+
+/// The variables an expression or program reads: name -> array (owned or borrowed).
+#[derive(Default, Debug)]
+pub struct Vars<'a> {
+    map: BTreeMap<String, VarArray<'a>>,
+}
+
+#[derive(Debug)]
+enum VarArray<'a> {
+    Owned(DynArray),
+    Borrowed(DynView<'a>),
+}
+
+impl<'a> Vars<'a> {
+    pub fn new() -> Self {
+        Vars::default()
+    }
+
+    /// Binds `name` to a borrowed array (no copy).
+    pub fn insert(&mut self, name: &str, array: impl Into<DynView<'a>>) -> &mut Self {
+        self.map
+            .insert(name.to_string(), VarArray::Borrowed(array.into()));
+        self
+    }
+
+    /// Binds `name` to an owned array.
+    pub fn insert_owned(&mut self, name: &str, array: impl Into<DynArray>) -> &mut Self {
+        self.map
+            .insert(name.to_string(), VarArray::Owned(array.into()));
+        self
+    }
+
+    /// Builder form of [`Vars::insert`].
+    pub fn with(mut self, name: &str, array: impl Into<DynView<'a>>) -> Self {
+        self.insert(name, array);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<DynView<'_>> {
+        self.map.get(name).map(|v| match v {
+            VarArray::Owned(a) => a.view(),
+            VarArray::Borrowed(v) => v.reborrow(),
+        })
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> + use<'_, 'a> {
+        self.map.keys().map(|s| s.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl From<BTreeMap<String, DynArray>> for Vars<'static> {
+    fn from(m: BTreeMap<String, DynArray>) -> Self {
+        Vars {
+            map: m
+                .into_iter()
+                .map(|(k, v)| (k, VarArray::Owned(v)))
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The operations of the IR. Operand types are uniform: type checking inserts casts so
+//! that every binary op sees two operands of one dtype (its "operand type").
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnOp {
+    Neg,
+    /// `~`: logical not on bool, bitwise not on integers.
+    Not,
+    Abs,
+    Sqrt,
+    Sin,
+    Cos,
+    Tan,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Arcsinh,
+    Arccosh,
+    Arctanh,
+    Log,
+    Log1p,
+    Log10,
+    Log2,
+    Exp,
+    Expm1,
+    Conj,
+    /// Real part: complex -> its real type.
+    Real,
+    /// Imaginary part: complex -> its real type.
+    Imag,
+    Ceil,
+    Floor,
+    Trunc,
+    /// Round half to even, as `np.round`.
+    Round,
+    Sign,
+    IsNan,
+    IsFinite,
+    IsInf,
+    SignBit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    /// True division (operands are already float or complex).
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    Arctan2,
+    Hypot,
+    NextAfter,
+    CopySign,
+    Maximum,
+    Minimum,
+    Fmod,
+    /// `complex(re, im)`: two floats -> one complex.
+    Complex,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+impl UnOp {
+    pub fn name(self) -> &'static str {
+        use UnOp::*;
+        match self {
+            Neg => "neg",
+            Not => "not",
+            Abs => "abs",
+            Sqrt => "sqrt",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Arcsin => "arcsin",
+            Arccos => "arccos",
+            Arctan => "arctan",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Tanh => "tanh",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Log => "log",
+            Log1p => "log1p",
+            Log10 => "log10",
+            Log2 => "log2",
+            Exp => "exp",
+            Expm1 => "expm1",
+            Conj => "conj",
+            Real => "real",
+            Imag => "imag",
+            Ceil => "ceil",
+            Floor => "floor",
+            Trunc => "trunc",
+            Round => "round",
+            Sign => "sign",
+            IsNan => "isnan",
+            IsFinite => "isfinite",
+            IsInf => "isinf",
+            SignBit => "signbit",
+        }
+    }
+
+    /// Functions that are only defined on floats and complex: integer and bool
+    /// operands are cast to a float first (as NumPy's loops do).
+    pub fn is_transcendental(self) -> bool {
+        use UnOp::*;
+        matches!(
+            self,
+            Sqrt | Sin
+                | Cos
+                | Tan
+                | Arcsin
+                | Arccos
+                | Arctan
+                | Sinh
+                | Cosh
+                | Tanh
+                | Arcsinh
+                | Arccosh
+                | Arctanh
+                | Log
+                | Log1p
+                | Log10
+                | Log2
+                | Exp
+                | Expm1
+        )
+    }
+
+    pub const FUNCTIONS: [UnOp; 31] = {
+        use UnOp::*;
+        [
+            Abs, Sqrt, Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Arcsinh, Arccosh,
+            Arctanh, Log, Log1p, Log10, Log2, Exp, Expm1, Conj, Real, Imag, Ceil, Floor, Trunc,
+            Round, Sign, IsNan, IsFinite, IsInf,
+        ]
+    };
+}
+
+impl BinOp {
+    pub fn name(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            FloorDiv => "floordiv",
+            Mod => "mod",
+            Pow => "pow",
+            BitAnd => "and",
+            BitOr => "or",
+            BitXor => "xor",
+            Shl => "shl",
+            Shr => "shr",
+            Arctan2 => "arctan2",
+            Hypot => "hypot",
+            NextAfter => "nextafter",
+            CopySign => "copysign",
+            Maximum => "maximum",
+            Minimum => "minimum",
+            Fmod => "fmod",
+            Complex => "complex",
+            Lt => "lt",
+            Le => "le",
+            Eq => "eq",
+            Ne => "ne",
+            Ge => "ge",
+            Gt => "gt",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        use BinOp::*;
+        matches!(self, Lt | Le | Eq | Ne | Ge | Gt)
+    }
+
+    pub fn is_commutative(self) -> bool {
+        use BinOp::*;
+        matches!(self, Add | Mul | BitAnd | BitOr | BitXor | Eq | Ne)
+    }
+}
+
+impl fmt::Display for UnOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for BinOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reductions (numexpr allows them only as the outermost operation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    Sum,
+    Prod,
+    Min,
+    Max,
+}
+
+impl ReduceOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Prod => "prod",
+            ReduceOp::Min => "min",
+            ReduceOp::Max => "max",
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! IR-to-IR passes, one per file. Each is a rebuild of the function through a rewrite
+//! (see `ir::builder::rebuild`), so every pass also compacts the arena and keeps it in
+//! topological order. None of them changes a result: they are tested against the
+//! interpreter running the unoptimized IR.
+
+pub mod const_fold;
+pub mod cse;
+pub mod pow_expand;
+
+use crate::ir::Func;
+
+/// The standard pipeline.
+pub fn optimize(f: &Func) -> Func {
+    let f = const_fold::run(f);
+    let f = pow_expand::run(&f);
+    let f = const_fold::run(&f);
+    cse::run(&f)
+}

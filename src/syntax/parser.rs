@@ -1,0 +1,554 @@
+//! Builds the AST from pest's parse tree; resolves program indentation.
+
+use super::ast::*;
+use crate::error::{Error, Result, Span};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/nexpr.pest"]
+struct Grammar;
+
+/// Parses one expression.
+pub fn parse_expr(src: &str) -> Result<Expr> {
+    let mut pairs = Grammar::parse(Rule::expression, src)
+        .map_err(|e| pest_error(e, 0, src).with_source(src))?;
+    let top = pairs.next().expect("expression rule");
+    let expr = top.into_inner().next().expect("expr");
+    build_expr(expr, 0).map_err(|e| e.with_source(src))
+}
+
+/// Parses a program: `output` declarations and indented statements, one per line.
+pub fn parse_program(src: &str) -> Result<ProgramAst> {
+    parse_program_inner(src).map_err(|e| e.with_source(src))
+}
+
+struct Line<'a> {
+    indent: &'a str,
+    text: &'a str,
+    /// Byte offset of `text` in the source.
+    offset: usize,
+}
+
+fn parse_program_inner(src: &str) -> Result<ProgramAst> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for raw in src.split_inclusive('\n') {
+        let body = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start_matches([' ', '\t']);
+        let indent = &body[..body.len() - trimmed.len()];
+        let content = trimmed.trim_end();
+        if !content.is_empty() && !content.starts_with('#') {
+            lines.push(Line {
+                indent,
+                text: content,
+                offset: offset + indent.len(),
+            });
+        }
+        offset += raw.len();
+    }
+    let mut outputs = Vec::new();
+    let mut pos = 0;
+    let body = parse_block(&lines, &mut pos, "", &mut outputs, true)?;
+    if outputs.is_empty() {
+        return Err(Error::parse(
+            Span::new(0, src.len().min(1)),
+            "a program must declare its outputs, e.g. `output escape` on its first line",
+        ));
+    }
+    Ok(ProgramAst { outputs, body })
+}
+
+/// A parsed line before block structure: the statement head and whether it opens a block.
+enum Head {
+    Output(Vec<(String, Span)>),
+    Simple(Stmt),
+    If(Expr),
+    Elif(Expr),
+    Else,
+    For(String, Span, Option<Expr>, Expr),
+}
+
+fn parse_line(line: &Line) -> Result<(Head, Span)> {
+    let pair = Grammar::parse(Rule::line, line.text)
+        .map_err(|e| pest_error(e, line.offset, line.text))?
+        .next()
+        .expect("line")
+        .into_inner()
+        .next()
+        .expect("statement");
+    let base = line.offset;
+    let span = sp(&pair, base);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
+    let head = match rule {
+        Rule::output_decl => Head::Output(
+            inner
+                .map(|p| (p.as_str().to_string(), sp(&p, base)))
+                .collect(),
+        ),
+        Rule::break_stmt => Head::Simple(Stmt {
+            kind: StmtKind::Break,
+            span,
+        }),
+        Rule::assign => {
+            let target = inner.next().unwrap();
+            let op = match inner.next().unwrap().as_str() {
+                "+=" => Some(BinaryOp::Add),
+                "-=" => Some(BinaryOp::Sub),
+                "*=" => Some(BinaryOp::Mul),
+                "/=" => Some(BinaryOp::Div),
+                _ => None,
+            };
+            let value = build_expr(inner.next().unwrap(), base)?;
+            Head::Simple(Stmt {
+                kind: StmtKind::Assign {
+                    target: target.as_str().to_string(),
+                    target_span: sp(&target, base),
+                    op,
+                    value,
+                },
+                span,
+            })
+        }
+        Rule::if_stmt => Head::If(build_expr(inner.next().unwrap(), base)?),
+        Rule::elif_stmt => Head::Elif(build_expr(inner.next().unwrap(), base)?),
+        Rule::else_stmt => Head::Else,
+        Rule::for_stmt => {
+            let var = inner.next().unwrap();
+            let a = build_expr(inner.next().unwrap(), base)?;
+            let (start, end) = match inner.next() {
+                Some(b) => (Some(a), build_expr(b, base)?),
+                None => (None, a),
+            };
+            Head::For(var.as_str().to_string(), sp(&var, base), start, end)
+        }
+        r => unreachable!("statement rule {r:?}"),
+    };
+    Ok((head, span))
+}
+
+fn is_keyword(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::kw_output
+            | Rule::kw_for
+            | Rule::kw_in
+            | Rule::kw_range
+            | Rule::kw_if
+            | Rule::kw_elif
+            | Rule::kw_else
+            | Rule::kw_break
+    )
+}
+
+/// Parses the statements of one block, all at indentation `indent`.
+fn parse_block(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: &str,
+    outputs: &mut Vec<(String, Span)>,
+    top: bool,
+) -> Result<Vec<Stmt>> {
+    let mut out: Vec<Stmt> = Vec::new();
+    while *pos < lines.len() {
+        let line = &lines[*pos];
+        if line.indent.len() < indent.len() {
+            if !indent.starts_with(line.indent) {
+                return Err(bad_indent(line));
+            }
+            break; // dedent: the enclosing block goes on
+        }
+        if line.indent != indent {
+            return Err(Error::parse(
+                Span::new(line.offset, line.offset + 1),
+                "unexpected indentation",
+            ));
+        }
+        let (head, span) = parse_line(line)?;
+        *pos += 1;
+        match head {
+            Head::Output(names) => {
+                if !top {
+                    return Err(Error::parse(
+                        span,
+                        "`output` declarations belong at the top level",
+                    ));
+                }
+                outputs.extend(names);
+            }
+            Head::Simple(s) => out.push(s),
+            Head::If(cond) => {
+                let then_body = parse_child(lines, pos, indent, outputs, span)?;
+                let else_body = parse_else(lines, pos, indent, outputs)?;
+                out.push(Stmt {
+                    kind: StmtKind::If {
+                        cond,
+                        then_body,
+                        else_body,
+                    },
+                    span,
+                });
+            }
+            Head::For(var, var_span, start, end) => {
+                let body = parse_child(lines, pos, indent, outputs, span)?;
+                out.push(Stmt {
+                    kind: StmtKind::For {
+                        var,
+                        var_span,
+                        start,
+                        end,
+                        body,
+                    },
+                    span,
+                });
+            }
+            Head::Elif(_) | Head::Else => {
+                return Err(Error::parse(span, "`elif`/`else` without a matching `if`"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// After an `if` block: an optional `elif` chain or `else` block at the same indentation.
+fn parse_else(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: &str,
+    outputs: &mut Vec<(String, Span)>,
+) -> Result<Vec<Stmt>> {
+    let Some(line) = lines.get(*pos) else {
+        return Ok(vec![]);
+    };
+    if line.indent != indent {
+        return Ok(vec![]);
+    }
+    let (head, span) = parse_line(line)?;
+    match head {
+        Head::Else => {
+            *pos += 1;
+            parse_child(lines, pos, indent, outputs, span)
+        }
+        Head::Elif(cond) => {
+            *pos += 1;
+            let then_body = parse_child(lines, pos, indent, outputs, span)?;
+            let else_body = parse_else(lines, pos, indent, outputs)?;
+            Ok(vec![Stmt {
+                kind: StmtKind::If {
+                    cond,
+                    then_body,
+                    else_body,
+                },
+                span,
+            }])
+        }
+        _ => Ok(vec![]),
+    }
+}
+
+/// The indented block that must follow a line ending in `:`.
+fn parse_child(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: &str,
+    outputs: &mut Vec<(String, Span)>,
+    head: Span,
+) -> Result<Vec<Stmt>> {
+    match lines.get(*pos) {
+        Some(l) if l.indent.len() > indent.len() && l.indent.starts_with(indent) => {
+            parse_block(lines, pos, l.indent, outputs, false)
+        }
+        _ => Err(Error::parse(
+            Span::new(head.end.saturating_sub(1), head.end),
+            "expected an indented block after `:`",
+        )),
+    }
+}
+
+fn bad_indent(line: &Line) -> Error {
+    Error::parse(
+        Span::new(line.offset, line.offset + 1),
+        "unindent does not match any outer indentation level",
+    )
+}
+
+fn sp(p: &Pair<Rule>, base: usize) -> Span {
+    let s = p.as_span();
+    Span::new(base + s.start(), base + s.end())
+}
+
+fn build_expr(p: Pair<Rule>, base: usize) -> Result<Expr> {
+    let span = sp(&p, base);
+    match p.as_rule() {
+        Rule::expr => {
+            let mut it = p.into_inner();
+            let first = build_expr(it.next().unwrap(), base)?;
+            let mut rest = Vec::new();
+            while let Some(op) = it.next() {
+                let o = binop(op.as_str());
+                rest.push((o, sp(&op, base), build_expr(it.next().unwrap(), base)?));
+            }
+            if rest.is_empty() {
+                Ok(first)
+            } else if rest.len() == 1 {
+                let (o, _, rhs) = rest.pop().unwrap();
+                Ok(Expr {
+                    kind: ExprKind::Binary(o, Box::new(first), Box::new(rhs)),
+                    span,
+                })
+            } else {
+                Ok(Expr {
+                    kind: ExprKind::Compare(Box::new(first), rest),
+                    span,
+                })
+            }
+        }
+        Rule::bit_or | Rule::bit_xor | Rule::bit_and | Rule::shift | Rule::sum | Rule::term => {
+            // Left-associative chains; operators are either explicit pairs or literal
+            // separators ("|", "^", "&"), which pest does not report.
+            let rule = p.as_rule();
+            let mut it = p.into_inner().peekable();
+            let mut acc = build_expr(it.next().unwrap(), base)?;
+            while let Some(next) = it.next() {
+                let (o, rhs) = match next.as_rule() {
+                    Rule::shift_op | Rule::add_op | Rule::mul_op => {
+                        (binop(next.as_str()), it.next().unwrap())
+                    }
+                    _ => (
+                        match rule {
+                            Rule::bit_or => BinaryOp::Or,
+                            Rule::bit_xor => BinaryOp::Xor,
+                            _ => BinaryOp::And,
+                        },
+                        next,
+                    ),
+                };
+                let rhs = build_expr(rhs, base)?;
+                let s = acc.span.to(rhs.span);
+                acc = Expr {
+                    kind: ExprKind::Binary(o, Box::new(acc), Box::new(rhs)),
+                    span: s,
+                };
+            }
+            Ok(acc)
+        }
+        Rule::factor => {
+            let mut it = p.into_inner();
+            let first = it.next().unwrap();
+            if first.as_rule() == Rule::unary_op {
+                let op = match first.as_str() {
+                    "-" => UnaryOp::Neg,
+                    "+" => UnaryOp::Pos,
+                    _ => UnaryOp::Invert,
+                };
+                let operand = build_expr(it.next().unwrap(), base)?;
+                Ok(Expr {
+                    kind: ExprKind::Unary(op, Box::new(operand)),
+                    span,
+                })
+            } else {
+                build_expr(first, base)
+            }
+        }
+        Rule::power => {
+            let mut it = p.into_inner();
+            let lhs = build_expr(it.next().unwrap(), base)?;
+            match it.next() {
+                Some(rhs) => Ok(Expr {
+                    kind: ExprKind::Binary(
+                        BinaryOp::Pow,
+                        Box::new(lhs),
+                        Box::new(build_expr(rhs, base)?),
+                    ),
+                    span,
+                }),
+                None => Ok(lhs),
+            }
+        }
+        Rule::postfix => {
+            let mut it = p.into_inner();
+            let mut acc = build_expr(it.next().unwrap(), base)?;
+            for attr in it {
+                let name = attr.into_inner().next().unwrap();
+                let nspan = sp(&name, base);
+                let s = acc.span.to(nspan);
+                acc = Expr {
+                    kind: ExprKind::Attr(Box::new(acc), name.as_str().to_string(), nspan),
+                    span: s,
+                };
+            }
+            Ok(acc)
+        }
+        Rule::call => {
+            let mut it = p.into_inner();
+            let f = it.next().unwrap();
+            let mut args = Vec::new();
+            let mut kwargs = Vec::new();
+            for a in it {
+                if a.as_rule() == Rule::keyword_arg {
+                    let mut kv = a.into_inner();
+                    let k = kv.next().unwrap();
+                    let kspan = sp(&k, base);
+                    kwargs.push((
+                        k.as_str().to_string(),
+                        kspan,
+                        build_expr(kv.next().unwrap(), base)?,
+                    ));
+                } else {
+                    if !kwargs.is_empty() {
+                        return Err(Error::parse(
+                            sp(&a, base),
+                            "positional argument follows keyword argument",
+                        ));
+                    }
+                    args.push(build_expr(a, base)?);
+                }
+            }
+            Ok(Expr {
+                kind: ExprKind::Call {
+                    func: f.as_str().to_string(),
+                    func_span: sp(&f, base),
+                    args,
+                    kwargs,
+                },
+                span,
+            })
+        }
+        Rule::ident => Ok(Expr {
+            kind: ExprKind::Name(p.as_str().to_string()),
+            span,
+        }),
+        Rule::boolean => Ok(Expr {
+            kind: ExprKind::Bool(p.as_str() == "True"),
+            span,
+        }),
+        Rule::number => number(p.as_str(), span),
+        r => unreachable!("expression rule {r:?}"),
+    }
+}
+
+fn number(text: &str, span: Span) -> Result<Expr> {
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    if let Some(body) = clean.strip_suffix(['j', 'J']) {
+        let v: f64 = body
+            .parse()
+            .map_err(|_| Error::parse(span, format!("invalid imaginary literal `{text}`")))?;
+        return Ok(Expr {
+            kind: ExprKind::Imag(v),
+            span,
+        });
+    }
+    let is_float = clean.contains(['.', 'e', 'E']);
+    let kind = if is_float {
+        ExprKind::Float(
+            clean
+                .parse()
+                .map_err(|_| Error::parse(span, format!("invalid float literal `{text}`")))?,
+        )
+    } else {
+        match clean.parse::<i64>() {
+            Ok(v) => ExprKind::Int(v),
+            Err(_) => {
+                return Err(Error::parse(
+                    span,
+                    format!("integer literal `{text}` does not fit in int64"),
+                ))
+            }
+        }
+    };
+    Ok(Expr { kind, span })
+}
+
+fn binop(s: &str) -> BinaryOp {
+    use BinaryOp::*;
+    match s {
+        "+" => Add,
+        "-" => Sub,
+        "*" => Mul,
+        "/" => Div,
+        "//" => FloorDiv,
+        "%" => Mod,
+        "<<" => Shl,
+        ">>" => Shr,
+        "<" => Lt,
+        "<=" => Le,
+        "==" => Eq,
+        "!=" => Ne,
+        ">=" => Ge,
+        ">" => Gt,
+        _ => unreachable!("operator {s}"),
+    }
+}
+
+/// Turns pest's error into ours: the position, and what was expected there in words.
+fn pest_error(e: pest::error::Error<Rule>, base: usize, text: &str) -> Error {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p + 1),
+        InputLocation::Span((a, b)) => (a, b),
+    };
+    let at = if start >= text.len() {
+        "end of input".to_string()
+    } else {
+        let c = text[start..].chars().next().unwrap();
+        format!("`{c}`")
+    };
+    let message = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+            names.sort_unstable();
+            names.dedup();
+            if names.is_empty() {
+                format!("unexpected {at}")
+            } else {
+                format!("unexpected {at}, expected {}", join_or(&names))
+            }
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    Error::parse(Span::new(base + start, base + end.max(start + 1)), message)
+}
+
+fn join_or(names: &[&str]) -> String {
+    match names {
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => String::new(),
+    }
+}
+
+fn rule_name(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::expr
+        | Rule::bit_or
+        | Rule::bit_xor
+        | Rule::bit_and
+        | Rule::shift
+        | Rule::sum
+        | Rule::term
+        | Rule::factor
+        | Rule::power
+        | Rule::postfix
+        | Rule::number
+        | Rule::boolean
+        | Rule::call
+        | Rule::unary_op => "an expression",
+        Rule::ident => "a name",
+        Rule::cmp_op | Rule::shift_op | Rule::add_op | Rule::mul_op => "an operator",
+        Rule::attribute => "an attribute",
+        Rule::assign_op => "`=`",
+        Rule::EOI => "end of input",
+        Rule::output_decl
+        | Rule::for_stmt
+        | Rule::if_stmt
+        | Rule::elif_stmt
+        | Rule::else_stmt
+        | Rule::break_stmt
+        | Rule::assign => "a statement",
+        Rule::keyword_arg => "a keyword argument",
+        Rule::kw_in => "`in`",
+        Rule::kw_range => "`range`",
+        _ => return None,
+    })
+}
