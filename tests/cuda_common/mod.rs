@@ -1,0 +1,260 @@
+//! What the CUDA tests share: the NumPy fixture corpus as (expression, inputs) cases, a
+//! corpus of programs, and how NVRTC and a device are found.
+#![allow(dead_code)]
+
+use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
+use nexpr::value::Scalar;
+use nexpr::{DType, DynArray, Vars};
+use num_complex::{Complex32, Complex64};
+use serde_json::Value;
+
+pub struct Input {
+    pub name: String,
+    /// The array, or for a strided input the backing array whose every 2nd element
+    /// along the last axis is the input.
+    pub array: DynArray,
+    pub strided: bool,
+}
+
+pub struct Case {
+    pub id: u64,
+    pub group: String,
+    pub expr: String,
+    pub inputs: Vec<Input>,
+}
+
+impl Case {
+    pub fn vars(&self) -> Vars<'_> {
+        let mut vars = Vars::new();
+        for i in &self.inputs {
+            if !i.strided {
+                vars.insert(&i.name, &i.array);
+                continue;
+            }
+            match &i.array {
+                DynArray::Bool(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::I32(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::I64(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::F32(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::F64(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::C64(a) => vars.insert(&i.name, every_other_last(a)),
+                DynArray::C128(a) => vars.insert(&i.name, every_other_last(a)),
+            };
+        }
+        vars
+    }
+}
+
+fn every_other_last<T>(a: &ArrayD<T>) -> ArrayViewD<'_, T> {
+    let last = a.ndim() - 1;
+    a.slice_each_axis(|ax| {
+        if ax.axis.index() == last {
+            Slice::new(0, None, 2)
+        } else {
+            Slice::from(..)
+        }
+    })
+}
+
+fn float_of(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "nan" => f64::NAN,
+            "inf" => f64::INFINITY,
+            "-inf" => f64::NEG_INFINITY,
+            s => s.trim_start_matches('~').parse().unwrap_or(f64::NAN),
+        },
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+fn scalar_of(v: &Value, d: DType) -> Scalar {
+    match d {
+        DType::Bool => Scalar::Bool(v.as_bool().unwrap_or(false)),
+        DType::I32 => Scalar::I32(v.as_i64().unwrap_or(0) as i32),
+        DType::I64 => Scalar::I64(v.as_i64().unwrap_or(0)),
+        DType::F32 => Scalar::F32(float_of(v) as f32),
+        DType::F64 => Scalar::F64(float_of(v)),
+        DType::C64 | DType::C128 => {
+            let (re, im) = match v.as_array().map(Vec::as_slice) {
+                Some([re, im]) => (float_of(re), float_of(im)),
+                _ => (f64::NAN, f64::NAN),
+            };
+            if d == DType::C64 {
+                Scalar::C64(Complex32::new(re as f32, im as f32))
+            } else {
+                Scalar::C128(Complex64::new(re, im))
+            }
+        }
+    }
+}
+
+macro_rules! build_typed {
+    ($vals:expr, $shape:expr, $layout:expr, $var:ident, $t:ty, $junk:expr) => {{
+        let data: Vec<$t> = $vals
+            .iter()
+            .map(|s| match s {
+                Scalar::$var(x) => *x,
+                _ => unreachable!(),
+            })
+            .collect();
+        let shape: &[usize] = $shape;
+        let n = data.len();
+        let c = ArrayD::from_shape_vec(IxDyn(shape), data.clone()).expect("C-order input");
+        match $layout {
+            "F" => {
+                let fdata: Vec<$t> = c.t().iter().copied().collect();
+                let f = ArrayD::from_shape_vec(IxDyn(shape).f(), fdata).expect("F input");
+                (DynArray::$var(f), false)
+            }
+            "strided" => {
+                let last = shape[shape.len() - 1];
+                let mut big_shape = shape.to_vec();
+                *big_shape.last_mut().unwrap() = 2 * last;
+                let mut big = Vec::with_capacity(2 * n);
+                if last > 0 {
+                    for row in data.chunks(last) {
+                        for &v in row {
+                            big.push(v);
+                            big.push($junk);
+                        }
+                    }
+                }
+                let b = ArrayD::from_shape_vec(IxDyn(&big_shape), big).expect("backing");
+                (DynArray::$var(b), true)
+            }
+            _ => (DynArray::$var(c), false),
+        }
+    }};
+}
+
+/// An array of `dtype` and `shape` holding `vals` (C order) in `layout` ("C", "F",
+/// "strided", "0d").
+pub fn build(dtype: DType, shape: &[usize], layout: &str, vals: &[Scalar]) -> (DynArray, bool) {
+    match dtype {
+        DType::Bool => build_typed!(vals, shape, layout, Bool, bool, true),
+        DType::I32 => build_typed!(vals, shape, layout, I32, i32, -777),
+        DType::I64 => build_typed!(vals, shape, layout, I64, i64, -777),
+        DType::F32 => build_typed!(vals, shape, layout, F32, f32, -777.0),
+        DType::F64 => build_typed!(vals, shape, layout, F64, f64, -777.0),
+        DType::C64 => build_typed!(vals, shape, layout, C64, Complex32, Complex32::new(-7.0, 7.0)),
+        DType::C128 => {
+            build_typed!(vals, shape, layout, C128, Complex64, Complex64::new(-7.0, 7.0))
+        }
+    }
+}
+
+/// Every case of the NumPy fixture corpus whose inputs nexpr carries.
+pub fn fixture_cases() -> Vec<Case> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/numpy_cases.json");
+    let text = std::fs::read_to_string(path).expect("fixture corpus");
+    let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
+    let mut out = Vec::new();
+    for case in doc["cases"].as_array().expect("cases") {
+        let mut inputs = Vec::new();
+        let mut ok = true;
+        for (name, spec) in case["inputs"].as_object().into_iter().flatten() {
+            let Some(d) = spec["dtype"].as_str().and_then(DType::from_name) else {
+                ok = false;
+                break;
+            };
+            let shape: Vec<usize> = spec["shape"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_u64().unwrap_or(0) as usize)
+                .collect();
+            let vals: Vec<Scalar> = spec["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| scalar_of(v, d))
+                .collect();
+            let layout = spec["layout"].as_str().unwrap_or("C");
+            let (array, strided) = build(d, &shape, layout, &vals);
+            inputs.push(Input {
+                name: name.clone(),
+                array,
+                strided,
+            });
+        }
+        if ok {
+            out.push(Case {
+                id: case["id"].as_u64().unwrap_or(0),
+                group: case["group"].as_str().unwrap_or("").to_string(),
+                expr: case["expr"].as_str().unwrap_or("").to_string(),
+                inputs,
+            });
+        }
+    }
+    out
+}
+
+/// Programs (loops, ifs, breaks, several outputs) with the dtypes of their inputs.
+pub const PROGRAMS: &[(&str, &str, &[(&str, DType)])] = &[
+    (
+        "mandelbrot",
+        "output escape\nz = 0j\nescape = maxi\nfor i in range(1, maxi):\n    z = z*z + c\n    if real(z)**2 + imag(z)**2 > 4:\n        escape = i\n        break\n",
+        &[("c", DType::C128), ("maxi", DType::I64)],
+    ),
+    (
+        "mandelbrot_c64",
+        "output escape\nz = complex(0, 0)*c\nescape = 0\nfor i in range(50):\n    z = z*z + c\n    if abs(z) > 2:\n        break\n    escape += 1\n",
+        &[("c", DType::C64)],
+    ),
+    (
+        "collatz",
+        "output steps\nsteps = 0\nfor k in range(1000):\n    if x <= 1:\n        break\n    if x % 2 == 0:\n        x = x // 2\n    else:\n        x = 3*x + 1\n    steps += 1\n",
+        &[("x", DType::I64)],
+    ),
+    (
+        "two_outputs",
+        "output s, m\ns = 0.0\nm = a\nfor k in range(n):\n    s += a * k\n    if s > 100:\n        m = where(m > s, m, s)\n    elif s < -100:\n        m = -s\n    else:\n        m += 1\n",
+        &[("a", DType::F32), ("n", DType::I32)],
+    ),
+    (
+        "newton_sqrt",
+        "output r\nr = x\nfor k in range(30):\n    r = 0.5 * (r + x / r)\n",
+        &[("x", DType::F64)],
+    ),
+    (
+        "nested_loops",
+        "output acc\nacc = 0\nfor i in range(n):\n    for j in range(i):\n        if (i * j) % 7 == 3:\n            break\n        acc += i ** 2 - j\n",
+        &[("n", DType::I32)],
+    ),
+    (
+        "bool_flags",
+        "output f\nf = b\nfor k in range(3):\n    f = f ^ (x > k)\n",
+        &[("b", DType::Bool), ("x", DType::F32)],
+    ),
+];
+
+/// Finds NVRTC for the tests: `NEXPR_NVRTC_LIB` when set, else the wheel in the repo's
+/// `.venv` (`pip install nvidia-cuda-nvrtc-cu12`), which this sets `NEXPR_NVRTC_LIB` to.
+/// Returns whether NVRTC loads.
+pub fn nvrtc_available() -> bool {
+    if std::env::var_os("NEXPR_NVRTC_LIB").is_none() {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/lib");
+        if let Ok(rd) = std::fs::read_dir(venv) {
+            for e in rd.flatten() {
+                let dir = e.path().join("site-packages/nvidia/cuda_nvrtc/lib");
+                if dir.is_dir() {
+                    // Before NVRTC is loaded; every test here sets the same value.
+                    std::env::set_var("NEXPR_NVRTC_LIB", &dir);
+                    break;
+                }
+            }
+        }
+    }
+    match nexpr::backend::cuda::nvrtc::probe() {
+        Ok(_) => true,
+        Err(e) => {
+            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") {
+                panic!("CI is set and NVRTC is missing: {e}");
+            }
+            eprintln!("skipped: no NVRTC ({e})");
+            false
+        }
+    }
+}
