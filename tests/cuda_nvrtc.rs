@@ -9,7 +9,7 @@
 
 mod cuda_common;
 
-use cuda_common::{build, fixture_cases, nvrtc_available, PROGRAMS};
+use cuda_common::{build, fixture_cases, nvrtc_available, random_cases, PROGRAMS};
 use nexpr::backend::cuda::nvrtc::{compile_ptx, Options};
 use nexpr::value::Scalar;
 use nexpr::{Emit, ErrorKind, Expr, Program, Target, Vars};
@@ -160,4 +160,27 @@ fn compile_errors_are_errors() {
     let e = compile_ptx("this is not CUDA", &H100).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Backend);
     assert!(e.message.contains("NVRTC"), "{e}");
+}
+
+#[test]
+fn random_expression_kernels_compile() {
+    if !nvrtc_available() {
+        return;
+    }
+    let mut sources = BTreeSet::new();
+    for case in random_cases(1500) {
+        let vars = case.vars();
+        let r = Expr::parse(&case.expr)
+            .and_then(|e| e.compile(Target::Interp))
+            .and_then(|k| k.emit(&vars, Emit::Cuda));
+        match r {
+            Ok(src) => {
+                sources.insert(src);
+            }
+            Err(e) if !matches!(e.kind, ErrorKind::Backend) => {}
+            Err(e) => panic!("`{}`: {e}", case.expr),
+        }
+    }
+    let failures = compile_all(&sources, &H100);
+    report("random expression", sources.len(), &failures);
 }

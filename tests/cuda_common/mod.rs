@@ -147,8 +147,15 @@ pub fn build(dtype: DType, shape: &[usize], layout: &str, vals: &[Scalar]) -> (D
 
 /// Every case of the NumPy fixture corpus whose inputs nexpr carries.
 pub fn fixture_cases() -> Vec<Case> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/numpy_cases.json");
-    let text = std::fs::read_to_string(path).expect("fixture corpus");
+    // Relative first: a test binary copied to another checkout reads that one's corpus.
+    let text = std::fs::read_to_string("tests/fixtures/numpy_cases.json")
+        .or_else(|_| {
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/numpy_cases.json"
+            ))
+        })
+        .expect("fixture corpus");
     let doc: Value = serde_json::from_str(&text).expect("fixture JSON");
     let mut out = Vec::new();
     for case in doc["cases"].as_array().expect("cases") {
@@ -257,4 +264,141 @@ pub fn nvrtc_available() -> bool {
             false
         }
     }
+}
+
+/// Points `NEXPR_NVRTC_LIB` at the repo's `.venv` wheel where there is one, without
+/// requiring NVRTC (for tests that skip on other grounds).
+pub fn nvrtc_available_quiet() {
+    if std::env::var_os("NEXPR_NVRTC_LIB").is_some() {
+        return;
+    }
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/lib");
+    if let Ok(rd) = std::fs::read_dir(venv) {
+        for e in rd.flatten() {
+            let dir = e.path().join("site-packages/nvidia/cuda_nvrtc/lib");
+            if dir.is_dir() {
+                std::env::set_var("NEXPR_NVRTC_LIB", &dir);
+                return;
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+    pub fn value(&mut self, d: DType) -> Scalar {
+        let f = (self.below(2001) as f64 - 1000.0) / 100.0;
+        let g = (self.below(2001) as f64 - 1000.0) / 100.0;
+        match d {
+            DType::Bool => Scalar::Bool(self.below(2) == 1),
+            DType::I32 => Scalar::I32(self.below(41) as i32 - 20),
+            DType::I64 => Scalar::I64(self.below(41) as i64 - 20),
+            DType::F32 => Scalar::F32(f as f32),
+            DType::F64 => Scalar::F64(f),
+            DType::C64 => Scalar::C64(num_complex::Complex32::new(f as f32, g as f32)),
+            DType::C128 => Scalar::C128(Complex64::new(f, g)),
+        }
+    }
+}
+
+const BINOPS: &[&str] = &[
+    "+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>", "<", "<=", "==", "!=", ">",
+    ">=",
+];
+const FUNCS1: &[&str] = &[
+    "abs", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+    "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1", "conj",
+    "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite", "isinf",
+    "-", "~",
+];
+const FUNCS2: &[&str] = &[
+    "arctan2", "hypot", "nextafter", "copysign", "maximum", "minimum", "fmod", "complex",
+];
+
+pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
+    if depth == 0 || r.below(4) == 0 {
+        return match r.below(6) {
+            0 => r.pick(&["2", "-3", "0.5", "1j", "True", "7"]).to_string(),
+            _ => r.pick(&["a", "b", "c"]).to_string(),
+        };
+    }
+    match r.below(5) {
+        0 | 1 => {
+            let op = r.pick(BINOPS);
+            format!("({} {op} {})", gen_expr(r, depth - 1), gen_expr(r, depth - 1))
+        }
+        2 => {
+            let f = r.pick(FUNCS1);
+            if f.len() == 1 {
+                format!("({f}{})", gen_expr(r, depth - 1))
+            } else {
+                format!("{f}({})", gen_expr(r, depth - 1))
+            }
+        }
+        3 => {
+            let f = r.pick(FUNCS2);
+            format!("{f}({}, {})", gen_expr(r, depth - 1), gen_expr(r, depth - 1))
+        }
+        _ => format!(
+            "where({}, {}, {})",
+            gen_expr(r, depth - 1),
+            gen_expr(r, depth - 1),
+            gen_expr(r, depth - 1)
+        ),
+    }
+}
+
+/// Input shapes and layouts that broadcast together to (3, 4).
+const SHAPES: &[(&[usize], &str)] = &[
+    (&[3, 4], "C"),
+    (&[3, 4], "F"),
+    (&[3, 4], "strided"),
+    (&[4], "C"),
+    (&[3, 1], "C"),
+    (&[], "C"),
+    (&[1, 4], "strided"),
+];
+
+/// `count` random expressions over inputs `a`, `b`, `c` of random dtypes and layouts.
+pub fn random_cases(count: usize) -> Vec<Case> {
+    let mut r = Rng(0x9e3779b97f4a7c15);
+    (0..count)
+        .map(|_| {
+            let src = gen_expr(&mut r, 3);
+            let inputs = ["a", "b", "c"]
+                .iter()
+                .map(|name| {
+                    let d = *r.pick(&DType::ALL);
+                    let (shape, layout) = *r.pick(SHAPES);
+                    let n: usize = shape.iter().product();
+                    let vals: Vec<Scalar> = (0..n).map(|_| r.value(d)).collect();
+                    let (array, strided) = build(d, shape, layout, &vals);
+                    Input {
+                        name: name.to_string(),
+                        array,
+                        strided,
+                    }
+                })
+                .collect();
+            Case {
+                id: 0,
+                group: String::new(),
+                expr: src,
+                inputs,
+            }
+        })
+        .collect()
 }

@@ -539,9 +539,12 @@ impl Emitter<'_> {
                     self.loop_counter += 1;
                     let v = &self.locals[*var as usize];
                     let vt = self.f.vars[*var as usize].ty;
+                    // The bound is evaluated once, before the loop, even where it reads a
+                    // variable that the body assigns.
+                    let _ = writeln!(self.out, "{ind}const long long {k}_end = {b};");
                     let _ = writeln!(
                         self.out,
-                        "{ind}for (long long {k} = {a}; {k} < {b}; ++{k}) {{"
+                        "{ind}for (long long {k} = {a}; {k} < {k}_end; ++{k}) {{"
                     );
                     let _ = writeln!(self.out, "{ind}    {v} = {};", cast(&k, DType::I64, vt));
                     self.block(body, depth + 1)?;
@@ -574,7 +577,7 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
     let locals: Vec<String> = locals
         .into_iter()
         .map(|l| {
-            if l.starts_with('k') && l.len() > 1 && l[1..].bytes().all(|b| b.is_ascii_digit()) {
+            if l.starts_with('k') && l[1..].starts_with(|c: char| c.is_ascii_digit()) {
                 namer.name(&format!("{l}_"))
             } else {
                 l

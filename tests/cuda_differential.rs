@@ -1,0 +1,310 @@
+//! `Target::Cuda { device: 0 }` against the reference interpreter: the NumPy fixture
+//! corpus, random expression trees (all dtypes, broadcasting, 0-d and strided inputs),
+//! reductions, programs, and device-resident evaluation. Skipped, with a message, where
+//! there is no CUDA device.
+//!
+//! Floats are compared within a tolerance: the GPU's libm is not the host's, so results
+//! may differ by a few ulp (exactly representable results, NaN and infinities must match).
+
+mod cuda_common;
+
+use cuda_common::{build, fixture_cases, random_cases, Case, Rng, PROGRAMS};
+use nexpr::backend::cuda::DeviceSession;
+use nexpr::runtime::reduce::cast_array;
+use nexpr::value::Scalar;
+use nexpr::{DType, DynArray, Error, Expr, Program, Target, Vars};
+use num_complex::Complex64;
+
+const GPU: Target = Target::Cuda { device: 0 };
+
+fn gpu_present() -> bool {
+    cuda_common::nvrtc_available_quiet();
+    match nexpr::backend::cuda::check_available(0) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("skipped: no CUDA device ({e})");
+            false
+        }
+    }
+}
+
+/// Relative tolerance in machine epsilons of the result's dtype.
+const EPS_BUDGET: f64 = 64.0;
+
+fn close(x: f64, y: f64, eps: f64) -> bool {
+    if x.is_nan() || y.is_nan() {
+        return x.is_nan() && y.is_nan();
+    }
+    if x.is_infinite() || y.is_infinite() {
+        return x == y;
+    }
+    let tol = EPS_BUDGET * eps * x.abs().max(y.abs()).max(1.0);
+    (x - y).abs() <= tol
+}
+
+/// None when `got` matches `want`, else what differs.
+fn compare(want: &DynArray, got: &DynArray) -> Option<String> {
+    if want.dtype() != got.dtype() || want.shape() != got.shape() {
+        return Some(format!(
+            "want {} {:?}, got {} {:?}",
+            want.dtype(),
+            want.shape(),
+            got.dtype(),
+            got.shape()
+        ));
+    }
+    let d = want.dtype();
+    if !(d.is_float() || d.is_complex()) {
+        return (want != got).then(|| format!("want {want:?}\n got {got:?}"));
+    }
+    let eps = if d.real_part() == DType::F32 {
+        f32::EPSILON as f64
+    } else {
+        f64::EPSILON
+    };
+    let w = cast_array(want, DType::C128);
+    let g = cast_array(got, DType::C128);
+    let (w, g) = (
+        w.as_array::<Complex64>().unwrap(),
+        g.as_array::<Complex64>().unwrap(),
+    );
+    for (k, (a, b)) in w.iter().zip(g.iter()).enumerate() {
+        if !close(a.re, b.re, eps) || !close(a.im, b.im, eps) {
+            return Some(format!("element {k}: want {a}, got {b}"));
+        }
+    }
+    None
+}
+
+fn same_outcome(
+    what: &str,
+    want: Result<DynArray, Error>,
+    got: Result<DynArray, Error>,
+) -> Option<String> {
+    match (want, got) {
+        (Ok(w), Ok(g)) => compare(&w, &g).map(|m| format!("{what}: {m}")),
+        (Err(w), Err(g)) if w.kind == g.kind => None,
+        (Err(w), Err(g)) => Some(format!("{what}: interp error {w}, cuda error {g}")),
+        (Ok(_), Err(g)) => Some(format!("{what}: cuda error {g}")),
+        (Err(w), Ok(_)) => Some(format!("{what}: interp error {w}, cuda gave a result")),
+    }
+}
+
+fn eval(src: &str, target: Target, vars: &Vars) -> Result<DynArray, Error> {
+    Expr::parse(src)?.compile(target)?.eval(vars)
+}
+
+fn finish(what: &str, total: usize, bad: Vec<String>) {
+    eprintln!("{what}: {} of {total} differ", bad.len());
+    for b in bad.iter().take(40) {
+        eprintln!("  {b}");
+    }
+    assert!(bad.is_empty(), "{what}: {} of {total} differ", bad.len());
+}
+
+#[test]
+fn fixture_corpus_matches_interp() {
+    if !gpu_present() {
+        return;
+    }
+    let cases = fixture_cases();
+    let bad = par_check(&cases, |case| {
+        let vars = case.vars();
+        let want = eval(&case.expr, Target::Interp, &vars);
+        let got = eval(&case.expr, GPU, &vars);
+        same_outcome(&format!("#{} `{}`", case.id, case.expr), want, got)
+    });
+    finish("fixture corpus", cases.len(), bad);
+}
+
+#[test]
+fn random_expressions_match_interp() {
+    if !gpu_present() {
+        return;
+    }
+    let cases = random_cases(1500);
+    let bad = par_check(&cases, |case| {
+        let vars = case.vars();
+        let want = eval(&case.expr, Target::Interp, &vars);
+        let got = eval(&case.expr, GPU, &vars);
+        let dts: Vec<String> = case
+            .inputs
+            .iter()
+            .map(|i| format!("{}:{}{:?}", i.name, i.array.dtype().short(), i.array.shape()))
+            .collect();
+        same_outcome(&format!("`{}` [{}]", case.expr, dts.join(" ")), want, got)
+    });
+    finish("random expressions", cases.len(), bad);
+}
+
+/// Runs `check` over `cases` on several threads (most of the time goes to NVRTC).
+fn par_check(cases: &[Case], check: impl Fn(&Case) -> Option<String> + Sync) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).min(16);
+    let chunk = cases.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().filter_map(&check).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a checking thread panicked".into()]))
+            .collect()
+    })
+}
+
+#[test]
+fn reductions_match_interp() {
+    if !gpu_present() {
+        return;
+    }
+    let mut r = Rng(12345);
+    let mut bad = Vec::new();
+    let mut total = 0;
+    for d in DType::ALL {
+        for n in [0usize, 1, 7, 1000, 100_003] {
+            let vals: Vec<Scalar> = (0..n).map(|_| r.value(d)).collect();
+            let (a, _) = build(d, &[n], "C", &vals);
+            let vars = Vars::new().with("a", &a);
+            for op in ["sum", "prod", "min", "max"] {
+                for src in [format!("{op}(a)"), format!("{op}(a * 2)"), format!("{op}(a, axis=0)")]
+                {
+                    total += 1;
+                    let want = eval(&src, Target::Interp, &vars);
+                    let got = eval(&src, GPU, &vars);
+                    // Sums are combined in another order than NumPy's pairwise
+                    // summation: large float sums get a looser check.
+                    let what = format!("`{src}` {d} n={n}");
+                    if op == "prod" && n > 7 && (d.is_float() || d.is_complex()) {
+                        continue; // products of 1000 random values overflow differently
+                    }
+                    if let (Ok(w), Ok(g)) = (&want, &got) {
+                        if op == "sum" && (d.is_float() || d.is_complex()) {
+                            let w = cast_array(w, DType::C128);
+                            let g = cast_array(g, DType::C128);
+                            let w = w.as_array::<Complex64>().unwrap().iter().next().copied();
+                            let g = g.as_array::<Complex64>().unwrap().iter().next().copied();
+                            if let (Some(w), Some(g)) = (w, g) {
+                                let tol = 1e-3 * (n as f64).max(1.0);
+                                if (w - g).norm() > tol {
+                                    bad.push(format!("{what}: want {w}, got {g}"));
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                    if let Some(m) = same_outcome(&what, want, got) {
+                        bad.push(m);
+                    }
+                }
+            }
+        }
+    }
+    finish("reductions", total, bad);
+}
+
+#[test]
+fn programs_match_interp() {
+    if !gpu_present() {
+        return;
+    }
+    let mut r = Rng(777);
+    let mut bad = Vec::new();
+    let mut total = 0;
+    for (name, src, inputs) in PROGRAMS {
+        for layout in ["C", "strided", "0d"] {
+            total += 1;
+            let arrays: Vec<cuda_common::Input> = inputs
+                .iter()
+                .map(|(n, d)| {
+                    let shape: &[usize] = if layout == "0d" { &[] } else { &[30, 41] };
+                    let len: usize = shape.iter().product();
+                    let vals: Vec<Scalar> = (0..len)
+                        .map(|_| match d {
+                            DType::I32 | DType::I64 => {
+                                Scalar::I64(r.below(60) as i64 + 1).cast(*d)
+                            }
+                            DType::C64 | DType::C128 => Scalar::C128(Complex64::new(
+                                r.below(300) as f64 / 100.0 - 2.0,
+                                r.below(200) as f64 / 100.0 - 1.0,
+                            ))
+                            .cast(*d),
+                            _ => r.value(*d),
+                        })
+                        .collect();
+                    let (array, strided) =
+                        build(*d, shape, if layout == "0d" { "C" } else { layout }, &vals);
+                    cuda_common::Input {
+                        name: n.to_string(),
+                        array,
+                        strided,
+                    }
+                })
+                .collect();
+            let case = cuda_common::Case {
+                id: 0,
+                group: String::new(),
+                expr: String::new(),
+                inputs: arrays,
+            };
+            let vars = case.vars();
+            let p = Program::parse(src).unwrap();
+            let want = p.compile(Target::Interp).and_then(|k| k.run(&vars));
+            let got = p.compile(GPU).and_then(|k| k.run(&vars));
+            match (want, got) {
+                (Ok(w), Ok(g)) => {
+                    for (k, wv) in &w {
+                        if let Some(m) = compare(wv, &g[k]) {
+                            bad.push(format!("{name} ({layout}) output {k}: {m}"));
+                        }
+                    }
+                }
+                (Err(w), Err(g)) if w.kind == g.kind => {}
+                (w, g) => bad.push(format!("{name} ({layout}): {:?} vs {:?}", w.err(), g.err())),
+            }
+        }
+    }
+    finish("programs", total, bad);
+}
+
+#[test]
+fn negative_integer_power_is_an_eval_error() {
+    if !gpu_present() {
+        return;
+    }
+    let a = ndarray::arr1(&[2i64, 3, 4]);
+    let b = ndarray::arr1(&[1i64, -1, 2]);
+    let vars = Vars::new().with("a", &a).with("b", &b);
+    let e = eval("a ** b", GPU, &vars).unwrap_err();
+    assert_eq!(e.kind, nexpr::ErrorKind::Eval);
+    assert_eq!(e.message, nexpr::value::NEG_INT_POW);
+}
+
+#[test]
+fn device_session_keeps_arrays_resident() {
+    if !gpu_present() {
+        return;
+    }
+    let s = DeviceSession::new(0).unwrap();
+    let n = 64;
+    let re = ndarray::Array2::from_shape_fn((n, n), |(i, j)| {
+        Complex64::new(-2.0 + 3.0 * j as f64 / n as f64, -1.0 + 2.0 * i as f64 / n as f64)
+    });
+    let c = s.upload(&re).unwrap();
+    let mut z = s.zeros(DType::C128, &[n, n]).unwrap();
+    let mut z2 = s.zeros(DType::C128, &[n, n]).unwrap();
+    let step = Expr::parse("z*z + c").unwrap().compile(GPU).unwrap();
+    for _ in 0..20 {
+        s.eval_into_device(&step, &[("z", &z), ("c", &c)], &mut z2).unwrap();
+        std::mem::swap(&mut z, &mut z2);
+    }
+    let got = s.download(&z).unwrap();
+    let mut zh = DynArray::zeros(DType::C128, &[n, n]);
+    let step_i = Expr::parse("z*z + c").unwrap().compile(Target::Interp).unwrap();
+    for _ in 0..20 {
+        let vars = Vars::new().with("z", &zh).with("c", &re);
+        zh = step_i.eval(&vars).unwrap();
+    }
+    assert!(compare(&zh, &got).is_none(), "{:?}", compare(&zh, &got));
+    assert!(nexpr::backend::cuda::last_timings().is_some());
+}
