@@ -2,8 +2,7 @@
 //! expressions per iteration over device-resident arrays), and the memory-bound
 //! `2*a + 3*b` and `a*b + c` over 1e8 float64 elements as a fraction of peak bandwidth.
 //!
-//! `cargo run --release --example cuda_bench [peak_GB_per_s]` (default 3350, the H100
-//! SXM's HBM3). Needs a CUDA device.
+//! `cargo run --release --example cuda_bench [peak_GB_per_s]` (default 3000). Needs a CUDA device.
 
 use ndarray::{Array2, ArrayD, IxDyn};
 use nexpr::backend::cuda::{last_timings, DeviceSession};
@@ -39,7 +38,7 @@ fn main() -> nexpr::Result<()> {
     let peak_gbs: f64 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3350.0);
+        .unwrap_or(3000.0);
     let s = DeviceSession::new(0)?;
     println!("device: {}", s.device_name());
 
@@ -104,7 +103,11 @@ fn main() -> nexpr::Result<()> {
         )?;
         kernel_s += last_timings().unwrap_or_default().kernel_s;
         std::mem::swap(&mut esc, &mut esc2);
-        s.eval_into_device(&keep, &[("escape", &esc), ("z2", &z2), ("z", &z)], &mut z3)?;
+        s.eval_into_device(
+            &keep,
+            &[("escape", &esc), ("maxi", &maxi_d), ("z2", &z2), ("z", &z)],
+            &mut z3,
+        )?;
         kernel_s += last_timings().unwrap_or_default().kernel_s;
         std::mem::swap(&mut z, &mut z3);
     }
@@ -124,7 +127,7 @@ fn main() -> nexpr::Result<()> {
     let len = 100_000_000usize;
     let host = ndarray::Array1::from_shape_fn(len, |i| (i % 1000) as f64 * 0.001);
     let a = s.upload(&host)?;
-    let b = s.upload(&host)?;
+    let b_ = s.upload(&host)?;
     let cc = s.upload(&host)?;
     let mut out = s.zeros(DType::F64, &[len])?;
     println!("\nmemory-bound, 1e8 float64 (peak taken as {peak_gbs} GB/s)");
@@ -132,10 +135,24 @@ fn main() -> nexpr::Result<()> {
         let k = Expr::parse(src)?.compile(GPU)?;
         let mut times = vec![];
         for _ in 0..12 {
-            s.eval_into_device(&k, &[("a", &a), ("b", &b), ("c", &cc)], &mut out)?;
+            s.eval_into_device(&k, &[("a", &a), ("b", &b_), ("c", &cc)], &mut out)?;
             times.push(last_timings().unwrap_or_default().kernel_s);
         }
         let kt = median(times[2..].to_vec());
+        // How the grid size (resident blocks per multiprocessor) moves it.
+        let mut by_blocks = Vec::new();
+        for b in [4, 8, 16, 64] {
+            std::env::set_var("NEXPR_CUDA_BLOCKS_PER_SM", b.to_string());
+            let mut t = vec![];
+            for _ in 0..6 {
+                s.eval_into_device(&k, &[("a", &a), ("b", &b_), ("c", &cc)], &mut out)?;
+                t.push(last_timings().unwrap_or_default().kernel_s);
+            }
+            let kb = median(t[1..].to_vec());
+            by_blocks.push(format!("{b}/SM: {:.0}%", 100.0 * arrays * 8.0 * len as f64 / kb / 1e9 / peak_gbs));
+        }
+        std::env::remove_var("NEXPR_CUDA_BLOCKS_PER_SM");
+        println!("  {src:<10} grid size: {} (default 32/SM)", by_blocks.join(", "));
         let gbs = arrays * 8.0 * len as f64 / kt / 1e9;
         println!(
             "  {src:<10} kernel {:.3} ms, {:.0} GB/s = {:.0}% of peak",

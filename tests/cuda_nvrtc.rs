@@ -100,6 +100,7 @@ fn program_sources() -> BTreeSet<String> {
                 .collect();
             let case = cuda_common::Case {
                 id: 0,
+                numpy: None,
                 group: String::new(),
                 expr: String::new(),
                 inputs: arrays

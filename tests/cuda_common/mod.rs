@@ -18,6 +18,8 @@ pub struct Input {
 
 pub struct Case {
     pub id: u64,
+    /// What NumPy gave, where the corpus records a result of a dtype nexpr carries.
+    pub numpy: Option<DynArray>,
     pub group: String,
     pub expr: String,
     pub inputs: Vec<Input>,
@@ -187,8 +189,33 @@ pub fn fixture_cases() -> Vec<Case> {
             });
         }
         if ok {
+            let result = &case["result"];
+            let numpy = result["dtype"]
+                .as_str()
+                .map(|d| match d {
+                    "float16" => "float32",
+                    "int8" => "int32",
+                    d => d,
+                })
+                .and_then(DType::from_name)
+                .map(|d| {
+                    let shape: Vec<usize> = result["shape"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|v| v.as_u64().unwrap_or(0) as usize)
+                        .collect();
+                    let vals: Vec<Scalar> = result["data"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|v| scalar_of(v, d))
+                        .collect();
+                    build(d, &shape, "C", &vals).0
+                });
             out.push(Case {
                 id: case["id"].as_u64().unwrap_or(0),
+                numpy,
                 group: case["group"].as_str().unwrap_or("").to_string(),
                 expr: case["expr"].as_str().unwrap_or("").to_string(),
                 inputs,
@@ -395,6 +422,7 @@ pub fn random_cases(count: usize) -> Vec<Case> {
                 .collect();
             Case {
                 id: 0,
+                numpy: None,
                 group: String::new(),
                 expr: src,
                 inputs,

@@ -37,6 +37,45 @@ pub struct Device {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     modules: Mutex<HashMap<Arc<str>, Arc<CudaModule>>>,
+    staging: Mutex<Option<Staging>>,
+}
+
+/// Transfers at least this large go through pinned staging buffers.
+const STAGE_MIN: usize = 1 << 20;
+/// Size of each of the two staging buffers.
+const STAGE_CHUNK: usize = 16 << 20;
+
+/// Two page-locked host buffers that large transfers go through in chunks, the copy of
+/// one chunk overlapping the host-side copy of the other. Copies from and to pageable
+/// memory are several times slower (the driver stages them itself, synchronously).
+struct Staging {
+    bufs: [*mut u8; 2],
+    done: [CudaEvent; 2],
+}
+
+// SAFETY: the buffers are only touched under the device's `staging` mutex.
+unsafe impl Send for Staging {}
+
+impl Staging {
+    fn new(ctx: &Arc<CudaContext>) -> Result<Staging> {
+        ctx.bind_to_thread().map_err(driver_err("cuCtxSetCurrent"))?;
+        let mut bufs = [std::ptr::null_mut(); 2];
+        for b in &mut bufs {
+            // SAFETY: plain page-locked allocation (not write-combined: the host reads it).
+            *b = unsafe { cudarc::driver::result::malloc_host(STAGE_CHUNK, 0) }
+                .map_err(driver_err("cuMemHostAlloc"))? as *mut u8;
+        }
+        let ev = || ctx.new_event(None).map_err(driver_err("cuEventCreate"));
+        Ok(Staging {
+            bufs,
+            done: [ev()?, ev()?],
+        })
+    }
+
+    fn buf(&mut self, k: usize, len: usize) -> &mut [u8] {
+        // SAFETY: each buffer holds STAGE_CHUNK bytes and `len <= STAGE_CHUNK`.
+        unsafe { std::slice::from_raw_parts_mut(self.bufs[k], len) }
+    }
 }
 
 static DEVICES: OnceLock<Mutex<HashMap<usize, Arc<Device>>>> = OnceLock::new();
@@ -89,6 +128,7 @@ pub fn device(ordinal: usize) -> Result<Arc<Device>> {
         ctx,
         stream,
         modules: Mutex::new(HashMap::new()),
+        staging: Mutex::new(None),
     });
     map.insert(ordinal, d.clone());
     Ok(d)
@@ -129,12 +169,87 @@ impl Device {
 
     fn upload_bytes(&self, bytes: &[u8]) -> Result<CudaSlice<u8>> {
         let mut d = self.alloc(bytes.len())?;
-        if !bytes.is_empty() {
+        if bytes.len() >= STAGE_MIN {
+            let dst = self.ptr(&d);
+            let mut guard = self.staging.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.is_none() {
+                *guard = Some(Staging::new(&self.ctx)?);
+            }
+            let st = guard.as_mut().expect("staging was just created");
+            for (k, chunk) in bytes.chunks(STAGE_CHUNK).enumerate() {
+                let j = k % 2;
+                // The copy that last read this buffer must be done before it is refilled.
+                st.done[j].synchronize().map_err(driver_err("cuEventSynchronize"))?;
+                st.buf(j, chunk.len()).copy_from_slice(chunk);
+                let off = (k * STAGE_CHUNK) as u64;
+                // SAFETY: the device range lies inside `d`; the pinned source stays
+                // untouched until `done[j]` says the copy has finished.
+                unsafe {
+                    cudarc::driver::result::memcpy_htod_async(
+                        dst + off,
+                        st.buf(j, chunk.len()),
+                        self.stream.cu_stream(),
+                    )
+                }
+                .map_err(driver_err("host-to-device copy"))?;
+                st.done[j].record(&self.stream).map_err(driver_err("cuEventRecord"))?;
+            }
+        } else if !bytes.is_empty() {
             self.stream
                 .memcpy_htod(bytes, &mut d)
                 .map_err(driver_err("host-to-device copy"))?;
         }
         Ok(d)
+    }
+
+    /// Copies the first `dst.len()` bytes of `src` into `dst` and waits for them.
+    fn download_bytes(&self, src: &CudaSlice<u8>, dst: &mut [u8]) -> Result<()> {
+        if dst.is_empty() {
+            return self.sync();
+        }
+        if dst.len() < STAGE_MIN {
+            self.stream
+                .memcpy_dtoh(&src.slice(..dst.len()), dst)
+                .map_err(driver_err("device-to-host copy"))?;
+            return self.sync();
+        }
+        let base = self.ptr(src);
+        let mut guard = self.staging.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard = Some(Staging::new(&self.ctx)?);
+        }
+        let st = guard.as_mut().expect("staging was just created");
+        let n = dst.len();
+        let chunks = n.div_ceil(STAGE_CHUNK);
+        let range = |k: usize| (k * STAGE_CHUNK, ((k + 1) * STAGE_CHUNK).min(n));
+        let issue = |st: &mut Staging, k: usize| -> Result<()> {
+            let (lo, hi) = range(k);
+            let j = k % 2;
+            st.done[j].synchronize().map_err(driver_err("cuEventSynchronize"))?;
+            // SAFETY: the device range lies inside `src`; the pinned buffer is not read
+            // until `done[j]` says the copy has finished.
+            unsafe {
+                cudarc::driver::result::memcpy_dtoh_async(
+                    st.buf(j, hi - lo),
+                    base + lo as u64,
+                    self.stream.cu_stream(),
+                )
+            }
+            .map_err(driver_err("device-to-host copy"))?;
+            st.done[j].record(&self.stream).map_err(driver_err("cuEventRecord"))
+        };
+        issue(st, 0)?;
+        for k in 0..chunks {
+            if k + 1 < chunks {
+                issue(st, k + 1)?;
+            }
+            let (lo, hi) = range(k);
+            st.done[k % 2]
+                .synchronize()
+                .map_err(driver_err("cuEventSynchronize"))?;
+            dst[lo..hi].copy_from_slice(st.buf(k % 2, hi - lo));
+        }
+        Ok(())
     }
 
     fn sync(&self) -> Result<()> {
@@ -215,6 +330,12 @@ impl CudaExec {
     }
 
     fn blocks(&self, n: usize, per_sm: u32) -> u32 {
+        // A tuning knob for measurements: resident blocks per multiprocessor.
+        let per_sm = std::env::var("NEXPR_CUDA_BLOCKS_PER_SM")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&b: &u32| b > 0)
+            .unwrap_or(per_sm);
         let want = n.div_ceil(REDUCE_BLOCK as usize);
         want.min((self.dev.sms * per_sm) as usize).max(1) as u32
     }
@@ -364,9 +485,7 @@ impl Executable for CudaExec {
             }
             // SAFETY: an OutBuf is `len` writable elements of `dtype`, owned by the caller.
             let host = unsafe { std::slice::from_raw_parts_mut(o.ptr, bytes) };
-            dev.stream
-                .memcpy_dtoh(&d.slice(..bytes), host)
-                .map_err(driver_err("device-to-host copy"))?;
+            dev.download_bytes(d, host)?;
             down_bytes += bytes;
         }
         dev.sync()?;
@@ -553,10 +672,7 @@ impl DeviceSession {
             let o = OutBuf::of(&mut out);
             // SAFETY: `out` is a fresh C-contiguous array of exactly `bytes` bytes.
             let host = unsafe { std::slice::from_raw_parts_mut(o.ptr, bytes) };
-            self.dev
-                .stream
-                .memcpy_dtoh(&d.buf.slice(..bytes), host)
-                .map_err(driver_err("device-to-host copy"))?;
+            self.dev.download_bytes(&d.buf, host)?;
         }
         self.dev.sync()?;
         Ok(out)
