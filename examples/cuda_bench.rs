@@ -46,7 +46,10 @@ fn main() -> nexpr::Result<()> {
     let maxi = ArrayD::<i64>::from_elem(IxDyn(&[]), 512);
     let prog = Program::parse(MANDELBROT)?.compile(GPU)?;
     println!("\nmandelbrot program, maxi=512 (times in ms; median of 5)");
-    println!("{:>6} {:>12} {:>12} {:>12} {:>12} {:>10}", "n", "kernel", "upload", "download", "end-to-end", "Mpix/s");
+    println!(
+        "{:>6} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "n", "kernel", "upload", "download", "end-to-end", "Mpix/s"
+    );
     for n in [400usize, 1000, 2000, 3000, 4000] {
         let c = grid(n);
         let vars = Vars::new().with("c", &c).with("maxi", &maxi);
@@ -77,8 +80,9 @@ fn main() -> nexpr::Result<()> {
     let c_host = grid(n);
     let want = prog.eval(&Vars::new().with("c", &c_host).with("maxi", &maxi))?;
     let step = Expr::parse("z*z + c")?.compile(GPU)?;
-    let mark = Expr::parse("where((escape == maxi) & (real(z2)**2 + imag(z2)**2 > 4), it, escape)")?
-        .compile(GPU)?;
+    let mark =
+        Expr::parse("where((escape == maxi) & (real(z2)**2 + imag(z2)**2 > 4), it, escape)")?
+            .compile(GPU)?;
     let keep = Expr::parse("where(escape == maxi, z2, z)")?.compile(GPU)?;
     let t = Instant::now();
     let c = s.upload(&c_host)?;
@@ -149,10 +153,16 @@ fn main() -> nexpr::Result<()> {
                 t.push(last_timings().unwrap_or_default().kernel_s);
             }
             let kb = median(t[1..].to_vec());
-            by_blocks.push(format!("{b}/SM: {:.0}%", 100.0 * arrays * 8.0 * len as f64 / kb / 1e9 / peak_gbs));
+            by_blocks.push(format!(
+                "{b}/SM: {:.0}%",
+                100.0 * arrays * 8.0 * len as f64 / kb / 1e9 / peak_gbs
+            ));
         }
         std::env::remove_var("NEXPR_CUDA_BLOCKS_PER_SM");
-        println!("  {src:<10} grid size: {} (default 32/SM)", by_blocks.join(", "));
+        println!(
+            "  {src:<10} grid size: {} (default 32/SM)",
+            by_blocks.join(", ")
+        );
         let gbs = arrays * 8.0 * len as f64 / kt / 1e9;
         println!(
             "  {src:<10} kernel {:.3} ms, {:.0} GB/s = {:.0}% of peak",
@@ -161,7 +171,10 @@ fn main() -> nexpr::Result<()> {
             100.0 * gbs / peak_gbs
         );
         // End to end from host arrays (pageable memory), for comparison.
-        let vars = Vars::new().with("a", &host).with("b", &host).with("c", &host);
+        let vars = Vars::new()
+            .with("a", &host)
+            .with("b", &host)
+            .with("c", &host);
         let _ = k.eval(&vars)?;
         let t = Instant::now();
         let _ = k.eval(&vars)?;

@@ -142,7 +142,12 @@ fn fixture_corpus_matches_interp() {
                 return None;
             }
         }
-        same_outcome(&format!("#{} `{}`", case.id, case.expr), want, got, single(case))
+        same_outcome(
+            &format!("#{} `{}`", case.id, case.expr),
+            want,
+            got,
+            single(case),
+        )
     });
     finish("fixture corpus", cases.len(), bad);
 }
@@ -160,7 +165,14 @@ fn random_expressions_match_interp() {
         let dts: Vec<String> = case
             .inputs
             .iter()
-            .map(|i| format!("{}:{}{:?}", i.name, i.array.dtype().short(), i.array.shape()))
+            .map(|i| {
+                format!(
+                    "{}:{}{:?}",
+                    i.name,
+                    i.array.dtype().short(),
+                    i.array.shape()
+                )
+            })
             .collect();
         same_outcome(
             &format!("`{}` [{}]", case.expr, dts.join(" ")),
@@ -174,7 +186,9 @@ fn random_expressions_match_interp() {
 
 /// Runs `check` over `cases` on several threads (most of the time goes to NVRTC).
 fn par_check(cases: &[Case], check: impl Fn(&Case) -> Option<String> + Sync) -> Vec<String> {
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()).min(16);
+    let threads = std::thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .min(16);
     let chunk = cases.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = cases
@@ -183,7 +197,10 @@ fn par_check(cases: &[Case], check: impl Fn(&Case) -> Option<String> + Sync) -> 
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a checking thread panicked".into()]))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a checking thread panicked".into()])
+            })
             .collect()
     })
 }
@@ -202,8 +219,11 @@ fn reductions_match_interp() {
             let (a, _) = build(d, &[n], "C", &vals);
             let vars = Vars::new().with("a", &a);
             for op in ["sum", "prod", "min", "max"] {
-                for src in [format!("{op}(a)"), format!("{op}(a * 2)"), format!("{op}(a, axis=0)")]
-                {
+                for src in [
+                    format!("{op}(a)"),
+                    format!("{op}(a * 2)"),
+                    format!("{op}(a, axis=0)"),
+                ] {
                     total += 1;
                     let want = eval(&src, Target::Interp, &vars);
                     let got = eval(&src, GPU, &vars);
@@ -256,9 +276,7 @@ fn programs_match_interp() {
                     let len: usize = shape.iter().product();
                     let vals: Vec<Scalar> = (0..len)
                         .map(|_| match d {
-                            DType::I32 | DType::I64 => {
-                                Scalar::I64(r.below(60) as i64 + 1).cast(*d)
-                            }
+                            DType::I32 | DType::I64 => Scalar::I64(r.below(60) as i64 + 1).cast(*d),
                             DType::C64 | DType::C128 => Scalar::C128(Complex64::new(
                                 r.below(300) as f64 / 100.0 - 2.0,
                                 r.below(200) as f64 / 100.0 - 1.0,
@@ -324,19 +342,26 @@ fn device_session_keeps_arrays_resident() {
     let s = DeviceSession::new(0).unwrap();
     let n = 64;
     let re = ndarray::Array2::from_shape_fn((n, n), |(i, j)| {
-        Complex64::new(-2.0 + 3.0 * j as f64 / n as f64, -1.0 + 2.0 * i as f64 / n as f64)
+        Complex64::new(
+            -2.0 + 3.0 * j as f64 / n as f64,
+            -1.0 + 2.0 * i as f64 / n as f64,
+        )
     });
     let c = s.upload(&re).unwrap();
     let mut z = s.zeros(DType::C128, &[n, n]).unwrap();
     let mut z2 = s.zeros(DType::C128, &[n, n]).unwrap();
     let step = Expr::parse("z*z + c").unwrap().compile(GPU).unwrap();
     for _ in 0..20 {
-        s.eval_into_device(&step, &[("z", &z), ("c", &c)], &mut z2).unwrap();
+        s.eval_into_device(&step, &[("z", &z), ("c", &c)], &mut z2)
+            .unwrap();
         std::mem::swap(&mut z, &mut z2);
     }
     let got = s.download(&z).unwrap();
     let mut zh = DynArray::zeros(DType::C128, &[n, n]);
-    let step_i = Expr::parse("z*z + c").unwrap().compile(Target::Interp).unwrap();
+    let step_i = Expr::parse("z*z + c")
+        .unwrap()
+        .compile(Target::Interp)
+        .unwrap();
     for _ in 0..20 {
         let vars = Vars::new().with("z", &zh).with("c", &re);
         zh = step_i.eval(&vars).unwrap();

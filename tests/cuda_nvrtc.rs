@@ -76,7 +76,11 @@ fn fixture_kernels_compile() {
             Err(e) => emit_errors.push(format!("#{} `{}`: {e}", case.id, case.expr)),
         }
     }
-    assert!(emit_errors.is_empty(), "emission failed:\n{}", emit_errors.join("\n"));
+    assert!(
+        emit_errors.is_empty(),
+        "emission failed:\n{}",
+        emit_errors.join("\n")
+    );
     assert!(sources.len() > 500, "only {} kernels", sources.len());
     let failures = compile_all(&sources, &H100);
     report("fixture", sources.len(), &failures);
@@ -95,7 +99,10 @@ fn program_sources() -> BTreeSet<String> {
                     let shape: &[usize] = if layout == "0d" { &[] } else { &[3, 4] };
                     let len = shape.iter().product::<usize>();
                     let vals = vec![Scalar::one(*d); len];
-                    (n, build(*d, shape, if layout == "0d" { "C" } else { layout }, &vals))
+                    (
+                        n,
+                        build(*d, shape, if layout == "0d" { "C" } else { layout }, &vals),
+                    )
                 })
                 .collect();
             let case = cuda_common::Case {

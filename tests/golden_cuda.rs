@@ -49,7 +49,10 @@ fn golden_expressions() {
         "complex_where",
         &expr("where(abs(z) > a, z / (z + 1j), sqrt(z) ** 2)", &vars),
     );
-    check("sum_reduce", &expr("sum(a * b)", &Vars::new().with("a", &a).with("b", &b)));
+    check(
+        "sum_reduce",
+        &expr("sum(a * b)", &Vars::new().with("a", &a).with("b", &b)),
+    );
 }
 
 #[test]

@@ -140,9 +140,23 @@ pub fn build(dtype: DType, shape: &[usize], layout: &str, vals: &[Scalar]) -> (D
         DType::I64 => build_typed!(vals, shape, layout, I64, i64, -777),
         DType::F32 => build_typed!(vals, shape, layout, F32, f32, -777.0),
         DType::F64 => build_typed!(vals, shape, layout, F64, f64, -777.0),
-        DType::C64 => build_typed!(vals, shape, layout, C64, Complex32, Complex32::new(-7.0, 7.0)),
+        DType::C64 => build_typed!(
+            vals,
+            shape,
+            layout,
+            C64,
+            Complex32,
+            Complex32::new(-7.0, 7.0)
+        ),
         DType::C128 => {
-            build_typed!(vals, shape, layout, C128, Complex64, Complex64::new(-7.0, 7.0))
+            build_typed!(
+                vals,
+                shape,
+                layout,
+                C128,
+                Complex64,
+                Complex64::new(-7.0, 7.0)
+            )
         }
     }
 }
@@ -348,11 +362,18 @@ const BINOPS: &[&str] = &[
 const FUNCS1: &[&str] = &[
     "abs", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
     "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1", "conj",
-    "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite", "isinf",
-    "-", "~",
+    "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite", "isinf", "-",
+    "~",
 ];
 const FUNCS2: &[&str] = &[
-    "arctan2", "hypot", "nextafter", "copysign", "maximum", "minimum", "fmod", "complex",
+    "arctan2",
+    "hypot",
+    "nextafter",
+    "copysign",
+    "maximum",
+    "minimum",
+    "fmod",
+    "complex",
 ];
 
 pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
@@ -365,7 +386,11 @@ pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
     match r.below(5) {
         0 | 1 => {
             let op = r.pick(BINOPS);
-            format!("({} {op} {})", gen_expr(r, depth - 1), gen_expr(r, depth - 1))
+            format!(
+                "({} {op} {})",
+                gen_expr(r, depth - 1),
+                gen_expr(r, depth - 1)
+            )
         }
         2 => {
             let f = r.pick(FUNCS1);
@@ -377,7 +402,11 @@ pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
         }
         3 => {
             let f = r.pick(FUNCS2);
-            format!("{f}({}, {})", gen_expr(r, depth - 1), gen_expr(r, depth - 1))
+            format!(
+                "{f}({}, {})",
+                gen_expr(r, depth - 1),
+                gen_expr(r, depth - 1)
+            )
         }
         _ => format!(
             "where({}, {}, {})",

@@ -41,19 +41,128 @@ pub fn cty(d: DType) -> &'static str {
 }
 
 const RESERVED: &[&str] = &[
-    "i", "n", "coord", "geom", "err", "ndim", "shape", "off", "rem", "q", "d", "partial", "acc",
-    "sdata", "tid", "auto", "bool", "break", "case", "char", "const", "continue", "default",
-    "do", "double", "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int",
-    "long", "register", "restrict", "return", "short", "signed", "sizeof", "static",
-    "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "true",
-    "false", "class", "delete", "new", "namespace", "operator", "private", "protected",
-    "public", "template", "this", "throw", "try", "catch", "typename", "using", "virtual",
-    "friend", "mutable", "explicit", "export", "asm", "bool", "wchar_t", "nullptr",
-    "decltype", "constexpr", "static_assert", "alignas", "alignof", "noexcept", "thread_local",
-    "and", "or", "not", "xor", "bitand", "bitor", "compl", "and_eq", "or_eq", "xor_eq", "not_eq",
-    "main", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "min", "max", "abs",
-    "sqrt", "sin", "cos", "tan", "exp", "log", "pow", "floor", "ceil", "trunc", "round",
-    "isnan", "isinf", "isfinite", "signbit", "hypot", "atan2", "fmod", "copysign",
+    "i",
+    "n",
+    "coord",
+    "geom",
+    "err",
+    "ndim",
+    "shape",
+    "off",
+    "rem",
+    "q",
+    "d",
+    "partial",
+    "acc",
+    "sdata",
+    "tid",
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "true",
+    "false",
+    "class",
+    "delete",
+    "new",
+    "namespace",
+    "operator",
+    "private",
+    "protected",
+    "public",
+    "template",
+    "this",
+    "throw",
+    "try",
+    "catch",
+    "typename",
+    "using",
+    "virtual",
+    "friend",
+    "mutable",
+    "explicit",
+    "export",
+    "asm",
+    "bool",
+    "wchar_t",
+    "nullptr",
+    "decltype",
+    "constexpr",
+    "static_assert",
+    "alignas",
+    "alignof",
+    "noexcept",
+    "thread_local",
+    "and",
+    "or",
+    "not",
+    "xor",
+    "bitand",
+    "bitor",
+    "compl",
+    "and_eq",
+    "or_eq",
+    "xor_eq",
+    "not_eq",
+    "main",
+    "threadIdx",
+    "blockIdx",
+    "blockDim",
+    "gridDim",
+    "warpSize",
+    "min",
+    "max",
+    "abs",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "exp",
+    "log",
+    "pow",
+    "floor",
+    "ceil",
+    "trunc",
+    "round",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "signbit",
+    "hypot",
+    "atan2",
+    "fmod",
+    "copysign",
 ];
 
 /// Gives each name a unique C identifier: itself where that is safe, else with a suffix.
@@ -70,7 +179,13 @@ impl Namer {
     fn name(&mut self, want: &str) -> String {
         let mut base: String = want
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
             base.insert(0, 'v');
@@ -83,7 +198,11 @@ impl Namer {
                 || s.starts_with("off_")
                 || (s.starts_with('t') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit()))
         };
-        let mut cand = if clash(&base) { format!("{base}_") } else { base.clone() };
+        let mut cand = if clash(&base) {
+            format!("{base}_")
+        } else {
+            base.clone()
+        };
         let mut k = 1;
         while self.used.contains(&cand) {
             cand = format!("{base}_{k}");
@@ -183,7 +302,12 @@ pub fn cast(x: &str, from: DType, to: DType) -> String {
         C64 | C128 => {
             let r = cty(to.real_part());
             match from {
-                Bool => format!("nx_mk({x} ? {} : {}, {})", one(to.real_part()), zero(to.real_part()), zero(to.real_part())),
+                Bool => format!(
+                    "nx_mk({x} ? {} : {}, {})",
+                    one(to.real_part()),
+                    zero(to.real_part()),
+                    zero(to.real_part())
+                ),
                 C64 | C128 => format!("nx_mk(({r}){x}.re, ({r}){x}.im)"),
                 _ => format!("nx_mk(({r}){x}, {})", zero(to.real_part())),
             }
@@ -645,11 +769,7 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
     let _ = writeln!(src, "    {})", params.join(",\n    "));
     src.push_str("{\n");
     if let Some((op, rty)) = fused_reduce {
-        let _ = writeln!(
-            src,
-            "    __shared__ {} sdata[{REDUCE_BLOCK}];",
-            cty(rty)
-        );
+        let _ = writeln!(src, "    __shared__ {} sdata[{REDUCE_BLOCK}];", cty(rty));
         let _ = writeln!(src, "    {} acc = {};", cty(rty), reduce_identity(op, rty));
     }
     src.push_str(
@@ -710,7 +830,10 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
         let _ = writeln!(src, "        }}");
         let _ = writeln!(src, "        __syncthreads();");
         let _ = writeln!(src, "    }}");
-        let _ = writeln!(src, "    if (threadIdx.x == 0) partial[blockIdx.x] = sdata[0];");
+        let _ = writeln!(
+            src,
+            "    if (threadIdx.x == 0) partial[blockIdx.x] = sdata[0];"
+        );
     }
     src.push_str("}\n");
     Ok(Emitted {
@@ -735,7 +858,12 @@ fn reduce_identity(op: ReduceOp, t: DType) -> String {
             let big = op == ReduceOp::Min;
             match t {
                 DType::Bool => (if big { "true" } else { "false" }).into(),
-                DType::I32 => (if big { "2147483647" } else { "(-2147483647 - 1)" }).into(),
+                DType::I32 => (if big {
+                    "2147483647"
+                } else {
+                    "(-2147483647 - 1)"
+                })
+                .into(),
                 DType::I64 => (if big {
                     "9223372036854775807LL"
                 } else {

@@ -186,9 +186,8 @@ pub fn compile_ptx(source: &str, opts: &Options) -> Result<Arc<str>> {
 
 fn compile_uncached(source: &str, opts: &Options) -> Result<String> {
     let api = api()?;
-    let cstr = |s: &str| {
-        CString::new(s).map_err(|_| Error::backend("CUDA source contains a NUL byte"))
-    };
+    let cstr =
+        |s: &str| CString::new(s).map_err(|_| Error::backend("CUDA source contains a NUL byte"));
     let src = cstr(source)?;
     let name = cstr("nexpr_kernel.cu")?;
     let header = cstr(super::PRELUDE)?;

@@ -58,7 +58,8 @@ unsafe impl Send for Staging {}
 
 impl Staging {
     fn new(ctx: &Arc<CudaContext>) -> Result<Staging> {
-        ctx.bind_to_thread().map_err(driver_err("cuCtxSetCurrent"))?;
+        ctx.bind_to_thread()
+            .map_err(driver_err("cuCtxSetCurrent"))?;
         let mut bufs = [std::ptr::null_mut(); 2];
         for b in &mut bufs {
             // SAFETY: plain page-locked allocation (not write-combined: the host reads it).
@@ -118,7 +119,9 @@ pub fn device(ordinal: usize) -> Result<Arc<Device>> {
     let sms = ctx
         .attribute(sys::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
         .map_err(driver_err("cuDeviceGetAttribute"))?;
-    let name = ctx.name().unwrap_or_else(|_| format!("CUDA device {ordinal}"));
+    let name = ctx
+        .name()
+        .unwrap_or_else(|_| format!("CUDA device {ordinal}"));
     let stream = ctx.default_stream();
     let d = Arc::new(Device {
         ordinal,
@@ -179,7 +182,9 @@ impl Device {
             for (k, chunk) in bytes.chunks(STAGE_CHUNK).enumerate() {
                 let j = k % 2;
                 // The copy that last read this buffer must be done before it is refilled.
-                st.done[j].synchronize().map_err(driver_err("cuEventSynchronize"))?;
+                st.done[j]
+                    .synchronize()
+                    .map_err(driver_err("cuEventSynchronize"))?;
                 st.buf(j, chunk.len()).copy_from_slice(chunk);
                 let off = (k * STAGE_CHUNK) as u64;
                 // SAFETY: the device range lies inside `d`; the pinned source stays
@@ -192,7 +197,9 @@ impl Device {
                     )
                 }
                 .map_err(driver_err("host-to-device copy"))?;
-                st.done[j].record(&self.stream).map_err(driver_err("cuEventRecord"))?;
+                st.done[j]
+                    .record(&self.stream)
+                    .map_err(driver_err("cuEventRecord"))?;
             }
         } else if !bytes.is_empty() {
             self.stream
@@ -225,7 +232,9 @@ impl Device {
         let issue = |st: &mut Staging, k: usize| -> Result<()> {
             let (lo, hi) = range(k);
             let j = k % 2;
-            st.done[j].synchronize().map_err(driver_err("cuEventSynchronize"))?;
+            st.done[j]
+                .synchronize()
+                .map_err(driver_err("cuEventSynchronize"))?;
             // SAFETY: the device range lies inside `src`; the pinned buffer is not read
             // until `done[j]` says the copy has finished.
             unsafe {
@@ -236,7 +245,9 @@ impl Device {
                 )
             }
             .map_err(driver_err("device-to-host copy"))?;
-            st.done[j].record(&self.stream).map_err(driver_err("cuEventRecord"))
+            st.done[j]
+                .record(&self.stream)
+                .map_err(driver_err("cuEventRecord"))
         };
         issue(st, 0)?;
         for k in 0..chunks {
@@ -342,7 +353,14 @@ impl CudaExec {
 
     /// Launches over `n` elements of `shape`; `outs` are output pointers (or the one
     /// partials buffer of a fused reduction). Returns the kernel time in seconds.
-    fn launch(&self, n: usize, shape: &[usize], args: &[Arg], outs: &[u64], blocks: u32) -> Result<f64> {
+    fn launch(
+        &self,
+        n: usize,
+        shape: &[usize],
+        args: &[Arg],
+        outs: &[u64],
+        blocks: u32,
+    ) -> Result<f64> {
         let dev = &self.dev;
         let geom = if self.emitted.uses_geom {
             let mut g: Vec<i64> = Vec::with_capacity(1 + shape.len() * (1 + args.len()));
@@ -366,10 +384,21 @@ impl CudaExec {
         let n_arg = n as i64;
         let geom_ptr = geom.as_ref().map_or(0, |g| dev.ptr(g));
         let err_ptr = err.as_ref().map_or(0, |e| dev.ptr(e));
-        let ptrs: Vec<u64> = args.iter().map(|a| a.ptr).chain(outs.iter().copied()).collect();
-        let timing = |what| dev.ctx.new_event(Some(sys::CUevent_flags::CU_EVENT_DEFAULT)).map_err(driver_err(what));
-        let (start, stop): (CudaEvent, CudaEvent) = (timing("cuEventCreate")?, timing("cuEventCreate")?);
-        start.record(&dev.stream).map_err(driver_err("cuEventRecord"))?;
+        let ptrs: Vec<u64> = args
+            .iter()
+            .map(|a| a.ptr)
+            .chain(outs.iter().copied())
+            .collect();
+        let timing = |what| {
+            dev.ctx
+                .new_event(Some(sys::CUevent_flags::CU_EVENT_DEFAULT))
+                .map_err(driver_err(what))
+        };
+        let (start, stop): (CudaEvent, CudaEvent) =
+            (timing("cuEventCreate")?, timing("cuEventCreate")?);
+        start
+            .record(&dev.stream)
+            .map_err(driver_err("cuEventRecord"))?;
         {
             let mut b = dev.stream.launch_builder(&self.func);
             b.arg(&n_arg).arg(&geom_ptr).arg(&err_ptr);
@@ -387,9 +416,12 @@ impl CudaExec {
             // the stream is synchronized below.
             unsafe { b.launch(cfg) }.map_err(driver_err("kernel launch"))?;
         }
-        stop.record(&dev.stream).map_err(driver_err("cuEventRecord"))?;
+        stop.record(&dev.stream)
+            .map_err(driver_err("cuEventRecord"))?;
         stop.synchronize().map_err(driver_err("kernel execution"))?;
-        let ms = start.elapsed_ms(&stop).map_err(driver_err("cuEventElapsedTime"))?;
+        let ms = start
+            .elapsed_ms(&stop)
+            .map_err(driver_err("cuEventElapsedTime"))?;
         if let Some(e) = &err {
             let mut flag = [0u8; 4];
             dev.stream
@@ -716,10 +748,7 @@ impl DeviceSession {
                 .find(|(n, _)| n == name)
                 .map(|(_, a)| *a)
                 .ok_or_else(|| {
-                    Error::new(
-                        crate::ErrorKind::Name,
-                        format!("unknown variable `{name}`"),
-                    )
+                    Error::new(crate::ErrorKind::Name, format!("unknown variable `{name}`"))
                 })?;
             self.check(a)?;
             arrays.push(a);
@@ -730,7 +759,10 @@ impl DeviceSession {
                 .zip(&arrays)
                 .map(|(n, a)| (n.as_str(), a.shape.as_slice())),
         )?;
-        let strides: Vec<Vec<isize>> = arrays.iter().map(|a| broadcast_strides(&a.shape, &shape)).collect();
+        let strides: Vec<Vec<isize>> = arrays
+            .iter()
+            .map(|a| broadcast_strides(&a.shape, &shape))
+            .collect();
         let key: SessionKey = (
             format!("{kernel:?}"),
             arrays
