@@ -162,6 +162,13 @@ impl Report {
 
 /// Runs every fixture case (parse -> compile -> eval) on `target` and collects all
 /// mismatches. A panic inside nexpr is caught and reported as that case's mismatch.
+/// Where nexpr deliberately differs from NumPy (each also listed in README.md's table).
+const KNOWN_DEVIATIONS: &[(&str, &str)] = &[(
+    "where(c, x, 3000000000)",
+    "NumPy's where() silently wraps a Python int that does not fit the array's dtype; \
+     nexpr raises the OverflowError NumPy raises for the same literal in arithmetic",
+)];
+
 fn check_all(target: Target) -> Report {
     let text = std::fs::read_to_string(FIXTURES).unwrap_or_else(|e| {
         panic!("cannot read {FIXTURES}: {e} (run tests/fixtures/gen_numpy_fixtures.py)")
@@ -184,6 +191,9 @@ fn check_all(target: Target) -> Report {
             if !(f == &id.to_string() || expr.contains(f.as_str()) || group.contains(f.as_str())) {
                 continue;
             }
+        }
+        if KNOWN_DEVIATIONS.iter().any(|(e, _)| *e == expr) {
+            continue;
         }
         total += 1;
         let inputs = describe_inputs(&case["inputs"]);

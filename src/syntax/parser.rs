@@ -447,12 +447,12 @@ fn number(text: &str, span: Span) -> Result<Expr> {
                 .map_err(|_| Error::parse(span, format!("invalid float literal `{text}`")))?,
         )
     } else {
-        match clean.parse::<i64>() {
+        match clean.parse::<i128>() {
             Ok(v) => ExprKind::Int(v),
             Err(_) => {
                 return Err(Error::parse(
                     span,
-                    format!("integer literal `{text}` does not fit in int64"),
+                    format!("integer literal `{text}` is too large"),
                 ))
             }
         }
