@@ -384,8 +384,7 @@ fn variants(max_threads: usize) -> Vec<Variant> {
 
 /// The first line of an error: backend messages can carry a whole compiler log.
 fn one_line(e: &nexpr::Error) -> String {
-    let s = e.to_string();
-    s.lines().next().unwrap_or("").to_string()
+    e.message.lines().next().unwrap_or("").to_string()
 }
 
 // ---------------------------------------------------------------------------------
