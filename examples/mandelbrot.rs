@@ -14,7 +14,7 @@
 //! size, and draws `mandelbrot.png` (the set) and `timings.png` (runtime vs. size).
 
 use clap::Parser;
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{Array1, ArrayD, IxDyn};
 use nexpr::{DynArray, ErrorKind, Expr, Kernel, Program, Target, Vars};
 use num_complex::Complex64;
 use plotters::prelude::*;
@@ -57,6 +57,9 @@ struct Args {
     /// Timed runs per measurement (after one warm-up run); the median is reported.
     #[arg(long, default_value_t = 5)]
     repeat: usize,
+    /// TrueType font for the plot's text (default: the first of the usual system fonts).
+    #[arg(long)]
+    font: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -119,17 +122,19 @@ fn grid(n: usize) -> ArrayD<Complex64> {
     ArrayD::from_shape_fn(IxDyn(&[n, n]), |ix| Complex64::new(xs[ix[1]], ys[ix[0]]))
 }
 
-fn gather<T: Copy>(a: &ArrayD<T>, mask: &ArrayD<bool>) -> Vec<T> {
+/// `a[mask]`: a new array of the selected elements.
+fn gather<T: Copy>(a: &Array1<T>, mask: &Array1<bool>) -> Array1<T> {
     a.iter()
-        .zip(mask.iter())
+        .zip(mask)
         .filter(|(_, &m)| m)
         .map(|(&v, _)| v)
         .collect()
 }
 
-fn scatter<T: Copy>(a: &mut ArrayD<T>, mask: &ArrayD<bool>, values: &[T]) {
+/// `a[mask] = values`.
+fn scatter<T: Copy>(a: &mut Array1<T>, mask: &Array1<bool>, values: &Array1<T>) {
     let mut it = values.iter();
-    Zip::from(a).and(mask).for_each(|x, &m| {
+    a.zip_mut_with(mask, |x, &m| {
         if m {
             if let Some(&v) = it.next() {
                 *x = v;
@@ -140,16 +145,18 @@ fn scatter<T: Copy>(a: &mut ArrayD<T>, mask: &ArrayD<bool>, values: &[T]) {
 
 /// The NumPy algorithm, transcribed operator by operator: every operator allocates its
 /// result, as `z[mask] = z[mask]**2 + c[mask]` does in NumPy. This is the baseline the
-/// speedups are measured against, so it is deliberately not fused by hand.
+/// speedups are measured against, so it is deliberately not fused by hand. It works on
+/// the flattened grid, as NumPy's boolean indexing does.
 fn naive(c: &ArrayD<Complex64>, maxi: i32) -> ArrayD<i32> {
-    let mut z = ArrayD::<Complex64>::zeros(c.raw_dim());
-    let mut escape = ArrayD::from_elem(c.raw_dim(), maxi);
+    let c1: Array1<Complex64> = c.iter().copied().collect();
+    let mut z = Array1::<Complex64>::zeros(c1.len());
+    let mut escape = Array1::from_elem(c1.len(), maxi);
     for i in 1..maxi {
         let mask = escape.mapv(|e| e == maxi);
         let zm = gather(&z, &mask);
-        let squared: Vec<Complex64> = zm.iter().map(|v| v * v).collect();
-        let cm = gather(c, &mask);
-        let updated: Vec<Complex64> = squared.iter().zip(&cm).map(|(a, b)| a + b).collect();
+        let squared = zm.mapv(|v| v * v);
+        let cm = gather(&c1, &mask);
+        let updated = &squared + &cm;
         scatter(&mut z, &mask, &updated);
         // NumPy's abs of a complex is hypot, which `norm` is too.
         let absz = z.mapv(|v| v.norm());
@@ -162,6 +169,8 @@ fn naive(c: &ArrayD<Complex64>, maxi: i32) -> ArrayD<i32> {
         });
     }
     escape
+        .into_shape_with_order(c.raw_dim())
+        .expect("as many elements as the grid")
 }
 
 // ---------------------------------------------------------------------------------
@@ -262,7 +271,7 @@ fn fused_alloc(k: &Kernel, c: &ArrayD<Complex64>, maxi: i32) -> nexpr::Result<Ar
 
 enum Impl {
     Naive,
-    Seq(ExprSeq, bool),
+    Seq(Box<ExprSeq>, bool),
     Fused(Kernel, bool),
 }
 
@@ -274,7 +283,8 @@ struct Variant {
     max_n: usize,
     /// Drawn in the sweep (thread counts between 1 and the maximum are table-only).
     in_sweep: bool,
-    imp: Result<Impl, String>,
+    /// What runs it, or why it cannot: a backend error is a skip, anything else a bug.
+    imp: Result<Impl, nexpr::Error>,
 }
 
 impl Variant {
@@ -289,7 +299,7 @@ impl Variant {
             Ok(Impl::Seq(s, true)) => s.run_alloc(c, maxi),
             Ok(Impl::Fused(k, false)) => fused_into(k, c, maxi),
             Ok(Impl::Fused(k, true)) => fused_alloc(k, c, maxi),
-            Err(reason) => Err(nexpr::Error::backend(reason.clone())),
+            Err(e) => Err(e.clone()),
         }
     }
 }
@@ -310,9 +320,9 @@ fn variants(max_threads: usize) -> Vec<Variant> {
         target: target_name(target),
         max_n,
         in_sweep,
-        imp: imp.map_err(|e| one_line(&e)),
+        imp,
     };
-    let seq = |t: Target, alloc| ExprSeq::new(t).map(|s| Impl::Seq(s, alloc));
+    let seq = |t: Target, alloc| ExprSeq::new(t).map(|s| Impl::Seq(Box::new(s), alloc));
     let fused = |t: Target, alloc| {
         program
             .clone()
@@ -470,16 +480,15 @@ fn run(args: &Args) -> Result<bool, String> {
                 };
                 rows.push((v.method.into(), v.target.clone(), Some(ms(t)), note));
             }
-            Err(e) if e.kind == ErrorKind::Backend => {
-                let reason = one_line(&e);
-                rows.push(skip_row(v, reason.clone()));
-                // A target that cannot run here is left out of the sweep as well.
-                v.imp = Err(reason);
-            }
             Err(e) => {
-                ok = false;
-                rows.push(skip_row(v, format!("FAILED: {}", one_line(&e))));
-                v.imp = Err(one_line(&e));
+                if e.kind == ErrorKind::Backend {
+                    rows.push(skip_row(v, one_line(&e)));
+                } else {
+                    ok = false;
+                    rows.push(fail_row(v, &e));
+                }
+                // Either way it is left out of the sweep.
+                v.imp = Err(e);
             }
         }
     }
@@ -499,9 +508,9 @@ fn run(args: &Args) -> Result<bool, String> {
         }
     }
 
-    let font = load_font();
-    if font.is_none() {
-        println!("\nno TrueType font found (looked for DejaVu Sans, Liberation Sans, Noto Sans); plots are drawn without text");
+    let font = load_font(args.font.as_deref());
+    if let Err(why) = &font {
+        println!("\n{why}: the plot is drawn without text");
     }
     if let Some((escape, _)) = &reference {
         match draw_set(&args.png, escape, maxi) {
@@ -517,7 +526,7 @@ fn run(args: &Args) -> Result<bool, String> {
     if !sizes.is_empty() {
         let (lines, sweep_ok) = sweep(&vs, &sizes, maxi, args.repeat);
         ok &= sweep_ok;
-        match draw_timings(&args.plot, &lines, maxi, font.is_some()) {
+        match draw_timings(&args.plot, &lines, maxi, font.is_ok()) {
             Ok(()) => println!("wrote {}", args.plot.display()),
             Err(e) => {
                 ok = false;
@@ -534,6 +543,15 @@ fn skip_row(v: &Variant, reason: String) -> (String, String, Option<f64>, String
         v.target.clone(),
         None,
         format!("skipped: {reason}"),
+    )
+}
+
+fn fail_row(v: &Variant, e: &nexpr::Error) -> (String, String, Option<f64>, String) {
+    (
+        v.method.into(),
+        v.target.clone(),
+        None,
+        format!("FAILED: {}", one_line(e)),
     )
 }
 
@@ -567,8 +585,8 @@ fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line
     let active: Vec<&Variant> = vs.iter().filter(|v| v.in_sweep).collect();
     println!("\ntiming sweep, maxi = {maxi} (ms; \"-\" = not run)");
     for v in &active {
-        if let Err(reason) = &v.imp {
-            println!("  {}: skipped: {reason}", v.label());
+        if let Err(e) = &v.imp {
+            println!("  {}: not run: {}", v.label(), one_line(e));
         }
     }
     let runnable: Vec<&Variant> = active.into_iter().filter(|v| v.imp.is_ok()).collect();
@@ -633,8 +651,9 @@ fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line
 // Pictures
 // ---------------------------------------------------------------------------------
 
-/// Registers the first TrueType font found at the usual system paths with plotters.
-fn load_font() -> Option<()> {
+/// Registers a TrueType font with plotters: `--font`, else the first of the usual
+/// system fonts. `Err` says why there is none.
+fn load_font(choice: Option<&Path>) -> Result<(), String> {
     const CANDIDATES: &[&str] = &[
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         "/usr/share/fonts/TTF/DejaVuSans.ttf",
@@ -648,12 +667,25 @@ fn load_font() -> Option<()> {
         "/System/Library/Fonts/Supplemental/Arial.ttf",
         "C:\\Windows\\Fonts\\arial.ttf",
     ];
-    CANDIDATES.iter().find_map(|p| {
-        let bytes = std::fs::read(p).ok()?;
+    let register = |p: &Path| -> Result<(), String> {
+        let bytes =
+            std::fs::read(p).map_err(|e| format!("cannot read font {}: {e}", p.display()))?;
         // plotters keeps fonts for the life of the process and wants them 'static.
         let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-        plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).ok()
-    })
+        plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+            .map_err(|_| format!("{} is not a TrueType/OpenType font", p.display()))
+    };
+    match choice {
+        Some(p) => register(p),
+        None => CANDIDATES
+            .iter()
+            .find_map(|p| register(Path::new(p)).ok())
+            .ok_or_else(|| {
+                "no TrueType font found (looked for DejaVu Sans, Liberation Sans, Noto Sans, \
+                 Arial; pass one with --font)"
+                    .to_string()
+            }),
+    }
 }
 
 /// Colour stops of the palette, from the fast-escaping background to the boundary.
@@ -784,8 +816,6 @@ fn draw_timings(
             )
             .x_label_area_size(50)
             .y_label_area_size(70);
-    } else {
-        builder.x_label_area_size(10).y_label_area_size(10);
     }
     let mut chart = builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?;
     let mut mesh = chart.configure_mesh();
@@ -818,13 +848,16 @@ fn draw_timings(
         }
     }
     if text {
-        // Spread labels that would overlap, keeping their order top to bottom.
-        ends.sort_by_key(|e| e.0 .1);
+        // Lines ending at the same size would stack their labels on top of each other:
+        // spread those apart, keeping their order top to bottom.
+        ends.sort_by_key(|e| (e.0 .0, e.0 .1));
         let gap = 20;
-        let mut prev = i32::MIN / 2;
+        let mut prev = (i32::MIN, 0);
         for e in &mut ends {
-            e.0 .1 = e.0 .1.max(prev + gap);
-            prev = e.0 .1;
+            if e.0 .0 == prev.0 {
+                e.0 .1 = e.0 .1.max(prev.1 + gap);
+            }
+            prev = e.0;
         }
         let style =
             TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));

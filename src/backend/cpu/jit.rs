@@ -58,7 +58,12 @@ fn new_module() -> Result<JITModule> {
 fn build(
     f: &Func,
     layouts: &[Layout],
-) -> Result<(JITModule, Context, cranelift_module::FuncId, Option<VectorPlan>)> {
+) -> Result<(
+    JITModule,
+    Context,
+    cranelift_module::FuncId,
+    Option<VectorPlan>,
+)> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
     let ptr = types::I64;

@@ -28,8 +28,8 @@ use crate::value::Scalar;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{self, Type};
 use cranelift_codegen::ir::{
-    AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlotData,
-    StackSlotKind, Value,
+    AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
+    Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
@@ -291,7 +291,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.b.switch_to_block(vhead);
             let i = self.b.use_var(self.idx);
             let room = self.b.ins().isub(end, i);
-            let go = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
+            let go = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
             self.b.ins().brif(go, vbody, &[], scalar_head, &[]);
             self.b.switch_to_block(vbody);
             for u in 0..UNROLL {
