@@ -242,7 +242,8 @@ impl Kernel {
             if let Some(res) = p.exec.run_reduce(&bound, r) {
                 return Ok(vec![res?]);
             }
-            let mut tmp = DynArray::zeros(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape);
+            // SAFETY: `run` writes every element of its outputs.
+            let mut tmp = unsafe { DynArray::uninit(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape) };
             p.exec.run(&bound, &[OutBuf::of(&mut tmp)])?;
             return Ok(vec![runtime::reduce::reduce(&tmp, r)?]);
         }
@@ -250,7 +251,8 @@ impl Kernel {
             .func
             .outputs
             .iter()
-            .map(|&v| DynArray::zeros(p.func.vars[v as usize].ty, &bound.shape))
+            // SAFETY: `run` writes every element of its outputs before they are returned.
+            .map(|&v| unsafe { DynArray::uninit(p.func.vars[v as usize].ty, &bound.shape) })
             .collect();
         let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of).collect();
         p.exec.run(&bound, &bufs)?;

@@ -47,6 +47,15 @@ macro_rules! dyn_enums {
             pub fn shape(&self) -> &[usize] { match self { $(DynArray::$var(a) => a.shape()),* } }
             pub fn view(&self) -> DynView<'_> { match self { $(DynArray::$var(a) => DynView::$var(a.view())),* } }
             pub fn view_mut(&mut self) -> DynViewMut<'_> { match self { $(DynArray::$var(a) => DynViewMut::$var(a.view_mut())),* } }
+            /// A C-contiguous array whose every element the caller is about to overwrite.
+            ///
+            /// # Safety
+            /// Every element must be written before the array is read (kernels write
+            /// each output element exactly once); skipping the zero fill saves a pass
+            /// over memory-bound outputs.
+            pub unsafe fn uninit(dtype: DType, shape: &[usize]) -> DynArray {
+                match dtype { $(DType::$var => DynArray::$var(unsafe { ArrayD::<$t>::uninit(IxDyn(shape)).assume_init() }),)* }
+            }
             /// A C-contiguous array of zeros.
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
                 match dtype { $(DType::$var => DynArray::$var(ArrayD::from_elem(IxDyn(shape), <$t as Zero>::zero())),)* }

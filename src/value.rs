@@ -6,6 +6,103 @@
 use crate::dtype::DType;
 use crate::ir::ops::{BinOp, UnOp};
 use num_complex::{Complex, Complex32, Complex64};
+
+/// The C library's functions where NumPy calls them: complex functions come from the
+/// platform's C99 `<complex.h>` (whose Annex G special values NumPy inherits), and the
+/// inverse hyperbolics from libm (Rust's own differ in the last bits and overflow).
+pub mod libm {
+    use super::{Complex32, Complex64};
+
+    // `double _Complex` and `float _Complex` are passed like `#[repr(C)]` pairs of
+    // their parts, which is what num-complex's types are.
+    mod sys {
+        use super::{Complex32, Complex64};
+        macro_rules! decl {
+            ($($name:ident $namef:ident),*) => {
+                #[link(name = "m")]
+                unsafe extern "C" {
+                    $(pub safe fn $name(z: Complex64) -> Complex64;
+                      pub safe fn $namef(z: Complex32) -> Complex32;)*
+                    pub safe fn cpow(a: Complex64, b: Complex64) -> Complex64;
+                    pub safe fn cpowf(a: Complex32, b: Complex32) -> Complex32;
+                    pub safe fn asinh(x: f64) -> f64;
+                    pub safe fn acosh(x: f64) -> f64;
+                    pub safe fn atanh(x: f64) -> f64;
+                    pub safe fn asinhf(x: f32) -> f32;
+                    pub safe fn acoshf(x: f32) -> f32;
+                    pub safe fn atanhf(x: f32) -> f32;
+                }
+            };
+        }
+        decl!(csqrt csqrtf, csin csinf, ccos ccosf, ctan ctanf, casin casinf, cacos cacosf,
+            catan catanf, csinh csinhf, ccosh ccoshf, ctanh ctanhf, casinh casinhf,
+            cacosh cacoshf, catanh catanhf, clog clogf, cexp cexpf);
+    }
+
+    /// One name for the f32 and f64 (or complex64 and complex128) version of each.
+    pub trait Libm: Copy {
+        fn call(self, f: Func) -> Self;
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub enum Func {
+        Asinh,
+        Acosh,
+        Atanh,
+    }
+
+    impl Libm for f64 {
+        fn call(self, f: Func) -> f64 {
+            match f {
+                Func::Asinh => sys::asinh(self),
+                Func::Acosh => sys::acosh(self),
+                Func::Atanh => sys::atanh(self),
+            }
+        }
+    }
+    impl Libm for f32 {
+        fn call(self, f: Func) -> f32 {
+            match f {
+                Func::Asinh => sys::asinhf(self),
+                Func::Acosh => sys::acoshf(self),
+                Func::Atanh => sys::atanhf(self),
+            }
+        }
+    }
+    pub fn asinh<T: Libm>(x: T) -> T {
+        x.call(Func::Asinh)
+    }
+    pub fn acosh<T: Libm>(x: T) -> T {
+        x.call(Func::Acosh)
+    }
+    pub fn atanh<T: Libm>(x: T) -> T {
+        x.call(Func::Atanh)
+    }
+
+    macro_rules! complex_fns {
+        ($($name:ident $namef:ident),*) => {
+            pub trait Cplx: Copy {
+                $(fn $name(self) -> Self;)*
+                fn cpow(self, b: Self) -> Self;
+            }
+            impl Cplx for Complex64 {
+                $(fn $name(self) -> Self { sys::$name(self) })*
+                fn cpow(self, b: Self) -> Self { sys::cpow(self, b) }
+            }
+            impl Cplx for Complex32 {
+                $(fn $name(self) -> Self { sys::$namef(self) })*
+                fn cpow(self, b: Self) -> Self { sys::cpowf(self, b) }
+            }
+            $(pub fn $name<T: Cplx>(z: T) -> T { Cplx::$name(z) })*
+        };
+    }
+    complex_fns!(csqrt csqrtf, csin csinf, ccos ccosf, ctan ctanf, casin casinf, cacos cacosf,
+        catan catanf, csinh csinhf, ccosh ccoshf, ctanh ctanhf, casinh casinhf,
+        cacosh cacoshf, catanh catanhf, clog clogf, cexp cexpf);
+    pub fn cpow<T: Cplx>(a: T, b: T) -> T {
+        Cplx::cpow(a, b)
+    }
+}
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -154,7 +251,7 @@ pub fn f64_to_i32(f: f64) -> i32 {
 
 /// `cvttsd2si` (64-bit) semantics: NaN or out of range gives i64::MIN.
 pub fn f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f < -9.223372036854776e18 || f >= 9.223372036854776e18 {
+    if f.is_nan() || !(-9.223372036854776e18..9.223372036854776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -291,9 +388,9 @@ macro_rules! float_unary {
                 Sinh => v.sinh(),
                 Cosh => v.cosh(),
                 Tanh => v.tanh(),
-                Arcsinh => v.asinh(),
-                Arccosh => v.acosh(),
-                Arctanh => v.atanh(),
+                Arcsinh => libm::asinh(v),
+                Arccosh => libm::acosh(v),
+                Arctanh => libm::atanh(v),
                 Log => v.ln(),
                 Log1p => v.ln_1p(),
                 Log10 => v.log10(),
@@ -343,27 +440,27 @@ macro_rules! complex_unary {
                 Real => return Scalar::$rwrap(z.re),
                 Imag => return Scalar::$rwrap(z.im),
                 Conj => z.conj(),
-                Sqrt => z.sqrt(),
-                Sin => z.sin(),
-                Cos => z.cos(),
-                Tan => z.tan(),
-                Arcsin => z.asin(),
-                Arccos => z.acos(),
-                Arctan => z.atan(),
-                Sinh => z.sinh(),
-                Cosh => z.cosh(),
-                Tanh => z.tanh(),
-                Arcsinh => z.asinh(),
-                Arccosh => z.acosh(),
-                Arctanh => z.atanh(),
-                Log => z.ln(),
+                Sqrt => libm::csqrt(z),
+                Sin => libm::csin(z),
+                Cos => libm::ccos(z),
+                Tan => libm::ctan(z),
+                Arcsin => libm::casin(z),
+                Arccos => libm::cacos(z),
+                Arctan => libm::catan(z),
+                Sinh => libm::csinh(z),
+                Cosh => libm::ccosh(z),
+                Tanh => libm::ctanh(z),
+                Arcsinh => libm::casinh(z),
+                Arccosh => libm::cacosh(z),
+                Arctanh => libm::catanh(z),
+                Log => libm::clog(z),
                 Log1p => {
                     let l = (z.re + 1.0).hypot(z.im);
                     c(l.ln(), z.im.atan2(z.re + 1.0))
                 }
-                Log10 => z.ln() * std::f64::consts::LOG10_E as $t,
-                Log2 => z.ln() * std::f64::consts::LOG2_E as $t,
-                Exp => z.exp(),
+                Log10 => libm::clog(z) * std::f64::consts::LOG10_E as $t,
+                Log2 => libm::clog(z) * std::f64::consts::LOG2_E as $t,
+                Exp => libm::cexp(z),
                 Expm1 => {
                     let a = (z.im / 2.0).sin();
                     c(
@@ -372,21 +469,24 @@ macro_rules! complex_unary {
                     )
                 }
                 Round => c(z.re.round_ties_even(), z.im.round_ties_even()),
+                // NumPy 2's csign: z/|z|, its special cases decided by |z| (hypot).
                 Sign => {
-                    if z.re.is_nan() || z.im.is_nan() {
+                    let a = z.re.hypot(z.im);
+                    if a.is_nan() {
                         c(<$t>::NAN, <$t>::NAN)
-                    } else if z.re.is_infinite() {
-                        if z.im.is_infinite() {
-                            c(<$t>::NAN, <$t>::NAN)
+                    } else if a.is_infinite() {
+                        if z.re.is_infinite() {
+                            if z.im.is_infinite() {
+                                c(<$t>::NAN, <$t>::NAN)
+                            } else {
+                                c(if z.re > 0.0 { 1.0 } else { -1.0 }, 0.0)
+                            }
                         } else {
-                            c(if z.re > 0.0 { 1.0 } else { -1.0 }, 0.0)
+                            c(0.0, if z.im > 0.0 { 1.0 } else { -1.0 })
                         }
-                    } else if z.im.is_infinite() {
-                        c(0.0, if z.im > 0.0 { 1.0 } else { -1.0 })
-                    } else if z.re == 0.0 && z.im == 0.0 {
+                    } else if a == 0.0 {
                         c(0.0, 0.0)
                     } else {
-                        let a = z.re.hypot(z.im);
                         c(z.re / a, z.im / a)
                     }
                 }
@@ -635,7 +735,7 @@ macro_rules! complex_binary {
                 return one;
             }
             if a.re == 0.0 && a.im == 0.0 {
-                return if b.re > 0.0 && b.im == 0.0 {
+                return if b.re > 0.0 {
                     Complex::new(0.0, 0.0)
                 } else {
                     Complex::new(<$t>::NAN, <$t>::NAN)
@@ -655,7 +755,7 @@ macro_rules! complex_binary {
                 let mut mask = 1i64;
                 loop {
                     if n & mask != 0 {
-                        aa = aa * p;
+                        aa *= p;
                     }
                     mask <<= 1;
                     if n < mask {
@@ -667,7 +767,7 @@ macro_rules! complex_binary {
                 let _ = n;
                 return if b.re < 0.0 { $quot(one, aa) } else { aa };
             }
-            a.powc(b)
+            libm::cpow(a, b)
         }
 
         fn $name(op: BinOp, x: Complex<$t>, y: Complex<$t>) -> Scalar {

@@ -3,9 +3,10 @@
 //! * integers, `0 <= n <= 64`: wrapping multiplication by repeated squaring is exact;
 //! * complex, integral `|n| < 100`: this *is* NumPy's algorithm for such exponents
 //!   (`n = 2` is `x*x`, `n = 3` is `(x*x)*x`, then binary exponentiation, and a
-//!   division of one by the result for negative `n`);
+//!   division of one by the result for negative `n`), behind NumPy's test for a zero base;
 //! * floats: only `n = 0` (always 1, even for NaN) and `n = 1` (x itself), since
 //!   `pow(x, 2.0)` from libm and `x*x` may differ in the last bit.
+//!
 //! (`x ** 2`, `x ** -1` and `x ** 0.5` with a Python literal exponent on a float or
 //! complex array are already square / reciprocal / sqrt: that is NumPy's own fast path,
 //! applied by type checking.)
@@ -52,8 +53,10 @@ fn expand(b: &mut Builder, x: ValueId, e: Scalar, ty: DType) -> Option<ValueId> 
                 return None;
             }
             let n = c.re as i64;
-            Some(match n {
-                0 => b.konst(Scalar::one(ty)),
+            if n == 0 {
+                return Some(b.konst(Scalar::one(ty)));
+            }
+            let r = match n {
                 1 => x,
                 2 => mul(b, x, x),
                 3 => {
@@ -68,7 +71,18 @@ fn expand(b: &mut Builder, x: ValueId, e: Scalar, ty: DType) -> Option<ValueId> 
                     let one = b.konst(Scalar::one(ty));
                     b.add(Op::Binary(BinOp::Div), vec![one, r], ty)
                 }
-            })
+            };
+            // NumPy answers a zero base before any multiplication: 0 for a positive
+            // exponent, NaN otherwise (the products would give signed zeros or inf).
+            let zero = b.konst(Scalar::zero(ty));
+            let is_zero = b.add(Op::Binary(BinOp::Eq), vec![x, zero], DType::Bool);
+            let special = if n > 0 {
+                zero
+            } else {
+                let nan = Scalar::C128(num_complex::Complex64::new(f64::NAN, f64::NAN)).cast(ty);
+                b.konst(nan)
+            };
+            Some(b.add(Op::Where, vec![is_zero, special, r], ty))
         }
         Kind::Float => {
             let v = e.to_c128().re;

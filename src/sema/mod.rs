@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result, Span};
 use crate::ir::{self, BinOp, Builder, Local, Op, Param, Reduce, ReduceOp, Stmt, UnOp, ValueId};
 use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, ProgramAst, StmtKind, UnaryOp};
 use crate::value::Scalar;
+use std::collections::HashMap;
 
 pub use names::free_inputs;
 
@@ -62,6 +63,7 @@ pub fn check(
         allow_reduce,
         b: Builder::new(vec![], vec![]),
         loop_depth: 0,
+        big: HashMap::new(),
     };
     // Locals read before assignment start from the input of the same name.
     for (i, name) in info.locals.iter().enumerate() {
@@ -132,6 +134,8 @@ struct Checker {
     allow_reduce: bool,
     b: Builder,
     loop_depth: usize,
+    /// Integer literals beyond int64, by the placeholder node that stands for them.
+    big: HashMap<ValueId, i128>,
 }
 
 type V = (ValueId, Ty);
@@ -159,6 +163,7 @@ impl Checker {
 
     fn begin(&mut self) {
         self.b.begin_stmt();
+        self.big.clear();
     }
 
     fn stmt(&mut self, s: &ast::Stmt, infer: bool) -> Result<Option<Stmt>> {
@@ -258,15 +263,64 @@ impl Checker {
     /// Casts `v` to `to`, checking that a weak integer literal fits (NumPy raises
     /// OverflowError for `int32_array + 3000000000`).
     fn materialize(&mut self, v: V, to: DType, span: Span) -> Result<ValueId> {
-        if let Op::Const(Scalar::I64(x)) = self.b.node(v.0).op {
-            if v.1.weak && to == DType::I32 && i32::try_from(x).is_err() {
+        if let Some(x) = self.weak_int(v) {
+            let fits = match to {
+                DType::I32 => i32::try_from(x).is_ok(),
+                DType::I64 | DType::Bool => i64::try_from(x).is_ok(),
+                _ => true,
+            };
+            if !fits {
                 return Err(Error::ty(
                     span,
-                    format!("Python integer {x} out of bounds for int32"),
+                    format!("Python integer {x} out of bounds for {to}"),
                 ));
+            }
+            if self.big.contains_key(&v.0) {
+                return Ok(self.b.konst(Scalar::F64(x as f64).cast(to)));
             }
         }
         Ok(self.b.cast(v.0, to))
+    }
+
+    /// NumPy 2 compares an integer array with a Python int outside the array's range
+    /// without converting it: the answer is the same for every element.
+    fn out_of_range_compare(&mut self, op: BinaryOp, a: V, b: V) -> Option<V> {
+        use BinaryOp as B;
+        let (arr, lit, flipped) = match (self.weak_int(a), self.weak_int(b)) {
+            (None, Some(x)) => (a, x, false),
+            (Some(x), None) => (b, x, true),
+            _ => return None,
+        };
+        let (lo, hi) = match arr.1 {
+            t if t.weak => return None,
+            t if t.dtype == DType::I32 => (i32::MIN as i128, i32::MAX as i128),
+            t if t.dtype == DType::I64 => (i64::MIN as i128, i64::MAX as i128),
+            _ => return None,
+        };
+        if (lo..=hi).contains(&lit) {
+            return None;
+        }
+        // `arr OP lit` with lit above (or below) every value of the array.
+        let above = lit > hi;
+        let op = if flipped {
+            match op {
+                B::Lt => B::Gt,
+                B::Le => B::Ge,
+                B::Gt => B::Lt,
+                B::Ge => B::Le,
+                o => o,
+            }
+        } else {
+            op
+        };
+        let r = match op {
+            B::Lt | B::Le => above,
+            B::Gt | B::Ge => !above,
+            B::Ne => true,
+            B::Eq => false,
+            _ => return None,
+        };
+        Some(self.lit(Scalar::Bool(r), false))
     }
 
     /// Adds a node; operations on constants are folded at once (with the run-time
@@ -290,23 +344,66 @@ impl Checker {
         }
     }
 
+    /// NumPy's complex `reciprocal` loop, spelled in IR (it differs from `1/z` by
+    /// Smith's method at zero and infinity).
+    fn complex_reciprocal(&mut self, z: V) -> V {
+        let ty = z.1;
+        let part = Ty::strong(ty.dtype.real_part());
+        let un = |cx: &mut Self, op, x: ValueId| cx.mk(Op::Unary(op), vec![x], part).0;
+        let bin = |cx: &mut Self, op, x: ValueId, y: ValueId, t: Ty| {
+            cx.mk(Op::Binary(op), vec![x, y], t).0
+        };
+        let re = un(self, UnOp::Real, z.0);
+        let im = un(self, UnOp::Imag, z.0);
+        let one = self.b.konst(Scalar::one(part.dtype));
+        // |im| <= |re|: r = im/re, d = re + im*r, 1/z = (1/d, -r/d)
+        let r1 = bin(self, BinOp::Div, im, re, part);
+        let t1 = bin(self, BinOp::Mul, im, r1, part);
+        let d1 = bin(self, BinOp::Add, re, t1, part);
+        let re1 = bin(self, BinOp::Div, one, d1, part);
+        let q1 = bin(self, BinOp::Div, r1, d1, part);
+        let im1 = un(self, UnOp::Neg, q1);
+        // otherwise: r = re/im, d = re*r + im, 1/z = (r/d, -1/d)
+        let r2 = bin(self, BinOp::Div, re, im, part);
+        let t2 = bin(self, BinOp::Mul, re, r2, part);
+        let d2 = bin(self, BinOp::Add, t2, im, part);
+        let re2 = bin(self, BinOp::Div, r2, d2, part);
+        let q2 = bin(self, BinOp::Div, one, d2, part);
+        let im2 = un(self, UnOp::Neg, q2);
+        let are = un(self, UnOp::Abs, re);
+        let aim = un(self, UnOp::Abs, im);
+        let small_im = bin(self, BinOp::Le, aim, are, Ty::strong(DType::Bool));
+        let z1 = bin(self, BinOp::Complex, re1, im1, ty);
+        let z2 = bin(self, BinOp::Complex, re2, im2, ty);
+        self.mk(Op::Where, vec![small_im, z1, z2], ty)
+    }
+
     /// NumPy's `ndarray.__pow__` fast path for a Python-scalar exponent on a float or
     /// complex array: `** 2` is `square`, `** -1` is `reciprocal`, `** 0.5` is `sqrt`.
     fn fast_power(&mut self, a: V, b: V) -> Option<V> {
-        if a.1.weak || !b.1.weak || !matches!(a.1.dtype.kind(), Kind::Float | Kind::Complex) {
-            return None;
-        }
         let Op::Const(e) = self.b.node(b.0).op else {
             return None;
         };
+        if a.1.weak || !b.1.weak {
+            return None;
+        }
+        if a.1.dtype == DType::Bool && e == Scalar::I64(2) {
+            // square(bool) is int8 in NumPy; nexpr's nearest is int32.
+            let x = self.b.cast(a.0, DType::I32);
+            return Some(self.mk(Op::Binary(BinOp::Mul), vec![x, x], Ty::strong(DType::I32)));
+        }
+        if !matches!(a.1.dtype.kind(), Kind::Float | Kind::Complex) {
+            return None;
+        }
         let ty = a.1;
         match e {
             Scalar::I64(2) => Some(self.mk(Op::Binary(BinOp::Mul), vec![a.0, a.0], ty)),
+            Scalar::I64(-1) if ty.dtype.is_complex() => Some(self.complex_reciprocal(a)),
             Scalar::I64(-1) => {
                 let one = self.b.konst(Scalar::one(ty.dtype));
                 Some(self.mk(Op::Binary(BinOp::Div), vec![one, a.0], ty))
             }
-            Scalar::F64(x) if x == 0.5 => Some(self.mk(Op::Unary(UnOp::Sqrt), vec![a.0], ty)),
+            Scalar::F64(0.5) => Some(self.mk(Op::Unary(UnOp::Sqrt), vec![a.0], ty)),
             _ => None,
         }
     }
@@ -337,7 +434,13 @@ impl Checker {
 
     fn expr(&mut self, e: &Expr, top: bool) -> Result<V> {
         match &e.kind {
-            ExprKind::Int(x) => Ok(self.lit(Scalar::I64(*x), true)),
+            ExprKind::Int(x) => Ok(self.int_lit(*x)),
+            ExprKind::Unary(UnaryOp::Neg, x) if matches!(x.kind, ExprKind::Int(_)) => {
+                let ExprKind::Int(v) = x.kind else {
+                    unreachable!()
+                };
+                Ok(self.int_lit(-v))
+            }
             ExprKind::Float(x) => Ok(self.lit(Scalar::F64(*x), true)),
             ExprKind::Imag(x) => {
                 Ok(self.lit(Scalar::C128(num_complex::Complex64::new(0.0, *x)), true))
@@ -402,6 +505,33 @@ impl Checker {
         }
     }
 
+    /// A Python int literal: weak int64, or (beyond int64) a placeholder that only a
+    /// float or complex context, or a comparison, can use.
+    fn int_lit(&mut self, v: i128) -> V {
+        match i64::try_from(v) {
+            Ok(x) => self.lit(Scalar::I64(x), true),
+            Err(_) => {
+                let id = self.b.konst(Scalar::F64(v as f64));
+                self.big.insert(id, v);
+                (id, Ty::weak(DType::I64))
+            }
+        }
+    }
+
+    /// The value of a weak integer literal operand, if `v` is one.
+    fn weak_int(&self, v: V) -> Option<i128> {
+        if !v.1.weak || v.1.dtype != DType::I64 {
+            return None;
+        }
+        if let Some(&x) = self.big.get(&v.0) {
+            return Some(x);
+        }
+        match self.b.node(v.0).op {
+            Op::Const(Scalar::I64(x)) => Some(x as i128),
+            _ => None,
+        }
+    }
+
     fn lit(&mut self, s: Scalar, weak: bool) -> V {
         let id = self.b.konst(s);
         (
@@ -460,7 +590,7 @@ impl Checker {
             Some(Expr {
                 kind: ExprKind::Int(a),
                 ..
-            }) => Some(*a),
+            }) => Some(*a as i64),
             Some(Expr {
                 kind: ExprKind::Unary(UnaryOp::Neg, x),
                 ..
@@ -468,7 +598,7 @@ impl Checker {
                 let ExprKind::Int(a) = x.kind else {
                     unreachable!()
                 };
-                Some(-a)
+                Some(-(a as i64))
             }
             Some(other) => return Err(Error::ty(other.span, "`axis` must be an integer literal")),
         };
@@ -529,6 +659,11 @@ impl Checker {
         use BinaryOp as B;
         if op == B::Pow {
             if let Some(v) = self.fast_power(a, b) {
+                return Ok(v);
+            }
+        }
+        if matches!(op, B::Lt | B::Le | B::Eq | B::Ne | B::Ge | B::Gt) {
+            if let Some(v) = self.out_of_range_compare(op, a, b) {
                 return Ok(v);
             }
         }
@@ -636,6 +771,9 @@ impl Checker {
             let (operand, out) = match op {
                 _ if op.is_transcendental() => (d.to_float(), d.to_float()),
                 UnOp::Abs | UnOp::Real | UnOp::Imag => (d, d.real_part()),
+                // NumPy has no bool loop for these: conj gives int8, round float16.
+                UnOp::Conj if d == DType::Bool => (DType::I32, DType::I32),
+                UnOp::Round if d == DType::Bool => (DType::F32, DType::F32),
                 UnOp::Conj | UnOp::Round => (d, d),
                 UnOp::Ceil | UnOp::Floor | UnOp::Trunc | UnOp::SignBit if d.is_complex() => {
                     return Err(bad())
@@ -673,12 +811,10 @@ impl Checker {
                 if d.is_complex() {
                     return Err(bad());
                 }
-                let part = if d == DType::F32 {
-                    DType::F32
-                } else {
-                    DType::F64
-                };
-                (BinOp::Complex, part, part.to_complex())
+                // The dtype of `re + 1j*im`, which complex(re, im) means.
+                let imag = Ty::join(Ty::weak(DType::C128), args[1].1);
+                let out = Ty::join(args[0].1, imag).dtype;
+                (BinOp::Complex, out.real_part(), out)
             }
             _ => {
                 if d.is_complex() {

@@ -59,7 +59,8 @@ pub enum UnaryOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    Int(i64),
+    /// An integer literal; Python's are unbounded, nexpr keeps 128 bits.
+    Int(i128),
     Float(f64),
     /// An imaginary literal `2.5j` (its imaginary part).
     Imag(f64),

@@ -151,6 +151,7 @@ fn parse_block(
     top: bool,
 ) -> Result<Vec<Stmt>> {
     let mut out: Vec<Stmt> = Vec::new();
+    let mut after_child = false;
     while *pos < lines.len() {
         let line = &lines[*pos];
         if line.indent.len() < indent.len() {
@@ -160,6 +161,11 @@ fn parse_block(
             break; // dedent: the enclosing block goes on
         }
         if line.indent != indent {
+            // Deeper than this block right after a nested block ended: a dedent that
+            // stopped between two levels.
+            if after_child {
+                return Err(bad_indent(line));
+            }
             return Err(Error::parse(
                 Span::new(line.offset, line.offset + 1),
                 "unexpected indentation",
@@ -167,6 +173,7 @@ fn parse_block(
         }
         let (head, span) = parse_line(line)?;
         *pos += 1;
+        after_child = matches!(head, Head::If(_) | Head::For(..));
         match head {
             Head::Output(names) => {
                 if !top {
@@ -447,12 +454,12 @@ fn number(text: &str, span: Span) -> Result<Expr> {
                 .map_err(|_| Error::parse(span, format!("invalid float literal `{text}`")))?,
         )
     } else {
-        match clean.parse::<i64>() {
+        match clean.parse::<i128>() {
             Ok(v) => ExprKind::Int(v),
             Err(_) => {
                 return Err(Error::parse(
                     span,
-                    format!("integer literal `{text}` does not fit in int64"),
+                    format!("integer literal `{text}` is too large"),
                 ))
             }
         }

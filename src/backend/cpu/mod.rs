@@ -1,15 +1,57 @@
-//! Cranelift CPU backend.
+//! Cranelift CPU backend: every expression or program becomes one fused loop,
+//! compiled once per (IR, input layouts), run in cache-sized chunks on all cores.
+//!
+//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD main
+//!   loop for straight-line programs of one lane width);
+//! * `math`: vectorized transcendentals (libmvec) and their measured error;
+//! * `helpers`: the out-of-line operations shared with the interpreter's semantics;
+//! * `jit`: module lifetime; `cache`: the global compile cache;
+//! * `driver`: chunking, threads, strided gathers, fused reductions.
 
-use super::Executable;
-use crate::error::{Error, Result};
-use crate::ir::Func;
-use crate::runtime::Layout;
+mod cache;
+mod driver;
+mod helpers;
+mod jit;
+mod lower;
+pub mod math;
+
+use super::{Executable, OutBuf};
+use crate::array::DynArray;
+use crate::error::Result;
+use crate::ir::{Func, Reduce};
+use crate::runtime::{Bound, Layout};
 use std::sync::Arc;
 
-pub fn compile(_f: &Func, _layouts: &[Layout], _threads: usize) -> Result<Arc<dyn Executable>> {
-    Err(Error::backend("the CPU backend is not built yet"))
+pub use cache::CAPACITY as CACHE_CAPACITY;
+pub use driver::{CHUNK, PAR_MIN};
+
+impl Executable for driver::CpuExec {
+    fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
+        driver::CpuExec::run(self, bound, outputs)
+    }
+
+    fn run_reduce(&self, bound: &Bound, r: Reduce) -> Option<Result<DynArray>> {
+        driver::CpuExec::run_reduce(self, bound, r)
+    }
 }
 
-pub fn emit_clif(_f: &Func, _layouts: &[Layout]) -> Result<String> {
-    Err(Error::backend("the CPU backend is not built yet"))
+pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn Executable>> {
+    let code = cache::get_or_compile(f, layouts)?;
+    Ok(Arc::new(driver::CpuExec {
+        code,
+        layouts: layouts.to_vec(),
+        in_types: f.inputs.iter().map(|p| p.ty).collect(),
+        out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
+        threads: threads.max(1),
+    }))
+}
+
+/// The Cranelift IR of the kernel `compile` would build.
+pub fn emit_clif(f: &Func, layouts: &[Layout]) -> Result<String> {
+    jit::clif(f, layouts)
+}
+
+/// Number of kernels in the global compile cache.
+pub fn cached_kernels() -> usize {
+    cache::len()
 }

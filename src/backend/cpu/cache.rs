@@ -1,0 +1,64 @@
+//! The process-wide compile cache: bounded, least-recently-used, keyed by the IR text
+//! (which names every input dtype and operation) and the input layouts. The thread
+//! count is not part of the key because it does not change the generated code.
+//!
+//! Evicting an entry only drops the cache's `Arc`; the machine code is freed when the
+//! last kernel using it is dropped (see `jit::Compiled`).
+
+use super::jit::{self, Compiled};
+use crate::error::Result;
+use crate::ir::Func;
+use crate::runtime::Layout;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub const CAPACITY: usize = 256;
+
+type Key = (String, Vec<Layout>);
+
+#[derive(Default)]
+struct Lru {
+    map: HashMap<Key, (Arc<Compiled>, u64)>,
+    tick: u64,
+}
+
+fn cache() -> &'static Mutex<Lru> {
+    static C: OnceLock<Mutex<Lru>> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
+    let key = (crate::ir::print::print(f), layouts.to_vec());
+    {
+        let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
+        c.tick += 1;
+        let t = c.tick;
+        if let Some(e) = c.map.get_mut(&key) {
+            e.1 = t;
+            return Ok(e.0.clone());
+        }
+    }
+    // Compile outside the lock: other threads may compile other kernels meanwhile
+    // (two threads racing on the same key both compile; one result wins).
+    let code = Arc::new(jit::compile(f, layouts)?);
+    let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
+    c.tick += 1;
+    let t = c.tick;
+    if c.map.len() >= CAPACITY {
+        if let Some(old) = c
+            .map
+            .iter()
+            .min_by_key(|(_, v)| v.1)
+            .map(|(k, _)| k.clone())
+        {
+            c.map.remove(&old);
+        }
+    }
+    let e = c.map.entry(key).or_insert((code, t));
+    Ok(e.0.clone())
+}
+
+/// Number of cached kernels (for tests).
+pub fn len() -> usize {
+    cache().lock().unwrap_or_else(|e| e.into_inner()).map.len()
+}

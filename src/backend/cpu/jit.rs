@@ -1,0 +1,109 @@
+//! One `JITModule` per kernel: building it, and freeing its machine code when the
+//! last user lets go.
+
+use super::lower::{Lowerer, VectorPlan};
+use crate::error::{Error, Result};
+use crate::ir::Func;
+use crate::runtime::Layout;
+use cranelift_codegen::ir::{types, AbiParam};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+use std::mem::ManuallyDrop;
+
+/// `fn(inputs, outputs, start, end) -> status`; see `lower.rs`.
+pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, i64) -> i32;
+
+/// Compiled machine code and the module that owns it.
+pub struct Compiled {
+    module: ManuallyDrop<JITModule>,
+    pub entry: KernelFn,
+}
+
+// SAFETY: after finalization the module is only read (to keep its memory alive) and
+// freed once, in Drop; the code itself is position-independent of threads.
+unsafe impl Send for Compiled {}
+unsafe impl Sync for Compiled {}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        // SAFETY: `Compiled` is only reachable through an `Arc`, and every caller of
+        // `entry` holds that `Arc` for the duration of the call, so no kernel is
+        // running when the last reference goes away.
+        unsafe { ManuallyDrop::take(&mut self.module).free_memory() };
+    }
+}
+
+fn new_module() -> Result<JITModule> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| {
+        f.set(k, v)
+            .map_err(|e| Error::backend(format!("cranelift flag {k}: {e}")))
+    };
+    set(&mut flags, "opt_level", "speed")?;
+    set(&mut flags, "use_colocated_libcalls", "false")?;
+    set(&mut flags, "is_pic", "false")?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| Error::backend(format!("host ISA: {e}")))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| Error::backend(format!("host ISA: {e}")))?;
+    let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    jb.symbol_lookup_fn(Box::new(super::helpers::lookup));
+    Ok(JITModule::new(jb))
+}
+
+/// Lowers `f` into a fresh module's context; returns the module, context and id.
+fn build(
+    f: &Func,
+    layouts: &[Layout],
+) -> Result<(
+    JITModule,
+    Context,
+    cranelift_module::FuncId,
+    Option<VectorPlan>,
+)> {
+    let mut module = new_module()?;
+    let mut ctx = module.make_context();
+    let ptr = types::I64;
+    for _ in 0..4 {
+        ctx.func.signature.params.push(AbiParam::new(ptr));
+    }
+    ctx.func.signature.returns.push(AbiParam::new(types::I32));
+    let id = module
+        .declare_function("nexpr_kernel", Linkage::Export, &ctx.func.signature)
+        .map_err(|e| Error::backend(format!("declaring the kernel: {e}")))?;
+    let plan = VectorPlan::for_func(f);
+    let mut fbc = FunctionBuilderContext::new();
+    let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+    Lowerer::new(f, layouts, &mut module, b).lower(plan)?;
+    Ok((module, ctx, id, plan))
+}
+
+pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
+    let (mut module, mut ctx, id, _) = build(f, layouts)?;
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
+    module.clear_context(&mut ctx);
+    module
+        .finalize_definitions()
+        .map_err(|e| Error::backend(format!("linking the kernel: {e}")))?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: the function was declared with exactly this signature.
+    let entry: KernelFn = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
+    Ok(Compiled {
+        module: ManuallyDrop::new(module),
+        entry,
+    })
+}
+
+/// The CLIF text of the kernel, before Cranelift's own optimizations.
+pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
+    let (module, ctx, _, _) = build(f, layouts)?;
+    let text = ctx.func.display().to_string();
+    // SAFETY: nothing was compiled into the module.
+    unsafe { module.free_memory() };
+    Ok(text)
+}
