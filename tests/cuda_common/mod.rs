@@ -240,7 +240,10 @@ pub fn fixture_cases() -> Vec<Case> {
 }
 
 /// Programs (loops, ifs, breaks, several outputs) with the dtypes of their inputs.
-pub const PROGRAMS: &[(&str, &str, &[(&str, DType)])] = &[
+/// (name, source, inputs with their dtypes).
+pub type ProgramCase = (&'static str, &'static str, &'static [(&'static str, DType)]);
+
+pub const PROGRAMS: &[ProgramCase] = &[
     (
         "mandelbrot",
         "output escape\nz = 0j\nescape = maxi\nfor i in range(1, maxi):\n    z = z*z + c\n    if real(z)**2 + imag(z)**2 > 4:\n        escape = i\n        break\n",

@@ -575,8 +575,8 @@ impl Emitter<'_> {
                 }
             }
         }
-        for id in 0..=root as usize {
-            if !need[id] || self.text[id].is_some() {
+        for (id, &needed) in need.iter().enumerate() {
+            if !needed || self.text[id].is_some() {
                 continue;
             }
             let n = &f.nodes[id];
