@@ -51,13 +51,6 @@ template <typename T> __device__ __forceinline__ nx_cx<T> nx_cscale(nx_cx<T> a, 
 }
 template <typename T> __device__ __forceinline__ T nx_cabs(nx_cx<T> a) { return hypot(a.re, a.im); }
 
-// Division the way num-complex's `/` does it: the complex functions below are ports of
-// num-complex (which the interpreter runs), so they divide like it.
-template <typename T> __device__ __forceinline__ nx_cx<T> nx_cdiv_plain(nx_cx<T> a, nx_cx<T> b) {
-    T n = b.re * b.re + b.im * b.im;
-    return nx_mk((a.re * b.re + a.im * b.im) / n, (a.im * b.re - a.re * b.im) / n);
-}
-
 // NumPy's complex division: Smith's method, dividing by a zero divisor's absolute value.
 template <typename T> __device__ nx_cx<T> nx_cdiv(nx_cx<T> a, nx_cx<T> b) {
     T br = fabs(b.re), bi = fabs(b.im);
@@ -94,83 +87,185 @@ template <typename T> __device__ __forceinline__ nx_cx<T> nx_clog(nx_cx<T> z) {
     return nx_mk(log(hypot(z.re, z.im)), atan2(z.im, z.re));
 }
 
+// The complex functions follow C99 Annex G (as the C library that NumPy calls does):
+// the special values of infinite and NaN parts, and sign symmetries, first; then a
+// numerically careful formula for finite arguments.
+
+template <typename T> __device__ __forceinline__ T nx_pi() { return T(3.14159265358979323846); }
+
 template <typename T> __device__ nx_cx<T> nx_csqrt(nx_cx<T> z) {
-    if (z.im == T(0)) {
-        if (!signbit(z.re)) return nx_mk(sqrt(z.re), z.im);
-        T im = sqrt(-z.re);
-        return signbit(z.im) ? nx_mk(T(0), -im) : nx_mk(T(0), im);
+    T x = z.re, y = z.im;
+    if (isinf(y)) return nx_mk(nx_inf<T>(), y);
+    if (isnan(x)) return nx_mk(x, isnan(y) ? y : nx_nan<T>());
+    if (isinf(x)) {
+        if (isnan(y)) return x > T(0) ? nx_mk(x, y) : nx_mk(y, nx_inf<T>());
+        return x > T(0) ? nx_mk(x, copysign(T(0), y)) : nx_mk(T(0), copysign(nx_inf<T>(), y));
     }
-    if (z.re == T(0)) {
-        T x = sqrt(fabs(z.im) / T(2));
-        return signbit(z.im) ? nx_mk(x, -x) : nx_mk(x, x);
+    if (isnan(y)) return nx_mk(nx_nan<T>(), nx_nan<T>());
+    if (x == T(0) && y == T(0)) return nx_mk(T(0), y);
+    // sqrt((|x| + |z|) / 2), computed without overflow, then the other part from it.
+    T ax = fabs(x), ay = fabs(y);
+    T t;
+    if (ax > T(1) || ay > T(1)) {
+        t = sqrt(T(0.5) * ax + T(0.5) * hypot(x, y));
+    } else {
+        t = sqrt(T(0.5) * (ax + hypot(x, y)));
     }
-    T r = sqrt(hypot(z.re, z.im));
-    T th = atan2(z.im, z.re) / T(2);
-    return nx_mk(r * cos(th), r * sin(th));
+    if (x >= T(0)) return nx_mk(t, y / (T(2) * t));
+    return nx_mk(ay / (T(2) * t), copysign(t, y));
 }
 
+template <typename T> __device__ nx_cx<T> nx_csinh(nx_cx<T> z) {
+    T x = z.re, y = z.im;
+    if (isfinite(x) && isfinite(y)) {
+        if (y == T(0)) return nx_mk(sinh(x), y);
+        return nx_mk(sinh(x) * cos(y), cosh(x) * sin(y));
+    }
+    if (x == T(0)) return nx_mk(x, nx_nan<T>());
+    if (isinf(x)) {
+        if (y == T(0)) return nx_mk(x, y);
+        if (isfinite(y)) return nx_mk(x * cos(y), nx_inf<T>() * sin(y));
+        return nx_mk(x, nx_nan<T>());
+    }
+    if (isnan(x) && y == T(0)) return nx_mk(x, y);
+    return nx_mk(nx_nan<T>(), nx_nan<T>());
+}
+
+template <typename T> __device__ nx_cx<T> nx_ccosh(nx_cx<T> z) {
+    T x = z.re, y = z.im;
+    if (isfinite(x) && isfinite(y)) {
+        if (y == T(0)) return nx_mk(cosh(x), x * y);
+        return nx_mk(cosh(x) * cos(y), sinh(x) * sin(y));
+    }
+    if (x == T(0)) return nx_mk(nx_nan<T>(), T(0));
+    if (isinf(x)) {
+        if (y == T(0)) return nx_mk(nx_inf<T>(), x * y);
+        if (isfinite(y)) return nx_mk(nx_inf<T>() * cos(y), x * sin(y));
+        return nx_mk(nx_inf<T>(), nx_nan<T>());
+    }
+    if (isnan(x) && y == T(0)) return nx_mk(x, y);
+    return nx_mk(nx_nan<T>(), nx_nan<T>());
+}
+
+template <typename T> __device__ nx_cx<T> nx_ctanh(nx_cx<T> z) {
+    T x = z.re, y = z.im;
+    if (!isfinite(x) || !isfinite(y)) {
+        if (isinf(x)) {
+            T im = (isfinite(y) && fabs(y) > T(1)) ? copysign(T(0), sin(y) * cos(y))
+                                                   : copysign(T(0), y);
+            return nx_mk(copysign(T(1), x), im);
+        }
+        if (x == T(0)) return nx_mk(x, nx_nan<T>());
+        return nx_mk(nx_nan<T>(), y == T(0) ? y : nx_nan<T>());
+    }
+    // Past this |x|, tanh(x) is +-1 to the working precision and cosh overflows soon.
+    const T big = sizeof(T) == 4 ? T(9) : T(22);
+    if (fabs(x) > big) {
+        return nx_mk(copysign(T(1), x), T(4) * sin(y) * cos(y) * exp(T(-2) * fabs(x)));
+    }
+    T sh = sinh(x), ch = cosh(x), sy = sin(y), cy = cos(y);
+    T den = sh * sh + cy * cy;
+    return nx_mk(sh * ch / den, sy * cy / den);
+}
+
+// sin, cos and tan through sinh, cosh and tanh of iz.
 template <typename T> __device__ nx_cx<T> nx_csin(nx_cx<T> z) {
-    return nx_mk(sin(z.re) * cosh(z.im), cos(z.re) * sinh(z.im));
+    nx_cx<T> w = nx_csinh(nx_mk(-z.im, z.re));
+    return nx_mk(w.im, -w.re);
 }
 template <typename T> __device__ nx_cx<T> nx_ccos(nx_cx<T> z) {
-    return nx_mk(cos(z.re) * cosh(z.im), -sin(z.re) * sinh(z.im));
+    return nx_ccosh(nx_mk(-z.im, z.re));
 }
 template <typename T> __device__ nx_cx<T> nx_ctan(nx_cx<T> z) {
-    T a = z.re + z.re, b = z.im + z.im;
-    T d = cos(a) + cosh(b);
-    return nx_mk(sin(a) / d, sinh(b) / d);
-}
-template <typename T> __device__ nx_cx<T> nx_csinh(nx_cx<T> z) {
-    return nx_mk(sinh(z.re) * cos(z.im), cosh(z.re) * sin(z.im));
-}
-template <typename T> __device__ nx_cx<T> nx_ccosh(nx_cx<T> z) {
-    return nx_mk(cosh(z.re) * cos(z.im), sinh(z.re) * sin(z.im));
-}
-template <typename T> __device__ nx_cx<T> nx_ctanh(nx_cx<T> z) {
-    T a = z.re + z.re, b = z.im + z.im;
-    T d = cosh(a) + cos(b);
-    return nx_mk(sinh(a) / d, sin(b) / d);
+    nx_cx<T> w = nx_ctanh(nx_mk(-z.im, z.re));
+    return nx_mk(w.im, -w.re);
 }
 
-// arcsin(z) = -i ln(sqrt(1 - z^2) + iz)
-template <typename T> __device__ nx_cx<T> nx_casin(nx_cx<T> z) {
-    nx_cx<T> i = nx_mk(T(0), T(1)), one = nx_mk(T(1), T(0));
-    nx_cx<T> w = nx_cadd(nx_csqrt(nx_csub(one, nx_cmul(z, z))), nx_cmul(i, z));
-    return nx_cmul(nx_cneg(i), nx_clog(w));
-}
-// arccos(z) = -i ln(i sqrt(1 - z^2) + z)
-template <typename T> __device__ nx_cx<T> nx_cacos(nx_cx<T> z) {
-    nx_cx<T> i = nx_mk(T(0), T(1)), one = nx_mk(T(1), T(0));
-    nx_cx<T> w = nx_cadd(nx_cmul(i, nx_csqrt(nx_csub(one, nx_cmul(z, z)))), z);
-    return nx_cmul(nx_cneg(i), nx_clog(w));
-}
-// arctan(z) = (ln(1 + iz) - ln(1 - iz)) / 2i
-template <typename T> __device__ nx_cx<T> nx_catan(nx_cx<T> z) {
-    nx_cx<T> i = nx_mk(T(0), T(1)), one = nx_mk(T(1), T(0));
-    if (z.re == T(0) && z.im == T(1)) return nx_mk(T(0), nx_inf<T>());
-    if (z.re == T(0) && z.im == T(-1)) return nx_mk(T(0), -nx_inf<T>());
-    nx_cx<T> iz = nx_cmul(i, z);
-    nx_cx<T> two_i = nx_cmul(nx_mk(T(2), T(0)), i);
-    return nx_cdiv_plain(nx_csub(nx_clog(nx_cadd(one, iz)), nx_clog(nx_csub(one, iz))), two_i);
-}
-// arcsinh(z) = ln(z + sqrt(1 + z^2))
+// asinh(z) = log(z + sqrt(1 + z^2)), evaluated in the first quadrant (where nothing
+// cancels) and carried to the others by asinh(-z) = -asinh(z), asinh(conj z) = conj.
 template <typename T> __device__ nx_cx<T> nx_casinh(nx_cx<T> z) {
-    nx_cx<T> one = nx_mk(T(1), T(0));
-    return nx_clog(nx_cadd(z, nx_csqrt(nx_cadd(one, nx_cmul(z, z)))));
+    T x = z.re, y = z.im;
+    if (isnan(x) || isnan(y)) {
+        if (isinf(x)) return nx_mk(x, y);
+        if (isinf(y)) return nx_mk(y, x);
+        if (y == T(0)) return nx_mk(x, y);
+        return nx_mk(nx_nan<T>(), nx_nan<T>());
+    }
+    T ax = fabs(x), ay = fabs(y);
+    nx_cx<T> r;
+    if (isinf(ax) || isinf(ay)) {
+        r = nx_mk(nx_inf<T>(), isinf(ax) ? (isinf(ay) ? nx_pi<T>() / T(4) : T(0)) : nx_pi<T>() / T(2));
+    } else {
+        nx_cx<T> a = nx_mk(ax, ay);
+        const T small = sizeof(T) == 4 ? T(0.03) : T(1e-3);
+        const T large = sizeof(T) == 4 ? T(1e15) : T(1e150);
+        T m = fmax(ax, ay);
+        if (m < small) {
+            // z - z^3/6 + 3 z^5/40: the logarithm would cancel here.
+            nx_cx<T> a2 = nx_cmul(a, a);
+            nx_cx<T> a3 = nx_cmul(a2, a);
+            nx_cx<T> a5 = nx_cmul(a3, a2);
+            r = nx_cadd(nx_csub(a, nx_cscale(a3, T(1) / T(6))), nx_cscale(a5, T(3) / T(40)));
+        } else if (m > large) {
+            // log(2z): the square would overflow.
+            nx_cx<T> l = nx_clog(a);
+            r = nx_mk(l.re + T(0.693147180559945309417232121458176568), l.im);
+        } else {
+            nx_cx<T> one = nx_mk(T(1), T(0));
+            r = nx_clog(nx_cadd(a, nx_csqrt(nx_cadd(one, nx_cmul(a, a)))));
+        }
+    }
+    return nx_mk(copysign(r.re, x), copysign(r.im, y));
 }
-// arccosh(z) = 2 ln(sqrt((z + 1) / 2) + sqrt((z - 1) / 2))
+
+// asin(z) = -i asinh(iz)
+template <typename T> __device__ nx_cx<T> nx_casin(nx_cx<T> z) {
+    nx_cx<T> w = nx_casinh(nx_mk(-z.im, z.re));
+    return nx_mk(w.im, -w.re);
+}
+
+// acos(z) = pi/2 - asin(z)
+template <typename T> __device__ nx_cx<T> nx_cacos(nx_cx<T> z) {
+    nx_cx<T> w = nx_casin(z);
+    return nx_mk(nx_pi<T>() / T(2) - w.re, -w.im);
+}
+
+// acosh(z) = +-i acos(z), the sign making the real part non-negative.
 template <typename T> __device__ nx_cx<T> nx_cacosh(nx_cx<T> z) {
-    nx_cx<T> one = nx_mk(T(1), T(0)), two = nx_mk(T(2), T(0));
-    nx_cx<T> s = nx_cadd(nx_csqrt(nx_cdiv_plain(nx_cadd(z, one), two)),
-                         nx_csqrt(nx_cdiv_plain(nx_csub(z, one), two)));
-    return nx_cmul(two, nx_clog(s));
+    nx_cx<T> w = nx_cacos(z);
+    if (isnan(w.im) && isnan(w.re)) return w;
+    return nx_mk(fabs(w.im), copysign(w.re, z.im));
 }
-// arctanh(z) = (ln(1 + z) - ln(1 - z)) / 2
+
+// atanh(z) = (log1p(4x / ((1 - x)^2 + y^2)) / 4, atan2(2y, (1 - x)(1 + x) - y^2) / 2).
 template <typename T> __device__ nx_cx<T> nx_catanh(nx_cx<T> z) {
-    nx_cx<T> one = nx_mk(T(1), T(0)), two = nx_mk(T(2), T(0));
-    if (z.re == T(1) && z.im == T(0)) return nx_mk(nx_inf<T>(), T(0));
-    if (z.re == T(-1) && z.im == T(0)) return nx_mk(-nx_inf<T>(), T(0));
-    return nx_cdiv_plain(nx_csub(nx_clog(nx_cadd(one, z)), nx_clog(nx_csub(one, z))), two);
+    T x = z.re, y = z.im;
+    T ax = fabs(x), ay = fabs(y);
+    if (isnan(x) || isnan(y)) {
+        if (isinf(x) || isinf(y)) return nx_mk(copysign(T(0), x), isinf(y) ? copysign(nx_pi<T>() / T(2), y) : y);
+        if (x == T(0)) return nx_mk(x, y);
+        return nx_mk(nx_nan<T>(), nx_nan<T>());
+    }
+    if (isinf(ax) || isinf(ay)) return nx_mk(copysign(T(0), x), copysign(nx_pi<T>() / T(2), y));
+    if (ax == T(1) && ay == T(0)) return nx_mk(copysign(nx_inf<T>(), x), y);
+    const T large = sizeof(T) == 4 ? T(1e15) : T(1e150);
+    T re, im;
+    if (ax > large || ay > large) {
+        T h = hypot(ax, ay);
+        re = (ax / h) / h;
+        im = nx_pi<T>() / T(2);
+    } else {
+        T omx = T(1) - ax;
+        re = T(0.25) * log1p(T(4) * ax / (omx * omx + ay * ay));
+        im = T(0.5) * atan2(T(2) * ay, omx * (T(1) + ax) - ay * ay);
+    }
+    return nx_mk(copysign(re, x), copysign(im, y));
+}
+
+// atan(z) = -i atanh(iz)
+template <typename T> __device__ nx_cx<T> nx_catan(nx_cx<T> z) {
+    nx_cx<T> w = nx_catanh(nx_mk(-z.im, z.re));
+    return nx_mk(w.im, -w.re);
 }
 
 // NumPy's own complex log1p, expm1, log10 and log2 (npy_math).
@@ -190,15 +285,18 @@ template <typename T> __device__ nx_cx<T> nx_clog2(nx_cx<T> z) {
 template <typename T> __device__ __forceinline__ nx_cx<T> nx_cround(nx_cx<T> z) {
     return nx_mk(rint(z.re), rint(z.im));
 }
+// NumPy 2's csign: z / |z|, its special cases decided by |z| (hypot).
 template <typename T> __device__ nx_cx<T> nx_csign(nx_cx<T> z) {
-    if (isnan(z.re) || isnan(z.im)) return nx_mk(nx_nan<T>(), nx_nan<T>());
-    if (isinf(z.re)) {
-        if (isinf(z.im)) return nx_mk(nx_nan<T>(), nx_nan<T>());
-        return nx_mk(z.re > T(0) ? T(1) : T(-1), T(0));
-    }
-    if (isinf(z.im)) return nx_mk(T(0), z.im > T(0) ? T(1) : T(-1));
-    if (z.re == T(0) && z.im == T(0)) return nx_mk(T(0), T(0));
     T a = hypot(z.re, z.im);
+    if (isnan(a)) return nx_mk(nx_nan<T>(), nx_nan<T>());
+    if (isinf(a)) {
+        if (isinf(z.re)) {
+            if (isinf(z.im)) return nx_mk(nx_nan<T>(), nx_nan<T>());
+            return nx_mk(z.re > T(0) ? T(1) : T(-1), T(0));
+        }
+        return nx_mk(T(0), z.im > T(0) ? T(1) : T(-1));
+    }
+    if (a == T(0)) return nx_mk(T(0), T(0));
     return nx_mk(z.re / a, z.im / a);
 }
 template <typename T> __device__ __forceinline__ bool nx_cisnan(nx_cx<T> z) {
@@ -211,7 +309,7 @@ template <typename T> __device__ __forceinline__ bool nx_cisfinite(nx_cx<T> z) {
     return isfinite(z.re) && isfinite(z.im);
 }
 
-// num-complex's powc: exp(b ln a).
+// The C library's cpow: exp(b log a).
 template <typename T> __device__ nx_cx<T> nx_cpowc(nx_cx<T> a, nx_cx<T> b) {
     if (b.re == T(0) && b.im == T(0)) return nx_mk(T(1), T(0));
     return nx_cexp(nx_cmul(b, nx_clog(a)));
@@ -222,7 +320,7 @@ template <typename T> __device__ nx_cx<T> nx_cpow(nx_cx<T> a, nx_cx<T> b) {
     nx_cx<T> one = nx_mk(T(1), T(0));
     if (b.re == T(0) && b.im == T(0)) return one;
     if (a.re == T(0) && a.im == T(0)) {
-        if (b.re > T(0) && b.im == T(0)) return nx_mk(T(0), T(0));
+        if (b.re > T(0)) return nx_mk(T(0), T(0));
         return nx_mk(nx_nan<T>(), nx_nan<T>());
     }
     if (b.im == T(0) && b.re == trunc(b.re) && fabs(b.re) < T(100)) {

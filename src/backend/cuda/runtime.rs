@@ -296,9 +296,13 @@ pub fn last_timings() -> Option<CudaTimings> {
     *LAST.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+fn timing_env() -> bool {
+    std::env::var("NEXPR_CUDA_TIMING").is_ok_and(|v| v == "1")
+}
+
 fn record(t: CudaTimings) {
     *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
-    if std::env::var("NEXPR_CUDA_TIMING").is_ok_and(|v| v == "1") {
+    if timing_env() {
         eprintln!(
             "nexpr cuda: {} elements: upload {:.3} ms ({} B), kernel {:.3} ms, download {:.3} ms ({} B)",
             t.elements,
@@ -352,7 +356,9 @@ impl CudaExec {
     }
 
     /// Launches over `n` elements of `shape`; `outs` are output pointers (or the one
-    /// partials buffer of a fused reduction). Returns the kernel time in seconds.
+    /// partials buffer of a fused reduction). `timed`: wait for the kernel and return
+    /// its time in seconds; otherwise the launch may stay in flight (and 0 is returned)
+    /// unless the kernel's error flag or temporary buffers need the wait anyway.
     fn launch(
         &self,
         n: usize,
@@ -360,6 +366,7 @@ impl CudaExec {
         args: &[Arg],
         outs: &[u64],
         blocks: u32,
+        timed: bool,
     ) -> Result<f64> {
         let dev = &self.dev;
         let geom = if self.emitted.uses_geom {
@@ -389,16 +396,20 @@ impl CudaExec {
             .map(|a| a.ptr)
             .chain(outs.iter().copied())
             .collect();
+        let wait = timed || err.is_some() || (geom.is_some() && !dev.ctx.has_async_alloc());
         let timing = |what| {
             dev.ctx
                 .new_event(Some(sys::CUevent_flags::CU_EVENT_DEFAULT))
                 .map_err(driver_err(what))
         };
-        let (start, stop): (CudaEvent, CudaEvent) =
-            (timing("cuEventCreate")?, timing("cuEventCreate")?);
-        start
-            .record(&dev.stream)
-            .map_err(driver_err("cuEventRecord"))?;
+        let events: Option<(CudaEvent, CudaEvent)> = if wait {
+            let ev = (timing("cuEventCreate")?, timing("cuEventCreate")?);
+            ev.0.record(&dev.stream)
+                .map_err(driver_err("cuEventRecord"))?;
+            Some(ev)
+        } else {
+            None
+        };
         {
             let mut b = dev.stream.launch_builder(&self.func);
             b.arg(&n_arg).arg(&geom_ptr).arg(&err_ptr);
@@ -412,10 +423,14 @@ impl CudaExec {
             };
             // SAFETY: the arguments match the kernel's parameters in number and type
             // (n, geom, err, one pointer per input, then the outputs), every pointer
-            // covers the elements the kernel addresses, and the buffers stay alive until
-            // the stream is synchronized below.
+            // covers the elements the kernel addresses, and the buffers outlive the
+            // kernel (the caller's until it synchronizes; `geom` and `err` are freed in
+            // stream order or after the wait below).
             unsafe { b.launch(cfg) }.map_err(driver_err("kernel launch"))?;
         }
+        let Some((start, stop)) = events else {
+            return Ok(0.0);
+        };
         stop.record(&dev.stream)
             .map_err(driver_err("cuEventRecord"))?;
         stop.synchronize().map_err(driver_err("kernel execution"))?;
@@ -507,7 +522,7 @@ impl Executable for CudaExec {
         dev.sync()?;
         let upload_s = t0.elapsed().as_secs_f64();
         let out_ptrs: Vec<u64> = outs.iter().map(|o| dev.ptr(o)).collect();
-        let kernel_s = self.launch(n, &bound.shape, &args, &out_ptrs, self.blocks(n, 32))?;
+        let kernel_s = self.launch(n, &bound.shape, &args, &out_ptrs, self.blocks(n, 32), true)?;
         let t1 = Instant::now();
         let mut down_bytes = 0;
         for (o, d) in outputs.iter().zip(&outs) {
@@ -564,7 +579,7 @@ impl CudaExec {
             let part = dev.alloc(bytes)?;
             dev.sync()?;
             let upload_s = t0.elapsed().as_secs_f64();
-            let kernel_s = self.launch(n, &bound.shape, &args, &[dev.ptr(&part)], blocks)?;
+            let kernel_s = self.launch(n, &bound.shape, &args, &[dev.ptr(&part)], blocks, true)?;
             let t1 = Instant::now();
             let host = OutBuf::of(&mut partials);
             // SAFETY: `partials` holds `blocks` elements of `r.ty`: `bytes` bytes.
@@ -642,6 +657,7 @@ type SessionKey = (String, Vec<(DType, Layout)>);
 /// ```
 pub struct DeviceSession {
     dev: Arc<Device>,
+    timing: std::sync::atomic::AtomicBool,
     cache: Mutex<HashMap<SessionKey, Arc<(Func, CudaExec)>>>,
 }
 
@@ -650,8 +666,21 @@ impl DeviceSession {
         nvrtc::probe()?;
         Ok(DeviceSession {
             dev: self::device(device)?,
+            timing: std::sync::atomic::AtomicBool::new(false),
             cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Timed mode: every evaluation waits for its kernel and records the kernel time
+    /// (see [`last_timings`]). Off by default: launches then queue up on the device and
+    /// only a download (or [`DeviceSession::synchronize`]) waits for them.
+    pub fn set_timing(&self, on: bool) {
+        self.timing.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Waits for every queued evaluation.
+    pub fn synchronize(&self) -> Result<()> {
+        self.dev.sync()
     }
 
     /// The device's name, e.g. "NVIDIA H100 80GB HBM3".
@@ -835,12 +864,15 @@ impl DeviceSession {
             })
             .collect();
         let out_ptrs: Vec<u64> = outs.iter().map(|o| self.dev.ptr(&o.buf)).collect();
-        let kernel_s = exec.launch(n, &shape, &args, &out_ptrs, exec.blocks(n, 32))?;
-        record(CudaTimings {
-            kernel_s,
-            elements: n,
-            ..Default::default()
-        });
+        let timed = self.timing.load(std::sync::atomic::Ordering::Relaxed) || timing_env();
+        let kernel_s = exec.launch(n, &shape, &args, &out_ptrs, exec.blocks(n, 32), timed)?;
+        if timed {
+            record(CudaTimings {
+                kernel_s,
+                elements: n,
+                ..Default::default()
+            });
+        }
         Ok(())
     }
 }
