@@ -79,6 +79,7 @@ template <typename T> __device__ nx_cx<T> nx_cexp(nx_cx<T> z) {
     } else if (isnan(re) && im == T(0)) {
         return z;
     }
+    if (im == T(0)) return nx_mk(exp(re), im);
     T r = exp(re);
     return nx_mk(r * cos(im), r * sin(im));
 }
@@ -125,7 +126,7 @@ template <typename T> __device__ nx_cx<T> nx_csinh(nx_cx<T> z) {
     if (isinf(x)) {
         if (y == T(0)) return nx_mk(x, y);
         if (isfinite(y)) return nx_mk(x * cos(y), nx_inf<T>() * sin(y));
-        return nx_mk(x, nx_nan<T>());
+        return nx_mk(fabs(x), nx_nan<T>());
     }
     if (isnan(x) && y == T(0)) return nx_mk(x, y);
     return nx_mk(nx_nan<T>(), nx_nan<T>());
@@ -139,7 +140,7 @@ template <typename T> __device__ nx_cx<T> nx_ccosh(nx_cx<T> z) {
     }
     if (x == T(0)) return nx_mk(nx_nan<T>(), T(0));
     if (isinf(x)) {
-        if (y == T(0)) return nx_mk(nx_inf<T>(), x * y);
+        if (y == T(0)) return nx_mk(nx_inf<T>(), copysign(T(0), x) * y);
         if (isfinite(y)) return nx_mk(nx_inf<T>() * cos(y), x * sin(y));
         return nx_mk(nx_inf<T>(), nx_nan<T>());
     }
@@ -170,6 +171,7 @@ template <typename T> __device__ nx_cx<T> nx_ctanh(nx_cx<T> z) {
 
 // sin, cos and tan through sinh, cosh and tanh of iz.
 template <typename T> __device__ nx_cx<T> nx_csin(nx_cx<T> z) {
+    if (isinf(z.im) && !isfinite(z.re)) return nx_mk(nx_nan<T>(), nx_inf<T>());
     nx_cx<T> w = nx_csinh(nx_mk(-z.im, z.re));
     return nx_mk(w.im, -w.re);
 }
@@ -187,7 +189,7 @@ template <typename T> __device__ nx_cx<T> nx_casinh(nx_cx<T> z) {
     T x = z.re, y = z.im;
     if (isnan(x) || isnan(y)) {
         if (isinf(x)) return nx_mk(x, y);
-        if (isinf(y)) return nx_mk(y, x);
+        if (isinf(y)) return nx_mk(fabs(y), x);
         if (y == T(0)) return nx_mk(x, y);
         return nx_mk(nx_nan<T>(), nx_nan<T>());
     }
@@ -220,6 +222,9 @@ template <typename T> __device__ nx_cx<T> nx_casinh(nx_cx<T> z) {
 
 // asin(z) = -i asinh(iz)
 template <typename T> __device__ nx_cx<T> nx_casin(nx_cx<T> z) {
+    if ((isnan(z.re) || isnan(z.im)) && (isinf(z.re) || isinf(z.im))) {
+        return nx_mk(nx_nan<T>(), copysign(nx_inf<T>(), z.im));
+    }
     nx_cx<T> w = nx_casinh(nx_mk(-z.im, z.re));
     return nx_mk(w.im, -w.re);
 }
@@ -256,7 +261,13 @@ template <typename T> __device__ nx_cx<T> nx_catanh(nx_cx<T> z) {
         im = nx_pi<T>() / T(2);
     } else {
         T omx = T(1) - ax;
-        re = T(0.25) * log1p(T(4) * ax / (omx * omx + ay * ay));
+        T den = omx * omx + ay * ay;
+        if (den > T(0) && isnormal(den)) {
+            re = T(0.25) * log1p(T(4) * ax / den);
+        } else {
+            // z within a tiny distance of +-1: the squares underflow.
+            re = T(0.25) * (log(T(4) * ax) - T(2) * log(hypot(omx, ay)));
+        }
         im = T(0.5) * atan2(T(2) * ay, omx * (T(1) + ax) - ay * ay);
     }
     return nx_mk(copysign(re, x), copysign(im, y));
