@@ -900,3 +900,47 @@ fn reduce_combine(op: ReduceOp, t: DType, a: &str, b: &str) -> String {
         .map(|(s, _)| s)
         .unwrap_or_else(|_| format!("{a} + {b}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_complex::Complex64;
+
+    #[test]
+    fn literals_read_back_exactly() {
+        assert_eq!(literal(Scalar::F64(0.1)), "0.1");
+        assert_eq!(literal(Scalar::F64(-2.5)), "(-2.5)");
+        assert_eq!(literal(Scalar::F32(1e-30)), "1e-30f");
+        assert_eq!(literal(Scalar::I32(i32::MIN)), "(-2147483647 - 1)");
+        assert_eq!(literal(Scalar::I64(-3)), "(-3LL)");
+        assert_eq!(
+            literal(Scalar::F64(f64::NAN)),
+            "__longlong_as_double(0x7ff8000000000000LL)"
+        );
+        assert_eq!(
+            literal(Scalar::C128(Complex64::new(1.0, -0.0))),
+            "nx_mk(1.0, (-0.0))"
+        );
+    }
+
+    #[test]
+    fn casts_parenthesize_compound_operands() {
+        assert_eq!(cast("a + b", DType::F64, DType::F32), "(float)(a + b)");
+        assert_eq!(cast("t3", DType::F64, DType::I32), "nx_f2i32((double)t3)");
+        assert_eq!(cast("z", DType::C128, DType::F32), "(float)z.re");
+        assert_eq!(
+            cast("z", DType::C64, DType::Bool),
+            "(z.re != 0 || z.im != 0)"
+        );
+    }
+
+    #[test]
+    fn names_avoid_c_keywords_and_temporaries() {
+        let mut n = Namer::new();
+        assert_eq!(n.name("a"), "a");
+        assert_eq!(n.name("int"), "int_1");
+        assert_eq!(n.name("t3"), "t3_");
+        assert_eq!(n.name("i"), "i_1");
+        assert_eq!(n.name("a"), "a_1");
+    }
+}
