@@ -31,6 +31,12 @@ template <> __device__ __forceinline__ double nx_inf<double>() {
     return __longlong_as_double(0x7ff0000000000000LL);
 }
 
+template <typename T> __device__ __forceinline__ T nx_min_normal();
+template <> __device__ __forceinline__ float nx_min_normal<float>() { return __int_as_float(0x00800000); }
+template <> __device__ __forceinline__ double nx_min_normal<double>() {
+    return __longlong_as_double(0x0010000000000000LL);
+}
+
 template <typename T> __device__ __forceinline__ nx_cx<T> nx_cadd(nx_cx<T> a, nx_cx<T> b) {
     return nx_mk(a.re + b.re, a.im + b.im);
 }
@@ -262,7 +268,7 @@ template <typename T> __device__ nx_cx<T> nx_catanh(nx_cx<T> z) {
     } else {
         T omx = T(1) - ax;
         T den = omx * omx + ay * ay;
-        if (den > T(0) && isnormal(den)) {
+        if (den >= nx_min_normal<T>()) {
             re = T(0.25) * log1p(T(4) * ax / den);
         } else {
             // z within a tiny distance of +-1: the squares underflow.
