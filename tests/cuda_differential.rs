@@ -373,4 +373,9 @@ fn device_session_keeps_arrays_resident() {
     }
     assert!(compare(&zh, &got).is_none(), "{:?}", compare(&zh, &got));
     assert!(nexpr::backend::cuda::last_timings().is_some());
+
+    // Uploads keep the logical order of any layout (here Fortran order).
+    let t = s.upload(re.t()).unwrap();
+    let back = s.download(&t).unwrap();
+    assert_eq!(back, DynArray::C128(re.t().to_owned().into_dyn()));
 }

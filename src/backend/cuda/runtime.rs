@@ -692,7 +692,16 @@ impl DeviceSession {
     pub fn upload<'a>(&self, a: impl Into<DynView<'a>>) -> Result<DeviceArray> {
         let v: DynView = a.into();
         let shape = v.shape().to_vec();
-        let c_order = v.to_owned();
+        // `to_owned` keeps a Fortran-order view's order: ask for C order explicitly.
+        let c_order = match &v {
+            DynView::Bool(a) => DynArray::Bool(a.as_standard_layout().into_owned()),
+            DynView::I32(a) => DynArray::I32(a.as_standard_layout().into_owned()),
+            DynView::I64(a) => DynArray::I64(a.as_standard_layout().into_owned()),
+            DynView::F32(a) => DynArray::F32(a.as_standard_layout().into_owned()),
+            DynView::F64(a) => DynArray::F64(a.as_standard_layout().into_owned()),
+            DynView::C64(a) => DynArray::C64(a.as_standard_layout().into_owned()),
+            DynView::C128(a) => DynArray::C128(a.as_standard_layout().into_owned()),
+        };
         let view = c_order.view();
         let n: usize = shape.iter().product();
         let bytes = n * v.dtype().size();
