@@ -13,7 +13,7 @@ use crate::array::DynArray;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ir::{Reduce, ReduceOp};
+use crate::ir::{BinOp, Reduce, ReduceOp};
 use crate::runtime::bind::strided_offset;
 use crate::runtime::reduce::{reduce_slice, Reducible};
 use crate::runtime::{Bound, Layout};
@@ -255,7 +255,16 @@ impl CpuExec {
                     .collect::<Result<_>>()
             })?
         };
-        let total = reduce_slice(&partials, op);
+        // One chunk's result is final as is (re-reducing it would add 0 or multiply
+        // by 1, which changes -0.0 and complex infinities); products of several
+        // chunks fold from the first partial, as the sequential product would.
+        let total = match (partials.len(), op) {
+            (1, _) => partials[0],
+            (_, ReduceOp::Prod) => partials[1..]
+                .iter()
+                .fold(partials[0], |acc, &x| T::binop(BinOp::Mul, acc, x)),
+            _ => reduce_slice(&partials, op),
+        };
         Ok(T::wrap(ArrayD::from_elem(IxDyn(&[]), total)))
     }
 }

@@ -1,0 +1,549 @@
+//! Differential tests: the Cranelift backend against the reference interpreter, on
+//! random expressions and programs over random inputs of every dtype and layout
+//! (C and Fortran order, slices, broadcasting, 0-d, empty), with lengths around the
+//! vector width and the chunk size.
+//!
+//! Vectorized transcendentals (libmvec) are switched off here so every result must be
+//! bit-identical (NaNs compare equal); their error budget is tested in `cpu_ulp.rs`.
+
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+use nexpr::{DynArray, Expr, Program, Target, Vars};
+use num_complex::{Complex32, Complex64};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+fn no_libmvec() {
+    // Read once per process, before the first kernel is compiled; every test sets it.
+    std::env::set_var("NEXPR_NO_LIBMVEC", "1");
+}
+
+/// The variables every generated expression may use, one per dtype (two floats).
+const VARS: [(&str, &str); 8] = [
+    ("p", "bool"),
+    ("i", "int32"),
+    ("k", "int64"),
+    ("f", "float32"),
+    ("a", "float64"),
+    ("b", "float64"),
+    ("w", "complex64"),
+    ("z", "complex128"),
+];
+
+const UNARY: [&str; 33] = [
+    "-", "~", "abs", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1",
+    "conj", "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite",
+    "isinf",
+];
+
+const BINARY: [&str; 21] = [
+    "+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>", "<", "<=", "==", "!=", ">=",
+    ">", "+", "*", "-",
+];
+
+const BINFN: [&str; 8] = [
+    "arctan2",
+    "hypot",
+    "nextafter",
+    "copysign",
+    "maximum",
+    "minimum",
+    "fmod",
+    "complex",
+];
+
+const CASTS: [&str; 7] = [
+    "bool",
+    "int32",
+    "int64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+];
+
+const LITS: [&str; 14] = [
+    "0", "1", "2", "-1", "3", "0.5", "-2.5", "1e300", "1e10", "2j", "True", "False", "7", "-0.0",
+];
+
+fn leaf() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(VARS.to_vec()).prop_map(|(n, _)| n.to_string()),
+        1 => prop::sample::select(LITS.to_vec()).prop_map(|s| format!("({s})")),
+    ]
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    leaf().prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            (prop::sample::select(UNARY.to_vec()), inner.clone()).prop_map(|(op, x)| {
+                if op == "-" || op == "~" {
+                    format!("({op}{x})")
+                } else {
+                    format!("{op}({x})")
+                }
+            }),
+            (
+                inner.clone(),
+                prop::sample::select(BINARY.to_vec()),
+                inner.clone()
+            )
+                .prop_map(|(x, op, y)| format!("({x} {op} {y})")),
+            (
+                prop::sample::select(BINFN.to_vec()),
+                inner.clone(),
+                inner.clone()
+            )
+                .prop_map(|(f, x, y)| format!("{f}({x}, {y})")),
+            (prop::sample::select(CASTS.to_vec()), inner.clone())
+                .prop_map(|(c, x)| format!("{c}({x})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, x, y)| format!("where({c}, {x}, {y})")),
+        ]
+    })
+}
+
+/// Element values that exercise the corner cases of every operation.
+fn special_f64(r: u64) -> f64 {
+    const S: [f64; 16] = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        2.0,
+        -3.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e300,
+        -1e-300,
+        3e9,
+        -7.0,
+        100.0,
+        0.25,
+    ];
+    if r % 3 == 0 {
+        S[(r / 3 % 16) as usize]
+    } else {
+        ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 8.0
+    }
+}
+
+fn special_i64(r: u64) -> i64 {
+    const S: [i64; 10] = [0, 1, -1, 2, -2, i64::MIN, i64::MAX, 63, 64, -65];
+    if r % 3 == 0 {
+        S[(r / 3 % 10) as usize]
+    } else {
+        (r >> 8) as i64 % 20 - 10
+    }
+}
+
+fn special_i32(r: u64) -> i32 {
+    const S: [i32; 9] = [0, 1, -1, 2, i32::MIN, i32::MAX, 31, 32, -33];
+    if r % 3 == 0 {
+        S[(r / 3 % 9) as usize]
+    } else {
+        (r >> 8) as i32 % 20 - 10
+    }
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let x = self.0;
+        (x ^ (x >> 33)).wrapping_mul(0xff51afd7ed558ccd)
+    }
+}
+
+fn fill(dtype: &str, shape: &[usize], fortran: bool, rng: &mut Rng) -> DynArray {
+    let n: usize = shape.iter().product();
+    let sh = IxDyn(shape);
+    let sh = if fortran { sh.f() } else { sh.into_shape_with_order() };
+    macro_rules! mk {
+        ($f:expr) => {
+            ArrayD::from_shape_vec(sh, (0..n).map(|_| $f(rng.next())).collect()).unwrap()
+        };
+    }
+    match dtype {
+        "bool" => DynArray::Bool(mk!(|r: u64| r % 2 == 0)),
+        "int32" => DynArray::I32(mk!(special_i32)),
+        "int64" => DynArray::I64(mk!(special_i64)),
+        "float32" => DynArray::F32(mk!(|r| special_f64(r) as f32)),
+        "float64" => DynArray::F64(mk!(special_f64)),
+        "complex64" => DynArray::C64(mk!(|r: u64| Complex32::new(
+            special_f64(r) as f32,
+            special_f64(r.rotate_left(17)) as f32
+        ))),
+        _ => DynArray::C128(mk!(|r: u64| Complex64::new(
+            special_f64(r),
+            special_f64(r.rotate_left(17))
+        ))),
+    }
+}
+
+/// How one variable is laid out relative to the iteration shape.
+#[derive(Clone, Copy, Debug)]
+enum Lay {
+    C,
+    Fortran,
+    /// Every other element of a twice-as-wide array.
+    Sliced,
+    /// Broadcast along the first dimension.
+    Row,
+    Scalar0d,
+}
+
+fn make_var(dtype: &str, shape: &[usize], lay: Lay, rng: &mut Rng) -> DynArray {
+    match lay {
+        Lay::C => fill(dtype, shape, false, rng),
+        Lay::Fortran => fill(dtype, shape, true, rng),
+        Lay::Scalar0d => fill(dtype, &[], false, rng),
+        Lay::Row => {
+            let s = if shape.len() > 1 { &shape[1..] } else { shape };
+            fill(dtype, s, false, rng)
+        }
+        Lay::Sliced => {
+            let mut wide = shape.to_vec();
+            if let Some(l) = wide.last_mut() {
+                *l *= 2;
+            }
+            fill(dtype, &wide, false, rng)
+        }
+    }
+}
+
+/// A view for `Lay::Sliced`: every other element along the last axis.
+fn vars_of(arrays: &BTreeMap<String, (DynArray, Lay)>) -> Vars<'_> {
+    let mut v = Vars::new();
+    for (name, (a, lay)) in arrays {
+        v = match lay {
+            Lay::Sliced => {
+                macro_rules! sl {
+                    ($x:expr) => {{
+                        let ax = ndarray::Axis($x.ndim().saturating_sub(1));
+                        if $x.ndim() == 0 {
+                            v.with(name, $x)
+                        } else {
+                            v.with(name, $x.slice_axis(ax, ndarray::Slice::new(0, None, 2)))
+                        }
+                    }};
+                }
+                match a {
+                    DynArray::Bool(x) => sl!(x),
+                    DynArray::I32(x) => sl!(x),
+                    DynArray::I64(x) => sl!(x),
+                    DynArray::F32(x) => sl!(x),
+                    DynArray::F64(x) => sl!(x),
+                    DynArray::C64(x) => sl!(x),
+                    DynArray::C128(x) => sl!(x),
+                }
+            }
+            _ => v.with(name, a),
+        };
+    }
+    v
+}
+
+fn same_f64(x: f64, y: f64) -> bool {
+    (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
+}
+
+fn same(a: &DynArray, b: &DynArray) -> Result<(), String> {
+    if a.dtype() != b.dtype() || a.shape() != b.shape() {
+        return Err(format!(
+            "{:?}{:?} vs {:?}{:?}",
+            a.dtype(),
+            a.shape(),
+            b.dtype(),
+            b.shape()
+        ));
+    }
+    let bad = |k: usize, x: String, y: String| Err(format!("element {k}: interp {x}, cpu {y}"));
+    macro_rules! cmp {
+        ($x:expr, $y:expr, $eq:expr) => {
+            for (k, (u, v)) in $x.iter().zip($y.iter()).enumerate() {
+                if !$eq(*u, *v) {
+                    return bad(k, format!("{u:?}"), format!("{v:?}"));
+                }
+            }
+        };
+    }
+    match (a, b) {
+        (DynArray::Bool(x), DynArray::Bool(y)) => cmp!(x, y, |u, v| u == v),
+        (DynArray::I32(x), DynArray::I32(y)) => cmp!(x, y, |u, v| u == v),
+        (DynArray::I64(x), DynArray::I64(y)) => cmp!(x, y, |u, v| u == v),
+        (DynArray::F32(x), DynArray::F32(y)) => {
+            cmp!(x, y, |u: f32, v: f32| same_f64(u as f64, v as f64))
+        }
+        (DynArray::F64(x), DynArray::F64(y)) => cmp!(x, y, same_f64),
+        (DynArray::C64(x), DynArray::C64(y)) => cmp!(x, y, |u: Complex32, v: Complex32| {
+            same_f64(u.re as f64, v.re as f64) && same_f64(u.im as f64, v.im as f64)
+        }),
+        (DynArray::C128(x), DynArray::C128(y)) => cmp!(x, y, |u: Complex64, v: Complex64| {
+            same_f64(u.re, v.re) && same_f64(u.im, v.im)
+        }),
+        _ => unreachable!(),
+    }
+    Ok(())
+}
+
+fn shape_strategy() -> impl Strategy<Value = Vec<usize>> {
+    let c = nexpr::backend::cpu::CHUNK;
+    prop_oneof![
+        prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 7, 8, 9, 17, 33, c - 1, c + 1])
+            .prop_map(|n| vec![n]),
+        (1usize..6, 1usize..9).prop_map(|(r, c)| vec![r, c]),
+        Just(vec![3, c / 2 + 3]),
+        Just(vec![]),
+    ]
+}
+
+fn lay_strategy() -> impl Strategy<Value = Lay> {
+    prop::sample::select(vec![
+        Lay::C,
+        Lay::C,
+        Lay::Fortran,
+        Lay::Sliced,
+        Lay::Row,
+        Lay::Scalar0d,
+    ])
+}
+
+/// Evaluates `run` on the interpreter and on the CPU with 1 and 2 threads; both must
+/// fail or both succeed with identical outputs.
+fn check_all(
+    src: &str,
+    compile: &dyn Fn(Target) -> nexpr::Result<nexpr::Kernel>,
+    arrays: &BTreeMap<String, (DynArray, Lay)>,
+) -> Result<(), TestCaseError> {
+    let vars = vars_of(arrays);
+    let reference = compile(Target::Interp).and_then(|k| k.run(&vars));
+    for threads in [1, 2] {
+        let got = compile(Target::Cpu { threads }).and_then(|k| k.run(&vars));
+        match (&reference, &got) {
+            (Ok(r), Ok(g)) => {
+                for (name, ra) in r {
+                    if let Err(e) = same(ra, &g[name]) {
+                        return Err(TestCaseError::fail(format!(
+                            "`{src}` output {name}, {threads} threads: {e}"
+                        )));
+                    }
+                }
+            }
+            (Err(_), Err(_)) => {}
+            _ => {
+                return Err(TestCaseError::fail(format!(
+                    "`{src}`, {threads} threads: interp {:?} vs cpu {:?}",
+                    reference.as_ref().map(|_| ()),
+                    got.as_ref().map(|_| ())
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn make_arrays(
+    shape: &[usize],
+    lays: &[Lay],
+    seed: u64,
+) -> BTreeMap<String, (DynArray, Lay)> {
+    let mut rng = Rng(seed);
+    VARS.iter()
+        .zip(lays)
+        .map(|(&(n, t), &l)| {
+            let l = if shape.is_empty() { Lay::C } else { l };
+            (n.to_string(), (make_var(t, shape, l, &mut rng), l))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn expressions_match_interpreter(
+        src in expr(),
+        shape in shape_strategy(),
+        lays in prop::collection::vec(lay_strategy(), 8),
+        seed in any::<u64>(),
+    ) {
+        no_libmvec();
+        let arrays = make_arrays(&shape, &lays, seed);
+        let e = match Expr::parse(&src) {
+            Ok(e) => e,
+            Err(_) => return Ok(()),
+        };
+        check_all(&src, &|t| e.compile(t), &arrays)?;
+    }
+
+    #[test]
+    fn reductions_match_interpreter(
+        src in expr(),
+        red in prop::sample::select(vec!["sum", "prod", "min", "max"]),
+        shape in shape_strategy(),
+        lays in prop::collection::vec(lay_strategy(), 8),
+        seed in any::<u64>(),
+    ) {
+        no_libmvec();
+        let arrays = make_arrays(&shape, &lays, seed);
+        let src = format!("{red}({src})");
+        let e = match Expr::parse(&src) {
+            Ok(e) => e,
+            Err(_) => return Ok(()),
+        };
+        let vars = vars_of(&arrays);
+        let r = e.compile(Target::Interp).and_then(|k| k.eval(&vars));
+        for threads in [1, 2] {
+            let g = e.compile(Target::Cpu { threads }).and_then(|k| k.eval(&vars));
+            match (&r, &g) {
+                (Ok(r), Ok(g)) => {
+                    prop_assert_eq!(r.dtype(), g.dtype());
+                    // Chunked partial sums may round differently from one pairwise
+                    // sum; products and extrema are exact for ints.
+                    let (x, y) = (r.view(), g.view());
+                    let xs = format!("{:?}", x);
+                    let ys = format!("{:?}", y);
+                    // Products of overflowing or NaN chunks reassociate: inf*0 patterns
+                    // depend on the grouping, so only finite products are compared.
+                    let nonfinite = |a: &DynArray| format!("{:?}", a.view()).contains("inf")
+                        || format!("{:?}", a.view()).contains("NaN");
+                    if xs != ys && !(red == "prod" && (nonfinite(r) || nonfinite(g))) {
+                        let tol_ok = match (r, g) {
+                            (DynArray::F64(a), DynArray::F64(b)) => {
+                                let (u, v) = (a.iter().next().copied().unwrap_or(0.0), b.iter().next().copied().unwrap_or(0.0));
+                                same_f64(u, v) || (u - v).abs() <= 1e-9 * u.abs().max(1.0)
+                            }
+                            (DynArray::F32(a), DynArray::F32(b)) => {
+                                let (u, v) = (a.iter().next().copied().unwrap_or(0.0), b.iter().next().copied().unwrap_or(0.0));
+                                same_f64(u as f64, v as f64) || (u - v).abs() <= 1e-3 * u.abs().max(1.0)
+                            }
+                            (DynArray::C128(a), DynArray::C128(b)) => {
+                                let (u, v) = (a.iter().next().copied().unwrap_or_default(), b.iter().next().copied().unwrap_or_default());
+                                (u.re.is_nan() || u.im.is_nan()) && (v.re.is_nan() || v.im.is_nan())
+                                    || (u - v).norm() <= 1e-9 * u.norm().max(1.0)
+                            }
+                            (DynArray::C64(a), DynArray::C64(b)) => {
+                                let (u, v) = (a.iter().next().copied().unwrap_or_default(), b.iter().next().copied().unwrap_or_default());
+                                (u.re.is_nan() || u.im.is_nan()) && (v.re.is_nan() || v.im.is_nan())
+                                    || (u - v).norm() <= 1e-3 * u.norm().max(1.0)
+                            }
+                            _ => false,
+                        };
+                        prop_assert!(tol_ok, "`{}` {} threads: interp {} cpu {}", src, threads, xs, ys);
+                    }
+                }
+                (Err(_), Err(_)) => {}
+                _ => prop_assert!(false, "`{}`: interp {:?} vs cpu {:?}", src, r.as_ref().map(|_| ()), g.as_ref().map(|_| ())),
+            }
+        }
+    }
+
+    #[test]
+    fn programs_match_interpreter(
+        cond in expr(),
+        upd in expr(),
+        upd2 in expr(),
+        n in prop::sample::select(vec!["0", "3", "k % 6", "i % 9", "-2", "10"]),
+        shape in shape_strategy(),
+        lays in prop::collection::vec(lay_strategy(), 8),
+        seed in any::<u64>(),
+    ) {
+        no_libmvec();
+        let arrays = make_arrays(&shape, &lays, seed);
+        let src = format!(
+            "output r, c\nr = a\nc = 0\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n"
+        );
+        let p = match Program::parse(&src) {
+            Ok(p) => p,
+            Err(_) => return Ok(()),
+        };
+        check_all(&src, &|t| p.compile(t), &arrays)?;
+    }
+}
+
+/// Large arrays run on the thread pool, in many chunks.
+#[test]
+fn parallel_chunks_match() {
+    no_libmvec();
+    let n = nexpr::backend::cpu::PAR_MIN * 2 + 3;
+    for src in ["2*a + 3*b", "where(a > b, a, b)", "sin(a)**2 + k // (i + 1)", "z*z + w"] {
+        for lay in [Lay::C, Lay::Sliced] {
+            let arrays = make_arrays(&[n], &[lay; 8], 7);
+            let e = Expr::parse(src).unwrap();
+            check_all(src, &|t| e.compile(t), &arrays).unwrap();
+        }
+    }
+}
+
+/// Every length around the vector width and chunk boundaries: outputs written through
+/// `eval_into` into the middle of a larger buffer must leave the canaries alone, and
+/// inputs read at the edges of their buffers (checked by the allocator in debug
+/// builds and by comparing results).
+#[test]
+fn never_touches_outside_arrays() {
+    no_libmvec();
+    let c = nexpr::backend::cpu::CHUNK;
+    let p = nexpr::backend::cpu::PAR_MIN;
+    for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, c - 1, c, c + 1, p - 1, p + 1] {
+        for (src, threads) in [
+            ("2*a + b", 1),
+            ("2*a + b", 2),
+            ("where(a > b, a, b) + sin(a)", 2),
+        ] {
+            let a = ndarray::Array1::from_iter((0..n).map(|x| x as f64));
+            let b = ndarray::Array1::from_iter((0..n).map(|x| 1.0 - x as f64));
+            let vars = Vars::new().with("a", &a).with("b", &b);
+            let k = Expr::parse(src)
+                .unwrap()
+                .compile(Target::Cpu { threads })
+                .unwrap();
+            let mut big = ndarray::Array1::<f64>::from_elem(n + 64, -12345.0);
+            {
+                let mut mid = big.slice_mut(ndarray::s![32..32 + n]);
+                k.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
+            }
+            for (j, &x) in big.iter().enumerate() {
+                if !(32..32 + n).contains(&j) {
+                    assert_eq!(x, -12345.0, "{src} n={n}: canary {j} overwritten");
+                }
+            }
+            let r = Expr::parse(src)
+                .unwrap()
+                .compile(Target::Interp)
+                .unwrap()
+                .eval(&vars)
+                .unwrap();
+            let got = DynArray::F64(big.slice(ndarray::s![32..32 + n]).to_owned().into_dyn());
+            same(&r, &got).unwrap();
+            // Bool outputs (byte stores from vector lanes).
+            let kb = Expr::parse("(a > 2.5) & (b < 0.5)")
+                .unwrap()
+                .compile(Target::Cpu { threads })
+                .unwrap();
+            let mut bb = ndarray::Array1::<bool>::from_elem(n + 64, true);
+            {
+                let mut mid = bb.slice_mut(ndarray::s![32..32 + n]);
+                kb.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
+            }
+            assert!(bb.iter().take(32).all(|&x| x) && bb.iter().skip(32 + n).all(|&x| x));
+        }
+    }
+}
+
+#[test]
+fn negative_integer_power_is_an_error() {
+    let k = ndarray::arr1(&[2i64, 3, -1, 4, 5]);
+    let vars = Vars::new().with("k", &k);
+    let e = Expr::parse("k ** k").unwrap();
+    let err = e.compile(Target::Cpu { threads: 1 }).unwrap().eval(&vars);
+    assert!(err.is_err());
+    let ok = Expr::parse("k // 0 + k % 0").unwrap();
+    let r = ok.compile(Target::Cpu { threads: 1 }).unwrap().eval(&vars).unwrap();
+    assert_eq!(r.as_array::<i64>().unwrap().as_slice().unwrap(), &[0; 5]);
+}
