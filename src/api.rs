@@ -243,7 +243,9 @@ impl Kernel {
                 return Ok(vec![res?]);
             }
             // SAFETY: `run` writes every element of its outputs.
-            let mut tmp = unsafe { DynArray::uninit(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape) };
+            let mut tmp = unsafe {
+                DynArray::uninit(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape)
+            };
             p.exec.run(&bound, &[OutBuf::of(&mut tmp)])?;
             return Ok(vec![runtime::reduce::reduce(&tmp, r)?]);
         }

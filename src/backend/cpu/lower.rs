@@ -645,6 +645,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     /// Splats a scalar of dtype `ty` (bool: 0/1 -> mask 0/-1).
+    // Converts an IR value, not `self`: the builder is the receiver.
+    #[allow(clippy::wrong_self_convention)]
     fn to_vec(&mut self, p: VectorPlan, ty: DType, s: Value) -> Value {
         if ty == DType::Bool {
             let lt = p.mask_ty().lane_type();
@@ -719,6 +721,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.inst_results(inst)[0]
     }
 
+    // Converts an IR value, not `self`: the builder is the receiver.
+    #[allow(clippy::wrong_self_convention)]
     fn to_f64(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fpromote(types::F64, x)
@@ -727,6 +731,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
     }
 
+    // Converts an IR value, not `self`: the builder is the receiver.
+    #[allow(clippy::wrong_self_convention)]
     fn from_f64(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fdemote(types::F32, x)
