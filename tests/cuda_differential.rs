@@ -374,6 +374,14 @@ fn device_session_keeps_arrays_resident() {
     assert!(compare(&zh, &got).is_none(), "{:?}", compare(&zh, &got));
     assert!(nexpr::backend::cuda::last_timings().is_some());
 
+    // The same iteration in place, on one buffer.
+    let mut zi = s.zeros(DType::C128, &[n, n]).unwrap();
+    for _ in 0..20 {
+        s.eval_in_place(&step, &[("c", &c)], "z", &mut zi).unwrap();
+    }
+    let got = s.download(&zi).unwrap();
+    assert!(compare(&zh, &got).is_none(), "{:?}", compare(&zh, &got));
+
     // Uploads keep the logical order of any layout (here Fortran order).
     let t = s.upload(re.t()).unwrap();
     let back = s.download(&t).unwrap();

@@ -629,6 +629,27 @@ impl DeviceArray {
     }
 }
 
+/// What a launch needs of a device array (so that one array can be both read and
+/// written by an in-place evaluation).
+#[derive(Clone, Copy)]
+struct DevRef<'a> {
+    ptr: u64,
+    dtype: DType,
+    shape: &'a [usize],
+    device: usize,
+}
+
+impl DeviceArray {
+    fn as_ref(&self) -> DevRef<'_> {
+        DevRef {
+            ptr: self.buf.device_ptr(self.buf.stream()).0,
+            dtype: self.dtype,
+            shape: &self.shape,
+            device: self.device,
+        }
+    }
+}
+
 impl std::fmt::Debug for DeviceArray {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceArray")
@@ -749,6 +770,10 @@ impl DeviceSession {
     }
 
     fn check(&self, d: &DeviceArray) -> Result<()> {
+        self.check_ref(&d.as_ref())
+    }
+
+    fn check_ref(&self, d: &DevRef) -> Result<()> {
         if d.device != self.dev.ordinal {
             return Err(Error::backend(format!(
                 "array lives on CUDA device {}, the session on {}",
@@ -778,28 +803,59 @@ impl DeviceSession {
         inputs: &[(&str, &DeviceArray)],
         outs: &mut [&mut DeviceArray],
     ) -> Result<()> {
+        let ins: Vec<(&str, DevRef)> = inputs.iter().map(|(n, a)| (*n, a.as_ref())).collect();
+        let outs: Vec<DevRef> = outs.iter().map(|o| o.as_ref()).collect();
+        self.run_refs(kernel, &ins, &outs)
+    }
+
+    /// Evaluates `kernel` with `target` bound as the variable `name` and overwrites
+    /// `target` with the result (`z = z*z + c` without a second buffer). The result must
+    /// have `target`'s dtype and shape; then every element is read and written by the
+    /// same thread, so updating in place is safe.
+    pub fn eval_in_place(
+        &self,
+        kernel: &crate::Kernel,
+        inputs: &[(&str, &DeviceArray)],
+        name: &str,
+        target: &mut DeviceArray,
+    ) -> Result<()> {
+        let mut ins: Vec<(&str, DevRef)> = inputs
+            .iter()
+            .filter(|(n, _)| *n != name)
+            .map(|(n, a)| (*n, a.as_ref()))
+            .collect();
+        ins.push((name, target.as_ref()));
+        self.run_refs(kernel, &ins, &[target.as_ref()])
+    }
+
+    fn run_refs(
+        &self,
+        kernel: &crate::Kernel,
+        inputs: &[(&str, DevRef)],
+        outs: &[DevRef],
+    ) -> Result<()> {
         let names = kernel.input_names();
         let mut arrays = Vec::with_capacity(names.len());
         for name in names {
             let a = inputs
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, a)| *a)
+                .map(|(_, a)| a)
                 .ok_or_else(|| {
                     Error::new(crate::ErrorKind::Name, format!("unknown variable `{name}`"))
                 })?;
-            self.check(a)?;
+            self.check_ref(a)?;
             arrays.push(a);
         }
         let shape = crate::runtime::bind::broadcast_shapes(
             names
                 .iter()
                 .zip(&arrays)
-                .map(|(n, a)| (n.as_str(), a.shape.as_slice())),
+                .map(|(n, a)| (n.as_str(), a.shape)),
         )?;
         let strides: Vec<Vec<isize>> = arrays
             .iter()
-            .map(|a| broadcast_strides(&a.shape, &shape))
+            .map(|a| broadcast_strides(a.shape, &shape))
             .collect();
         let key: SessionKey = (
             format!("{kernel:?}"),
@@ -849,8 +905,8 @@ impl DeviceSession {
             ));
         }
         for (o, &t) in outs.iter().zip(&types) {
-            self.check(o)?;
-            if o.dtype != t || o.shape != shape {
+            self.check_ref(o)?;
+            if o.dtype != t || o.shape != shape.as_slice() {
                 return Err(Error::new(
                     crate::ErrorKind::Shape,
                     format!(
@@ -868,11 +924,11 @@ impl DeviceSession {
             .iter()
             .zip(strides)
             .map(|(a, s)| Arg {
-                ptr: self.dev.ptr(&a.buf),
+                ptr: a.ptr,
                 strides: s,
             })
             .collect();
-        let out_ptrs: Vec<u64> = outs.iter().map(|o| self.dev.ptr(&o.buf)).collect();
+        let out_ptrs: Vec<u64> = outs.iter().map(|o| o.ptr).collect();
         let timed = self.timing.load(std::sync::atomic::Ordering::Relaxed) || timing_env();
         let kernel_s = exec.launch(n, &shape, &args, &out_ptrs, exec.blocks(n, 32), timed)?;
         if timed {
