@@ -130,7 +130,18 @@ fn fixture_corpus_matches_interp() {
     if !gpu_present() {
         return;
     }
-    let cases = fixture_cases();
+    // NEXPR_FIXTURE_FILTER=<text> runs the cases whose group or expression contains it.
+    let filter = std::env::var("NEXPR_FIXTURE_FILTER")
+        .ok()
+        .filter(|f| !f.is_empty());
+    let cases: Vec<Case> = fixture_cases()
+        .into_iter()
+        .filter(|c| {
+            filter
+                .as_deref()
+                .is_none_or(|f| c.expr.contains(f) || c.group.contains(f))
+        })
+        .collect();
     let bad = par_check(&cases, |case| {
         let vars = case.vars();
         let want = eval(&case.expr, Target::Interp, &vars);
