@@ -175,10 +175,10 @@ impl Device {
         if bytes.len() >= STAGE_MIN {
             let dst = self.ptr(&d);
             let mut guard = self.staging.lock().unwrap_or_else(|e| e.into_inner());
-            if guard.is_none() {
-                *guard = Some(Staging::new(&self.ctx)?);
-            }
-            let st = guard.as_mut().expect("staging was just created");
+            let st = match &mut *guard {
+                Some(st) => st,
+                slot @ None => slot.insert(Staging::new(&self.ctx)?),
+            };
             for (k, chunk) in bytes.chunks(STAGE_CHUNK).enumerate() {
                 let j = k % 2;
                 // The copy that last read this buffer must be done before it is refilled.
@@ -222,10 +222,10 @@ impl Device {
         }
         let base = self.ptr(src);
         let mut guard = self.staging.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_none() {
-            *guard = Some(Staging::new(&self.ctx)?);
-        }
-        let st = guard.as_mut().expect("staging was just created");
+        let st = match &mut *guard {
+            Some(st) => st,
+            slot @ None => slot.insert(Staging::new(&self.ctx)?),
+        };
         let n = dst.len();
         let chunks = n.div_ceil(STAGE_CHUNK);
         let range = |k: usize| (k * STAGE_CHUNK, ((k + 1) * STAGE_CHUNK).min(n));
