@@ -352,7 +352,8 @@ impl CudaExec {
             .filter(|&b: &u32| b > 0)
             .unwrap_or(per_sm);
         let want = n.div_ceil(REDUCE_BLOCK as usize);
-        want.min(self.dev.sms.saturating_mul(per_sm) as usize).max(1) as u32
+        want.min(self.dev.sms.saturating_mul(per_sm) as usize)
+            .max(1) as u32
     }
 
     /// Launches over `n` elements of `shape`; `outs` are output pointers (or the one
