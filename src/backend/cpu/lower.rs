@@ -175,6 +175,24 @@ fn lane_cast() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
+/// The symbol of the direct scalar helper for a transcendental (see `helpers.rs`).
+fn direct_name(op: UnOp, ty: DType) -> (&'static str, Type) {
+    macro_rules! names {
+        ($($v:ident => $n:literal),*) => {
+            match (op, ty == DType::F32) {
+                $((UnOp::$v, false) => concat!("nx_", $n, "_f64"),
+                  (UnOp::$v, true) => concat!("nx_", $n, "_f32"),)*
+                _ => "nx_funary",
+            }
+        };
+    }
+    let name = names!(Sin => "sin", Cos => "cos", Tan => "tan", Arcsin => "arcsin",
+        Arccos => "arccos", Arctan => "arctan", Sinh => "sinh", Cosh => "cosh", Tanh => "tanh",
+        Arcsinh => "arcsinh", Arccosh => "arccosh", Arctanh => "arctanh", Log => "log",
+        Log1p => "log1p", Log10 => "log10", Log2 => "log2", Exp => "exp", Expm1 => "expm1");
+    (name, clif_type(ty))
+}
+
 fn fconst(b: &mut FunctionBuilder, ty: Type, x: f64) -> Value {
     if ty == types::F32 {
         b.ins().f32const(x as f32)
@@ -733,6 +751,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn fhelper_unary(&mut self, op: UnOp, x: Value, ty: DType) -> Result<Value> {
+        if op.is_transcendental() {
+            let (name, t) = direct_name(op, ty);
+            let fr = self.helper(name, &[t], &[t])?;
+            return Ok(self.call1(fr, &[x]));
+        }
         let fr = self.helper(
             "nx_funary",
             &[types::I32, types::I32, types::F64],
@@ -1278,7 +1301,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Round => b.ins().nearest(xv),
             Conj | Real => xv,
             IsNan if out == DType::Bool => b.ins().fcmp(FloatCC::Unordered, xv, xv),
-            Sin | Cos | Exp | Log => {
+            _ if op.is_transcendental() && op != Sqrt => {
                 let name = math::vector_fn(op, ty == DType::F32)?;
                 let vt = p.vec_ty(ty);
                 let fr = self.helper(name, &[vt], &[vt]).ok()?;
