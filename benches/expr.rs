@@ -101,7 +101,11 @@ fn exprs(c: &mut Criterion) {
     nexpr_case!("a*b+c", "a*b+c", out64);
     hand!("a*b+c", out64, |i| a[i] * b[i] + cc[i]);
     nexpr_case!("where(a>b,a,b)", "where(a>b,a,b)", out64);
-    hand!("where(a>b,a,b)", out64, |i| if a[i] > b[i] { a[i] } else { b[i] });
+    hand!("where(a>b,a,b)", out64, |i| if a[i] > b[i] {
+        a[i]
+    } else {
+        b[i]
+    });
     nexpr_case!("(a>0.5)&(b<0.5)", "(a>0.5)&(b<0.5)", outb);
     hand!("(a>0.5)&(b<0.5)", outb, |i| (a[i] > 0.5) & (b[i] < 0.5));
     nexpr_case!("sin(a)**2+cos(b)**2", "sin(a)**2+cos(b)**2", out64);
@@ -150,7 +154,12 @@ fn overhead(c: &mut Criterion) {
             // A fresh constant makes a new IR text: a cache miss every time.
             k += 1;
             let e = Expr::parse(&format!("2*a + b*{k}.5")).unwrap();
-            black_box(e.compile(Target::Cpu { threads: 1 }).unwrap().eval(&vars).unwrap())
+            black_box(
+                e.compile(Target::Cpu { threads: 1 })
+                    .unwrap()
+                    .eval(&vars)
+                    .unwrap(),
+            )
         })
     });
     let kern = Expr::parse("2*a+3*b")

@@ -154,7 +154,7 @@ pub fn f64_to_i32(f: f64) -> i32 {
 
 /// `cvttsd2si` (64-bit) semantics: NaN or out of range gives i64::MIN.
 pub fn f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f < -9.223372036854776e18 || f >= 9.223372036854776e18 {
+    if f.is_nan() || !(-9.223372036854776e18..9.223372036854776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -655,7 +655,7 @@ macro_rules! complex_binary {
                 let mut mask = 1i64;
                 loop {
                     if n & mask != 0 {
-                        aa = aa * p;
+                        aa *= p;
                     }
                     mask <<= 1;
                     if n < mask {

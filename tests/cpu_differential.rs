@@ -123,7 +123,7 @@ fn special_f64(r: u64) -> f64 {
         100.0,
         0.25,
     ];
-    if r % 3 == 0 {
+    if r.is_multiple_of(3) {
         S[(r / 3 % 16) as usize]
     } else {
         ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 8.0
@@ -132,7 +132,7 @@ fn special_f64(r: u64) -> f64 {
 
 fn special_i64(r: u64) -> i64 {
     const S: [i64; 10] = [0, 1, -1, 2, -2, i64::MIN, i64::MAX, 63, 64, -65];
-    if r % 3 == 0 {
+    if r.is_multiple_of(3) {
         S[(r / 3 % 10) as usize]
     } else {
         (r >> 8) as i64 % 20 - 10
@@ -141,7 +141,7 @@ fn special_i64(r: u64) -> i64 {
 
 fn special_i32(r: u64) -> i32 {
     const S: [i32; 9] = [0, 1, -1, 2, i32::MIN, i32::MAX, 31, 32, -33];
-    if r % 3 == 0 {
+    if r.is_multiple_of(3) {
         S[(r / 3 % 9) as usize]
     } else {
         (r >> 8) as i32 % 20 - 10
@@ -163,14 +163,18 @@ impl Rng {
 fn fill(dtype: &str, shape: &[usize], fortran: bool, rng: &mut Rng) -> DynArray {
     let n: usize = shape.iter().product();
     let sh = IxDyn(shape);
-    let sh = if fortran { sh.f() } else { sh.into_shape_with_order() };
+    let sh = if fortran {
+        sh.f()
+    } else {
+        sh.into_shape_with_order()
+    };
     macro_rules! mk {
         ($f:expr) => {
             ArrayD::from_shape_vec(sh, (0..n).map(|_| $f(rng.next())).collect()).unwrap()
         };
     }
     match dtype {
-        "bool" => DynArray::Bool(mk!(|r: u64| r % 2 == 0)),
+        "bool" => DynArray::Bool(mk!(|r: u64| r.is_multiple_of(2))),
         "int32" => DynArray::I32(mk!(special_i32)),
         "int64" => DynArray::I64(mk!(special_i64)),
         "float32" => DynArray::F32(mk!(|r| special_f64(r) as f32)),
@@ -348,11 +352,7 @@ fn check_all(
     Ok(())
 }
 
-fn make_arrays(
-    shape: &[usize],
-    lays: &[Lay],
-    seed: u64,
-) -> BTreeMap<String, (DynArray, Lay)> {
+fn make_arrays(shape: &[usize], lays: &[Lay], seed: u64) -> BTreeMap<String, (DynArray, Lay)> {
     let mut rng = Rng(seed);
     VARS.iter()
         .zip(lays)
@@ -472,7 +472,12 @@ proptest! {
 fn parallel_chunks_match() {
     no_libmvec();
     let n = nexpr::backend::cpu::PAR_MIN * 2 + 3;
-    for src in ["2*a + 3*b", "where(a > b, a, b)", "sin(a)**2 + k // (i + 1)", "z*z + w"] {
+    for src in [
+        "2*a + 3*b",
+        "where(a > b, a, b)",
+        "sin(a)**2 + k // (i + 1)",
+        "z*z + w",
+    ] {
         for lay in [Lay::C, Lay::Sliced] {
             let arrays = make_arrays(&[n], &[lay; 8], 7);
             let e = Expr::parse(src).unwrap();
@@ -490,7 +495,25 @@ fn never_touches_outside_arrays() {
     no_libmvec();
     let c = nexpr::backend::cpu::CHUNK;
     let p = nexpr::backend::cpu::PAR_MIN;
-    for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, c - 1, c, c + 1, p - 1, p + 1] {
+    for n in [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        7,
+        8,
+        9,
+        15,
+        16,
+        17,
+        c - 1,
+        c,
+        c + 1,
+        p - 1,
+        p + 1,
+    ] {
         for (src, threads) in [
             ("2*a + b", 1),
             ("2*a + b", 2),
@@ -544,6 +567,10 @@ fn negative_integer_power_is_an_error() {
     let err = e.compile(Target::Cpu { threads: 1 }).unwrap().eval(&vars);
     assert!(err.is_err());
     let ok = Expr::parse("k // 0 + k % 0").unwrap();
-    let r = ok.compile(Target::Cpu { threads: 1 }).unwrap().eval(&vars).unwrap();
+    let r = ok
+        .compile(Target::Cpu { threads: 1 })
+        .unwrap()
+        .eval(&vars)
+        .unwrap();
     assert_eq!(r.as_array::<i64>().unwrap().as_slice().unwrap(), &[0; 5]);
 }

@@ -38,7 +38,15 @@ fn inputs(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let mut v: Vec<f64> = (0..n)
         .map(|i| lo + (hi - lo) * (i as f64 + 0.37) / n as f64)
         .collect();
-    v.extend([0.0, -0.0, 1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e-310]);
+    v.extend([
+        0.0,
+        -0.0,
+        1.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e-310,
+    ]);
     v
 }
 
@@ -70,22 +78,39 @@ fn vector_math_within_4_ulp() {
         let e = Expr::parse(&src).unwrap();
         let xs = ndarray::Array1::from(inputs(lo, hi, n));
         let vars = Vars::new().with("a", &xs);
-        let cpu = e.compile(Target::Cpu { threads: 2 }).unwrap().eval(&vars).unwrap();
+        let cpu = e
+            .compile(Target::Cpu { threads: 2 })
+            .unwrap()
+            .eval(&vars)
+            .unwrap();
         let refr = e.compile(Target::Interp).unwrap().eval(&vars).unwrap();
-        let (c, r) = (cpu.as_array::<f64>().unwrap(), refr.as_array::<f64>().unwrap());
+        let (c, r) = (
+            cpu.as_array::<f64>().unwrap(),
+            refr.as_array::<f64>().unwrap(),
+        );
         let m64 = c.iter().zip(r).map(|(&x, &y)| ulp_f64(x, y)).max().unwrap();
 
         let xs32 = xs.mapv(|x| x as f32);
         let vars = Vars::new().with("a", &xs32);
-        let cpu = e.compile(Target::Cpu { threads: 2 }).unwrap().eval(&vars).unwrap();
+        let cpu = e
+            .compile(Target::Cpu { threads: 2 })
+            .unwrap()
+            .eval(&vars)
+            .unwrap();
         let refr = e.compile(Target::Interp).unwrap().eval(&vars).unwrap();
-        let (c, r) = (cpu.as_array::<f32>().unwrap(), refr.as_array::<f32>().unwrap());
+        let (c, r) = (
+            cpu.as_array::<f32>().unwrap(),
+            refr.as_array::<f32>().unwrap(),
+        );
         let m32 = c.iter().zip(r).map(|(&x, &y)| ulp_f32(x, y)).max().unwrap();
         report += &format!("{f}: f64 {m64} ulp, f32 {m32} ulp\n");
     }
     eprintln!("{report}");
     for l in report.lines() {
-        let bad = l.split(' ').filter_map(|w| w.parse::<u64>().ok()).any(|u| u > 4);
+        let bad = l
+            .split(' ')
+            .filter_map(|w| w.parse::<u64>().ok())
+            .any(|u| u > 4);
         assert!(!bad, "over budget: {l}\n{report}");
     }
 }

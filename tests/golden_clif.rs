@@ -6,7 +6,10 @@ use nexpr::{Emit, Expr, Target, Vars};
 use std::path::PathBuf;
 
 fn check(name: &str, src: &str, vars: &Vars) {
-    let k = Expr::parse(src).unwrap().compile(Target::Cpu { threads: 1 }).unwrap();
+    let k = Expr::parse(src)
+        .unwrap()
+        .compile(Target::Cpu { threads: 1 })
+        .unwrap();
     let got = k.emit(vars, Emit::Clif).unwrap();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/clif")
@@ -18,7 +21,10 @@ fn check(name: &str, src: &str, vars: &Vars) {
     }
     let want = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_GOLDEN=1", path.display()));
-    assert_eq!(want, text, "{name}: CLIF changed; rerun with UPDATE_GOLDEN=1 if intended");
+    assert_eq!(
+        want, text,
+        "{name}: CLIF changed; rerun with UPDATE_GOLDEN=1 if intended"
+    );
 }
 
 #[test]

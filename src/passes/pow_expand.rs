@@ -6,6 +6,7 @@
 //!   division of one by the result for negative `n`);
 //! * floats: only `n = 0` (always 1, even for NaN) and `n = 1` (x itself), since
 //!   `pow(x, 2.0)` from libm and `x*x` may differ in the last bit.
+//!
 //! (`x ** 2`, `x ** -1` and `x ** 0.5` with a Python literal exponent on a float or
 //! complex array are already square / reciprocal / sqrt: that is NumPy's own fast path,
 //! applied by type checking.)

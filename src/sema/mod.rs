@@ -306,7 +306,7 @@ impl Checker {
                 let one = self.b.konst(Scalar::one(ty.dtype));
                 Some(self.mk(Op::Binary(BinOp::Div), vec![one, a.0], ty))
             }
-            Scalar::F64(x) if x == 0.5 => Some(self.mk(Op::Unary(UnOp::Sqrt), vec![a.0], ty)),
+            Scalar::F64(0.5) => Some(self.mk(Op::Unary(UnOp::Sqrt), vec![a.0], ty)),
             _ => None,
         }
     }

@@ -45,7 +45,12 @@ pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
     c.tick += 1;
     let t = c.tick;
     if c.map.len() >= CAPACITY {
-        if let Some(old) = c.map.iter().min_by_key(|(_, v)| v.1).map(|(k, _)| k.clone()) {
+        if let Some(old) = c
+            .map
+            .iter()
+            .min_by_key(|(_, v)| v.1)
+            .map(|(k, _)| k.clone())
+        {
             c.map.remove(&old);
         }
     }

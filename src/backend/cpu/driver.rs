@@ -88,7 +88,9 @@ thread_local! {
 impl CpuExec {
     fn check(&self, bound: &Bound) -> Result<()> {
         if bound.inputs.len() != self.layouts.len() {
-            return Err(Error::backend("input count differs from the compiled kernel"));
+            return Err(Error::backend(
+                "input count differs from the compiled kernel",
+            ));
         }
         for ((b, &l), &t) in bound.inputs.iter().zip(&self.layouts).zip(&self.in_types) {
             if b.layout != l || b.view.dtype() != t {

@@ -107,7 +107,11 @@ pub extern "C" fn nx_ipow(ty: u32, a: i64, b: i64) -> i64 {
 /// # Safety
 /// `out` points to two writable f64.
 pub unsafe extern "C" fn nx_cunary(op: u32, ty: u32, out_ty: u32, re: f64, im: f64, out: *mut f64) {
-    let r = value::unary(unop_of(op), complex_scalar(dtype_of(ty), re, im), dtype_of(out_ty));
+    let r = value::unary(
+        unop_of(op),
+        complex_scalar(dtype_of(ty), re, im),
+        dtype_of(out_ty),
+    );
     let c = r.to_c128();
     *out = c.re;
     *out.add(1) = c.im;
@@ -140,7 +144,6 @@ pub unsafe extern "C" fn nx_cbinary(
     *out = c.re;
     *out.add(1) = c.im;
 }
-
 
 /// Direct scalar transcendentals, one symbol per function and width: the same Rust
 /// methods `value::unary` uses, without its dispatch (they run per element).

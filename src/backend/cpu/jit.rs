@@ -6,12 +6,14 @@ use crate::error::{Error, Result};
 use crate::ir::Func;
 use crate::runtime::Layout;
 use cranelift_codegen::ir::{types, AbiParam};
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 use std::mem::ManuallyDrop;
+use std::sync::{Arc, OnceLock};
 
 /// `fn(inputs, outputs, start, end) -> status`; see `lower.rs`.
 pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, i64) -> i32;
@@ -36,20 +38,32 @@ impl Drop for Compiled {
     }
 }
 
+/// The host ISA, detected once: feature detection and flag parsing cost more than
+/// compiling a small kernel.
+fn isa() -> Result<Arc<dyn TargetIsa>> {
+    static ISA: OnceLock<std::result::Result<Arc<dyn TargetIsa>, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        for (k, v) in [
+            ("opt_level", "speed"),
+            ("use_colocated_libcalls", "false"),
+            ("is_pic", "false"),
+        ] {
+            flags
+                .set(k, v)
+                .map_err(|e| format!("cranelift flag {k}: {e}"))?;
+        }
+        cranelift_native::builder()
+            .map_err(|e| format!("host ISA: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("host ISA: {e}"))
+    })
+    .clone()
+    .map_err(Error::backend)
+}
+
 fn new_module() -> Result<JITModule> {
-    let mut flags = settings::builder();
-    let set = |f: &mut settings::Builder, k: &str, v: &str| {
-        f.set(k, v)
-            .map_err(|e| Error::backend(format!("cranelift flag {k}: {e}")))
-    };
-    set(&mut flags, "opt_level", "speed")?;
-    set(&mut flags, "use_colocated_libcalls", "false")?;
-    set(&mut flags, "is_pic", "false")?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| Error::backend(format!("host ISA: {e}")))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| Error::backend(format!("host ISA: {e}")))?;
-    let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let mut jb = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     jb.symbol_lookup_fn(Box::new(super::helpers::lookup));
     Ok(JITModule::new(jb))
 }
@@ -58,7 +72,12 @@ fn new_module() -> Result<JITModule> {
 fn build(
     f: &Func,
     layouts: &[Layout],
-) -> Result<(JITModule, Context, cranelift_module::FuncId, Option<VectorPlan>)> {
+) -> Result<(
+    JITModule,
+    Context,
+    cranelift_module::FuncId,
+    Option<VectorPlan>,
+)> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
     let ptr = types::I64;

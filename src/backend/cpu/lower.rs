@@ -28,8 +28,8 @@ use crate::value::Scalar;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{self, Type};
 use cranelift_codegen::ir::{
-    AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlotData,
-    StackSlotKind, Value,
+    AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
+    Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
@@ -280,7 +280,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 let ptr = self.in_ptrs[k];
                 let s = self.load_at(ty, ptr, 0);
                 let v = match plan {
-                    Some(p) if !is_complex(ty) => Some(self.to_vec(p, ty, s.s())),
+                    Some(p) if !is_complex(ty) => Some(self.splat_of(p, ty, s.s())),
                     _ => None,
                 };
                 (Some(s), v)
@@ -309,7 +309,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             self.b.switch_to_block(vhead);
             let i = self.b.use_var(self.idx);
             let room = self.b.ins().isub(end, i);
-            let go = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
+            let go = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
             self.b.ins().brif(go, vbody, &[], scalar_head, &[]);
             self.b.switch_to_block(vbody);
             for u in 0..UNROLL {
@@ -643,7 +646,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let s = self.scalar_const(c);
         match mode {
             Mode::Scalar => s,
-            Mode::Vector(p) => Val::S(self.to_vec(p, c.dtype(), s.s())),
+            Mode::Vector(p) => Val::S(self.splat_of(p, c.dtype(), s.s())),
         }
     }
 
@@ -660,7 +663,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     /// Splats a scalar of dtype `ty` (bool: 0/1 -> mask 0/-1).
-    fn to_vec(&mut self, p: VectorPlan, ty: DType, s: Value) -> Value {
+    fn splat_of(&mut self, p: VectorPlan, ty: DType, s: Value) -> Value {
         if ty == DType::Bool {
             let lt = p.mask_ty().lane_type();
             let x = self.b.ins().uextend(lt, s);
@@ -734,7 +737,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.inst_results(inst)[0]
     }
 
-    fn to_f64(&mut self, x: Value, ty: DType) -> Value {
+    fn widen(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fpromote(types::F64, x)
         } else {
@@ -742,7 +745,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
     }
 
-    fn from_f64(&mut self, x: Value, ty: DType) -> Value {
+    fn narrow(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fdemote(types::F32, x)
         } else {
@@ -763,9 +766,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let opc = self.b.ins().iconst(types::I32, unop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.to_f64(x, ty);
+        let xd = self.widen(x, ty);
         let r = self.call1(fr, &[opc, tc, xd]);
-        Ok(self.from_f64(r, ty))
+        Ok(self.narrow(r, ty))
     }
 
     fn fhelper_binary(&mut self, op: BinOp, x: Value, y: Value, ty: DType) -> Result<Value> {
@@ -776,10 +779,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let opc = self.b.ins().iconst(types::I32, binop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.to_f64(x, ty);
-        let yd = self.to_f64(y, ty);
+        let xd = self.widen(x, ty);
+        let yd = self.widen(y, ty);
         let r = self.call1(fr, &[opc, tc, xd, yd]);
-        Ok(self.from_f64(r, ty))
+        Ok(self.narrow(r, ty))
     }
 
     fn out_slot(&mut self) -> Value {
@@ -812,7 +815,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             &[],
         )?;
         let (re, im) = x.c(&mut self.b, clif_type(ty));
-        let (re, im) = (self.to_f64(re, ty), self.to_f64(im, ty));
+        let (re, im) = (self.widen(re, ty), self.widen(im, ty));
         let opc = self.b.ins().iconst(types::I32, unop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
         let oc = self.b.ins().iconst(types::I32, dtype_code(out));
@@ -830,8 +833,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let (ar, ai) = x.c(&mut self.b, clif_type(ty));
         let (br, bi) = y.c(&mut self.b, clif_type(ty));
-        let (ar, ai) = (self.to_f64(ar, ty), self.to_f64(ai, ty));
-        let (br, bi) = (self.to_f64(br, ty), self.to_f64(bi, ty));
+        let (ar, ai) = (self.widen(ar, ty), self.widen(ai, ty));
+        let (br, bi) = (self.widen(br, ty), self.widen(bi, ty));
         let opc = self.b.ins().iconst(types::I32, binop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
         let oc = self.b.ins().iconst(types::I32, dtype_code(out));
