@@ -194,6 +194,9 @@ impl CpuExec {
         if n == 0 {
             return Ok(());
         }
+        for o in outputs {
+            advise_huge_pages(o.ptr, n * elem_size(o.dtype) as usize);
+        }
         let ins = self.inputs(bound);
         let outs: Vec<*mut u8> = outputs.iter().map(|o| o.ptr).collect();
         let p = Ptrs {
@@ -266,6 +269,25 @@ impl CpuExec {
             _ => reduce_slice(&partials, op),
         };
         Ok(T::wrap(ArrayD::from_elem(IxDyn(&[]), total)))
+    }
+}
+
+/// Asks for transparent huge pages on a large output that has not been touched yet
+/// (fresh outputs are lazily zeroed pages): with THP in `madvise` mode, first-touch
+/// page faults otherwise cost about a third of a memory-bound expression's time.
+/// NumPy does the same for its large arrays.
+fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
+    const MIN: usize = 4 << 20;
+    const PAGE: usize = 4096;
+    if bytes < MIN {
+        return;
+    }
+    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
+    let end = (ptr as usize + bytes) / PAGE * PAGE;
+    if end > start {
+        // SAFETY: the range lies inside the caller's buffer; MADV_HUGEPAGE only changes
+        // how the kernel backs it, never its contents. Failure is harmless.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
     }
 }
 
