@@ -44,8 +44,12 @@ fn isa() -> Result<Arc<dyn TargetIsa>> {
     static ISA: OnceLock<std::result::Result<Arc<dyn TargetIsa>, String>> = OnceLock::new();
     ISA.get_or_init(|| {
         let mut flags = settings::builder();
+        let opt = std::env::var("NEXPR_CLIF_OPT").unwrap_or_else(|_| "speed".into());
+        // The IR verifier is a sizeable share of compile time; debug builds keep it.
+        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
         for (k, v) in [
-            ("opt_level", "speed"),
+            ("opt_level", opt.as_str()),
+            ("enable_verifier", verify),
             ("use_colocated_libcalls", "false"),
             ("is_pic", "false"),
         ] {

@@ -39,10 +39,10 @@ use std::collections::HashMap;
 /// Kernel status: an integer power with a negative exponent was evaluated.
 pub const STATUS_NEG_POW: i32 = 1;
 
-/// How many vectors one main-loop iteration processes. Two hides the latency of
-/// dependent chains in short expressions without growing code much (measured on
-/// `2*a+3*b` and `a*b+c`: x1 -> x2 is ~10% faster, x4 no better than x2).
-const UNROLL: i64 = 2;
+/// How many vectors one main-loop iteration processes. Measured at 1e7 elements:
+/// unrolling x2 made no difference beyond noise (the standard expressions are memory
+/// bound or dominated by libmvec calls) and cost ~8% compile time, so it is off.
+const UNROLL: i64 = 1;
 
 #[derive(Clone, Copy, Debug)]
 enum Val {
