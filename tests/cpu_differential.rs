@@ -66,15 +66,33 @@ const LITS: [&str; 14] = [
     "0", "1", "2", "-1", "3", "0.5", "-2.5", "1e300", "1e10", "2j", "True", "False", "7", "-0.0",
 ];
 
-fn leaf() -> impl Strategy<Value = String> {
+fn leaf(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => prop::sample::select(VARS.to_vec()).prop_map(|(n, _)| n.to_string()),
-        1 => prop::sample::select(LITS.to_vec()).prop_map(|s| format!("({s})")),
+        4 => prop::sample::select(names).prop_map(|n| n.to_string()),
+        1 => prop::sample::select(lits).prop_map(|s| format!("({s})")),
     ]
 }
 
 fn expr() -> impl Strategy<Value = String> {
-    leaf().prop_recursive(4, 24, 3, |inner| {
+    expr_over(VARS.iter().map(|v| v.0).collect(), LITS.to_vec())
+}
+
+/// Expressions over variables of one lane width: these take the SIMD main loop.
+fn simd_expr() -> impl Strategy<Value = String> {
+    prop_oneof![
+        expr_over(
+            vec!["a", "b", "k", "p"],
+            vec!["0", "1", "2", "-1", "0.5", "-2.5", "1e300", "True", "-0.0"]
+        ),
+        expr_over(
+            vec!["f", "i", "p"],
+            vec!["0", "1", "2", "-1", "3", "True", "False"]
+        ),
+    ]
+}
+
+fn expr_over(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy<Value = String> {
+    leaf(names, lits).prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
             (prop::sample::select(UNARY.to_vec()), inner.clone()).prop_map(|(op, x)| {
                 if op == "-" || op == "~" {
@@ -369,6 +387,22 @@ proptest! {
     #[test]
     fn expressions_match_interpreter(
         src in expr(),
+        shape in shape_strategy(),
+        lays in prop::collection::vec(lay_strategy(), 8),
+        seed in any::<u64>(),
+    ) {
+        no_libmvec();
+        let arrays = make_arrays(&shape, &lays, seed);
+        let e = match Expr::parse(&src) {
+            Ok(e) => e,
+            Err(_) => return Ok(()),
+        };
+        check_all(&src, &|t| e.compile(t), &arrays)?;
+    }
+
+    #[test]
+    fn simd_expressions_match_interpreter(
+        src in simd_expr(),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),

@@ -46,7 +46,11 @@ fn isa() -> Result<Arc<dyn TargetIsa>> {
         let mut flags = settings::builder();
         let opt = std::env::var("NEXPR_CLIF_OPT").unwrap_or_else(|_| "speed".into());
         // The IR verifier is a sizeable share of compile time; debug builds keep it.
-        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
         for (k, v) in [
             ("opt_level", opt.as_str()),
             ("enable_verifier", verify),
