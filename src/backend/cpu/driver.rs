@@ -3,9 +3,14 @@
 //!
 //! Chunks are `CHUNK` elements: small enough that a chunk of every input and output
 //! (and the gather scratch of strided inputs) stays in L2, large enough that the
-//! per-chunk overhead (a rayon task, the pointer table) is noise. Arrays below
-//! `PAR_MIN` elements run on the calling thread: waking the pool costs a few
-//! microseconds, about what 32 K elements of a simple expression take.
+//! per-chunk overhead (a rayon task, the pointer table) is noise.
+//!
+//! Small arrays run on the calling thread. Where threads start to pay depends on the
+//! work per element, so the test is `n * cost >= PAR_MIN`, with `cost` 1 plus 8 per
+//! out-of-line call (transcendental, pow, complex helper) and 8 for programs with
+//! loops. Measured with 2 threads on a quiet 16-core host (`NEXPR_PAR_MIN=1` vs never):
+//! `2*a+3*b` breaks even at ~128 K elements (65 K: 98 us parallel vs 81 us serial);
+//! `sin(a)**2+cos(b)**2` wins from 16 K (107 vs 201 us) and loses at 4 K (60 vs 47 us).
 
 use super::jit::Compiled;
 use super::lower::elem_size;
@@ -26,7 +31,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const CHUNK: usize = 8192;
-pub const PAR_MIN: usize = 32768;
+pub const PAR_MIN: usize = 131072;
+
+/// `PAR_MIN`, or `NEXPR_PAR_MIN` from the environment (for measuring the crossover).
+fn par_min() -> usize {
+    static P: OnceLock<usize> = OnceLock::new();
+    *P.get_or_init(|| {
+        std::env::var("NEXPR_PAR_MIN")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(PAR_MIN)
+    })
+}
 
 /// A compiled kernel bound to a thread count.
 pub struct CpuExec {
@@ -35,6 +51,8 @@ pub struct CpuExec {
     pub in_types: Vec<DType>,
     pub out_types: Vec<DType>,
     pub threads: usize,
+    /// Relative work per element (see the module docs).
+    pub cost: usize,
 }
 
 /// One input as the kernel sees it.
@@ -86,6 +104,10 @@ thread_local! {
 }
 
 impl CpuExec {
+    fn serial(&self, n: usize) -> bool {
+        self.threads <= 1 || n.saturating_mul(self.cost) < par_min()
+    }
+
     fn check(&self, bound: &Bound) -> Result<()> {
         if bound.inputs.len() != self.layouts.len() {
             return Err(Error::backend(
@@ -169,7 +191,7 @@ impl CpuExec {
 
     /// Splits `[0, n)` over the pool (or runs it here when small or single-threaded).
     fn for_chunks(&self, n: usize, f: impl Fn(usize, usize) -> Result<()> + Sync) -> Result<()> {
-        if self.threads <= 1 || n < PAR_MIN {
+        if self.serial(n) {
             return f(0, n);
         }
         let chunks = n.div_ceil(CHUNK);
@@ -245,7 +267,7 @@ impl CpuExec {
             self.run_range(p, lo, hi)?;
             Ok(reduce_slice(&buf[..hi - lo], op))
         };
-        let partials: Vec<T> = if self.threads <= 1 || n < PAR_MIN {
+        let partials: Vec<T> = if self.serial(n) {
             let mut buf = vec![zero; CHUNK.min(n)];
             (0..chunks)
                 .map(|c| one_chunk(&mut buf, c))
