@@ -501,6 +501,57 @@ proptest! {
     }
 }
 
+/// Programs over 64-bit values take the predicated SIMD loop.
+fn simd64_expr() -> impl Strategy<Value = String> {
+    expr_over(
+        vec!["a", "b", "k", "p", "r", "t"],
+        vec!["0", "1", "2", "-1", "0.5", "-2.5", "True", "-0.0"],
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn simd_programs_match_interpreter(
+        cond in simd64_expr(),
+        cond2 in simd64_expr(),
+        upd in simd64_expr(),
+        upd2 in simd64_expr(),
+        n in prop::sample::select(vec!["0", "3", "k % 6", "-2", "10"]),
+        shape in shape_strategy(),
+        lays in prop::collection::vec(lay_strategy(), 8),
+        seed in any::<u64>(),
+    ) {
+        no_libmvec();
+        let arrays = make_arrays(&shape, &lays, seed);
+        let src = format!(
+            "output r, c\nr = a\nc = 0\nif {cond2}:\n    r = b\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n    for u in range(t):\n        if u > 1:\n            break\n        c += u\n"
+        );
+        let p = match Program::parse(&src) {
+            Ok(p) => p,
+            Err(_) => return Ok(()),
+        };
+        check_all(&src, &|t| p.compile(t), &arrays)?;
+    }
+}
+
+/// A float escape-time loop (the shape of a Mandelbrot kernel) on the SIMD path.
+#[test]
+fn escape_time_program() {
+    no_libmvec();
+    let src = "output n\nx = 0.0\ny = 0.0\nn = 0\nfor i in range(50):\n    if x*x + y*y > 4.0:\n        break\n    t = x*x - y*y + a\n    y = 2.0*x*y + b\n    x = t\n    n += 1\n";
+    let n = 1001;
+    let a = ndarray::Array1::from_iter((0..n).map(|i| -2.0 + 2.5 * i as f64 / n as f64));
+    let b =
+        ndarray::Array1::from_iter((0..n).map(|i| -1.0 + 2.0 * ((i * 7) % n) as f64 / n as f64));
+    let mut arrays = BTreeMap::new();
+    arrays.insert("a".to_string(), (DynArray::F64(a.into_dyn()), Lay::C));
+    arrays.insert("b".to_string(), (DynArray::F64(b.into_dyn()), Lay::C));
+    let p = Program::parse(src).unwrap();
+    check_all(src, &|t| p.compile(t), &arrays).unwrap();
+}
+
 /// Large arrays run on the thread pool, in many chunks.
 #[test]
 fn parallel_chunks_match() {

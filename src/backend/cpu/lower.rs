@@ -74,9 +74,11 @@ pub struct VectorPlan {
 }
 
 impl VectorPlan {
-    /// Straight-line programs whose every value is of one lane width qualify.
+    /// Programs whose every value is of one lane width qualify. Programs with control
+    /// flow only at 64 bits (their loop counters are int64) and run predicated: see
+    /// [`Lowerer::vblock`].
     pub fn for_func(f: &Func) -> Option<VectorPlan> {
-        if !f.is_straight_line() || std::env::var_os("NEXPR_NO_SIMD").is_some() {
+        if std::env::var_os("NEXPR_NO_SIMD").is_some() {
             return None;
         }
         let types = f
@@ -96,6 +98,7 @@ impl VectorPlan {
         }
         match (w64, w32) {
             (true, false) => Some(VectorPlan { lanes: 2 }),
+            _ if !f.is_straight_line() => None,
             (false, true) => Some(VectorPlan { lanes: 4 }),
             // All-bool programs are rare and cheap; mixed widths need lane shuffles.
             _ => None,
@@ -222,6 +225,10 @@ pub struct Lowerer<'a, 'b> {
     idx: Variable,
     err_block: Block,
     loop_exits: Vec<Block>,
+    /// Vector programs with control flow: the live-lane mask of each enclosing loop
+    /// (and of the whole body), and the mask of the statement being lowered.
+    alive: Vec<Variable>,
+    active: Option<Value>,
     memo: HashMap<ValueId, Val>,
     slot: Option<cranelift_codegen::ir::StackSlot>,
 }
@@ -250,6 +257,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             idx,
             err_block,
             loop_exits: vec![],
+            alive: vec![],
+            active: None,
             memo: HashMap::new(),
             slot: None,
         }
@@ -370,13 +379,17 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             };
             self.set_local(mode, k, v);
         }
-        // Top-level `break` ends the element's body, as in the interpreter.
-        let done = self.b.create_block();
-        self.loop_exits.push(done);
-        self.block(mode, &f.body, i)?;
-        self.loop_exits.pop();
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
+        if let (Mode::Vector(p), false) = (mode, f.is_straight_line()) {
+            let all = self.all_lanes(p);
+            let top = self.b.declare_var(p.mask_ty());
+            self.b.def_var(top, all);
+            self.alive.push(top);
+            self.vblock(p, &f.body, all, i)?;
+            self.alive.pop();
+            self.active = None;
+        } else {
+            self.scalar_body(mode, i)?;
+        }
         for (k, &var) in f.outputs.iter().enumerate() {
             let ty = f.vars[var as usize].ty;
             let v = self.get_local(mode, var as usize);
@@ -384,6 +397,126 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             let addr = self.addr(base, i, ty);
             self.store(mode, ty, v, addr);
         }
+        Ok(())
+    }
+
+    fn all_lanes(&mut self, p: VectorPlan) -> Value {
+        let lt = p.mask_ty().lane_type();
+        let m = self.b.ins().iconst(lt, -1);
+        self.b.ins().splat(p.mask_ty(), m)
+    }
+
+    /// Assigns `v` to local `k` in the lanes of `mask` only.
+    fn masked_set(&mut self, p: VectorPlan, k: usize, v: Val, mask: Value) {
+        let ty = self.f.vars[k].ty;
+        let old = self.get_local(Mode::Vector(p), k).s();
+        let vt = p.vec_ty(ty);
+        let m = if vt == p.mask_ty() {
+            mask
+        } else {
+            self.b.ins().bitcast(vt, lane_cast(), mask)
+        };
+        let new = self.b.ins().bitselect(m, v.s(), old);
+        self.set_local(Mode::Vector(p), k, Val::S(new));
+    }
+
+    /// A program with control flow over a vector of elements, predicated: every
+    /// statement runs for all lanes and commits only in the lanes of
+    /// `if_mask & alive`; both arms of an `if` run (under complementary masks); a loop
+    /// iterates while any lane is still in it; `break` clears lanes from the
+    /// innermost loop's live mask.
+    fn vblock(&mut self, p: VectorPlan, body: &[Stmt], if_mask: Value, i: Value) -> Result<()> {
+        let mode = Mode::Vector(p);
+        for s in body {
+            self.memo.clear();
+            let alive_var = *self.alive.last().expect("a live mask exists");
+            let alive = self.b.use_var(alive_var);
+            let act = self.b.ins().band(if_mask, alive);
+            self.active = Some(act);
+            match s {
+                Stmt::Assign { var, value } => {
+                    let v = self.node(mode, *value, i)?;
+                    let from = self.f.node(*value).ty;
+                    let to = self.f.vars[*var as usize].ty;
+                    let v = self.cast(mode, v, from, to);
+                    self.masked_set(p, *var as usize, v, act);
+                }
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => {
+                    let c = self.node(mode, *cond, i)?;
+                    let c = self.cast(mode, c, self.f.node(*cond).ty, DType::Bool).s();
+                    let tm = self.b.ins().band(if_mask, c);
+                    let em = self.b.ins().band_not(if_mask, c);
+                    self.vblock(p, then_body, tm, i)?;
+                    self.vblock(p, else_body, em, i)?;
+                }
+                Stmt::For {
+                    var,
+                    start,
+                    end,
+                    body,
+                } => {
+                    let s0 = self.node(mode, *start, i)?.s();
+                    let e0 = self.node(mode, *end, i)?.s();
+                    let ctr = self.b.declare_var(types::I64X2);
+                    self.b.def_var(ctr, s0);
+                    let la = self.b.declare_var(p.mask_ty());
+                    self.b.def_var(la, act);
+                    let (head, bodyb, exit) = (
+                        self.b.create_block(),
+                        self.b.create_block(),
+                        self.b.create_block(),
+                    );
+                    self.b.ins().jump(head, &[]);
+                    self.b.switch_to_block(head);
+                    let c = self.b.use_var(ctr);
+                    let inr = self.b.ins().icmp(IntCC::SignedLessThan, c, e0);
+                    let cur = self.b.use_var(la);
+                    let live = self.b.ins().band(cur, inr);
+                    self.b.def_var(la, live);
+                    let any = self.b.ins().vany_true(live);
+                    self.b.ins().brif(any, bodyb, &[], exit, &[]);
+                    self.b.switch_to_block(bodyb);
+                    let c = self.b.use_var(ctr);
+                    let live = self.b.use_var(la);
+                    let ty = self.f.vars[*var as usize].ty;
+                    let cv = self.cast(mode, Val::S(c), DType::I64, ty);
+                    self.masked_set(p, *var as usize, cv, live);
+                    self.alive.push(la);
+                    let all = self.all_lanes(p);
+                    self.vblock(p, body, all, i)?;
+                    self.alive.pop();
+                    let c = self.b.use_var(ctr);
+                    let one = self.b.ins().iconst(types::I64, 1);
+                    let one = self.b.ins().splat(types::I64X2, one);
+                    let c1 = self.b.ins().iadd(c, one);
+                    self.b.def_var(ctr, c1);
+                    self.b.ins().jump(head, &[]);
+                    self.b.switch_to_block(exit);
+                }
+                Stmt::Break => {
+                    let cur = self.b.use_var(alive_var);
+                    let left = self.b.ins().band_not(cur, act);
+                    self.b.def_var(alive_var, left);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The scalar body of one element, with real control flow.
+    fn scalar_body(&mut self, mode: Mode, i: Value) -> Result<()> {
+        let f = self.f;
+        // Top-level `break` ends the element's body, as in the interpreter.
+        let done = self.b.create_block();
+        self.loop_exits.push(done);
+        self.block(mode, &f.body, i)?;
+        self.loop_exits.pop();
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 
@@ -554,9 +687,19 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     Mode::Scalar => self.binary(bop, args[0], args[1], t, n.ty)?,
                     Mode::Vector(p) => match self.vbinary(p, bop, args[0], args[1], t) {
                         Some(v) => v,
-                        None => self.per_lane(p, &args, &[t, t], n.ty, |s, a| {
-                            s.binary(bop, a[0], a[1], t, n.ty)
-                        })?,
+                        None => {
+                            let mut args = args.clone();
+                            if let (BinOp::Pow, true, Some(m)) = (bop, is_int(t), self.active) {
+                                // Inactive lanes hold stale values: a negative exponent
+                                // there must not raise the error.
+                                let z = self.b.ins().iconst(p.vec_ty(t).lane_type(), 0);
+                                let z = self.b.ins().splat(p.vec_ty(t), z);
+                                args[1] = Val::S(self.b.ins().bitselect(m, args[1].s(), z));
+                            }
+                            self.per_lane(p, &args, &[t, t], n.ty, |s, a| {
+                                s.binary(bop, a[0], a[1], t, n.ty)
+                            })?
+                        }
                     },
                 }
             }
