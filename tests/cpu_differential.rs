@@ -17,6 +17,11 @@ fn no_libmvec() {
     std::env::set_var("NEXPR_NO_LIBMVEC", "1");
 }
 
+/// Opts in to predicated SIMD for programs with loops (read at each compile).
+fn simd_loops() {
+    std::env::set_var("NEXPR_SIMD_LOOPS", "1");
+}
+
 /// The variables every generated expression may use, one per dtype (two floats).
 const VARS: [(&str, &str); 8] = [
     ("p", "bool"),
@@ -524,6 +529,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         no_libmvec();
+        simd_loops();
         let arrays = make_arrays(&shape, &lays, seed);
         let src = format!(
             "output r, c\nr = a\nc = 0\nif {cond2}:\n    r = b\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n    for u in range(t):\n        if u > 1:\n            break\n        c += u\n"
@@ -540,6 +546,7 @@ proptest! {
 #[test]
 fn escape_time_program() {
     no_libmvec();
+    simd_loops();
     let src = "output n\nx = 0.0\ny = 0.0\nn = 0\nfor i in range(50):\n    if x*x + y*y > 4.0:\n        break\n    t = x*x - y*y + a\n    y = 2.0*x*y + b\n    x = t\n    n += 1\n";
     let n = 1001;
     let a = ndarray::Array1::from_iter((0..n).map(|i| -2.0 + 2.5 * i as f64 / n as f64));
