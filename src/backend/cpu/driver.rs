@@ -146,7 +146,7 @@ impl CpuExec {
         let outs: Vec<*mut u8> = p.outs.to_vec();
         if !strided {
             let ins: Vec<*const u8> = p.ins.iter().map(|i| i.ptr).collect();
-            return self.call(&ins, &outs, lo, hi);
+            return self.call(p.ins, &ins, &outs, lo, hi);
         }
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -172,14 +172,74 @@ impl CpuExec {
                     // The kernel addresses element i at ptr + i * size.
                     ins.push(dst.wrapping_sub(c * inp.size) as *const u8);
                 }
-                self.call(&ins, &outs, c, e)?;
+                self.call(p.ins, &ins, &outs, c, e)?;
                 c = e;
             }
             Ok(())
         })
     }
 
-    fn call(&self, ins: &[*const u8], outs: &[*mut u8], lo: usize, hi: usize) -> Result<()> {
+    /// Runs `[lo, hi)`; a vector-only kernel gets the whole vectors directly and the
+    /// remainder as one vector over zero-padded copies of the inputs and outputs.
+    fn call(
+        &self,
+        meta: &[In],
+        ins: &[*const u8],
+        outs: &[*mut u8],
+        lo: usize,
+        hi: usize,
+    ) -> Result<()> {
+        let Some(lanes) = self.code.lanes else {
+            return self.call_raw(ins, outs, lo, hi);
+        };
+        let mid = lo + (hi - lo) / lanes * lanes;
+        if mid > lo {
+            self.call_raw(ins, outs, lo, mid)?;
+        }
+        if mid == hi {
+            return Ok(());
+        }
+        let t = hi - mid;
+        // Four lanes of at most 16 bytes each (vector kernels have no complex values).
+        let mut in_pad = vec![[0u128; 4]; ins.len()];
+        let mut out_pad = vec![[0u128; 4]; outs.len()];
+        let mut tin = Vec::with_capacity(ins.len());
+        for ((&ptr, m), pad) in ins.iter().zip(meta).zip(in_pad.iter_mut()) {
+            if m.layout == Layout::Scalar {
+                tin.push(ptr);
+                continue;
+            }
+            let dst = pad.as_mut_ptr() as *mut u8;
+            // SAFETY: elements [mid, hi) exist behind `ptr` (the kernel would read
+            // them); the pad holds 64 bytes >= lanes * size.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr.wrapping_add(mid * m.size), dst, t * m.size);
+                // Padding lanes repeat the last element, so they cannot raise an error
+                // (a negative integer power) that no real element raises.
+                for j in t..lanes {
+                    std::ptr::copy_nonoverlapping(
+                        dst.add((t - 1) * m.size),
+                        dst.add(j * m.size),
+                        m.size,
+                    );
+                }
+            }
+            tin.push(dst as *const u8);
+        }
+        let tout: Vec<*mut u8> = out_pad
+            .iter_mut()
+            .map(|p| p.as_mut_ptr() as *mut u8)
+            .collect();
+        self.call_raw(&tin, &tout, 0, lanes)?;
+        for ((&dst, src), &ty) in outs.iter().zip(&tout).zip(&self.out_types) {
+            let size = elem_size(ty) as usize;
+            // SAFETY: the output has elements [mid, hi); the pad holds `lanes` results.
+            unsafe { std::ptr::copy_nonoverlapping(*src, dst.wrapping_add(mid * size), t * size) };
+        }
+        Ok(())
+    }
+
+    fn call_raw(&self, ins: &[*const u8], outs: &[*mut u8], lo: usize, hi: usize) -> Result<()> {
         // SAFETY: every input pointer addresses elements [lo, hi) (or one element for
         // scalar inputs) and every output [lo, hi): the driver checked the lengths.
         let st = unsafe { (self.code.entry)(ins.as_ptr(), outs.as_ptr(), lo as i64, hi as i64) };

@@ -22,6 +22,9 @@ pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, 
 pub struct Compiled {
     module: ManuallyDrop<JITModule>,
     pub entry: KernelFn,
+    /// SIMD width of a vector-only kernel: it processes whole vectors only, and the
+    /// caller runs the remainder through padded buffers.
+    pub lanes: Option<usize>,
 }
 
 // SAFETY: after finalization the module is only read (to keep its memory alive) and
@@ -104,7 +107,7 @@ fn build(
 }
 
 pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
-    let (mut module, mut ctx, id, _) = build(f, layouts)?;
+    let (mut module, mut ctx, id, plan) = build(f, layouts)?;
     module
         .define_function(id, &mut ctx)
         .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
@@ -118,6 +121,7 @@ pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
     Ok(Compiled {
         module: ManuallyDrop::new(module),
         entry,
+        lanes: plan.map(|p| p.lanes as usize),
     })
 }
 
