@@ -180,7 +180,7 @@ impl CpuExec {
     }
 
     /// Runs `[lo, hi)`; a vector-only kernel gets the whole vectors directly and the
-    /// remainder as one vector over zero-padded copies of the inputs and outputs.
+    /// remainder as one vector over padded copies of the inputs and outputs.
     fn call(
         &self,
         meta: &[In],

@@ -14,10 +14,11 @@
 //! Nothing traps: divisions get a safe divisor and their NumPy results by `select`,
 //! float->int conversion saturates and then selects `INT_MIN` for NaN/out of range.
 //!
-//! Straight-line programs over one lane width (f64/i64/bool or f32/i32/bool) also get
-//! a 128-bit SIMD main loop (see [`VectorPlan`]); a scalar loop handles the remainder
-//! and everything else. Operations without a vector instruction run lane by lane
-//! inside the vector loop (`per_lane`), so every operation is available there.
+//! Straight-line programs over one lane width (f64/i64/bool or f32/i32/bool) compile
+//! to a 128-bit SIMD loop over whole vectors only (see [`VectorPlan`]; the driver runs
+//! the last `n % lanes` elements as one padded vector); everything else gets a scalar
+//! loop with real control flow. Operations without a vector instruction run lane by
+//! lane inside the vector loop (`per_lane`), so every operation is available there.
 
 use super::helpers::{binop_code, dtype_code, unop_code};
 use super::math;

@@ -1,7 +1,7 @@
 //! Cranelift CPU backend: every expression or program becomes one fused loop,
 //! compiled once per (IR, input layouts), run in cache-sized chunks on all cores.
 //!
-//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD main
+//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD
 //!   loop for straight-line programs of one lane width);
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
 //! * `helpers`: the out-of-line operations shared with the interpreter's semantics;
