@@ -58,6 +58,12 @@ macro_rules! dyn_enums {
             }
             /// A C-contiguous array of zeros.
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
+                let n = shape.iter().product();
+                match dtype {
+                    DType::C64 => return DynArray::C64(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f32>(n)).expect("shape matches")),
+                    DType::C128 => return DynArray::C128(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f64>(n)).expect("shape matches")),
+                    _ => {}
+                }
                 match dtype { $(DType::$var => DynArray::$var(ArrayD::from_elem(IxDyn(shape), <$t as Zero>::zero())),)* }
             }
         }
@@ -102,6 +108,18 @@ impl Zero for bool {
         false
     }
 }
+/// `n` zero complex numbers from a zeroed float allocation: large ones get lazily
+/// zeroed pages from the OS, which `vec![Complex::new(0, 0); n]` (an explicit, serial
+/// fill) does not; outputs are then first touched by the parallel kernel.
+fn zeroed_complex<F: Copy + Default>(n: usize) -> Vec<num_complex::Complex<F>> {
+    let mut v = std::mem::ManuallyDrop::new(vec![F::default(); 2 * n]);
+    let cap = v.capacity() / 2;
+    // SAFETY: `Complex<F>` is `repr(C) { re: F, im: F }`: the alignment of F and twice
+    // its size, so 2n zero floats are n zero complex numbers and the allocation's
+    // layout (2 * cap floats) is that of `cap` complex numbers.
+    unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut num_complex::Complex<F>, n, cap) }
+}
+
 macro_rules! zero_impl { ($($t:ty = $z:expr),*) => { $(impl Zero for $t { fn zero() -> Self { $z } })* } }
 zero_impl!(
     i32 = 0,

@@ -71,6 +71,7 @@ fn float_cell(x: f64, f32v: Option<f32>) -> String {
         let s = format!("{x:.7e}");
         let (m, e) = s.split_once('e').unwrap();
         let m = m.trim_end_matches('0');
+        let m = m.to_string();
         let e: i32 = e.parse().unwrap();
         return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
     }

@@ -3,9 +3,14 @@
 //!
 //! Chunks are `CHUNK` elements: small enough that a chunk of every input and output
 //! (and the gather scratch of strided inputs) stays in L2, large enough that the
-//! per-chunk overhead (a rayon task, the pointer table) is noise. Arrays below
-//! `PAR_MIN` elements run on the calling thread: waking the pool costs a few
-//! microseconds, about what 32 K elements of a simple expression take.
+//! per-chunk overhead (a rayon task, the pointer table) is noise.
+//!
+//! Small arrays run on the calling thread. Where threads start to pay depends on the
+//! work per element, so the test is `n * cost >= PAR_MIN`, with `cost` 1 plus 8 per
+//! out-of-line call (transcendental, pow, complex helper) and 8 for programs with
+//! loops. Measured with 2 threads on a quiet 16-core host (`NEXPR_PAR_MIN=1` vs never):
+//! `2*a+3*b` breaks even at ~128 K elements (65 K: 98 us parallel vs 81 us serial);
+//! `sin(a)**2+cos(b)**2` wins from 16 K (107 vs 201 us) and loses at 4 K (60 vs 47 us).
 
 use super::jit::Compiled;
 use super::lower::elem_size;
@@ -26,7 +31,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const CHUNK: usize = 8192;
-pub const PAR_MIN: usize = 32768;
+pub const PAR_MIN: usize = 131072;
+
+/// `PAR_MIN`, or `NEXPR_PAR_MIN` from the environment (for measuring the crossover).
+fn par_min() -> usize {
+    static P: OnceLock<usize> = OnceLock::new();
+    *P.get_or_init(|| {
+        std::env::var("NEXPR_PAR_MIN")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(PAR_MIN)
+    })
+}
 
 /// A compiled kernel bound to a thread count.
 pub struct CpuExec {
@@ -35,6 +51,8 @@ pub struct CpuExec {
     pub in_types: Vec<DType>,
     pub out_types: Vec<DType>,
     pub threads: usize,
+    /// Relative work per element (see the module docs).
+    pub cost: usize,
 }
 
 /// One input as the kernel sees it.
@@ -86,6 +104,10 @@ thread_local! {
 }
 
 impl CpuExec {
+    fn serial(&self, n: usize) -> bool {
+        self.threads <= 1 || n.saturating_mul(self.cost) < par_min()
+    }
+
     fn check(&self, bound: &Bound) -> Result<()> {
         if bound.inputs.len() != self.layouts.len() {
             return Err(Error::backend(
@@ -124,7 +146,7 @@ impl CpuExec {
         let outs: Vec<*mut u8> = p.outs.to_vec();
         if !strided {
             let ins: Vec<*const u8> = p.ins.iter().map(|i| i.ptr).collect();
-            return self.call(&ins, &outs, lo, hi);
+            return self.call(p.ins, &ins, &outs, lo, hi);
         }
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
@@ -150,14 +172,74 @@ impl CpuExec {
                     // The kernel addresses element i at ptr + i * size.
                     ins.push(dst.wrapping_sub(c * inp.size) as *const u8);
                 }
-                self.call(&ins, &outs, c, e)?;
+                self.call(p.ins, &ins, &outs, c, e)?;
                 c = e;
             }
             Ok(())
         })
     }
 
-    fn call(&self, ins: &[*const u8], outs: &[*mut u8], lo: usize, hi: usize) -> Result<()> {
+    /// Runs `[lo, hi)`; a vector-only kernel gets the whole vectors directly and the
+    /// remainder as one vector over padded copies of the inputs and outputs.
+    fn call(
+        &self,
+        meta: &[In],
+        ins: &[*const u8],
+        outs: &[*mut u8],
+        lo: usize,
+        hi: usize,
+    ) -> Result<()> {
+        let Some(lanes) = self.code.lanes else {
+            return self.call_raw(ins, outs, lo, hi);
+        };
+        let mid = lo + (hi - lo) / lanes * lanes;
+        if mid > lo {
+            self.call_raw(ins, outs, lo, mid)?;
+        }
+        if mid == hi {
+            return Ok(());
+        }
+        let t = hi - mid;
+        // Four lanes of at most 16 bytes each (vector kernels have no complex values).
+        let mut in_pad = vec![[0u128; 4]; ins.len()];
+        let mut out_pad = vec![[0u128; 4]; outs.len()];
+        let mut tin = Vec::with_capacity(ins.len());
+        for ((&ptr, m), pad) in ins.iter().zip(meta).zip(in_pad.iter_mut()) {
+            if m.layout == Layout::Scalar {
+                tin.push(ptr);
+                continue;
+            }
+            let dst = pad.as_mut_ptr() as *mut u8;
+            // SAFETY: elements [mid, hi) exist behind `ptr` (the kernel would read
+            // them); the pad holds 64 bytes >= lanes * size.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr.wrapping_add(mid * m.size), dst, t * m.size);
+                // Padding lanes repeat the last element, so they cannot raise an error
+                // (a negative integer power) that no real element raises.
+                for j in t..lanes {
+                    std::ptr::copy_nonoverlapping(
+                        dst.add((t - 1) * m.size),
+                        dst.add(j * m.size),
+                        m.size,
+                    );
+                }
+            }
+            tin.push(dst as *const u8);
+        }
+        let tout: Vec<*mut u8> = out_pad
+            .iter_mut()
+            .map(|p| p.as_mut_ptr() as *mut u8)
+            .collect();
+        self.call_raw(&tin, &tout, 0, lanes)?;
+        for ((&dst, src), &ty) in outs.iter().zip(&tout).zip(&self.out_types) {
+            let size = elem_size(ty) as usize;
+            // SAFETY: the output has elements [mid, hi); the pad holds `lanes` results.
+            unsafe { std::ptr::copy_nonoverlapping(*src, dst.wrapping_add(mid * size), t * size) };
+        }
+        Ok(())
+    }
+
+    fn call_raw(&self, ins: &[*const u8], outs: &[*mut u8], lo: usize, hi: usize) -> Result<()> {
         // SAFETY: every input pointer addresses elements [lo, hi) (or one element for
         // scalar inputs) and every output [lo, hi): the driver checked the lengths.
         let st = unsafe { (self.code.entry)(ins.as_ptr(), outs.as_ptr(), lo as i64, hi as i64) };
@@ -169,7 +251,7 @@ impl CpuExec {
 
     /// Splits `[0, n)` over the pool (or runs it here when small or single-threaded).
     fn for_chunks(&self, n: usize, f: impl Fn(usize, usize) -> Result<()> + Sync) -> Result<()> {
-        if self.threads <= 1 || n < PAR_MIN {
+        if self.serial(n) {
             return f(0, n);
         }
         let chunks = n.div_ceil(CHUNK);
@@ -193,6 +275,9 @@ impl CpuExec {
         }
         if n == 0 {
             return Ok(());
+        }
+        for o in outputs {
+            advise_huge_pages(o.ptr, n * elem_size(o.dtype) as usize);
         }
         let ins = self.inputs(bound);
         let outs: Vec<*mut u8> = outputs.iter().map(|o| o.ptr).collect();
@@ -242,7 +327,7 @@ impl CpuExec {
             self.run_range(p, lo, hi)?;
             Ok(reduce_slice(&buf[..hi - lo], op))
         };
-        let partials: Vec<T> = if self.threads <= 1 || n < PAR_MIN {
+        let partials: Vec<T> = if self.serial(n) {
             let mut buf = vec![zero; CHUNK.min(n)];
             (0..chunks)
                 .map(|c| one_chunk(&mut buf, c))
@@ -266,6 +351,25 @@ impl CpuExec {
             _ => reduce_slice(&partials, op),
         };
         Ok(T::wrap(ArrayD::from_elem(IxDyn(&[]), total)))
+    }
+}
+
+/// Asks for transparent huge pages on a large output that has not been touched yet
+/// (fresh outputs are lazily zeroed pages): with THP in `madvise` mode, first-touch
+/// page faults otherwise cost about a third of a memory-bound expression's time.
+/// NumPy does the same for its large arrays.
+fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
+    const MIN: usize = 4 << 20;
+    const PAGE: usize = 4096;
+    if bytes < MIN {
+        return;
+    }
+    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
+    let end = (ptr as usize + bytes) / PAGE * PAGE;
+    if end > start {
+        // SAFETY: the range lies inside the caller's buffer; MADV_HUGEPAGE only changes
+        // how the kernel backs it, never its contents. Failure is harmless.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
     }
 }
 

@@ -145,6 +145,25 @@ pub unsafe extern "C" fn nx_cbinary(
     *out.add(1) = c.im;
 }
 
+/// Direct scalar transcendentals, one symbol per function and width: the same Rust
+/// methods `value::unary` uses, without its dispatch (they run per element).
+macro_rules! direct {
+    ($($op:literal => $m:ident),*) => {
+        fn direct_lookup(name: &str) -> Option<*const u8> {
+            $(
+                {
+                    extern "C" fn f64_(x: f64) -> f64 { x.$m() }
+                    extern "C" fn f32_(x: f32) -> f32 { x.$m() }
+                    if name == concat!("nx_", $op, "_f64") { return Some(f64_ as *const u8); }
+                    if name == concat!("nx_", $op, "_f32") { return Some(f32_ as *const u8); }
+                }
+            )*
+            None
+        }
+    };
+}
+direct!("sin" => sin, "cos" => cos, "tan" => tan, "arcsin" => asin, "arccos" => acos, "arctan" => atan, "sinh" => sinh, "cosh" => cosh, "tanh" => tanh, "arcsinh" => asinh, "arccosh" => acosh, "arctanh" => atanh, "log" => ln, "log1p" => ln_1p, "log10" => log10, "log2" => log2, "exp" => exp, "expm1" => exp_m1);
+
 /// Resolves the helper symbols for the JIT linker.
 pub fn lookup(name: &str) -> Option<*const u8> {
     Some(match name {
@@ -153,6 +172,6 @@ pub fn lookup(name: &str) -> Option<*const u8> {
         "nx_ipow" => nx_ipow as *const u8,
         "nx_cunary" => nx_cunary as *const u8,
         "nx_cbinary" => nx_cbinary as *const u8,
-        _ => return super::math::lookup(name),
+        _ => return direct_lookup(name).or_else(|| super::math::lookup(name)),
     })
 }

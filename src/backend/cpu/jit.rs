@@ -6,12 +6,14 @@ use crate::error::{Error, Result};
 use crate::ir::Func;
 use crate::runtime::Layout;
 use cranelift_codegen::ir::{types, AbiParam};
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 use std::mem::ManuallyDrop;
+use std::sync::{Arc, OnceLock};
 
 /// `fn(inputs, outputs, start, end) -> status`; see `lower.rs`.
 pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, i64) -> i32;
@@ -20,6 +22,9 @@ pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, 
 pub struct Compiled {
     module: ManuallyDrop<JITModule>,
     pub entry: KernelFn,
+    /// SIMD width of a vector-only kernel: it processes whole vectors only, and the
+    /// caller runs the remainder through padded buffers.
+    pub lanes: Option<usize>,
 }
 
 // SAFETY: after finalization the module is only read (to keep its memory alive) and
@@ -36,20 +41,40 @@ impl Drop for Compiled {
     }
 }
 
+/// The host ISA, detected once: feature detection and flag parsing cost more than
+/// compiling a small kernel.
+fn isa() -> Result<Arc<dyn TargetIsa>> {
+    static ISA: OnceLock<std::result::Result<Arc<dyn TargetIsa>, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        let opt = std::env::var("NEXPR_CLIF_OPT").unwrap_or_else(|_| "speed".into());
+        // The IR verifier is a sizeable share of compile time; debug builds keep it.
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        for (k, v) in [
+            ("opt_level", opt.as_str()),
+            ("enable_verifier", verify),
+            ("use_colocated_libcalls", "false"),
+            ("is_pic", "false"),
+        ] {
+            flags
+                .set(k, v)
+                .map_err(|e| format!("cranelift flag {k}: {e}"))?;
+        }
+        cranelift_native::builder()
+            .map_err(|e| format!("host ISA: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("host ISA: {e}"))
+    })
+    .clone()
+    .map_err(Error::backend)
+}
+
 fn new_module() -> Result<JITModule> {
-    let mut flags = settings::builder();
-    let set = |f: &mut settings::Builder, k: &str, v: &str| {
-        f.set(k, v)
-            .map_err(|e| Error::backend(format!("cranelift flag {k}: {e}")))
-    };
-    set(&mut flags, "opt_level", "speed")?;
-    set(&mut flags, "use_colocated_libcalls", "false")?;
-    set(&mut flags, "is_pic", "false")?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| Error::backend(format!("host ISA: {e}")))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| Error::backend(format!("host ISA: {e}")))?;
-    let mut jb = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let mut jb = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
     jb.symbol_lookup_fn(Box::new(super::helpers::lookup));
     Ok(JITModule::new(jb))
 }
@@ -82,7 +107,7 @@ fn build(
 }
 
 pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
-    let (mut module, mut ctx, id, _) = build(f, layouts)?;
+    let (mut module, mut ctx, id, plan) = build(f, layouts)?;
     module
         .define_function(id, &mut ctx)
         .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
@@ -96,6 +121,7 @@ pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
     Ok(Compiled {
         module: ManuallyDrop::new(module),
         entry,
+        lanes: plan.map(|p| p.lanes as usize),
     })
 }
 

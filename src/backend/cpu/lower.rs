@@ -14,9 +14,11 @@
 //! Nothing traps: divisions get a safe divisor and their NumPy results by `select`,
 //! float->int conversion saturates and then selects `INT_MIN` for NaN/out of range.
 //!
-//! Straight-line programs over one lane width (f64/i64/bool or f32/i32/bool) also get
-//! a 128-bit SIMD main loop (see [`VectorPlan`]); a scalar loop handles the remainder
-//! and everything else.
+//! Straight-line programs over one lane width (f64/i64/bool or f32/i32/bool) compile
+//! to a 128-bit SIMD loop over whole vectors only (see [`VectorPlan`]; the driver runs
+//! the last `n % lanes` elements as one padded vector); everything else gets a scalar
+//! loop with real control flow. Operations without a vector instruction run lane by
+//! lane inside the vector loop (`per_lane`), so every operation is available there.
 
 use super::helpers::{binop_code, dtype_code, unop_code};
 use super::math;
@@ -39,10 +41,10 @@ use std::collections::HashMap;
 /// Kernel status: an integer power with a negative exponent was evaluated.
 pub const STATUS_NEG_POW: i32 = 1;
 
-/// How many vectors one main-loop iteration processes. Two hides the latency of
-/// dependent chains in short expressions without growing code much (measured on
-/// `2*a+3*b` and `a*b+c`: x1 -> x2 is ~10% faster, x4 no better than x2).
-const UNROLL: i64 = 2;
+/// How many vectors one main-loop iteration processes. Measured at 1e7 elements:
+/// unrolling x2 made no difference beyond noise (the standard expressions are memory
+/// bound or dominated by libmvec calls) and cost ~8% compile time, so it is off.
+const UNROLL: i64 = 1;
 
 #[derive(Clone, Copy, Debug)]
 enum Val {
@@ -75,8 +77,14 @@ pub struct VectorPlan {
 
 impl VectorPlan {
     /// Straight-line programs whose every value is of one lane width qualify.
+    ///
+    /// Programs with control flow can run predicated at 64 bits (their loop counters
+    /// are int64; see [`Lowerer::vblock`]), but only with `NEXPR_SIMD_LOOPS=1`: on a
+    /// float escape-time loop (`examples/cpu_escape_time.rs`, 1e6 points, 100
+    /// iterations) two lanes gave 106 ms against 101 ms for the scalar loop, which
+    /// leaves each element as soon as it escapes.
     pub fn for_func(f: &Func) -> Option<VectorPlan> {
-        if !f.is_straight_line() || std::env::var_os("NEXPR_NO_SIMD").is_some() {
+        if std::env::var_os("NEXPR_NO_SIMD").is_some() {
             return None;
         }
         let types = f
@@ -94,8 +102,11 @@ impl VectorPlan {
                 DType::C64 | DType::C128 => return None,
             }
         }
+        let loops_ok = std::env::var_os("NEXPR_SIMD_LOOPS").is_some();
         match (w64, w32) {
+            _ if !f.is_straight_line() && !loops_ok => None,
             (true, false) => Some(VectorPlan { lanes: 2 }),
+            _ if !f.is_straight_line() => None,
             (false, true) => Some(VectorPlan { lanes: 4 }),
             // All-bool programs are rare and cheap; mixed widths need lane shuffles.
             _ => None,
@@ -175,6 +186,24 @@ fn lane_cast() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
+/// The symbol of the direct scalar helper for a transcendental (see `helpers.rs`).
+fn direct_name(op: UnOp, ty: DType) -> (&'static str, Type) {
+    macro_rules! names {
+        ($($v:ident => $n:literal),*) => {
+            match (op, ty == DType::F32) {
+                $((UnOp::$v, false) => concat!("nx_", $n, "_f64"),
+                  (UnOp::$v, true) => concat!("nx_", $n, "_f32"),)*
+                _ => "nx_funary",
+            }
+        };
+    }
+    let name = names!(Sin => "sin", Cos => "cos", Tan => "tan", Arcsin => "arcsin",
+        Arccos => "arccos", Arctan => "arctan", Sinh => "sinh", Cosh => "cosh", Tanh => "tanh",
+        Arcsinh => "arcsinh", Arccosh => "arccosh", Arctanh => "arctanh", Log => "log",
+        Log1p => "log1p", Log10 => "log10", Log2 => "log2", Exp => "exp", Expm1 => "expm1");
+    (name, clif_type(ty))
+}
+
 fn fconst(b: &mut FunctionBuilder, ty: Type, x: f64) -> Value {
     if ty == types::F32 {
         b.ins().f32const(x as f32)
@@ -204,6 +233,10 @@ pub struct Lowerer<'a, 'b> {
     idx: Variable,
     err_block: Block,
     loop_exits: Vec<Block>,
+    /// Vector programs with control flow: the live-lane mask of each enclosing loop
+    /// (and of the whole body), and the mask of the statement being lowered.
+    alive: Vec<Variable>,
+    active: Option<Value>,
     memo: HashMap<ValueId, Val>,
     slot: Option<cranelift_codegen::ir::StackSlot>,
 }
@@ -232,6 +265,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             idx,
             err_block,
             loop_exits: vec![],
+            alive: vec![],
+            active: None,
             memo: HashMap::new(),
             slot: None,
         }
@@ -262,7 +297,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 let ptr = self.in_ptrs[k];
                 let s = self.load_at(ty, ptr, 0);
                 let v = match plan {
-                    Some(p) if !is_complex(ty) => Some(self.to_vec(p, ty, s.s())),
+                    Some(p) if !is_complex(ty) => Some(self.splat_of(p, ty, s.s())),
                     _ => None,
                 };
                 (Some(s), v)
@@ -311,17 +346,24 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
 
         self.b.switch_to_block(scalar_head);
-        let sbody = self.b.create_block();
-        let i = self.b.use_var(self.idx);
-        let go = self.b.ins().icmp(IntCC::SignedLessThan, i, end);
-        self.b.ins().brif(go, sbody, &[], exit, &[]);
-        self.b.switch_to_block(sbody);
-        let i = self.b.use_var(self.idx);
-        self.element(Mode::Scalar, i)?;
-        let i = self.b.use_var(self.idx);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.def_var(self.idx, next);
-        self.b.ins().jump(scalar_head, &[]);
+        if plan.is_some() {
+            // Vector kernels have no scalar loop: the driver runs the last `n % lanes`
+            // elements as one vector over padded copies. That halves the code Cranelift
+            // compiles.
+            self.b.ins().jump(exit, &[]);
+        } else {
+            let sbody = self.b.create_block();
+            let i = self.b.use_var(self.idx);
+            let go = self.b.ins().icmp(IntCC::SignedLessThan, i, end);
+            self.b.ins().brif(go, sbody, &[], exit, &[]);
+            self.b.switch_to_block(sbody);
+            let i = self.b.use_var(self.idx);
+            self.element(Mode::Scalar, i)?;
+            let i = self.b.use_var(self.idx);
+            let next = self.b.ins().iadd_imm_s(i, 1);
+            self.b.def_var(self.idx, next);
+            self.b.ins().jump(scalar_head, &[]);
+        }
 
         self.b.switch_to_block(exit);
         let ok = self.b.ins().iconst(types::I32, 0);
@@ -352,13 +394,17 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             };
             self.set_local(mode, k, v);
         }
-        // Top-level `break` ends the element's body, as in the interpreter.
-        let done = self.b.create_block();
-        self.loop_exits.push(done);
-        self.block(mode, &f.body, i)?;
-        self.loop_exits.pop();
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
+        if let (Mode::Vector(p), false) = (mode, f.is_straight_line()) {
+            let all = self.all_lanes(p);
+            let top = self.b.declare_var(p.mask_ty());
+            self.b.def_var(top, all);
+            self.alive.push(top);
+            self.vblock(p, &f.body, all, i)?;
+            self.alive.pop();
+            self.active = None;
+        } else {
+            self.scalar_body(mode, i)?;
+        }
         for (k, &var) in f.outputs.iter().enumerate() {
             let ty = f.vars[var as usize].ty;
             let v = self.get_local(mode, var as usize);
@@ -366,6 +412,126 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             let addr = self.addr(base, i, ty);
             self.store(mode, ty, v, addr);
         }
+        Ok(())
+    }
+
+    fn all_lanes(&mut self, p: VectorPlan) -> Value {
+        let lt = p.mask_ty().lane_type();
+        let m = self.b.ins().iconst(lt, -1);
+        self.b.ins().splat(p.mask_ty(), m)
+    }
+
+    /// Assigns `v` to local `k` in the lanes of `mask` only.
+    fn masked_set(&mut self, p: VectorPlan, k: usize, v: Val, mask: Value) {
+        let ty = self.f.vars[k].ty;
+        let old = self.get_local(Mode::Vector(p), k).s();
+        let vt = p.vec_ty(ty);
+        let m = if vt == p.mask_ty() {
+            mask
+        } else {
+            self.b.ins().bitcast(vt, lane_cast(), mask)
+        };
+        let new = self.b.ins().bitselect(m, v.s(), old);
+        self.set_local(Mode::Vector(p), k, Val::S(new));
+    }
+
+    /// A program with control flow over a vector of elements, predicated: every
+    /// statement runs for all lanes and commits only in the lanes of
+    /// `if_mask & alive`; both arms of an `if` run (under complementary masks); a loop
+    /// iterates while any lane is still in it; `break` clears lanes from the
+    /// innermost loop's live mask.
+    fn vblock(&mut self, p: VectorPlan, body: &[Stmt], if_mask: Value, i: Value) -> Result<()> {
+        let mode = Mode::Vector(p);
+        for s in body {
+            self.memo.clear();
+            let alive_var = *self.alive.last().expect("a live mask exists");
+            let alive = self.b.use_var(alive_var);
+            let act = self.b.ins().band(if_mask, alive);
+            self.active = Some(act);
+            match s {
+                Stmt::Assign { var, value } => {
+                    let v = self.node(mode, *value, i)?;
+                    let from = self.f.node(*value).ty;
+                    let to = self.f.vars[*var as usize].ty;
+                    let v = self.cast(mode, v, from, to);
+                    self.masked_set(p, *var as usize, v, act);
+                }
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => {
+                    let c = self.node(mode, *cond, i)?;
+                    let c = self.cast(mode, c, self.f.node(*cond).ty, DType::Bool).s();
+                    let tm = self.b.ins().band(if_mask, c);
+                    let em = self.b.ins().band_not(if_mask, c);
+                    self.vblock(p, then_body, tm, i)?;
+                    self.vblock(p, else_body, em, i)?;
+                }
+                Stmt::For {
+                    var,
+                    start,
+                    end,
+                    body,
+                } => {
+                    let s0 = self.node(mode, *start, i)?.s();
+                    let e0 = self.node(mode, *end, i)?.s();
+                    let ctr = self.b.declare_var(types::I64X2);
+                    self.b.def_var(ctr, s0);
+                    let la = self.b.declare_var(p.mask_ty());
+                    self.b.def_var(la, act);
+                    let (head, bodyb, exit) = (
+                        self.b.create_block(),
+                        self.b.create_block(),
+                        self.b.create_block(),
+                    );
+                    self.b.ins().jump(head, &[]);
+                    self.b.switch_to_block(head);
+                    let c = self.b.use_var(ctr);
+                    let inr = self.b.ins().icmp(IntCC::SignedLessThan, c, e0);
+                    let cur = self.b.use_var(la);
+                    let live = self.b.ins().band(cur, inr);
+                    self.b.def_var(la, live);
+                    let any = self.b.ins().vany_true(live);
+                    self.b.ins().brif(any, bodyb, &[], exit, &[]);
+                    self.b.switch_to_block(bodyb);
+                    let c = self.b.use_var(ctr);
+                    let live = self.b.use_var(la);
+                    let ty = self.f.vars[*var as usize].ty;
+                    let cv = self.cast(mode, Val::S(c), DType::I64, ty);
+                    self.masked_set(p, *var as usize, cv, live);
+                    self.alive.push(la);
+                    let all = self.all_lanes(p);
+                    self.vblock(p, body, all, i)?;
+                    self.alive.pop();
+                    let c = self.b.use_var(ctr);
+                    let one = self.b.ins().iconst(types::I64, 1);
+                    let one = self.b.ins().splat(types::I64X2, one);
+                    let c1 = self.b.ins().iadd(c, one);
+                    self.b.def_var(ctr, c1);
+                    self.b.ins().jump(head, &[]);
+                    self.b.switch_to_block(exit);
+                }
+                Stmt::Break => {
+                    let cur = self.b.use_var(alive_var);
+                    let left = self.b.ins().band_not(cur, act);
+                    self.b.def_var(alive_var, left);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The scalar body of one element, with real control flow.
+    fn scalar_body(&mut self, mode: Mode, i: Value) -> Result<()> {
+        let f = self.f;
+        // Top-level `break` ends the element's body, as in the interpreter.
+        let done = self.b.create_block();
+        self.loop_exits.push(done);
+        self.block(mode, &f.body, i)?;
+        self.loop_exits.pop();
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
         Ok(())
     }
 
@@ -536,9 +702,19 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     Mode::Scalar => self.binary(bop, args[0], args[1], t, n.ty)?,
                     Mode::Vector(p) => match self.vbinary(p, bop, args[0], args[1], t) {
                         Some(v) => v,
-                        None => self.per_lane(p, &args, &[t, t], n.ty, |s, a| {
-                            s.binary(bop, a[0], a[1], t, n.ty)
-                        })?,
+                        None => {
+                            let mut args = args.clone();
+                            if let (BinOp::Pow, true, Some(m)) = (bop, is_int(t), self.active) {
+                                // Inactive lanes hold stale values: a negative exponent
+                                // there must not raise the error.
+                                let z = self.b.ins().iconst(p.vec_ty(t).lane_type(), 0);
+                                let z = self.b.ins().splat(p.vec_ty(t), z);
+                                args[1] = Val::S(self.b.ins().bitselect(m, args[1].s(), z));
+                            }
+                            self.per_lane(p, &args, &[t, t], n.ty, |s, a| {
+                                s.binary(bop, a[0], a[1], t, n.ty)
+                            })?
+                        }
                     },
                 }
             }
@@ -628,7 +804,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let s = self.scalar_const(c);
         match mode {
             Mode::Scalar => s,
-            Mode::Vector(p) => Val::S(self.to_vec(p, c.dtype(), s.s())),
+            Mode::Vector(p) => Val::S(self.splat_of(p, c.dtype(), s.s())),
         }
     }
 
@@ -645,9 +821,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     /// Splats a scalar of dtype `ty` (bool: 0/1 -> mask 0/-1).
-    // Converts an IR value, not `self`: the builder is the receiver.
-    #[allow(clippy::wrong_self_convention)]
-    fn to_vec(&mut self, p: VectorPlan, ty: DType, s: Value) -> Value {
+    fn splat_of(&mut self, p: VectorPlan, ty: DType, s: Value) -> Value {
         if ty == DType::Bool {
             let lt = p.mask_ty().lane_type();
             let x = self.b.ins().uextend(lt, s);
@@ -721,9 +895,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.inst_results(inst)[0]
     }
 
-    // Converts an IR value, not `self`: the builder is the receiver.
-    #[allow(clippy::wrong_self_convention)]
-    fn to_f64(&mut self, x: Value, ty: DType) -> Value {
+    fn widen(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fpromote(types::F64, x)
         } else {
@@ -731,9 +903,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
     }
 
-    // Converts an IR value, not `self`: the builder is the receiver.
-    #[allow(clippy::wrong_self_convention)]
-    fn from_f64(&mut self, x: Value, ty: DType) -> Value {
+    fn narrow(&mut self, x: Value, ty: DType) -> Value {
         if real_of(ty) == DType::F32 {
             self.b.ins().fdemote(types::F32, x)
         } else {
@@ -742,6 +912,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn fhelper_unary(&mut self, op: UnOp, x: Value, ty: DType) -> Result<Value> {
+        if op.is_transcendental() {
+            let (name, t) = direct_name(op, ty);
+            let fr = self.helper(name, &[t], &[t])?;
+            return Ok(self.call1(fr, &[x]));
+        }
         let fr = self.helper(
             "nx_funary",
             &[types::I32, types::I32, types::F64],
@@ -749,9 +924,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let opc = self.b.ins().iconst(types::I32, unop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.to_f64(x, ty);
+        let xd = self.widen(x, ty);
         let r = self.call1(fr, &[opc, tc, xd]);
-        Ok(self.from_f64(r, ty))
+        Ok(self.narrow(r, ty))
     }
 
     fn fhelper_binary(&mut self, op: BinOp, x: Value, y: Value, ty: DType) -> Result<Value> {
@@ -762,10 +937,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let opc = self.b.ins().iconst(types::I32, binop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.to_f64(x, ty);
-        let yd = self.to_f64(y, ty);
+        let xd = self.widen(x, ty);
+        let yd = self.widen(y, ty);
         let r = self.call1(fr, &[opc, tc, xd, yd]);
-        Ok(self.from_f64(r, ty))
+        Ok(self.narrow(r, ty))
     }
 
     fn out_slot(&mut self) -> Value {
@@ -798,7 +973,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             &[],
         )?;
         let (re, im) = x.c(&mut self.b, clif_type(ty));
-        let (re, im) = (self.to_f64(re, ty), self.to_f64(im, ty));
+        let (re, im) = (self.widen(re, ty), self.widen(im, ty));
         let opc = self.b.ins().iconst(types::I32, unop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
         let oc = self.b.ins().iconst(types::I32, dtype_code(out));
@@ -816,8 +991,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         )?;
         let (ar, ai) = x.c(&mut self.b, clif_type(ty));
         let (br, bi) = y.c(&mut self.b, clif_type(ty));
-        let (ar, ai) = (self.to_f64(ar, ty), self.to_f64(ai, ty));
-        let (br, bi) = (self.to_f64(br, ty), self.to_f64(bi, ty));
+        let (ar, ai) = (self.widen(ar, ty), self.widen(ai, ty));
+        let (br, bi) = (self.widen(br, ty), self.widen(bi, ty));
         let opc = self.b.ins().iconst(types::I32, binop_code(op));
         let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
         let oc = self.b.ins().iconst(types::I32, dtype_code(out));
@@ -1287,7 +1462,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Round => b.ins().nearest(xv),
             Conj | Real => xv,
             IsNan if out == DType::Bool => b.ins().fcmp(FloatCC::Unordered, xv, xv),
-            Sin | Cos | Exp | Log => {
+            _ if op.is_transcendental() && op != Sqrt => {
                 let name = math::vector_fn(op, ty == DType::F32)?;
                 let vt = p.vec_ty(ty);
                 let fr = self.helper(name, &[vt], &[vt]).ok()?;

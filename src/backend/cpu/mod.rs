@@ -1,7 +1,7 @@
 //! Cranelift CPU backend: every expression or program becomes one fused loop,
 //! compiled once per (IR, input layouts), run in cache-sized chunks on all cores.
 //!
-//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD main
+//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD
 //!   loop for straight-line programs of one lane width);
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
 //! * `helpers`: the out-of-line operations shared with the interpreter's semantics;
@@ -43,7 +43,37 @@ pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn E
         in_types: f.inputs.iter().map(|p| p.ty).collect(),
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
         threads: threads.max(1),
+        cost: cost_per_element(f),
     }))
+}
+
+/// Relative work per element for the parallel threshold (see `driver`).
+fn cost_per_element(f: &Func) -> usize {
+    use crate::ir::{BinOp, Op};
+    if !f.is_straight_line() {
+        return 8;
+    }
+    let calls = f
+        .nodes
+        .iter()
+        .filter(|n| match n.op {
+            Op::Unary(u) => u.is_transcendental() || n.ty.is_complex(),
+            Op::Binary(b) => {
+                matches!(
+                    b,
+                    BinOp::Pow
+                        | BinOp::Arctan2
+                        | BinOp::Hypot
+                        | BinOp::NextAfter
+                        | BinOp::Fmod
+                        | BinOp::FloorDiv
+                        | BinOp::Mod
+                ) || (n.ty.is_complex() && !matches!(b, BinOp::Add | BinOp::Sub | BinOp::Mul))
+            }
+            _ => false,
+        })
+        .count();
+    1 + 8 * calls
 }
 
 /// The Cranelift IR of the kernel `compile` would build.

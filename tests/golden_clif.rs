@@ -1,0 +1,50 @@
+//! Golden tests for `--emit clif`: the Cranelift IR of a few kernels, compared with
+//! `tests/golden/clif/*.clif`. `UPDATE_GOLDEN=1 cargo test --test golden_clif`
+//! rewrites the files.
+
+use nexpr::{Emit, Expr, Target, Vars};
+use std::path::PathBuf;
+
+fn check(name: &str, src: &str, vars: &Vars) {
+    let k = Expr::parse(src)
+        .unwrap()
+        .compile(Target::Cpu { threads: 1 })
+        .unwrap();
+    let got = k.emit(vars, Emit::Clif).unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/clif")
+        .join(format!("{name}.clif"));
+    let text = format!("; {src}\n{got}");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        want, text,
+        "{name}: CLIF changed; rerun with UPDATE_GOLDEN=1 if intended"
+    );
+}
+
+#[test]
+fn golden_clif() {
+    // libmvec presence changes the sin kernel; pin the scalar fallback.
+    std::env::set_var("NEXPR_NO_LIBMVEC", "1");
+    let a = ndarray::arr1(&[1.0f64, 2.0]);
+    let b = ndarray::arr1(&[3.0f64, 4.0]);
+    let s = ndarray::arr0(2.0f64);
+    let i = ndarray::arr1(&[1i64, 2]);
+    let z = ndarray::arr1(&[num_complex::Complex64::new(1.0, 2.0)]);
+    let v = Vars::new()
+        .with("a", &a)
+        .with("b", &b)
+        .with("s", &s)
+        .with("i", &i)
+        .with("z", &z);
+    check("axpy", "2*a + 3*b", &v);
+    check("where_scalar", "where(a > s, a, s)", &v);
+    check("int_floordiv", "i // (i - 1)", &v);
+    check("sin_cast", "sin(a) + i", &v);
+    check("complex_mul", "z*z + z", &v);
+}
