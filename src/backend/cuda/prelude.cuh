@@ -522,3 +522,18 @@ template <typename T> __device__ T nx_ipow(T x, T y, int* err) {
     }
     return acc;
 }
+
+// complex64 functions whose float intermediates overflow near FLT_MAX (|z|**2, z*z):
+// glibc's float versions avoid that, so these compute in double and round once.
+#define NX_C64_VIA_DOUBLE(fn)                                                        \
+    template <> __device__ nx_cx<float> fn<float>(nx_cx<float> z) {                  \
+        nx_cx<double> r = fn<double>(nx_mk<double>((double)z.re, (double)z.im));     \
+        return nx_mk<float>((float)r.re, (float)r.im);                               \
+    }
+NX_C64_VIA_DOUBLE(nx_csqrt)
+NX_C64_VIA_DOUBLE(nx_clog)
+NX_C64_VIA_DOUBLE(nx_casin)
+NX_C64_VIA_DOUBLE(nx_cacos)
+NX_C64_VIA_DOUBLE(nx_casinh)
+NX_C64_VIA_DOUBLE(nx_cacosh)
+#undef NX_C64_VIA_DOUBLE
