@@ -9,7 +9,7 @@
 
 use crate::dtype::DType;
 use crate::ir::{BinOp, UnOp};
-use crate::value::{self, Scalar};
+use crate::value::{self, libm, Scalar};
 use num_complex::{Complex32, Complex64};
 
 pub const UNOPS: [UnOp; 34] = {
@@ -162,7 +162,35 @@ macro_rules! direct {
         }
     };
 }
-direct!("sin" => sin, "cos" => cos, "tan" => tan, "arcsin" => asin, "arccos" => acos, "arctan" => atan, "sinh" => sinh, "cosh" => cosh, "tanh" => tanh, "arcsinh" => asinh, "arccosh" => acosh, "arctanh" => atanh, "log" => ln, "log1p" => ln_1p, "log10" => log10, "log2" => log2, "exp" => exp, "expm1" => exp_m1);
+direct!("sin" => sin, "cos" => cos, "tan" => tan, "arcsin" => asin, "arccos" => acos, "arctan" => atan, "sinh" => sinh, "cosh" => cosh, "tanh" => tanh, "log" => ln, "log1p" => ln_1p, "log10" => log10, "log2" => log2, "exp" => exp, "expm1" => exp_m1);
+
+// The inverse hyperbolics and hypot come from libm, as in `value` (Rust's own inverse
+// hyperbolics differ in the last bits and overflow near the top of the range).
+extern "C" fn asinh_f64(x: f64) -> f64 {
+    libm::asinh(x)
+}
+extern "C" fn asinh_f32(x: f32) -> f32 {
+    libm::asinh(x)
+}
+extern "C" fn acosh_f64(x: f64) -> f64 {
+    libm::acosh(x)
+}
+extern "C" fn acosh_f32(x: f32) -> f32 {
+    libm::acosh(x)
+}
+extern "C" fn atanh_f64(x: f64) -> f64 {
+    libm::atanh(x)
+}
+extern "C" fn atanh_f32(x: f32) -> f32 {
+    libm::atanh(x)
+}
+/// |z| of a complex number, as `value` computes it (called per element, so direct).
+extern "C" fn hypot_f64(x: f64, y: f64) -> f64 {
+    x.hypot(y)
+}
+extern "C" fn hypot_f32(x: f32, y: f32) -> f32 {
+    x.hypot(y)
+}
 
 /// Resolves the helper symbols for the JIT linker.
 pub fn lookup(name: &str) -> Option<*const u8> {
@@ -172,6 +200,14 @@ pub fn lookup(name: &str) -> Option<*const u8> {
         "nx_ipow" => nx_ipow as *const u8,
         "nx_cunary" => nx_cunary as *const u8,
         "nx_cbinary" => nx_cbinary as *const u8,
+        "nx_arcsinh_f64" => asinh_f64 as *const u8,
+        "nx_arcsinh_f32" => asinh_f32 as *const u8,
+        "nx_arccosh_f64" => acosh_f64 as *const u8,
+        "nx_arccosh_f32" => acosh_f32 as *const u8,
+        "nx_arctanh_f64" => atanh_f64 as *const u8,
+        "nx_arctanh_f32" => atanh_f32 as *const u8,
+        "nx_hypot_f64" => hypot_f64 as *const u8,
+        "nx_hypot_f32" => hypot_f32 as *const u8,
         _ => return direct_lookup(name).or_else(|| super::math::lookup(name)),
     })
 }

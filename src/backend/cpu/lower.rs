@@ -1125,6 +1125,19 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                     let v = if op == Real { r } else { i };
                     self.scast(Val::S(v), real_of(ty), out)
                 }
+                Abs => {
+                    // The hot op of escape-time tests (`abs(z) > 2`): call hypot directly
+                    // rather than through the generic complex helper.
+                    let (r, i) = x.c(&mut self.b, rt);
+                    let name = if rt == types::F32 {
+                        "nx_hypot_f32"
+                    } else {
+                        "nx_hypot_f64"
+                    };
+                    let fr = self.helper(name, &[rt, rt], &[rt])?;
+                    let v = self.call1(fr, &[r, i]);
+                    self.scast(Val::S(v), real_of(ty), out)
+                }
                 _ => self.chelper_unary(op, x, ty, out)?,
             });
         }
