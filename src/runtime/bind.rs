@@ -122,7 +122,8 @@ pub fn broadcast_shapes<'a>(
     Ok(out)
 }
 
-fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]) -> Vec<isize> {
+/// Element strides of a view broadcast to shape `to` (0 along broadcast dimensions).
+pub fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]) -> Vec<isize> {
     let off = to.len() - shape.len();
     (0..to.len())
         .map(|d| {
@@ -135,7 +136,8 @@ fn broadcast_strides(shape: &[usize], strides: &[isize], to: &[usize]) -> Vec<is
         .collect()
 }
 
-fn classify(shape: &[usize], strides: &[isize]) -> Layout {
+/// The layout class of element `strides` over `shape`.
+pub fn classify(shape: &[usize], strides: &[isize]) -> Layout {
     if strides.iter().zip(shape).all(|(&s, &n)| s == 0 || n <= 1) {
         return Layout::Scalar;
     }

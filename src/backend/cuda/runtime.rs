@@ -7,6 +7,7 @@ use crate::backend::{Executable, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{Func, Reduce};
+use crate::runtime::bind::classify;
 use crate::runtime::{Bound, Layout};
 use cudarc::driver::{
     sys, CudaContext, CudaEvent, CudaFunction, CudaModule, CudaSlice, CudaStream, DevicePtr,
@@ -951,29 +952,5 @@ fn broadcast_strides(shape: &[usize], to: &[usize]) -> Vec<isize> {
         own[d] = s;
         s *= shape[d] as isize;
     }
-    let off = to.len() - shape.len();
-    (0..to.len())
-        .map(|d| {
-            if d < off || shape[d - off] == 1 {
-                0
-            } else {
-                own[d - off]
-            }
-        })
-        .collect()
-}
-
-/// The layout class of strides over `shape` (as `runtime::bind` classifies host views).
-fn classify(shape: &[usize], strides: &[isize]) -> Layout {
-    if strides.iter().zip(shape).all(|(&s, &n)| s == 0 || n <= 1) {
-        return Layout::Scalar;
-    }
-    let mut expect = 1isize;
-    for (&s, &n) in strides.iter().zip(shape).rev() {
-        if n > 1 && s != expect {
-            return Layout::Strided;
-        }
-        expect *= n as isize;
-    }
-    Layout::Contiguous
+    crate::runtime::bind::broadcast_strides(shape, &own, to)
 }
