@@ -265,6 +265,14 @@ fn emit_ir_and_set() {
     assert!(out.starts_with("func(x: f64) -> (result: f64)"), "{out}");
     let o = nexpr(&["eval", "x*x + 1", "--set", "x=2.5", "--target", "interp"]);
     assert_eq!(text(&o).0.trim(), "array(7.25)");
+    // Printing CUDA C or CLIF needs no GPU.
+    let o = nexpr(&[
+        "eval", "x*x + 1", "--set", "x=2.5", "--target", "cuda", "--emit", "cuda",
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(text(&o).0.contains("__global__"), "{}", text(&o).0);
+    let o = nexpr(&["eval", "x*x + 1", "--set", "x=2.5", "--emit", "clif"]);
+    assert!(text(&o).0.contains("function"), "{}", text(&o).0);
     let o = nexpr(&["eval", "x", "--set", "x"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -110,6 +110,15 @@ impl Common {
         }
     }
 
+    /// What to compile for: printing code needs no device, so `--emit` (whose text does
+    /// not depend on where it would run) never asks for one.
+    fn compile_target(&self) -> Target {
+        match self.emit {
+            Some(_) => Target::Interp,
+            None => self.target(),
+        }
+    }
+
     fn load(&self) -> Result<BTreeMap<String, DynArray>> {
         let mut vars = BTreeMap::new();
         for p in &self.vars {
@@ -176,7 +185,7 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Eval { expr, common, out } => {
             let e = Expr::parse(&expr)?;
-            let kernel = e.compile(common.target())?;
+            let kernel = e.compile(common.compile_target())?;
             let data = common.load()?;
             let vars = Vars::from(data);
             if let Some(what) = common.emit() {
@@ -199,7 +208,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         } => {
             let src = std::fs::read_to_string(&program).map_err(|e| Error::io(&program, e))?;
             let p = Program::parse(&src)?;
-            let kernel = p.compile(common.target())?;
+            let kernel = p.compile(common.compile_target())?;
             let vars = Vars::from(common.load()?);
             if let Some(what) = common.emit() {
                 print!("{}", kernel.emit(&vars, what)?);
