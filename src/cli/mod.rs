@@ -78,6 +78,10 @@ struct Common {
     /// CUDA device number.
     #[arg(long, default_value_t = 0)]
     device: usize,
+    /// CUDA only: compile with NVRTC's fast math (approximate transcendentals and
+    /// divisions; results then differ from NumPy's in the last bits or more).
+    #[arg(long)]
+    fast_math: bool,
     /// Print the IR, Cranelift IR or CUDA C instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
@@ -182,6 +186,14 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
+    let common = match &cli.cmd {
+        Cmd::Eval { common, .. } | Cmd::Run { common, .. } | Cmd::Bench { common, .. } => common,
+    };
+    if common.fast_math {
+        // The CUDA backend reads its compile options from the environment; the flag is
+        // that setting for this process only, set before any kernel is compiled.
+        std::env::set_var("NEXPR_CUDA_FAST_MATH", "1");
+    }
     match cli.cmd {
         Cmd::Eval { expr, common, out } => {
             let e = Expr::parse(&expr)?;
