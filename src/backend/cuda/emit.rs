@@ -378,28 +378,12 @@ fn unary(op: UnOp, t: DType, x: &str) -> Result<(String, DType)> {
         },
         DType::F32 | DType::F64 => {
             let f = |n: &str| e(format!("{}({x})", libm(n, t)));
+            if let Some(n) = math_name(op) {
+                return f(n);
+            }
             match op {
                 Neg => e(format!("-{x}")),
                 Abs => f("fabs"),
-                Sqrt => f("sqrt"),
-                Sin => f("sin"),
-                Cos => f("cos"),
-                Tan => f("tan"),
-                Arcsin => f("asin"),
-                Arccos => f("acos"),
-                Arctan => f("atan"),
-                Sinh => f("sinh"),
-                Cosh => f("cosh"),
-                Tanh => f("tanh"),
-                Arcsinh => f("asinh"),
-                Arccosh => f("acosh"),
-                Arctanh => f("atanh"),
-                Log => f("log"),
-                Log1p => f("log1p"),
-                Log10 => f("log10"),
-                Log2 => f("log2"),
-                Exp => f("exp"),
-                Expm1 => f("expm1"),
                 Ceil => f("ceil"),
                 Floor => f("floor"),
                 Trunc => f("trunc"),
@@ -412,42 +396,28 @@ fn unary(op: UnOp, t: DType, x: &str) -> Result<(String, DType)> {
                 IsInf => Ok((format!("isinf({x})"), b)),
                 SignBit => Ok((format!("(bool)signbit({x})"), b)),
                 Not => Err(unsupported(format!("~ of {t}"))),
+                _ => unreachable!("{op:?}: transcendental functions return above"),
             }
         }
         DType::C64 | DType::C128 => {
             let r = t.real_part();
             let f = |n: &str| e(format!("nx_c{n}({x})"));
+            if let Some(n) = math_name(op) {
+                return f(n);
+            }
             match op {
                 Neg => f("neg"),
                 Abs => Ok((format!("nx_cabs({x})"), r)),
                 Real => Ok((format!("{x}.re"), r)),
                 Imag => Ok((format!("{x}.im"), r)),
                 Conj => e(format!("nx_conj({x})")),
-                Sqrt => f("sqrt"),
-                Sin => f("sin"),
-                Cos => f("cos"),
-                Tan => f("tan"),
-                Arcsin => f("asin"),
-                Arccos => f("acos"),
-                Arctan => f("atan"),
-                Sinh => f("sinh"),
-                Cosh => f("cosh"),
-                Tanh => f("tanh"),
-                Arcsinh => f("asinh"),
-                Arccosh => f("acosh"),
-                Arctanh => f("atanh"),
-                Log => f("log"),
-                Log1p => f("log1p"),
-                Log10 => f("log10"),
-                Log2 => f("log2"),
-                Exp => f("exp"),
-                Expm1 => f("expm1"),
                 Round => f("round"),
                 Sign => f("sign"),
                 IsNan => Ok((format!("nx_cisnan({x})"), b)),
                 IsFinite => Ok((format!("nx_cisfinite({x})"), b)),
                 IsInf => Ok((format!("nx_cisinf({x})"), b)),
                 Not | Ceil | Floor | Trunc | SignBit => Err(unsupported(format!("{op} of {t}"))),
+                _ => unreachable!("{op:?}: transcendental functions return above"),
             }
         }
     }
@@ -899,6 +869,34 @@ fn reduce_combine(op: ReduceOp, t: DType, a: &str, b: &str) -> String {
     binary(bop, t, a, b, &mut unused)
         .map(|(s, _)| s)
         .unwrap_or_else(|_| format!("{a} + {b}"))
+}
+
+/// The C math library's name of a transcendental function (the real `sin`, and the
+/// prelude's complex `nx_csin`, share it).
+fn math_name(op: UnOp) -> Option<&'static str> {
+    use UnOp::*;
+    Some(match op {
+        Sqrt => "sqrt",
+        Sin => "sin",
+        Cos => "cos",
+        Tan => "tan",
+        Arcsin => "asin",
+        Arccos => "acos",
+        Arctan => "atan",
+        Sinh => "sinh",
+        Cosh => "cosh",
+        Tanh => "tanh",
+        Arcsinh => "asinh",
+        Arccosh => "acosh",
+        Arctanh => "atanh",
+        Log => "log",
+        Log1p => "log1p",
+        Log10 => "log10",
+        Log2 => "log2",
+        Exp => "exp",
+        Expm1 => "expm1",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
