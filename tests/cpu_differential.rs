@@ -17,9 +17,11 @@ fn no_libmvec() {
     std::env::set_var("NEXPR_NO_LIBMVEC", "1");
 }
 
-/// Opts in to predicated SIMD for programs with loops (read at each compile).
-fn simd_loops() {
-    std::env::set_var("NEXPR_SIMD_LOOPS", "1");
+/// Predicated SIMD for programs with loops (the default), over `groups` interleaved
+/// vectors (read at each compile; any value is valid for every test running).
+fn simd_loops(groups: u8) {
+    std::env::remove_var("NEXPR_SIMD_LOOPS");
+    std::env::set_var("NEXPR_SIMD_GROUPS", groups.to_string());
 }
 
 /// The variables every generated expression may use, one per dtype (two floats).
@@ -82,15 +84,24 @@ fn expr() -> impl Strategy<Value = String> {
     expr_over(VARS.iter().map(|v| v.0).collect(), LITS.to_vec())
 }
 
-/// Expressions over variables of one lane width: these take the SIMD main loop.
+/// Expressions over variables of one lane width: these take the SIMD main loop
+/// (int32 fits either width; complex values are pairs of vectors).
 fn simd_expr() -> impl Strategy<Value = String> {
     prop_oneof![
         expr_over(
-            vec!["a", "b", "k", "p"],
+            vec!["a", "b", "k", "p", "i"],
             vec!["0", "1", "2", "-1", "0.5", "-2.5", "1e300", "True", "-0.0"]
         ),
         expr_over(
+            vec!["a", "z", "k", "i", "p"],
+            vec!["0", "1", "2", "-1", "0.5", "2j", "1e300", "True", "-0.0"]
+        ),
+        expr_over(
             vec!["f", "i", "p"],
+            vec!["0", "1", "2", "-1", "3", "True", "False"]
+        ),
+        expr_over(
+            vec!["f", "w", "i", "p"],
             vec!["0", "1", "2", "-1", "3", "True", "False"]
         ),
     ]
@@ -387,7 +398,7 @@ fn make_arrays(shape: &[usize], lays: &[Lay], seed: u64) -> BTreeMap<String, (Dy
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn expressions_match_interpreter(
@@ -506,16 +517,22 @@ proptest! {
     }
 }
 
-/// Programs over 64-bit values take the predicated SIMD loop.
+/// Programs over 64-bit values (and int32) take the predicated SIMD loop.
 fn simd64_expr() -> impl Strategy<Value = String> {
-    expr_over(
-        vec!["a", "b", "k", "p", "r", "t"],
-        vec!["0", "1", "2", "-1", "0.5", "-2.5", "True", "-0.0"],
-    )
+    prop_oneof![
+        expr_over(
+            vec!["a", "b", "k", "p", "r", "t", "i"],
+            vec!["0", "1", "2", "-1", "0.5", "-2.5", "True", "-0.0"],
+        ),
+        expr_over(
+            vec!["a", "z", "k", "p", "r", "t", "i"],
+            vec!["0", "1", "2", "-1", "0.5", "2j", "True", "-0.0"],
+        ),
+    ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn simd_programs_match_interpreter(
@@ -527,9 +544,10 @@ proptest! {
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
+        groups in 1u8..=4,
     ) {
         no_libmvec();
-        simd_loops();
+        simd_loops(groups);
         let arrays = make_arrays(&shape, &lays, seed);
         let src = format!(
             "output r, c\nr = a\nc = 0\nif {cond2}:\n    r = b\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n    for u in range(t):\n        if u > 1:\n            break\n        c += u\n"
@@ -542,11 +560,64 @@ proptest! {
     }
 }
 
+/// The Mandelbrot kernel itself (complex values, an int32 limit in 64-bit lanes) at
+/// every group count, over a length that leaves a remainder for the padded tail.
+#[test]
+fn complex_escape_time_program() {
+    no_libmvec();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/kernels/mandelbrot.nx"
+    ))
+    .unwrap();
+    let n = 1003;
+    let c = ndarray::Array1::from_iter((0..n).map(|i| {
+        Complex64::new(
+            -2.0 + 3.0 * i as f64 / n as f64,
+            -1.0 + 2.0 * ((i * 7) % n) as f64 / n as f64,
+        )
+    }));
+    let mut arrays = BTreeMap::new();
+    arrays.insert("c".to_string(), (DynArray::C128(c.into_dyn()), Lay::C));
+    let maxi = ArrayD::from_elem(IxDyn(&[]), 60i32);
+    arrays.insert("maxi".to_string(), (DynArray::I32(maxi), Lay::C));
+    let p = Program::parse(&src).unwrap();
+    for g in 1..=4 {
+        simd_loops(g);
+        check_all(&src, &|t| p.compile(t), &arrays).unwrap();
+    }
+}
+
+/// int32 values share 64-bit lanes with float64/int64 ones, sign-extended: their
+/// arithmetic must still wrap at 32 bits.
+#[test]
+fn int32_in_64_bit_lanes_wraps() {
+    no_libmvec();
+    let cases = [
+        "where(a > b, i + i, i - i)",
+        "float64(i + i) + a",
+        "(i - 7) > k",
+        "int64(i + 2147483647) + k",
+        "int32(k) + i + int32(a)",
+        "-i + k",
+        "(i - 2147483647) * 2 + a",
+        "(i << 3) + k",
+        "abs(i) + k",
+    ];
+    for src in cases {
+        let e = Expr::parse(src).unwrap();
+        for seed in 0..8 {
+            let arrays = make_arrays(&[37], &[Lay::C; 8], seed);
+            check_all(src, &|t| e.compile(t), &arrays).unwrap();
+        }
+    }
+}
+
 /// A float escape-time loop (the shape of a Mandelbrot kernel) on the SIMD path.
 #[test]
 fn escape_time_program() {
     no_libmvec();
-    simd_loops();
+    simd_loops(3);
     let src = "output n\nx = 0.0\ny = 0.0\nn = 0\nfor i in range(50):\n    if x*x + y*y > 4.0:\n        break\n    t = x*x - y*y + a\n    y = 2.0*x*y + b\n    x = t\n    n += 1\n";
     let n = 1001;
     let a = ndarray::Array1::from_iter((0..n).map(|i| -2.0 + 2.5 * i as f64 / n as f64));

@@ -1,11 +1,13 @@
 //! The process-wide compile cache: bounded, least-recently-used, keyed by the IR text
-//! (which names every input dtype and operation) and the input layouts. The thread
-//! count is not part of the key because it does not change the generated code.
+//! (which names every input dtype and operation), the input layouts and the vector
+//! plan (which the `NEXPR_*SIMD*` switches change). The thread count is not part of
+//! the key because it does not change the generated code.
 //!
 //! Evicting an entry only drops the cache's `Arc`; the machine code is freed when the
 //! last kernel using it is dropped (see `jit::Compiled`).
 
 use super::jit::{self, Compiled};
+use super::lower::VectorPlan;
 use crate::error::Result;
 use crate::ir::Func;
 use crate::runtime::Layout;
@@ -14,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub const CAPACITY: usize = 256;
 
-type Key = (String, Vec<Layout>);
+type Key = (String, Vec<Layout>, Option<VectorPlan>);
 
 #[derive(Default)]
 struct Lru {
@@ -28,7 +30,8 @@ fn cache() -> &'static Mutex<Lru> {
 }
 
 pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
-    let key = (crate::ir::print::print(f), layouts.to_vec());
+    let plan = VectorPlan::for_func(f);
+    let key = (crate::ir::print::print(f), layouts.to_vec(), plan);
     {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
         c.tick += 1;
@@ -40,7 +43,7 @@ pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
     }
     // Compile outside the lock: other threads may compile other kernels meanwhile
     // (two threads racing on the same key both compile; one result wins).
-    let code = Arc::new(jit::compile(f, layouts)?);
+    let code = Arc::new(jit::compile(f, layouts, plan)?);
     let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
     c.tick += 1;
     let t = c.tick;

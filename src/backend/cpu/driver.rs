@@ -200,9 +200,9 @@ impl CpuExec {
             return Ok(());
         }
         let t = hi - mid;
-        // Four lanes of at most 16 bytes each (vector kernels have no complex values).
-        let mut in_pad = vec![[0u128; 4]; ins.len()];
-        let mut out_pad = vec![[0u128; 4]; outs.len()];
+        // `lanes` elements of at most 16 bytes each.
+        let mut in_pad = vec![vec![0u128; lanes]; ins.len()];
+        let mut out_pad = vec![vec![0u128; lanes]; outs.len()];
         let mut tin = Vec::with_capacity(ins.len());
         for ((&ptr, m), pad) in ins.iter().zip(meta).zip(in_pad.iter_mut()) {
             if m.layout == Layout::Scalar {
@@ -211,7 +211,7 @@ impl CpuExec {
             }
             let dst = pad.as_mut_ptr() as *mut u8;
             // SAFETY: elements [mid, hi) exist behind `ptr` (the kernel would read
-            // them); the pad holds 64 bytes >= lanes * size.
+            // them); the pad holds 16 * lanes bytes >= lanes * size.
             unsafe {
                 std::ptr::copy_nonoverlapping(ptr.wrapping_add(mid * m.size), dst, t * m.size);
                 // Padding lanes repeat the last element, so they cannot raise an error

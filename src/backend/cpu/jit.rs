@@ -22,8 +22,8 @@ pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, 
 pub struct Compiled {
     module: ManuallyDrop<JITModule>,
     pub entry: KernelFn,
-    /// SIMD width of a vector-only kernel: it processes whole vectors only, and the
-    /// caller runs the remainder through padded buffers.
+    /// Elements per main-loop iteration of a vector-only kernel: it processes whole
+    /// steps only, and the caller runs the remainder through padded buffers.
     pub lanes: Option<usize>,
 }
 
@@ -83,12 +83,8 @@ fn new_module() -> Result<JITModule> {
 fn build(
     f: &Func,
     layouts: &[Layout],
-) -> Result<(
-    JITModule,
-    Context,
-    cranelift_module::FuncId,
-    Option<VectorPlan>,
-)> {
+    plan: Option<VectorPlan>,
+) -> Result<(JITModule, Context, cranelift_module::FuncId)> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
     let ptr = types::I64;
@@ -99,18 +95,24 @@ fn build(
     let id = module
         .declare_function("nexpr_kernel", Linkage::Export, &ctx.func.signature)
         .map_err(|e| Error::backend(format!("declaring the kernel: {e}")))?;
-    let plan = VectorPlan::for_func(f);
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
     Lowerer::new(f, layouts, &mut module, b).lower(plan)?;
-    Ok((module, ctx, id, plan))
+    Ok((module, ctx, id))
 }
 
-pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
-    let (mut module, mut ctx, id, plan) = build(f, layouts)?;
+pub fn compile(f: &Func, layouts: &[Layout], plan: Option<VectorPlan>) -> Result<Compiled> {
+    let (mut module, mut ctx, id) = build(f, layouts, plan)?;
+    let disasm = std::env::var_os("NEXPR_DISASM").is_some();
+    ctx.set_disasm(disasm);
     module
         .define_function(id, &mut ctx)
         .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
+    if disasm {
+        if let Some(v) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+            eprintln!("{v}");
+        }
+    }
     module.clear_context(&mut ctx);
     module
         .finalize_definitions()
@@ -121,13 +123,13 @@ pub fn compile(f: &Func, layouts: &[Layout]) -> Result<Compiled> {
     Ok(Compiled {
         module: ManuallyDrop::new(module),
         entry,
-        lanes: plan.map(|p| p.lanes as usize),
+        lanes: plan.map(|p| p.step()),
     })
 }
 
 /// The CLIF text of the kernel, before Cranelift's own optimizations.
 pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
-    let (module, ctx, _, _) = build(f, layouts)?;
+    let (module, ctx, _) = build(f, layouts, VectorPlan::for_func(f))?;
     let text = ctx.func.display().to_string();
     // SAFETY: nothing was compiled into the module.
     unsafe { module.free_memory() };
