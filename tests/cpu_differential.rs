@@ -613,6 +613,63 @@ fn int32_in_64_bit_lanes_wraps() {
     }
 }
 
+/// `abs(z) > k` compares |z|**2 with k**2 where that is conclusive and calls hypot
+/// where it is not: points on and next to the circle, non-finite, huge and tiny parts.
+#[test]
+fn abs_compare_matches_hypot_at_the_boundary() {
+    no_libmvec();
+    let mut pts = vec![];
+    for (re, im) in [
+        (2.0f64, 0.0f64),
+        (0.0, 2.0),
+        (1.2, 1.6),
+        (1.6, -1.2),
+        (2.0f64.sqrt(), 2.0f64.sqrt()),
+    ] {
+        for d in -3i64..=3 {
+            let bump = |x: f64| f64::from_bits((x.to_bits() as i64 + d) as u64);
+            pts.push(Complex64::new(bump(re), im));
+            pts.push(Complex64::new(re, bump(im)));
+        }
+    }
+    for x in [
+        f64::NAN,
+        f64::INFINITY,
+        -f64::INFINITY,
+        1e200,
+        1e-200,
+        0.0,
+        -0.0,
+        3e-320,
+    ] {
+        pts.push(Complex64::new(x, 1.0));
+        pts.push(Complex64::new(1.0, x));
+        pts.push(Complex64::new(x, f64::NAN));
+    }
+    let z = ndarray::Array1::from(pts);
+    let w = z.mapv(|c| Complex32::new(c.re as f32, c.im as f32));
+    let mut arrays = BTreeMap::new();
+    arrays.insert("z".to_string(), (DynArray::C128(z.into_dyn()), Lay::C));
+    arrays.insert("w".to_string(), (DynArray::C64(w.into_dyn()), Lay::C));
+    for src in [
+        "abs(z) > 2",
+        "abs(z) >= 2",
+        "abs(z) < 2",
+        "abs(z) <= 2",
+        "2 < abs(z)",
+        "2.0 >= abs(z)",
+        "abs(z) > 1e-100",
+        "abs(z) < 1e99",
+        "abs(w) > 2",
+        "abs(w) <= 2",
+        "2 > abs(w)",
+        "where(abs(z) > 2, z, -z)",
+    ] {
+        let e = Expr::parse(src).unwrap();
+        check_all(src, &|t| e.compile(t), &arrays).unwrap();
+    }
+}
+
 /// A float escape-time loop (the shape of a Mandelbrot kernel) on the SIMD path.
 #[test]
 fn escape_time_program() {

@@ -280,6 +280,45 @@ fn loop_private(f: &Func, body: &[Stmt], var: u32) -> bool {
     true
 }
 
+/// `abs(z) op k` (or `k op abs(z)`) for a complex `z`, an order comparison and a
+/// constant `k` whose square is a normal float: `(z, op, k)` with `op` normalized to
+/// `abs(z) op k`. See [`Lowerer::vabs_compare`].
+fn abs_compare(f: &Func, id: ValueId) -> Option<(ValueId, BinOp, f64)> {
+    let n = f.node(id);
+    let Op::Binary(op) = n.op else { return None };
+    let (x, y) = (f.node(n.args[0]), f.node(n.args[1]));
+    let konst = |m: &crate::ir::Node| match m.op {
+        Op::Const(Scalar::F64(k)) => Some(k),
+        Op::Const(Scalar::F32(k)) => Some(k as f64),
+        _ => None,
+    };
+    let abs_of = |m: &crate::ir::Node| match m.op {
+        Op::Unary(UnOp::Abs) if is_complex(f.node(m.args[0]).ty) => Some(m.args[0]),
+        _ => None,
+    };
+    let (z, op, k) = match (abs_of(x), konst(y), konst(x), abs_of(y)) {
+        (Some(z), Some(k), _, _) => (z, op, k),
+        (_, _, Some(k), Some(z)) => {
+            let mirrored = match op {
+                BinOp::Lt => BinOp::Gt,
+                BinOp::Le => BinOp::Ge,
+                BinOp::Gt => BinOp::Lt,
+                BinOp::Ge => BinOp::Le,
+                _ => return None,
+            };
+            (z, mirrored, k)
+        }
+        _ => return None,
+    };
+    let range = if f.node(z).ty == DType::C64 {
+        1e-15..1e15
+    } else {
+        1e-100..1e100
+    };
+    (matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) && range.contains(&k))
+        .then_some((z, op, k))
+}
+
 /// Whether `blendv` (SSE4.1) can select vector lanes.
 fn blendv_ok() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -946,6 +985,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         }
         let f = self.f;
         let n = f.node(id);
+        if let (Mode::Vector(p), Some((z, op, k))) = (mode, abs_compare(f, id)) {
+            let v = self.vabs_compare(p, z, op, k, i)?;
+            self.memo.insert(id, v);
+            return Ok(v);
+        }
         let mut args = Vec::with_capacity(n.args.len());
         for &a in &n.args {
             args.push(self.node(mode, a, i)?);
@@ -994,6 +1038,71 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         };
         self.memo.insert(id, v);
         Ok(v)
+    }
+
+    /// `abs(z) op k` without a square root where the answer is clear: with
+    /// `s = re*re + im*im` (relative error below 2^-50 for complex128, 2^-21 for
+    /// complex64, overflow to inf and underflow to 0 included), `s > k*k*(1 + eps)`
+    /// proves `|z| > k` by more than hypot's 1-ulp error, and `s < k*k*(1 - eps)`
+    /// proves `|z| < k`. Lanes in between (and NaNs) call hypot as the interpreter
+    /// does, so the result is identical; in escape-time tests they almost never occur.
+    fn vabs_compare(
+        &mut self,
+        p: VectorPlan,
+        z: ValueId,
+        op: BinOp,
+        k: f64,
+        i: Value,
+    ) -> Result<Val> {
+        let mode = Mode::Vector(p);
+        let zty = self.f.node(z).ty;
+        let rty = real_of(zty);
+        let vt = p.vec_ty(zty);
+        let eps = if zty == DType::C64 {
+            1.0 / 4096.0
+        } else {
+            1e-9
+        };
+        let zv = self.node(mode, z, i)?;
+        let (re, im) = zv.c(&mut self.b, vt);
+        let rr = self.b.ins().fmul(re, re);
+        let ii = self.b.ins().fmul(im, im);
+        let sq = self.b.ins().fadd(rr, ii);
+        let hi = fconst(&mut self.b, vt, k * k * (1.0 + eps));
+        let lo = fconst(&mut self.b, vt, k * k * (1.0 - eps));
+        let above = self.b.ins().fcmp(FloatCC::GreaterThan, sq, hi);
+        let below = self.b.ins().fcmp(FloatCC::LessThan, sq, lo);
+        let yes = if matches!(op, BinOp::Gt | BinOp::Ge) {
+            above
+        } else {
+            below
+        };
+        let decided = self.b.ins().bor(above, below);
+        let open = self.b.ins().bnot(decided);
+        let res = self.b.declare_var(p.mask_ty());
+        self.b.def_var(res, yes);
+        let any = self.b.ins().vany_true(open);
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(any, slow, &[], done, &[]);
+        self.b.switch_to_block(slow);
+        // The slow path recomputes every lane (reloading an input `z`), so that no
+        // vector of the fast path lives across its calls: such values get spilled on
+        // the fast path too.
+        let zs = match (self.f.node(z).op, self.in_cache.is_empty()) {
+            (Op::Input(k), true) => self.input(mode, k, i),
+            _ => zv,
+        };
+        let exact = self
+            .per_lane(p, &[zs], &[zty], DType::Bool, |s, a| {
+                let r = s.unary(UnOp::Abs, a[0], zty, rty)?;
+                let kv = fconst(&mut s.b, clif_type(rty), k);
+                s.binary(op, r, Val::S(kv), rty, DType::Bool)
+            })?
+            .s();
+        self.b.def_var(res, exact);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(Val::S(self.b.use_var(res)))
     }
 
     fn select(&mut self, c: Value, x: Val, y: Val) -> Val {
@@ -1049,17 +1158,20 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 } else if ty == DType::I32 && p.wide_i32() {
                     Val::S(self.b.ins().sload32x2(mem(), a, 0))
                 } else if ty == DType::Bool {
-                    // Bytes 0/1 -> lanes 0/-1.
-                    let lt = p.mask_ty().lane_type();
-                    let mut v = self.b.ins().iconst(lt, 0);
-                    v = self.b.ins().splat(p.mask_ty(), v);
-                    for j in 0..p.lanes {
-                        let x = self.b.ins().load(types::I8, mem(), a, j as i32);
-                        let x = self.b.ins().uextend(lt, x);
-                        let x = self.b.ins().ineg(x);
-                        v = self.b.ins().insertlane(v, x, j);
+                    // Bytes 0/1 -> lanes 0/-1: one load of all the lanes' bytes, then
+                    // sign-extending widenings (pmovsx) and a negation.
+                    let (st, vt) = if p.lanes == 2 {
+                        (types::I16, types::I16X8)
+                    } else {
+                        (types::I32, types::I32X4)
+                    };
+                    let x = self.b.ins().load(st, mem(), a, 0);
+                    let mut v = self.b.ins().scalar_to_vector(vt, x);
+                    v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
+                    while self.b.func.dfg.value_type(v) != p.mask_ty() {
+                        v = self.b.ins().swiden_low(v);
                     }
-                    Val::S(v)
+                    Val::S(self.b.ins().ineg(v))
                 } else {
                     Val::S(self.b.ins().load(p.vec_ty(ty), mem(), a, 0))
                 }
@@ -1109,12 +1221,23 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 self.b.ins().store(mem(), im, addr, half);
             }
             (Mode::Vector(p), Val::S(x)) if ty == DType::Bool => {
-                for j in 0..p.lanes {
-                    let l = self.b.ins().extractlane(x, j);
-                    let l = self.b.ins().ireduce(types::I8, l);
-                    let l = self.b.ins().band_imm_s(l, 1);
-                    self.b.ins().store(mem(), l, addr, j as i32);
-                }
+                // The low byte of each mask lane, gathered by one byte shuffle and
+                // stored at once.
+                let n = p.lanes as usize;
+                let size = 16 / n;
+                let sel: Vec<usize> = (0..16).map(|j| if j < n { j * size } else { 0 }).collect();
+                let xb = self.b.ins().bitcast(types::I8X16, lane_cast(), x);
+                let bytes = self.shuffle(xb, xb, &sel);
+                let (vt, st, ones) = if n == 2 {
+                    (types::I16X8, types::I16, 0x0101)
+                } else {
+                    (types::I32X4, types::I32, 0x0101_0101)
+                };
+                let w = self.b.ins().bitcast(vt, lane_cast(), bytes);
+                let w = self.b.ins().extractlane(w, 0);
+                debug_assert_eq!(self.b.func.dfg.value_type(w), st);
+                let w = self.b.ins().band_imm_s(w, ones);
+                self.b.ins().store(mem(), w, addr, 0);
             }
             (_, v) => {
                 self.b.ins().store(mem(), v.s(), addr, 0);
