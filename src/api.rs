@@ -312,6 +312,52 @@ impl Kernel {
         Ok(())
     }
 
+    /// Evaluates the (single) output over `array`, which is also bound as the input
+    /// `name`: `a = f(a, ..)` with no second buffer, as numexpr's
+    /// `evaluate(.., out=a)`. The result is that of [`Kernel::eval`] followed by a copy.
+    ///
+    /// On the CPU target, with `array` in C layout, the kernel writes straight over it:
+    /// it reads every input element of an index range before it writes that range's
+    /// outputs, and `array` has the result's shape, so each element is read before it
+    /// is overwritten. Elsewhere the result is computed first, then copied.
+    pub fn eval_in_place<'o>(
+        &self,
+        vars: &Vars,
+        name: &str,
+        array: impl Into<DynViewMut<'o>>,
+    ) -> Result<()> {
+        let mut out = array.into();
+        let mut v = vars.views();
+        if matches!(self.target, Target::Cpu { .. }) {
+            // SAFETY: `alias` is dropped (with `v`) before `out`'s borrow ends; the CPU
+            // driver's read-before-write order is described above, and `eval_into`
+            // falls back to evaluating completely before copying for the rest
+            // (reductions, non-C layouts).
+            if let Some(alias) = unsafe { out.alias_c() } {
+                v.insert(name, alias);
+                return self.eval_into(&v, out);
+            }
+        }
+        let r = {
+            v.insert(name, out.view());
+            self.eval(&v)?
+        };
+        if out.dtype() != r.dtype() || out.shape() != r.shape() {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                format!(
+                    "`{name}` has dtype {} and shape {:?}, the result {} and {:?}",
+                    out.dtype(),
+                    out.shape(),
+                    r.dtype(),
+                    r.shape()
+                ),
+            ));
+        }
+        out.assign(&r);
+        Ok(())
+    }
+
     /// The IR, Cranelift IR or CUDA C this kernel runs for these variables.
     pub fn emit(&self, vars: &Vars, what: Emit) -> Result<String> {
         let func = self.typed_ir(vars)?;

@@ -93,6 +93,23 @@ macro_rules! dyn_enums {
             pub fn as_bytes_mut(&mut self) -> Option<*mut u8> {
                 match self { $(DynViewMut::$var(a) => a.as_slice_mut().map(|s| s.as_mut_ptr() as *mut u8)),* }
             }
+            /// A shared view of the same elements when this array is in standard (C)
+            /// layout.
+            ///
+            /// # Safety
+            /// The view aliases `self` with an unbounded lifetime: it must be dropped
+            /// before `self`'s borrow ends, and only read where nothing writes the
+            /// same element at the same time.
+            pub(crate) unsafe fn alias_c<'x>(&mut self) -> Option<DynView<'x>> {
+                match self { $(DynViewMut::$var(a) => {
+                    let shape = IxDyn(a.shape());
+                    let ptr = a.as_slice_mut()?.as_ptr();
+                    // SAFETY: `ptr` addresses a C-contiguous block of `shape`; the
+                    // caller upholds the aliasing contract.
+                    Some(DynView::$var(unsafe { ndarray::ArrayViewD::from_shape_ptr(shape, ptr) }))
+                })* }
+            }
+            pub fn view(&self) -> DynView<'_> { match self { $(DynViewMut::$var(a) => DynView::$var(a.view())),* } }
         }
 
         $(impl From<ArrayD<$t>> for DynArray { fn from(a: ArrayD<$t>) -> Self { DynArray::$var(a) } })*
@@ -225,6 +242,17 @@ impl<'a> Vars<'a> {
     pub fn with(mut self, name: &str, array: impl Into<DynView<'a>>) -> Self {
         self.insert(name, array);
         self
+    }
+
+    /// The same bindings, borrowed.
+    pub fn views(&self) -> Vars<'_> {
+        let mut v = Vars::new();
+        for name in self.map.keys() {
+            if let Some(a) = self.get(name) {
+                v.insert(name, a);
+            }
+        }
+        v
     }
 
     pub fn get(&self, name: &str) -> Option<DynView<'_>> {

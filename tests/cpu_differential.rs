@@ -803,3 +803,69 @@ fn negative_integer_power_is_an_error() {
         .unwrap();
     assert_eq!(r.as_array::<i64>().unwrap().as_slice().unwrap(), &[0; 5]);
 }
+
+/// `eval_in_place` equals `eval` then a copy: on the CPU it writes over the input it
+/// reads (C layout, any length, 1 or 2 threads, expressions and loop programs); other
+/// layouts, reductions and the interpreter go through a copy.
+#[test]
+fn eval_in_place_matches_eval() {
+    no_libmvec();
+    let cases = [
+        ("where(m, z*z + c, 0)", "z"),
+        ("where(m & (abs(z) > 2), 7, e)", "e"),
+        ("e + 1", "e"),
+    ];
+    for n in [0usize, 1, 3, 5, 6, 7, 8193, 300_001] {
+        let c = ndarray::Array1::from_iter((0..n).map(|k| Complex64::new(k as f64 * 1e-5, -0.5)));
+        let z0 = ndarray::Array1::from_iter((0..n).map(|k| Complex64::new(0.3, k as f64 * 1e-6)));
+        let e0 = ndarray::Array1::from_iter((0..n).map(|k| (k % 5) as i32));
+        let m = ndarray::Array1::from_iter((0..n).map(|k| k % 3 != 0));
+        for (src, name) in cases {
+            let e = Expr::parse(src).unwrap();
+            for target in [
+                Target::Interp,
+                Target::Cpu { threads: 1 },
+                Target::Cpu { threads: 2 },
+            ] {
+                let k = e.compile(target).unwrap();
+                let all = Vars::new()
+                    .with("c", &c)
+                    .with("m", &m)
+                    .with("z", &z0)
+                    .with("e", &e0);
+                let want = k.eval(&all).unwrap();
+                let rest = Vars::new().with("c", &c).with("m", &m);
+                let got = if name == "z" {
+                    let rest = rest.with("e", &e0);
+                    let mut z = z0.clone();
+                    k.eval_in_place(&rest, "z", &mut z).unwrap();
+                    DynArray::from(z.into_dyn())
+                } else {
+                    let rest = rest.with("z", &z0);
+                    let mut ev = e0.clone();
+                    k.eval_in_place(&rest, "e", &mut ev).unwrap();
+                    DynArray::from(ev.into_dyn())
+                };
+                assert_eq!(got, want, "`{src}` n={n} {target:?}");
+            }
+        }
+    }
+    // A Fortran-order array and a loop program.
+    let z =
+        ArrayD::from_shape_vec(IxDyn(&[3, 5]).f(), (0..15).map(|k| k as f64).collect()).unwrap();
+    let p = Program::parse("output z\nfor k in range(3):\n    z = z * 2 + k\n").unwrap();
+    let k = p.compile(Target::Cpu { threads: 1 }).unwrap();
+    let want = k.eval(&Vars::new().with("z", &z)).unwrap();
+    let mut zz = z.clone();
+    k.eval_in_place(&Vars::new(), "z", &mut zz).unwrap();
+    assert_eq!(DynArray::from(zz), want);
+    // A mismatched array is an error, not a partial write.
+    let k = Expr::parse("z + 1.5")
+        .unwrap()
+        .compile(Target::Cpu { threads: 1 })
+        .unwrap();
+    let mut zi = ndarray::Array1::from(vec![1i32, 2, 3]);
+    let err = k.eval_in_place(&Vars::new(), "z", &mut zi).unwrap_err();
+    assert!(err.to_string().contains("dtype"), "{err}");
+    assert_eq!(zi.to_vec(), vec![1, 2, 3]);
+}

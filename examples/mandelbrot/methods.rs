@@ -100,30 +100,24 @@ impl ExprSeq {
         })
     }
 
-    /// Evaluates into preallocated arrays, swapping the z and escape double buffers
-    /// (an expression cannot write over an array it reads).
+    /// Evaluates into preallocated arrays, z and escape in place (numexpr's `out=`).
     pub fn run_into(&self, c: &ArrayD<Complex64>, maxi: i32) -> nexpr::Result<ArrayD<i32>> {
         let dim = c.raw_dim();
         let mut z = ArrayD::<Complex64>::zeros(dim.clone());
-        let mut z_next = z.clone();
         let mut escape = ArrayD::from_elem(dim.clone(), maxi);
-        let mut escape_next = escape.clone();
         let mut mask = ArrayD::from_elem(dim, false);
         let maxi_a = DynArray::scalar(maxi);
         for i in 1..maxi {
             let i_a = DynArray::scalar(i);
             let vars = Vars::new().with("escape", &escape).with("maxi", &maxi_a);
             self.mask.eval_into(&vars, &mut mask)?;
-            let vars = Vars::new().with("mask", &mask).with("z", &z).with("c", c);
-            self.z.eval_into(&vars, &mut z_next)?;
-            std::mem::swap(&mut z, &mut z_next);
+            let vars = Vars::new().with("mask", &mask).with("c", c);
+            self.z.eval_in_place(&vars, "z", &mut z)?;
             let vars = Vars::new()
                 .with("mask", &mask)
                 .with("z", &z)
-                .with("i", &i_a)
-                .with("escape", &escape);
-            self.escape.eval_into(&vars, &mut escape_next)?;
-            std::mem::swap(&mut escape, &mut escape_next);
+                .with("i", &i_a);
+            self.escape.eval_in_place(&vars, "escape", &mut escape)?;
         }
         Ok(escape)
     }
