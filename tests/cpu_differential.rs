@@ -869,3 +869,89 @@ fn eval_in_place_matches_eval() {
     assert!(err.to_string().contains("dtype"), "{err}");
     assert_eq!(zi.to_vec(), vec![1, 2, 3]);
 }
+
+/// Float sums of vector expressions add whole chunks inside the kernel (a leaf-sum
+/// kernel): the result is bit-identical to NumPy's pairwise sum of each chunk (the
+/// interpreter's sum of that slice), then the pairwise sum of the chunk sums.
+#[test]
+fn fused_sums_are_pairwise_per_chunk() {
+    no_libmvec();
+    let chunk = nexpr::backend::cpu::CHUNK;
+    let interp_sum = |x: &DynArray| -> DynArray {
+        let k = Expr::parse("sum(x)")
+            .unwrap()
+            .compile(Target::Interp)
+            .unwrap();
+        k.eval(&Vars::new().with("x", x)).unwrap()
+    };
+    for n in [chunk, chunk + 5, 3 * chunk, 2 * chunk - 1, 100_003] {
+        let a =
+            ndarray::Array1::from_iter((0..n).map(|k| ((k * 7919) % 1000) as f64 * 1.1e-3 - 0.3));
+        let b = ndarray::Array1::from_iter((0..n).map(|k| ((k * 104_729) % 997) as f64 * 3.7e5));
+        let f = a.mapv(|x| x as f32);
+        let g = b.mapv(|x| (x * 1e-5) as f32);
+        let vars = Vars::new()
+            .with("a", &a)
+            .with("b", &b)
+            .with("f", &f)
+            .with("g", &g);
+        for (src, elem) in [
+            ("sum(a*b)", "a*b"),
+            (
+                "sum(where(a > 0, a, -0.0) + b)",
+                "where(a > 0, a, -0.0) + b",
+            ),
+            ("sum(f*g - f)", "f*g - f"),
+        ] {
+            let values = Expr::parse(elem)
+                .unwrap()
+                .compile(Target::Interp)
+                .unwrap()
+                .eval(&vars)
+                .unwrap();
+            let mut parts = vec![];
+            for lo in (0..n).step_by(chunk) {
+                let hi = (lo + chunk).min(n);
+                let part = match &values {
+                    DynArray::F64(v) => {
+                        DynArray::from(v.slice(ndarray::s![lo..hi]).to_owned().into_dyn())
+                    }
+                    DynArray::F32(v) => {
+                        DynArray::from(v.slice(ndarray::s![lo..hi]).to_owned().into_dyn())
+                    }
+                    _ => unreachable!(),
+                };
+                parts.push(interp_sum(&part));
+            }
+            let want = if parts.len() == 1 {
+                parts.pop().unwrap()
+            } else {
+                match &parts[0] {
+                    DynArray::F64(_) => interp_sum(&DynArray::from(
+                        ndarray::Array1::from_iter(parts.iter().map(|p| match p {
+                            DynArray::F64(x) => x[[]],
+                            _ => unreachable!(),
+                        }))
+                        .into_dyn(),
+                    )),
+                    _ => interp_sum(&DynArray::from(
+                        ndarray::Array1::from_iter(parts.iter().map(|p| match p {
+                            DynArray::F32(x) => x[[]],
+                            _ => unreachable!(),
+                        }))
+                        .into_dyn(),
+                    )),
+                }
+            };
+            for threads in [1, 2] {
+                let got = Expr::parse(src)
+                    .unwrap()
+                    .compile(Target::Cpu { threads })
+                    .unwrap()
+                    .eval(&vars)
+                    .unwrap();
+                assert_eq!(got, want, "`{src}` n={n} threads={threads}");
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub const CAPACITY: usize = 256;
 
-type Key = (String, Vec<Layout>, Option<VectorPlan>);
+type Key = (String, Vec<Layout>, Option<VectorPlan>, bool);
 
 #[derive(Default)]
 struct Lru {
@@ -29,9 +29,10 @@ fn cache() -> &'static Mutex<Lru> {
     C.get_or_init(Default::default)
 }
 
-pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
+/// The kernel of `f` (its leaf-sum form with `leaf_sum`), compiled or from the cache.
+pub fn get_or_compile(f: &Func, layouts: &[Layout], leaf_sum: bool) -> Result<Arc<Compiled>> {
     let plan = VectorPlan::for_func(f);
-    let key = (crate::ir::print::print(f), layouts.to_vec(), plan);
+    let key = (crate::ir::print::print(f), layouts.to_vec(), plan, leaf_sum);
     {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
         c.tick += 1;
@@ -43,7 +44,7 @@ pub fn get_or_compile(f: &Func, layouts: &[Layout]) -> Result<Arc<Compiled>> {
     }
     // Compile outside the lock: other threads may compile other kernels meanwhile
     // (two threads racing on the same key both compile; one result wins).
-    let code = Arc::new(jit::compile(f, layouts, plan)?);
+    let code = Arc::new(jit::compile(f, layouts, plan, leaf_sum)?);
     let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
     c.tick += 1;
     let t = c.tick;

@@ -84,6 +84,7 @@ fn build(
     f: &Func,
     layouts: &[Layout],
     plan: Option<VectorPlan>,
+    leaf_sum: bool,
 ) -> Result<(JITModule, Context, cranelift_module::FuncId)> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
@@ -97,12 +98,18 @@ fn build(
         .map_err(|e| Error::backend(format!("declaring the kernel: {e}")))?;
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-    Lowerer::new(f, layouts, &mut module, b).lower(plan)?;
+    Lowerer::new(f, layouts, &mut module, b).lower(plan, leaf_sum)?;
     Ok((module, ctx, id))
 }
 
-pub fn compile(f: &Func, layouts: &[Layout], plan: Option<VectorPlan>) -> Result<Compiled> {
-    let (mut module, mut ctx, id) = build(f, layouts, plan)?;
+/// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower.rs`).
+pub fn compile(
+    f: &Func,
+    layouts: &[Layout],
+    plan: Option<VectorPlan>,
+    leaf_sum: bool,
+) -> Result<Compiled> {
+    let (mut module, mut ctx, id) = build(f, layouts, plan, leaf_sum)?;
     let disasm = std::env::var_os("NEXPR_DISASM").is_some();
     ctx.set_disasm(disasm);
     module
@@ -129,7 +136,7 @@ pub fn compile(f: &Func, layouts: &[Layout], plan: Option<VectorPlan>) -> Result
 
 /// The CLIF text of the kernel, before Cranelift's own optimizations.
 pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
-    let (module, ctx, _) = build(f, layouts, VectorPlan::for_func(f))?;
+    let (module, ctx, _) = build(f, layouts, VectorPlan::for_func(f), false)?;
     let text = ctx.func.display().to_string();
     // SAFETY: nothing was compiled into the module.
     unsafe { module.free_memory() };

@@ -36,9 +36,15 @@ impl Executable for driver::CpuExec {
 }
 
 pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn Executable>> {
-    let code = cache::get_or_compile(f, layouts)?;
+    let code = cache::get_or_compile(f, layouts, false)?;
+    let leaf = if lower::leaf_sum_ok(f, lower::VectorPlan::for_func(f)) {
+        Some(cache::get_or_compile(f, layouts, true)?)
+    } else {
+        None
+    };
     Ok(Arc::new(driver::CpuExec {
         code,
+        leaf,
         layouts: layouts.to_vec(),
         in_types: f.inputs.iter().map(|p| p.ty).collect(),
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
