@@ -2,14 +2,16 @@
 //! `tests/golden/clif/*.clif`. `UPDATE_GOLDEN=1 cargo test --test golden_clif`
 //! rewrites the files.
 
-use nexpr::{Emit, Expr, Target, Vars};
+use nexpr::{Emit, Expr, Program, Target, Vars};
 use std::path::PathBuf;
 
 fn check(name: &str, src: &str, vars: &Vars) {
-    let k = Expr::parse(src)
-        .unwrap()
-        .compile(Target::Cpu { threads: 1 })
-        .unwrap();
+    let t = Target::Cpu { threads: 1 };
+    let k = if src.contains('\n') {
+        Program::parse(src).unwrap().compile(t).unwrap()
+    } else {
+        Expr::parse(src).unwrap().compile(t).unwrap()
+    };
     let got = k.emit(vars, Emit::Clif).unwrap();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden/clif")
@@ -36,15 +38,29 @@ fn golden_clif() {
     let s = ndarray::arr0(2.0f64);
     let i = ndarray::arr1(&[1i64, 2]);
     let z = ndarray::arr1(&[num_complex::Complex64::new(1.0, 2.0)]);
+    let zz = ndarray::arr1(&[num_complex::Complex64::new(1.0, 2.0); 2]);
+    let m = ndarray::arr0(20i32);
     let v = Vars::new()
         .with("a", &a)
         .with("b", &b)
         .with("s", &s)
         .with("i", &i)
-        .with("z", &z);
+        .with("z", &z)
+        .with("zz", &zz)
+        .with("maxi", &m);
     check("axpy", "2*a + 3*b", &v);
     check("where_scalar", "where(a > s, a, s)", &v);
     check("int_floordiv", "i // (i - 1)", &v);
     check("sin_cast", "sin(a) + i", &v);
     check("complex_mul", "z*z + z", &v);
+    check("bool_out", "(a > 0.5) & (b < 0.5)", &v);
+    check("abs_compare", "where(abs(zz) > 2, i, 0)", &v);
+    check("sum_leaves", "sum(a*b)", &v);
+    // Two interleaved vector groups of a predicated loop.
+    std::env::set_var("NEXPR_SIMD_GROUPS", "2");
+    check(
+        "escape_loop",
+        "output escape\nz = 0j\nescape = maxi\nfor k in range(1, maxi):\n    z = z*z + zz\n    if real(z)**2 + imag(z)**2 > 4:\n        escape = k\n        break\n",
+        &v,
+    );
 }

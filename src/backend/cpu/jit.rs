@@ -134,11 +134,22 @@ pub fn compile(
     })
 }
 
-/// The CLIF text of the kernel, before Cranelift's own optimizations.
+/// The CLIF text of the kernel, before Cranelift's own optimizations; for a float
+/// sum, also that of its leaf-sum form, which adds up the whole chunks.
 pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
-    let (module, ctx, _) = build(f, layouts, VectorPlan::for_func(f), false)?;
-    let text = ctx.func.display().to_string();
-    // SAFETY: nothing was compiled into the module.
-    unsafe { module.free_memory() };
+    let plan = VectorPlan::for_func(f);
+    let mut text = String::new();
+    for leaf_sum in [false, true] {
+        if leaf_sum {
+            if !super::lower::leaf_sum_ok(f, plan) {
+                break;
+            }
+            text.push_str("\n; leaf sums: NumPy's pairwise sum of each 128 elements\n");
+        }
+        let (module, ctx, _) = build(f, layouts, plan, leaf_sum)?;
+        text.push_str(&ctx.func.display().to_string());
+        // SAFETY: nothing was compiled into the module.
+        unsafe { module.free_memory() };
+    }
     Ok(text)
 }
