@@ -58,10 +58,12 @@ pub fn leaf_sum_ok(f: &Func, plan: Option<VectorPlan>) -> bool {
         && f.vars[f.outputs[0] as usize].ty == r.ty
 }
 
-/// How many vectors one main-loop iteration processes. Measured at 1e7 elements:
-/// unrolling x2 made no difference beyond noise (the standard expressions are memory
-/// bound or dominated by libmvec calls) and cost ~8% compile time, so it is off.
-const UNROLL: i64 = 1;
+/// Vectors per main-loop iteration of a straight-line program (`NEXPR_SIMD_UNROLL`
+/// overrides it). Two took `escape == maxi` over 160 000 cache-resident elements from
+/// 33 to 23 µs, but changed nothing measurable on the 1e7-element benchmarks (memory
+/// bound) or the Mandelbrot expression sequence's complex expressions, and costs
+/// compile time, so one.
+const STRAIGHT_GROUPS: u8 = 1;
 
 #[derive(Clone, Copy, Debug)]
 enum Val {
@@ -138,7 +140,12 @@ impl VectorPlan {
             (false, false) => 2,
         };
         if f.is_straight_line() {
-            return Some(VectorPlan { lanes, groups: 1 });
+            let groups = std::env::var("NEXPR_SIMD_UNROLL")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .filter(|&g| (1..=8).contains(&g))
+                .unwrap_or(STRAIGHT_GROUPS);
+            return Some(VectorPlan { lanes, groups });
         }
         let loops = std::env::var("NEXPR_SIMD_LOOPS").map_or(true, |v| v != "0");
         if lanes != 2 || !loops {
@@ -484,7 +491,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         if let (Some(p), true) = (plan, leaf_sum) {
             self.leaf_loops(p, end, exit)?;
         } else if let Some(p) = plan {
-            let step = p.step() as i64 * UNROLL;
+            let step = p.step() as i64;
             let vhead = self.b.create_block();
             let vbody = self.b.create_block();
             self.b.ins().jump(vhead, &[]);
@@ -497,14 +504,16 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
             self.b.ins().brif(go, vbody, &[], scalar_head, &[]);
             self.b.switch_to_block(vbody);
-            for u in 0..UNROLL {
-                let i = self.b.use_var(self.idx);
-                let iu = self.b.ins().iadd_imm_s(i, u * p.step() as i64);
-                if f.is_straight_line() {
-                    self.element(Mode::Vector(p), iu)?;
-                } else {
-                    self.vector_groups(p, iu)?;
+            let i = self.b.use_var(self.idx);
+            if f.is_straight_line() {
+                for g in 0..p.groups as usize {
+                    self.enter_group(g);
+                    let ig = self.b.ins().iadd_imm_s(i, (g * p.lanes as usize) as i64);
+                    self.element(Mode::Vector(p), ig)?;
                 }
+                self.enter_group(0);
+            } else {
+                self.vector_groups(p, i)?;
             }
             let i = self.b.use_var(self.idx);
             let next = self.b.ins().iadd_imm_s(i, step);
