@@ -775,6 +775,22 @@ fn never_touches_outside_arrays() {
                 kb.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
             }
             assert!(bb.iter().take(32).all(|&x| x) && bb.iter().skip(32 + n).all(|&x| x));
+            // A loop program (interleaved vector groups, padded last step).
+            let prog = "output r\nr = a\nfor k in range(3):\n    if r > 4:\n        break\n    r = r * 2 + b\n";
+            let kp = Program::parse(prog)
+                .unwrap()
+                .compile(Target::Cpu { threads })
+                .unwrap();
+            let mut big = ndarray::Array1::<f64>::from_elem(n + 64, -12345.0);
+            {
+                let mut mid = big.slice_mut(ndarray::s![32..32 + n]);
+                kp.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
+            }
+            for (j, &x) in big.iter().enumerate() {
+                if !(32..32 + n).contains(&j) {
+                    assert_eq!(x, -12345.0, "loop program n={n}: canary {j} overwritten");
+                }
+            }
         }
     }
 }

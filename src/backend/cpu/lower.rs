@@ -59,11 +59,12 @@ pub fn leaf_sum_ok(f: &Func, plan: Option<VectorPlan>) -> bool {
 }
 
 /// Vectors per main-loop iteration of a straight-line program (`NEXPR_SIMD_UNROLL`
-/// overrides it). Two took `escape == maxi` over 160 000 cache-resident elements from
-/// 33 to 23 µs, but changed nothing measurable on the 1e7-element benchmarks (memory
-/// bound) or the Mandelbrot expression sequence's complex expressions, and costs
-/// compile time, so one.
-const STRAIGHT_GROUPS: u8 = 1;
+/// overrides it). Measured (dev VM, 1 thread): the Mandelbrot expression sequence,
+/// whose arrays live in L3, took 178.8 / 169.7 / 165.7 / 163.1 ms at 1 / 2 / 3 / 4
+/// vectors (`escape == maxi` alone: 33 -> 23 µs at 2); 1e7-element memory-bound
+/// expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 / 202 / 217 µs,
+/// so two.
+const STRAIGHT_GROUPS: u8 = 2;
 
 #[derive(Clone, Copy, Debug)]
 enum Val {
@@ -1196,10 +1197,14 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             below
         };
         let decided = self.b.ins().bor(above, below);
-        let open = self.b.ins().bnot(decided);
         let res = self.b.declare_var(p.mask_ty());
         self.b.def_var(res, yes);
-        let any = self.b.ins().vany_true(open);
+        // One `movmskpd` and a compare: is any lane undecided?
+        let bits = self.b.ins().vhigh_bits(types::I32, decided);
+        let any = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, bits, (1i64 << p.lanes) - 1);
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(any, slow, &[], done, &[]);
         self.b.switch_to_block(slow);
@@ -1276,20 +1281,21 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 } else if ty == DType::I32 && p.wide_i32() {
                     Val::S(self.b.ins().sload32x2(mem(), a, 0))
                 } else if ty == DType::Bool {
-                    // Bytes 0/1 -> lanes 0/-1: one load of all the lanes' bytes, then
-                    // sign-extending widenings (pmovsx) and a negation.
+                    // Bytes 0/1 -> lanes 0/-1: one load of all the lanes' bytes, one
+                    // byte shuffle repeating each across its lane, a byte negation.
                     let (st, vt) = if p.lanes == 2 {
                         (types::I16, types::I16X8)
                     } else {
                         (types::I32, types::I32X4)
                     };
                     let x = self.b.ins().load(st, mem(), a, 0);
-                    let mut v = self.b.ins().scalar_to_vector(vt, x);
-                    v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
-                    while self.b.func.dfg.value_type(v) != p.mask_ty() {
-                        v = self.b.ins().swiden_low(v);
-                    }
-                    Val::S(self.b.ins().ineg(v))
+                    let v = self.b.ins().scalar_to_vector(vt, x);
+                    let v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
+                    let size = 16 / p.lanes as usize;
+                    let sel: Vec<usize> = (0..16).map(|j| j / size).collect();
+                    let v = self.shuffle(v, v, &sel);
+                    let v = self.b.ins().ineg(v);
+                    Val::S(self.b.ins().bitcast(p.mask_ty(), lane_cast(), v))
                 } else {
                     Val::S(self.b.ins().load(p.vec_ty(ty), mem(), a, 0))
                 }
@@ -1307,6 +1313,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             .flat_map(|&l| (0..size).map(move |k| (l * size + k) as u8))
             .collect();
         let imm = self.b.func.dfg.immediates.push(bytes.into());
+        if vt == types::I8X16 {
+            return self.b.ins().shuffle(x, y, imm);
+        }
         let xb = self.b.ins().bitcast(types::I8X16, lane_cast(), x);
         let yb = self.b.ins().bitcast(types::I8X16, lane_cast(), y);
         let r = self.b.ins().shuffle(xb, yb, imm);
