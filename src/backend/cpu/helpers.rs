@@ -192,6 +192,43 @@ extern "C" fn hypot_f32(x: f32, y: f32) -> f32 {
     x.hypot(y)
 }
 
+/// The exact lanes of `abs(z) op k` (see `Lowerer::vabs_compare`): `p` holds the
+/// real parts (one 16-byte vector: 2 f64 or 4 f32) at 0 and the imaginary parts at 16;
+/// the result, one 0/1 byte per lane, goes to `p + 32`. `code` is the lane count, 0x100
+/// for complex64, and the comparison's `binop_code` shifted left by 16.
+///
+/// # Safety
+/// `p` must address 36 writable bytes laid out as above.
+unsafe extern "C" fn nx_abs_cmp(p: *mut u8, code: i32, k: f64) {
+    let lanes = (code & 0xff) as usize;
+    let c64 = code & 0x100 != 0;
+    let op = binop_of((code >> 16) as u32);
+    for j in 0..lanes.min(4) {
+        // SAFETY: the caller passes the layout documented above.
+        let a = unsafe {
+            if c64 {
+                let re = (p as *const f32).add(j).read_unaligned();
+                let im = (p.add(16) as *const f32).add(j).read_unaligned();
+                hypot_f32(re, im) as f64
+            } else {
+                let re = (p as *const f64).add(j).read_unaligned();
+                let im = (p.add(16) as *const f64).add(j).read_unaligned();
+                hypot_f64(re, im)
+            }
+        };
+        // complex64 magnitudes and `k` are both exact f32 values: comparing them as
+        // f64 is comparing them as f32.
+        let r = match op {
+            BinOp::Gt => a > k,
+            BinOp::Ge => a >= k,
+            BinOp::Lt => a < k,
+            _ => a <= k,
+        };
+        // SAFETY: as above.
+        unsafe { p.add(32 + j).write(r as u8) };
+    }
+}
+
 /// Resolves the helper symbols for the JIT linker.
 pub fn lookup(name: &str) -> Option<*const u8> {
     Some(match name {
@@ -208,6 +245,7 @@ pub fn lookup(name: &str) -> Option<*const u8> {
         "nx_arctanh_f32" => atanh_f32 as *const u8,
         "nx_hypot_f64" => hypot_f64 as *const u8,
         "nx_hypot_f32" => hypot_f32 as *const u8,
+        "nx_abs_cmp" => nx_abs_cmp as *const u8,
         _ => return direct_lookup(name).or_else(|| super::math::lookup(name)),
     })
 }

@@ -85,7 +85,12 @@ fn build(
     layouts: &[Layout],
     plan: Option<VectorPlan>,
     leaf_sum: bool,
-) -> Result<(JITModule, Context, cranelift_module::FuncId)> {
+) -> Result<(
+    JITModule,
+    Context,
+    cranelift_module::FuncId,
+    Option<cranelift_module::FuncId>,
+)> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
     let ptr = types::I64;
@@ -98,8 +103,8 @@ fn build(
         .map_err(|e| Error::backend(format!("declaring the kernel: {e}")))?;
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-    Lowerer::new(f, layouts, &mut module, b).lower(plan, leaf_sum)?;
-    Ok((module, ctx, id))
+    let slow = Lowerer::new(f, layouts, &mut module, b).lower(plan, leaf_sum)?;
+    Ok((module, ctx, id, slow))
 }
 
 /// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower.rs`).
@@ -109,18 +114,22 @@ pub fn compile(
     plan: Option<VectorPlan>,
     leaf_sum: bool,
 ) -> Result<Compiled> {
-    let (mut module, mut ctx, id) = build(f, layouts, plan, leaf_sum)?;
+    let (mut module, mut ctx, id, slow) = build(f, layouts, plan, leaf_sum)?;
     let disasm = std::env::var_os("NEXPR_DISASM").is_some();
     ctx.set_disasm(disasm);
     module
         .define_function(id, &mut ctx)
         .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
     if disasm {
+        eprintln!("{}", ctx.func.display());
         if let Some(v) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
             eprintln!("{v}");
         }
     }
     module.clear_context(&mut ctx);
+    if let Some(slow) = slow {
+        super::lower::define_abs_slow(&mut module, slow)?;
+    }
     module
         .finalize_definitions()
         .map_err(|e| Error::backend(format!("linking the kernel: {e}")))?;
@@ -146,7 +155,7 @@ pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
             }
             text.push_str("\n; leaf sums: NumPy's pairwise sum of each 128 elements\n");
         }
-        let (module, ctx, _) = build(f, layouts, plan, leaf_sum)?;
+        let (module, ctx, _, _) = build(f, layouts, plan, leaf_sum)?;
         text.push_str(&ctx.func.display().to_string());
         // SAFETY: nothing was compiled into the module.
         unsafe { module.free_memory() };

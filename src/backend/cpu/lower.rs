@@ -33,6 +33,7 @@ use cranelift_codegen::ir::{
     AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
     Value,
 };
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{Linkage, Module};
@@ -344,6 +345,45 @@ fn abs_compare(f: &Func, id: ValueId) -> Option<(ValueId, BinOp, f64)> {
         .then_some((z, op, k))
 }
 
+/// A kernel-local function that calls `nx_abs_cmp` and preserves every register, so
+/// that the rare slow lanes of `abs(z) op k` cost the fast path nothing.
+pub const ABS_SLOW: &str = "nexpr_abs_cmp_slow";
+
+fn abs_slow_sig() -> cranelift_codegen::ir::Signature {
+    let mut sig = cranelift_codegen::ir::Signature::new(CallConv::PreserveAll);
+    sig.params
+        .extend([types::I64, types::I32, types::F64].map(AbiParam::new));
+    sig
+}
+
+/// Defines the `ABS_SLOW` trampoline (declared as `id`) in `module`.
+pub fn define_abs_slow(module: &mut JITModule, id: cranelift_module::FuncId) -> Result<()> {
+    let mut ctx = module.make_context();
+    ctx.func.signature = abs_slow_sig();
+    let mut fbc = cranelift_frontend::FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let args = b.block_params(entry).to_vec();
+    let mut sig = module.make_signature();
+    sig.params
+        .extend([types::I64, types::I32, types::F64].map(AbiParam::new));
+    let helper = module
+        .declare_function("nx_abs_cmp", Linkage::Import, &sig)
+        .map_err(|e| Error::backend(format!("declaring nx_abs_cmp: {e}")))?;
+    let fr = module.declare_func_in_func(helper, b.func);
+    b.ins().call(fr, &args);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(module.target_config());
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| Error::backend(format!("compiling {ABS_SLOW}: {e:?}")))?;
+    module.clear_context(&mut ctx);
+    Ok(())
+}
+
 /// Whether `blendv` (SSE4.1) can select vector lanes.
 fn blendv_ok() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -398,6 +438,9 @@ pub struct Lowerer<'a, 'b> {
     group: usize,
     /// Inputs of programs with loops, loaded once per (group, input).
     in_cache: HashMap<(usize, u32), Val>,
+    /// The register-preserving trampoline to `nx_abs_cmp`, once declared.
+    abs_slow: Option<(cranelift_module::FuncId, FuncRef)>,
+    abs_slot: Option<cranelift_codegen::ir::StackSlot>,
     memo: HashMap<ValueId, Val>,
     slot: Option<cranelift_codegen::ir::StackSlot>,
 }
@@ -432,6 +475,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             slot: None,
             group: 0,
             in_cache: HashMap::new(),
+            abs_slow: None,
+            abs_slot: None,
         }
     }
 
@@ -439,7 +484,14 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     /// output's sum over each leaf of `LEAF` elements instead, exactly as NumPy's
     /// pairwise summation does there, and writes it at index `i / LEAF`; `[start, end)`
     /// must then be whole leaves.
-    pub fn lower(mut self, plan: Option<VectorPlan>, leaf_sum: bool) -> Result<()> {
+    ///
+    /// Returns the id of the trampoline (see [`ABS_SLOW`]) when the kernel calls it:
+    /// the caller defines it with [`define_abs_slow`].
+    pub fn lower(
+        mut self,
+        plan: Option<VectorPlan>,
+        leaf_sum: bool,
+    ) -> Result<Option<cranelift_module::FuncId>> {
         let f = self.f;
         if self.layouts.len() != f.inputs.len() {
             return Err(Error::backend("layout count does not match the inputs"));
@@ -555,7 +607,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.seal_all_blocks();
         let cfg = self.module.target_config();
         self.b.finalize(cfg);
-        Ok(())
+        Ok(self.abs_slow.map(|(id, _)| id))
     }
 
     /// The leaf-sum main loop: per leaf, `8 / lanes` vector accumulators start from the
@@ -1175,7 +1227,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     ) -> Result<Val> {
         let mode = Mode::Vector(p);
         let zty = self.f.node(z).ty;
-        let rty = real_of(zty);
         let vt = p.vec_ty(zty);
         let eps = if zty == DType::C64 {
             1.0 / 4096.0
@@ -1208,24 +1259,42 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(any, slow, &[], done, &[]);
         self.b.switch_to_block(slow);
-        // The slow path recomputes every lane (reloading an input `z`), so that no
-        // vector of the fast path lives across its calls: such values get spilled on
-        // the fast path too.
-        let zs = match (self.f.node(z).op, self.in_cache.is_empty()) {
-            (Op::Input(k), true) => self.input(mode, k, i),
-            _ => zv,
-        };
-        let exact = self
-            .per_lane(p, &[zs], &[zty], DType::Bool, |s, a| {
-                let r = s.unary(UnOp::Abs, a[0], zty, rty)?;
-                let kv = fconst(&mut s.b, clif_type(rty), k);
-                s.binary(op, r, Val::S(kv), rty, DType::Bool)
-            })?
-            .s();
+        // Out of line, through a trampoline that preserves every register: a plain
+        // call here would make the fast path keep its values in callee-saved
+        // registers or on the stack around it (measured: 131 vs 157 µs per 160 000
+        // points for `where(mask & (abs(z) > 2), i, escape)`).
+        let ss = *self.abs_slot.get_or_insert_with(|| {
+            self.b
+                .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 48, 4))
+        });
+        let ptr = self.b.ins().stack_addr(types::I64, ss, 0);
+        self.b.ins().store(mem(), re, ptr, 0);
+        self.b.ins().store(mem(), im, ptr, 16);
+        let c64 = if zty == DType::C64 { 0x100 } else { 0 };
+        let code = p.lanes as i64 | c64 | (binop_code(op) << 16);
+        let code = self.b.ins().iconst(types::I32, code);
+        let kv = self.b.ins().f64const(k);
+        let fr = self.abs_slow_ref()?;
+        self.b.ins().call(fr, &[ptr, code, kv]);
+        let exact = self.load_mask(p, ptr, 32);
         self.b.def_var(res, exact);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(Val::S(self.b.use_var(res)))
+    }
+
+    /// The kernel's reference to the `abs` trampoline, declared on first use.
+    fn abs_slow_ref(&mut self) -> Result<FuncRef> {
+        if let Some((_, r)) = self.abs_slow {
+            return Ok(r);
+        }
+        let id = self
+            .module
+            .declare_function(ABS_SLOW, Linkage::Local, &abs_slow_sig())
+            .map_err(|e| Error::backend(format!("declaring {ABS_SLOW}: {e}")))?;
+        let r = self.module.declare_func_in_func(id, self.b.func);
+        self.abs_slow = Some((id, r));
+        Ok(r)
     }
 
     fn select(&mut self, c: Value, x: Val, y: Val) -> Val {
@@ -1281,26 +1350,30 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 } else if ty == DType::I32 && p.wide_i32() {
                     Val::S(self.b.ins().sload32x2(mem(), a, 0))
                 } else if ty == DType::Bool {
-                    // Bytes 0/1 -> lanes 0/-1: one load of all the lanes' bytes, one
-                    // byte shuffle repeating each across its lane, a byte negation.
-                    let (st, vt) = if p.lanes == 2 {
-                        (types::I16, types::I16X8)
-                    } else {
-                        (types::I32, types::I32X4)
-                    };
-                    let x = self.b.ins().load(st, mem(), a, 0);
-                    let v = self.b.ins().scalar_to_vector(vt, x);
-                    let v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
-                    let size = 16 / p.lanes as usize;
-                    let sel: Vec<usize> = (0..16).map(|j| j / size).collect();
-                    let v = self.shuffle(v, v, &sel);
-                    let v = self.b.ins().ineg(v);
-                    Val::S(self.b.ins().bitcast(p.mask_ty(), lane_cast(), v))
+                    Val::S(self.load_mask(p, a, 0))
                 } else {
                     Val::S(self.b.ins().load(p.vec_ty(ty), mem(), a, 0))
                 }
             }
         }
+    }
+
+    /// Bool bytes 0/1 at `a + off` -> mask lanes 0/-1: one load of all the lanes'
+    /// bytes, one byte shuffle repeating each across its lane, a byte negation.
+    fn load_mask(&mut self, p: VectorPlan, a: Value, off: i32) -> Value {
+        let (st, vt) = if p.lanes == 2 {
+            (types::I16, types::I16X8)
+        } else {
+            (types::I32, types::I32X4)
+        };
+        let x = self.b.ins().load(st, mem(), a, off);
+        let v = self.b.ins().scalar_to_vector(vt, x);
+        let v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
+        let size = 16 / p.lanes as usize;
+        let sel: Vec<usize> = (0..16).map(|j| j / size).collect();
+        let v = self.shuffle(v, v, &sel);
+        let v = self.b.ins().ineg(v);
+        self.b.ins().bitcast(p.mask_ty(), lane_cast(), v)
     }
 
     /// Lanes `sel` (indices into the lanes of `x` followed by those of `y`) of two
