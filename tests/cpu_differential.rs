@@ -746,16 +746,7 @@ fn never_touches_outside_arrays() {
                 .unwrap()
                 .compile(Target::Cpu { threads })
                 .unwrap();
-            let mut big = ndarray::Array1::<f64>::from_elem(n + 64, -12345.0);
-            {
-                let mut mid = big.slice_mut(ndarray::s![32..32 + n]);
-                k.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
-            }
-            for (j, &x) in big.iter().enumerate() {
-                if !(32..32 + n).contains(&j) {
-                    assert_eq!(x, -12345.0, "{src} n={n}: canary {j} overwritten");
-                }
-            }
+            let big = eval_between_canaries(&k, &vars, n, src);
             let r = Expr::parse(src)
                 .unwrap()
                 .compile(Target::Interp)
@@ -781,18 +772,30 @@ fn never_touches_outside_arrays() {
                 .unwrap()
                 .compile(Target::Cpu { threads })
                 .unwrap();
-            let mut big = ndarray::Array1::<f64>::from_elem(n + 64, -12345.0);
-            {
-                let mut mid = big.slice_mut(ndarray::s![32..32 + n]);
-                kp.eval_into(&vars, mid.view_mut().into_dyn()).unwrap();
-            }
-            for (j, &x) in big.iter().enumerate() {
-                if !(32..32 + n).contains(&j) {
-                    assert_eq!(x, -12345.0, "loop program n={n}: canary {j} overwritten");
-                }
-            }
+            eval_between_canaries(&kp, &vars, n, "loop program");
         }
     }
+}
+
+/// Evaluates `k` into the middle `n` elements of a buffer with 32 canaries on each
+/// side, checks the canaries, and returns the buffer.
+fn eval_between_canaries(
+    k: &nexpr::Kernel,
+    vars: &Vars,
+    n: usize,
+    what: &str,
+) -> ndarray::Array1<f64> {
+    let mut big = ndarray::Array1::<f64>::from_elem(n + 64, -12345.0);
+    {
+        let mut mid = big.slice_mut(ndarray::s![32..32 + n]);
+        k.eval_into(vars, mid.view_mut().into_dyn()).unwrap();
+    }
+    for (j, &x) in big.iter().enumerate() {
+        if !(32..32 + n).contains(&j) {
+            assert_eq!(x, -12345.0, "{what} n={n}: canary {j} overwritten");
+        }
+    }
+    big
 }
 
 #[test]
