@@ -384,6 +384,18 @@ pub fn define_abs_slow(module: &mut JITModule, id: cranelift_module::FuncId) -> 
     Ok(())
 }
 
+/// Where NumPy's `maximum(x, y)` (or `minimum`) is `x`: where `x` wins or is NaN.
+fn keep_first(b: &mut FunctionBuilder, op: BinOp, x: Value, y: Value) -> Value {
+    let cc = if op == BinOp::Maximum {
+        FloatCC::GreaterThanOrEqual
+    } else {
+        FloatCC::LessThanOrEqual
+    };
+    let c = b.ins().fcmp(cc, x, y);
+    let n = b.ins().fcmp(FloatCC::Unordered, x, x);
+    b.ins().bor(c, n)
+}
+
 /// Whether `blendv` (SSE4.1) can select vector lanes.
 fn blendv_ok() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -2144,14 +2156,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Div => Val::S(b.ins().fdiv(x, y)),
             CopySign => Val::S(b.ins().fcopysign(x, y)),
             Maximum | Minimum => {
-                let cc = if op == Maximum {
-                    FloatCC::GreaterThanOrEqual
-                } else {
-                    FloatCC::LessThanOrEqual
-                };
-                let c = b.ins().fcmp(cc, x, y);
-                let n = b.ins().fcmp(FloatCC::Unordered, x, x);
-                let keep = b.ins().bor(c, n);
+                let keep = keep_first(b, op, x, y);
                 Val::S(b.ins().select(keep, x, y))
             }
             Complex => Val::C(x, y),
@@ -2283,14 +2288,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Gt => b.ins().fcmp(FloatCC::GreaterThan, xv, yv),
             Complex => return Some(Val::C(xv, yv)),
             Maximum | Minimum => {
-                let cc = if op == Maximum {
-                    FloatCC::GreaterThanOrEqual
-                } else {
-                    FloatCC::LessThanOrEqual
-                };
-                let c = b.ins().fcmp(cc, xv, yv);
-                let n = b.ins().fcmp(FloatCC::Unordered, xv, xv);
-                let keep = b.ins().bor(c, n);
+                let keep = keep_first(b, op, xv, yv);
                 let vt = p.vec_ty(ty);
                 let keep = b.ins().bitcast(vt, lane_cast(), keep);
                 b.ins().bitselect(keep, xv, yv)
