@@ -21,7 +21,10 @@
 //!   the same way;
 //! * NumPy exceptions must be nexpr errors of the kind given by [`expected_error_kind`].
 
-use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
+mod common;
+
+use common::every_other_last;
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use nexpr::{DType, DynArray, Error, ErrorKind, Expr, Target, Vars};
 use num_complex::{Complex32, Complex64};
 use serde_json::Value;
@@ -372,19 +375,7 @@ impl Input {
 
     /// Binds the input in `vars`: the array itself, or the strided view of the backing array.
     fn bind<'a>(&'a self, vars: &mut Vars<'a>) {
-        if !self.strided {
-            vars.insert(&self.name, &self.array);
-            return;
-        }
-        match &self.array {
-            DynArray::Bool(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::I32(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::I64(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::F32(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::F64(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::C64(a) => vars.insert(&self.name, every_other_last(a)),
-            DynArray::C128(a) => vars.insert(&self.name, every_other_last(a)),
-        };
+        common::bind(vars, &self.name, &self.array, self.strided);
     }
 }
 
@@ -452,18 +443,6 @@ fn build<T: Copy + Debug>(
         }
         other => panic!("unknown layout {other}"),
     }
-}
-
-/// The view taking every 2nd element along the last axis.
-fn every_other_last<T>(a: &ArrayD<T>) -> ArrayViewD<'_, T> {
-    let last = a.ndim() - 1;
-    a.slice_each_axis(|ax| {
-        if ax.axis.index() == last {
-            Slice::new(0, None, 2)
-        } else {
-            Slice::from(..)
-        }
-    })
 }
 
 fn describe_inputs(inputs: &Value) -> String {

@@ -2,7 +2,10 @@
 //! corpus of programs, and how NVRTC and a device are found.
 #![allow(dead_code)]
 
-use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
+#[path = "../common/mod.rs"]
+mod common;
+
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use nexpr::value::Scalar;
 use nexpr::{DType, DynArray, Vars};
 use num_complex::{Complex32, Complex64};
@@ -29,33 +32,10 @@ impl Case {
     pub fn vars(&self) -> Vars<'_> {
         let mut vars = Vars::new();
         for i in &self.inputs {
-            if !i.strided {
-                vars.insert(&i.name, &i.array);
-                continue;
-            }
-            match &i.array {
-                DynArray::Bool(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::I32(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::I64(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::F32(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::F64(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::C64(a) => vars.insert(&i.name, every_other_last(a)),
-                DynArray::C128(a) => vars.insert(&i.name, every_other_last(a)),
-            };
+            common::bind(&mut vars, &i.name, &i.array, i.strided);
         }
         vars
     }
-}
-
-fn every_other_last<T>(a: &ArrayD<T>) -> ArrayViewD<'_, T> {
-    let last = a.ndim() - 1;
-    a.slice_each_axis(|ax| {
-        if ax.axis.index() == last {
-            Slice::new(0, None, 2)
-        } else {
-            Slice::from(..)
-        }
-    })
 }
 
 fn float_of(v: &Value) -> f64 {
