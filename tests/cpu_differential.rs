@@ -670,6 +670,28 @@ fn abs_compare_matches_hypot_at_the_boundary() {
     }
 }
 
+/// Locals that only a top-level loop reads are not kept in lanes that left the loop;
+/// the same local in a nested loop (read again by the inner loop's next run) is.
+#[test]
+fn loop_private_locals() {
+    no_libmvec();
+    let progs = [
+        "output s\nz = 0.0\ns = 0.0\nfor k in range(8):\n    z = z * 1.5 + a\n    if z > b:\n        break\n    s = s + z\n",
+        "output s\nz = 0.0\ns = 0.0\nfor j in range(3):\n    for k in range(6):\n        z = z * 0.5 + a\n        s = s + z\n        if z > b:\n            break\n",
+        "output s, w\nz = 0.0\ns = 0.0\nw = 0.0\nfor k in range(7):\n    if a > k:\n        z = z + a\n    else:\n        z = z - b\n    w = z\n    if z > 3:\n        break\n    s = s + z * k\n",
+    ];
+    for src in progs {
+        let p = Program::parse(src).unwrap();
+        for seed in 0..4 {
+            let arrays = make_arrays(&[53], &[Lay::C; 8], seed);
+            for g in [1, 3] {
+                simd_loops(g);
+                check_all(src, &|t| p.compile(t), &arrays).unwrap();
+            }
+        }
+    }
+}
+
 /// A float escape-time loop (the shape of a Mandelbrot kernel) on the SIMD path.
 #[test]
 fn escape_time_program() {

@@ -448,6 +448,8 @@ pub struct Lowerer<'a, 'b> {
     active: Option<Value>,
     /// The vector group being lowered: selects the locals' variables.
     group: usize,
+    /// Bodies of the loops enclosing the statement being lowered (vector mode).
+    loop_bodies: Vec<&'a [Stmt]>,
     /// Inputs of programs with loops, loaded once per (group, input).
     in_cache: HashMap<(usize, u32), Val>,
     /// The register-preserving trampoline to `nx_abs_cmp`, once declared.
@@ -486,6 +488,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             memo: HashMap::new(),
             slot: None,
             group: 0,
+            loop_bodies: vec![],
             in_cache: HashMap::new(),
             abs_slow: None,
             abs_slot: None,
@@ -850,7 +853,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     fn vblock(
         &mut self,
         p: VectorPlan,
-        body: &[Stmt],
+        body: &'a [Stmt],
         if_mask: &[Option<Value>],
         idx: &[Value],
     ) -> Result<()> {
@@ -868,6 +871,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             }
             match s {
                 Stmt::Assign { var, value } => {
+                    // In a top-level loop (it runs once per element), a local that only
+                    // its body reads need not be kept in lanes that left the loop: no
+                    // one reads them again.
+                    let private = matches!(self.loop_bodies.as_slice(), [body]
+                        if loop_private(self.f, body, *var));
                     for g in 0..groups {
                         self.enter_group(g);
                         self.active = Some(acts[g]);
@@ -875,7 +883,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                         let from = self.f.node(*value).ty;
                         let to = self.f.vars[*var as usize].ty;
                         let v = self.cast(mode, v, from, to);
-                        self.masked_set(p, *var as usize, v, acts[g]);
+                        match (private, if_mask[g]) {
+                            (true, None) => self.set_local(mode, *var as usize, v),
+                            (true, Some(m)) => self.masked_set(p, *var as usize, v, m),
+                            (false, _) => self.masked_set(p, *var as usize, v, acts[g]),
+                        }
                     }
                 }
                 Stmt::If {
@@ -956,7 +968,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                         }
                     }
                     self.alive.push(las.clone());
+                    self.loop_bodies.push(body);
                     self.vblock(p, body, &vec![None; groups], idx)?;
+                    self.loop_bodies.pop();
                     self.alive.pop();
                     let one = self.b.ins().iconst(types::I64, 1);
                     let one = self.b.ins().splat(types::I64X2, one);
@@ -986,7 +1000,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     fn varm(
         &mut self,
         p: VectorPlan,
-        body: &[Stmt],
+        body: &'a [Stmt],
         arm: &[Option<Value>],
         acts: &[Value],
         idx: &[Value],
