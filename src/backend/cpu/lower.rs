@@ -101,8 +101,8 @@ pub struct VectorPlan {
 }
 
 /// Vector groups of a predicated loop (`NEXPR_SIMD_GROUPS` overrides it). Measured
-/// with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes 38.6,
-/// 30.3, 27.3 and 28.1 ms at 1..4 groups against 58.2 ms for the scalar loop; beyond
+/// with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes 33.8,
+/// 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop; beyond
 /// 3 groups the live vectors outnumber the 16 XMM registers and spill.
 const LOOP_GROUPS: u8 = 3;
 
