@@ -10,15 +10,21 @@
 //! are loaded once. Outputs are contiguous. The result is a status: 0, or
 //! [`STATUS_NEG_POW`] when an integer was raised to a negative power.
 //!
-//! Values: bool is an `i8` holding 0/1, complex is a (re, im) pair of SSA values.
-//! Nothing traps: divisions get a safe divisor and their NumPy results by `select`,
-//! float->int conversion saturates and then selects `INT_MIN` for NaN/out of range.
+//! Values: bool is an `i8` holding 0/1 (a lane mask of 0/-1 in vectors), complex is a
+//! (re, im) pair of SSA values (of vectors). Nothing traps: divisions get a safe divisor
+//! and their NumPy results by `select`, float->int conversion saturates and then
+//! selects `INT_MIN` for NaN/out of range.
 //!
-//! Straight-line programs over one lane width (f64/i64/bool or f32/i32/bool) compile
-//! to a 128-bit SIMD loop over whole vectors only (see [`VectorPlan`]; the driver runs
-//! the last `n % lanes` elements as one padded vector); everything else gets a scalar
-//! loop with real control flow. Operations without a vector instruction run lane by
-//! lane inside the vector loop (`per_lane`), so every operation is available there.
+//! Programs whose values fit one lane width compile to a 128-bit SIMD loop over whole
+//! steps only (see [`VectorPlan`]; the driver runs the last `n % step` elements as one
+//! padded step): straight-line ones as plain vector code, programs with loops
+//! predicated over interleaved vector groups (see [`Lowerer::vblock`]). Everything else
+//! gets a scalar loop with real control flow. Operations without a vector instruction
+//! run lane by lane inside the vector loop (`per_lane`), so every operation is
+//! available there.
+//!
+//! Every input element of a step is loaded before the step's outputs are stored, which
+//! is what lets `Kernel::eval_in_place` pass an input as the output.
 
 use super::helpers::{binop_code, dtype_code, unop_code};
 use super::math;
