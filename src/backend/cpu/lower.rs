@@ -23,8 +23,10 @@
 //! run lane by lane inside the vector loop (`per_lane`), so every operation is
 //! available there.
 //!
-//! Every input element of a step is loaded before the step's outputs are stored, which
-//! is what lets `Kernel::eval_in_place` pass an input as the output.
+//! Every input element is loaded before the output element of the same index is
+//! stored (a vector's or group's inputs before its outputs; the groups of a loop
+//! program all before any output), which is what lets `Kernel::eval_in_place` pass an
+//! input as the output.
 
 use super::helpers::{binop_code, dtype_code, unop_code};
 use super::math;
