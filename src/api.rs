@@ -317,9 +317,9 @@ impl Kernel {
     /// `evaluate(.., out=a)`. The result is that of [`Kernel::eval`] followed by a copy.
     ///
     /// On the CPU target, with `array` in C layout, the kernel writes straight over it:
-    /// it reads every input element of an index range before it writes that range's
-    /// outputs, and `array` has the result's shape, so each element is read before it
-    /// is overwritten. Elsewhere the result is computed first, then copied.
+    /// it reads each input element before it writes the output element of the same
+    /// index, and `array` has the result's shape, so each element is read before it is
+    /// overwritten. Elsewhere the result is computed first, then copied.
     pub fn eval_in_place<'o>(
         &self,
         vars: &Vars,
