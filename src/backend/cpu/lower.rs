@@ -392,6 +392,32 @@ pub fn define_abs_slow(module: &mut JITModule, id: cranelift_module::FuncId) -> 
     Ok(())
 }
 
+/// The condition code of a comparison of (signed) integers.
+fn int_cc(op: BinOp) -> Option<IntCC> {
+    Some(match op {
+        BinOp::Lt => IntCC::SignedLessThan,
+        BinOp::Le => IntCC::SignedLessThanOrEqual,
+        BinOp::Eq => IntCC::Equal,
+        BinOp::Ne => IntCC::NotEqual,
+        BinOp::Ge => IntCC::SignedGreaterThanOrEqual,
+        BinOp::Gt => IntCC::SignedGreaterThan,
+        _ => return None,
+    })
+}
+
+/// The condition code of a comparison of floats (false when either is NaN, except `!=`).
+fn float_cc(op: BinOp) -> Option<FloatCC> {
+    Some(match op {
+        BinOp::Lt => FloatCC::LessThan,
+        BinOp::Le => FloatCC::LessThanOrEqual,
+        BinOp::Eq => FloatCC::Equal,
+        BinOp::Ne => FloatCC::NotEqual,
+        BinOp::Ge => FloatCC::GreaterThanOrEqual,
+        BinOp::Gt => FloatCC::GreaterThan,
+        _ => return None,
+    })
+}
+
 /// Where NumPy's `maximum(x, y)` (or `minimum`) is `x`: where `x` wins or is NaN.
 fn keep_first(b: &mut FunctionBuilder, op: BinOp, x: Value, y: Value) -> Value {
     let cc = if op == BinOp::Maximum {
@@ -2097,7 +2123,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             return Ok(Val::S(r));
         }
         let b = &mut self.b;
-        let cmp = |b: &mut FunctionBuilder, cc| Val::S(b.ins().icmp(cc, x, y));
+        if let Some(cc) = int_cc(op) {
+            return Ok(Val::S(b.ins().icmp(cc, x, y)));
+        }
         Ok(match op {
             Add => Val::S(b.ins().iadd(x, y)),
             Sub => Val::S(b.ins().isub(x, y)),
@@ -2157,12 +2185,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 };
                 Val::S(v)
             }
-            Lt => cmp(b, IntCC::SignedLessThan),
-            Le => cmp(b, IntCC::SignedLessThanOrEqual),
-            Eq => cmp(b, IntCC::Equal),
-            Ne => cmp(b, IntCC::NotEqual),
-            Ge => cmp(b, IntCC::SignedGreaterThanOrEqual),
-            Gt => cmp(b, IntCC::SignedGreaterThan),
             _ => return Err(Error::backend(format!("{op:?} on integers"))),
         })
     }
@@ -2170,7 +2192,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     fn float_binary(&mut self, op: BinOp, x: Value, y: Value, ty: DType) -> Result<Val> {
         use BinOp::*;
         let b = &mut self.b;
-        let cmp = |b: &mut FunctionBuilder, cc| Val::S(b.ins().fcmp(cc, x, y));
+        if let Some(cc) = float_cc(op) {
+            return Ok(Val::S(b.ins().fcmp(cc, x, y)));
+        }
         Ok(match op {
             Add => Val::S(b.ins().fadd(x, y)),
             Sub => Val::S(b.ins().fsub(x, y)),
@@ -2182,12 +2206,6 @@ impl<'a, 'b> Lowerer<'a, 'b> {
                 Val::S(b.ins().select(keep, x, y))
             }
             Complex => Val::C(x, y),
-            Lt => cmp(b, FloatCC::LessThan),
-            Le => cmp(b, FloatCC::LessThanOrEqual),
-            Eq => cmp(b, FloatCC::Equal),
-            Ne => cmp(b, FloatCC::NotEqual),
-            Ge => cmp(b, FloatCC::GreaterThanOrEqual),
-            Gt => cmp(b, FloatCC::GreaterThan),
             FloorDiv | Mod | Fmod | Pow | Arctan2 | Hypot | NextAfter => {
                 Val::S(self.fhelper_binary(op, x, y, ty)?)
             }
@@ -2272,51 +2290,29 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             }));
         }
         if is_int(ty) {
-            let v = match op {
+            // The scalar lowering's instructions work on vectors too, except `imul` of
+            // 64-bit lanes (no SSE instruction) and 32-bit wrapping in 64-bit lanes.
+            return match op {
                 Add | Sub if wide32 => {
-                    let v = if op == Add {
-                        b.ins().iadd(xv, yv)
-                    } else {
-                        b.ins().isub(xv, yv)
-                    };
-                    self.sext32(v)
+                    let v = self.int_binary(op, xv, yv, ty).ok()?.s();
+                    Some(Val::S(self.sext32(v)))
                 }
-                Add => b.ins().iadd(xv, yv),
-                Sub => b.ins().isub(xv, yv),
-                Mul if p.lanes == 4 => b.ins().imul(xv, yv),
-                BitAnd => b.ins().band(xv, yv),
-                BitOr => b.ins().bor(xv, yv),
-                BitXor => b.ins().bxor(xv, yv),
-                Eq => b.ins().icmp(IntCC::Equal, xv, yv),
-                Ne => b.ins().icmp(IntCC::NotEqual, xv, yv),
-                Lt => b.ins().icmp(IntCC::SignedLessThan, xv, yv),
-                Le => b.ins().icmp(IntCC::SignedLessThanOrEqual, xv, yv),
-                Gt => b.ins().icmp(IntCC::SignedGreaterThan, xv, yv),
-                Ge => b.ins().icmp(IntCC::SignedGreaterThanOrEqual, xv, yv),
-                _ => return None,
+                Mul if p.lanes != 4 => None,
+                Add | Sub | Mul | BitAnd | BitOr | BitXor => self.int_binary(op, xv, yv, ty).ok(),
+                _ if int_cc(op).is_some() => self.int_binary(op, xv, yv, ty).ok(),
+                _ => None,
             };
-            return Some(Val::S(v));
         }
-        let v = match op {
-            Add => b.ins().fadd(xv, yv),
-            Sub => b.ins().fsub(xv, yv),
-            Mul => b.ins().fmul(xv, yv),
-            Div => b.ins().fdiv(xv, yv),
-            Lt => b.ins().fcmp(FloatCC::LessThan, xv, yv),
-            Le => b.ins().fcmp(FloatCC::LessThanOrEqual, xv, yv),
-            Eq => b.ins().fcmp(FloatCC::Equal, xv, yv),
-            Ne => b.ins().fcmp(FloatCC::NotEqual, xv, yv),
-            Ge => b.ins().fcmp(FloatCC::GreaterThanOrEqual, xv, yv),
-            Gt => b.ins().fcmp(FloatCC::GreaterThan, xv, yv),
-            Complex => return Some(Val::C(xv, yv)),
+        match op {
             Maximum | Minimum => {
                 let keep = keep_first(b, op, xv, yv);
                 let vt = p.vec_ty(ty);
                 let keep = b.ins().bitcast(vt, lane_cast(), keep);
-                b.ins().bitselect(keep, xv, yv)
+                Some(Val::S(b.ins().bitselect(keep, xv, yv)))
             }
-            _ => return None,
-        };
-        Some(Val::S(v))
+            Add | Sub | Mul | Div | Complex => self.float_binary(op, xv, yv, ty).ok(),
+            _ if float_cc(op).is_some() => self.float_binary(op, xv, yv, ty).ok(),
+            _ => None,
+        }
     }
 }

@@ -423,13 +423,35 @@ fn unary(op: UnOp, t: DType, x: &str) -> Result<(String, DType)> {
     }
 }
 
+/// A comparison's C operator and the suffix of its complex helper (`nx_clt`, ...).
+fn comparison(op: BinOp) -> Option<(&'static str, &'static str)> {
+    use BinOp::*;
+    Some(match op {
+        Lt => ("<", "lt"),
+        Le => ("<=", "le"),
+        Eq => ("==", "eq"),
+        Ne => ("!=", "ne"),
+        Ge => (">=", "ge"),
+        Gt => (">", "gt"),
+        _ => return None,
+    })
+}
+
 /// A binary op on `x`, `y` of dtype `t`: the C expression and its dtype.
 fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<(String, DType)> {
     use BinOp::*;
     let b = DType::Bool;
     let e = |s: String| Ok((s, t));
-    let cmp = |sym: &str| Ok((format!("{x} {sym} {y}"), b));
     let call = |f: &str| e(format!("{f}({x}, {y})"));
+    match (comparison(op), t) {
+        (Some((sym, _)), DType::I32 | DType::I64 | DType::F32 | DType::F64) => {
+            return Ok((format!("{x} {sym} {y}"), b));
+        }
+        (Some((_, name)), DType::C64 | DType::C128) => {
+            return Ok((format!("nx_c{name}({x}, {y})"), b));
+        }
+        _ => {}
+    }
     match t {
         DType::Bool => match op {
             Add | BitOr | Maximum => e(format!("{x} || {y}")),
@@ -460,12 +482,6 @@ fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<
             Shr => call("nx_shr"),
             Maximum => call("nx_imax"),
             Minimum => call("nx_imin"),
-            Lt => cmp("<"),
-            Le => cmp("<="),
-            Eq => cmp("=="),
-            Ne => cmp("!="),
-            Ge => cmp(">="),
-            Gt => cmp(">"),
             _ => Err(unsupported(format!("{op} of {t}"))),
         },
         DType::F32 | DType::F64 => match op {
@@ -484,12 +500,6 @@ fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<
             Maximum => call("nx_max"),
             Minimum => call("nx_min"),
             Complex => Ok((format!("nx_mk({x}, {y})"), t.to_complex())),
-            Lt => cmp("<"),
-            Le => cmp("<="),
-            Eq => cmp("=="),
-            Ne => cmp("!="),
-            Ge => cmp(">="),
-            Gt => cmp(">"),
             _ => Err(unsupported(format!("{op} of {t}"))),
         },
         DType::C64 | DType::C128 => match op {
@@ -500,12 +510,6 @@ fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<
             Pow => call("nx_cpow"),
             Maximum => call("nx_cmax"),
             Minimum => call("nx_cmin"),
-            Lt => Ok((format!("nx_clt({x}, {y})"), b)),
-            Le => Ok((format!("nx_cle({x}, {y})"), b)),
-            Gt => Ok((format!("nx_cgt({x}, {y})"), b)),
-            Ge => Ok((format!("nx_cge({x}, {y})"), b)),
-            Eq => Ok((format!("nx_ceq({x}, {y})"), b)),
-            Ne => Ok((format!("nx_cne({x}, {y})"), b)),
             _ => Err(unsupported(format!("{op} of {t}"))),
         },
     }
