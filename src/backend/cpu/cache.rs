@@ -7,7 +7,7 @@
 //! last kernel using it is dropped (see `jit::Compiled`).
 
 use super::jit::{self, Compiled};
-use super::lower::VectorPlan;
+use super::lower::{leaf_sum_ok, VectorPlan};
 use crate::error::Result;
 use crate::ir::Func;
 use crate::runtime::Layout;
@@ -29,10 +29,25 @@ fn cache() -> &'static Mutex<Lru> {
     C.get_or_init(Default::default)
 }
 
-/// The kernel of `f` (its leaf-sum form with `leaf_sum`), compiled or from the cache.
-pub fn get_or_compile(f: &Func, layouts: &[Layout], leaf_sum: bool) -> Result<Arc<Compiled>> {
+/// The kernel of `f` and, for a float sum, its leaf-sum form (see
+/// `lower::leaf_sum_ok`): compiled, or from the cache.
+pub fn get_or_compile(
+    f: &Func,
+    layouts: &[Layout],
+) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
     let plan = VectorPlan::for_func(f);
-    let key = (crate::ir::print::print(f), layouts.to_vec(), plan, leaf_sum);
+    let text = crate::ir::print::print(f);
+    let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, leaf_sum);
+    let code = entry(key(false), || jit::compile(f, layouts, plan, false))?;
+    let leaf = if leaf_sum_ok(f, plan) {
+        Some(entry(key(true), || jit::compile(f, layouts, plan, true))?)
+    } else {
+        None
+    };
+    Ok((code, leaf))
+}
+
+fn entry(key: Key, compile: impl FnOnce() -> Result<Compiled>) -> Result<Arc<Compiled>> {
     {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
         c.tick += 1;
@@ -44,7 +59,7 @@ pub fn get_or_compile(f: &Func, layouts: &[Layout], leaf_sum: bool) -> Result<Ar
     }
     // Compile outside the lock: other threads may compile other kernels meanwhile
     // (two threads racing on the same key both compile; one result wins).
-    let code = Arc::new(jit::compile(f, layouts, plan, leaf_sum)?);
+    let code = Arc::new(compile()?);
     let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
     c.tick += 1;
     let t = c.tick;

@@ -36,12 +36,7 @@ impl Executable for driver::CpuExec {
 }
 
 pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn Executable>> {
-    let code = cache::get_or_compile(f, layouts, false)?;
-    let leaf = if lower::leaf_sum_ok(f, lower::VectorPlan::for_func(f)) {
-        Some(cache::get_or_compile(f, layouts, true)?)
-    } else {
-        None
-    };
+    let (code, leaf) = cache::get_or_compile(f, layouts)?;
     Ok(Arc::new(driver::CpuExec {
         code,
         leaf,
