@@ -397,6 +397,17 @@ fn make_arrays(shape: &[usize], lays: &[Lay], seed: u64) -> BTreeMap<String, (Dy
         .collect()
 }
 
+/// `src` on every target against the interpreter (sources that do not parse are skipped).
+fn check_expr(src: &str, shape: &[usize], lays: &[Lay], seed: u64) -> Result<(), TestCaseError> {
+    no_libmvec();
+    let arrays = make_arrays(shape, lays, seed);
+    let e = match Expr::parse(src) {
+        Ok(e) => e,
+        Err(_) => return Ok(()),
+    };
+    check_all(src, &|t| e.compile(t), &arrays)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -407,13 +418,7 @@ proptest! {
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
     ) {
-        no_libmvec();
-        let arrays = make_arrays(&shape, &lays, seed);
-        let e = match Expr::parse(&src) {
-            Ok(e) => e,
-            Err(_) => return Ok(()),
-        };
-        check_all(&src, &|t| e.compile(t), &arrays)?;
+        check_expr(&src, &shape, &lays, seed)?;
     }
 
     #[test]
@@ -423,13 +428,7 @@ proptest! {
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
     ) {
-        no_libmvec();
-        let arrays = make_arrays(&shape, &lays, seed);
-        let e = match Expr::parse(&src) {
-            Ok(e) => e,
-            Err(_) => return Ok(()),
-        };
-        check_all(&src, &|t| e.compile(t), &arrays)?;
+        check_expr(&src, &shape, &lays, seed)?;
     }
 
     #[test]

@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::every_other_last;
+use common::{every_other_last, float_of};
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use nexpr::{DType, DynArray, Error, ErrorKind, Expr, Target, Vars};
 use num_complex::{Complex32, Complex64};
@@ -503,22 +503,6 @@ fn quote_floats(text: &str) -> String {
         }
     }
     out
-}
-
-fn float_of(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            s => s
-                .strip_prefix('~')
-                .and_then(|t| t.parse().ok())
-                .unwrap_or_else(|| panic!("bad float {s:?}")),
-        },
-        Value::Number(n) => n.as_f64().expect("float"),
-        other => panic!("bad float {other}"),
-    }
 }
 
 fn f32_of(v: &Value) -> f32 {

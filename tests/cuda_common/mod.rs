@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::float_of;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use nexpr::value::Scalar;
 use nexpr::{DType, DynArray, Vars};
@@ -35,19 +36,6 @@ impl Case {
             common::bind(&mut vars, &i.name, &i.array, i.strided);
         }
         vars
-    }
-}
-
-fn float_of(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            s => s.trim_start_matches('~').parse().unwrap_or(f64::NAN),
-        },
-        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        _ => f64::NAN,
     }
 }
 
