@@ -6,7 +6,7 @@
 //! docs/cpu-performance.md.
 
 use ndarray::{ArrayD, IxDyn};
-use nexpr::{DynArray, Program, Target, Vars};
+use nexpr::{CpuOptions, DynArray, Options, Program, Simd, Target, Vars};
 use num_complex::Complex64;
 use std::time::Instant;
 
@@ -18,8 +18,12 @@ fn grid(n: usize, x: (f64, f64), y: (f64, f64)) -> ArrayD<Complex64> {
     ArrayD::from_shape_vec(IxDyn(&[n, n]), v).expect("n * n points")
 }
 
-fn median_ms(src: &str, vars: &Vars) -> nexpr::Result<f64> {
-    let k = Program::parse(src)?.compile(Target::Cpu { threads: 1 })?;
+fn median_ms(src: &str, vars: &Vars, cpu: CpuOptions) -> nexpr::Result<f64> {
+    let options = Options {
+        cpu,
+        ..Default::default()
+    };
+    let k = Program::parse(src)?.compile_with(Target::Cpu { threads: 1 }, &options)?;
     k.run(vars)?;
     let mut ts = Vec::new();
     for _ in 0..5 {
@@ -86,17 +90,18 @@ fn main() -> nexpr::Result<()> {
         let src = std::fs::read_to_string(&path)
             .map_err(|e| nexpr::Error::io(std::path::Path::new(&path), e))?;
         let mut row = Vec::new();
-        // The switches are read when a kernel is compiled (and are part of the
-        // compile cache's key).
-        std::env::remove_var("NEXPR_SIMD_LOOPS");
-        for g in 1..=4 {
-            std::env::set_var("NEXPR_SIMD_GROUPS", g.to_string());
-            row.push(median_ms(&src, vars)?);
+        for loop_groups in 1..=4 {
+            let cpu = CpuOptions {
+                loop_groups,
+                ..Default::default()
+            };
+            row.push(median_ms(&src, vars, cpu)?);
         }
-        std::env::remove_var("NEXPR_SIMD_GROUPS");
-        std::env::set_var("NEXPR_SIMD_LOOPS", "0");
-        row.push(median_ms(&src, vars)?);
-        std::env::remove_var("NEXPR_SIMD_LOOPS");
+        let scalar = CpuOptions {
+            simd: Simd::StraightLine,
+            ..Default::default()
+        };
+        row.push(median_ms(&src, vars, scalar)?);
         print!("{name:12}");
         for t in row {
             print!(" {t:8.2}");

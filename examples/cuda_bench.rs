@@ -6,7 +6,7 @@
 
 use ndarray::{Array2, ArrayD, IxDyn};
 use nexpr::backend::cuda::{last_timings, DeviceSession};
-use nexpr::{DType, Expr, Program, Target, Vars};
+use nexpr::{CudaOptions, DType, Expr, Options, Program, Target, Vars};
 use num_complex::Complex64;
 use std::time::Instant;
 
@@ -181,7 +181,14 @@ fn main() -> nexpr::Result<()> {
         // How the grid size (resident blocks per multiprocessor) moves it.
         let mut by_blocks = Vec::new();
         for b in [4, 8, 16, 64] {
-            std::env::set_var("NEXPR_CUDA_BLOCKS_PER_SM", b.to_string());
+            let options = Options {
+                cuda: CudaOptions {
+                    blocks_per_sm: Some(b),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let k = Expr::parse(src)?.compile_with(GPU, &options)?;
             let mut t = vec![];
             for _ in 0..6 {
                 s.eval_into_device(&k, &[("a", &a), ("b", &b_), ("c", &cc)], &mut out)?;
@@ -193,7 +200,6 @@ fn main() -> nexpr::Result<()> {
                 100.0 * arrays * 8.0 * len as f64 / kb / 1e9 / peak_gbs
             ));
         }
-        std::env::remove_var("NEXPR_CUDA_BLOCKS_PER_SM");
         println!(
             "  {src:<10} grid size: {} (default 32/SM)",
             by_blocks.join(", ")

@@ -8,6 +8,7 @@ use crate::backend::{self, Executable, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{self, Func};
+use crate::options::Options;
 use crate::runtime::{self, Layout};
 use crate::sema;
 use crate::syntax::{self, ast::ProgramAst};
@@ -52,6 +53,8 @@ pub enum Emit {
     Clif,
     /// CUDA C source of the GPU kernel.
     Cuda,
+    /// Machine code of the compiled CPU loop, disassembled.
+    Asm,
 }
 
 /// A parsed expression.
@@ -73,12 +76,19 @@ impl Expr {
         &self.src
     }
 
+    /// Compiles for `target` with the default [`Options`].
     pub fn compile(&self, target: Target) -> Result<Kernel> {
+        self.compile_with(target, &Options::default())
+    }
+
+    /// Compiles for `target` with `options`.
+    pub fn compile_with(&self, target: Target, options: &Options) -> Result<Kernel> {
         Kernel::new(
             self.src.clone(),
             sema::expr_program(&self.ast),
             true,
             target,
+            options.clone(),
         )
     }
 }
@@ -106,8 +116,20 @@ impl Program {
         self.ast.outputs.iter().map(|(n, _)| n.clone()).collect()
     }
 
+    /// Compiles for `target` with the default [`Options`].
     pub fn compile(&self, target: Target) -> Result<Kernel> {
-        Kernel::new(self.src.clone(), self.ast.clone(), false, target)
+        self.compile_with(target, &Options::default())
+    }
+
+    /// Compiles for `target` with `options`.
+    pub fn compile_with(&self, target: Target, options: &Options) -> Result<Kernel> {
+        Kernel::new(
+            self.src.clone(),
+            self.ast.clone(),
+            false,
+            target,
+            options.clone(),
+        )
     }
 }
 
@@ -127,6 +149,7 @@ pub struct Kernel {
     ast: ProgramAst,
     is_expr: bool,
     target: Target,
+    options: Options,
     inputs: Vec<String>,
     cache: Mutex<HashMap<SigKey, Arc<Prepared>>>,
 }
@@ -136,12 +159,20 @@ impl std::fmt::Debug for Kernel {
         f.debug_struct("Kernel")
             .field("src", &self.src)
             .field("target", &self.target)
+            .field("options", &self.options)
             .finish()
     }
 }
 
 impl Kernel {
-    fn new(src: String, ast: ProgramAst, is_expr: bool, target: Target) -> Result<Kernel> {
+    fn new(
+        src: String,
+        ast: ProgramAst,
+        is_expr: bool,
+        target: Target,
+        options: Options,
+    ) -> Result<Kernel> {
+        options.cpu.validate()?;
         if let Target::Cuda { device } = target {
             backend::cuda::check_available(device)?;
         }
@@ -157,6 +188,7 @@ impl Kernel {
             ast,
             is_expr,
             target,
+            options,
             inputs,
             cache: Mutex::new(HashMap::new()),
         })
@@ -164,6 +196,11 @@ impl Kernel {
 
     pub fn target(&self) -> Target {
         self.target
+    }
+
+    /// The options the kernel was compiled with.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The names the kernel reads from its variables.
@@ -213,8 +250,12 @@ impl Kernel {
         let layouts: Vec<Layout> = key.0.iter().map(|k| k.1).collect();
         let exec: Arc<dyn Executable> = match self.target {
             Target::Interp => Arc::new(backend::interp::Interp::new(func.clone())),
-            Target::Cpu { threads } => backend::cpu::compile(&func, &layouts, threads)?,
-            Target::Cuda { device } => backend::cuda::compile(&func, &layouts, device)?,
+            Target::Cpu { threads } => {
+                backend::cpu::compile(&func, &layouts, threads, &self.options.cpu)?
+            }
+            Target::Cuda { device } => {
+                backend::cuda::compile(&func, &layouts, device, &self.options.cuda)?
+            }
         };
         let p = Arc::new(Prepared { func, exec });
         self.cache
@@ -363,13 +404,13 @@ impl Kernel {
         let func = self.typed_ir(vars)?;
         match what {
             Emit::Ir => Ok(ir::print::print(&func)),
-            Emit::Clif | Emit::Cuda => {
+            Emit::Clif | Emit::Cuda | Emit::Asm => {
                 let bound = runtime::bind(&self.inputs, vars)?;
                 let layouts: Vec<Layout> = bound.inputs.iter().map(|b| b.layout).collect();
-                if what == Emit::Clif {
-                    backend::cpu::emit_clif(&func, &layouts)
-                } else {
-                    backend::cuda::emit_source(&func, &layouts)
+                match what {
+                    Emit::Clif => backend::cpu::emit_clif(&func, &layouts, &self.options.cpu),
+                    Emit::Asm => backend::cpu::emit_asm(&func, &layouts, &self.options.cpu),
+                    _ => backend::cuda::emit_source(&func, &layouts),
                 }
             }
         }

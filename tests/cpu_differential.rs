@@ -7,21 +7,27 @@
 //! bit-identical (NaNs compare equal); their error budget is tested in `cpu_ulp.rs`.
 
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-use nexpr::{DynArray, Expr, Program, Target, Vars};
+use nexpr::{CpuOptions, DynArray, Expr, Options, Program, Target, Vars};
 use num_complex::{Complex32, Complex64};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-fn no_libmvec() {
-    // Read once per process, before the first kernel is compiled; every test sets it.
-    std::env::set_var("NEXPR_NO_LIBMVEC", "1");
+/// Scalar libm transcendentals (bit for bit the interpreter's) and predicated SIMD for
+/// programs with loops over `groups` interleaved vectors.
+fn exact(groups: u8) -> Options {
+    Options {
+        cpu: CpuOptions {
+            exact_math: true,
+            loop_groups: groups,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }
 
-/// Predicated SIMD for programs with loops (the default), over `groups` interleaved
-/// vectors (read at each compile; any value is valid for every test running).
-fn simd_loops(groups: u8) {
-    std::env::remove_var("NEXPR_SIMD_LOOPS");
-    std::env::set_var("NEXPR_SIMD_GROUPS", groups.to_string());
+/// The default loop groups, exact math.
+fn exact_default() -> Options {
+    exact(CpuOptions::default().loop_groups)
 }
 
 /// The variables every generated expression may use, one per dtype (two floats).
@@ -354,15 +360,28 @@ fn lay_strategy() -> impl Strategy<Value = Lay> {
 
 /// Evaluates `run` on the interpreter and on the CPU with 1 and 2 threads; both must
 /// fail or both succeed with identical outputs.
+type Compile<'a> = &'a dyn Fn(Target, &Options) -> nexpr::Result<nexpr::Kernel>;
+
 fn check_all(
     src: &str,
-    compile: &dyn Fn(Target) -> nexpr::Result<nexpr::Kernel>,
+    compile: Compile,
     arrays: &BTreeMap<String, (DynArray, Lay)>,
 ) -> Result<(), TestCaseError> {
+    check_all_groups(src, compile, arrays, CpuOptions::default().loop_groups)
+}
+
+/// `check_all` with `groups` interleaved vectors for programs with loops.
+fn check_all_groups(
+    src: &str,
+    compile: Compile,
+    arrays: &BTreeMap<String, (DynArray, Lay)>,
+    groups: u8,
+) -> Result<(), TestCaseError> {
     let vars = vars_of(arrays);
-    let reference = compile(Target::Interp).and_then(|k| k.run(&vars));
+    let opts = exact(groups);
+    let reference = compile(Target::Interp, &opts).and_then(|k| k.run(&vars));
     for threads in [1, 2] {
-        let got = compile(Target::Cpu { threads }).and_then(|k| k.run(&vars));
+        let got = compile(Target::Cpu { threads }, &opts).and_then(|k| k.run(&vars));
         match (&reference, &got) {
             (Ok(r), Ok(g)) => {
                 for (name, ra) in r {
@@ -399,13 +418,12 @@ fn make_arrays(shape: &[usize], lays: &[Lay], seed: u64) -> BTreeMap<String, (Dy
 
 /// `src` on every target against the interpreter (sources that do not parse are skipped).
 fn check_expr(src: &str, shape: &[usize], lays: &[Lay], seed: u64) -> Result<(), TestCaseError> {
-    no_libmvec();
     let arrays = make_arrays(shape, lays, seed);
     let e = match Expr::parse(src) {
         Ok(e) => e,
         Err(_) => return Ok(()),
     };
-    check_all(src, &|t| e.compile(t), &arrays)
+    check_all(src, &|t, o| e.compile_with(t, o), &arrays)
 }
 
 proptest! {
@@ -439,7 +457,6 @@ proptest! {
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
     ) {
-        no_libmvec();
         let arrays = make_arrays(&shape, &lays, seed);
         let src = format!("{red}({src})");
         let e = match Expr::parse(&src) {
@@ -449,7 +466,7 @@ proptest! {
         let vars = vars_of(&arrays);
         let r = e.compile(Target::Interp).and_then(|k| k.eval(&vars));
         for threads in [1, 2] {
-            let g = e.compile(Target::Cpu { threads }).and_then(|k| k.eval(&vars));
+            let g = e.compile_with(Target::Cpu { threads }, &exact_default()).and_then(|k| k.eval(&vars));
             match (&r, &g) {
                 (Ok(r), Ok(g)) => {
                     prop_assert_eq!(r.dtype(), g.dtype());
@@ -503,7 +520,6 @@ proptest! {
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
     ) {
-        no_libmvec();
         let arrays = make_arrays(&shape, &lays, seed);
         let src = format!(
             "output r, c\nr = a\nc = 0\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n"
@@ -512,7 +528,7 @@ proptest! {
             Ok(p) => p,
             Err(_) => return Ok(()),
         };
-        check_all(&src, &|t| p.compile(t), &arrays)?;
+        check_all(&src, &|t, o| p.compile_with(t, o), &arrays)?;
     }
 }
 
@@ -545,9 +561,7 @@ proptest! {
         seed in any::<u64>(),
         groups in 1u8..=4,
     ) {
-        no_libmvec();
-        simd_loops(groups);
-        let arrays = make_arrays(&shape, &lays, seed);
+                let arrays = make_arrays(&shape, &lays, seed);
         let src = format!(
             "output r, c\nr = a\nc = 0\nif {cond2}:\n    r = b\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n    for u in range(t):\n        if u > 1:\n            break\n        c += u\n"
         );
@@ -555,7 +569,7 @@ proptest! {
             Ok(p) => p,
             Err(_) => return Ok(()),
         };
-        check_all(&src, &|t| p.compile(t), &arrays)?;
+        check_all_groups(&src, &|t, o| p.compile_with(t, o), &arrays, groups)?;
     }
 }
 
@@ -563,7 +577,6 @@ proptest! {
 /// every group count, over a length that leaves a remainder for the padded tail.
 #[test]
 fn complex_escape_time_program() {
-    no_libmvec();
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/kernels/mandelbrot.nx"
@@ -582,8 +595,7 @@ fn complex_escape_time_program() {
     arrays.insert("maxi".to_string(), (DynArray::I32(maxi), Lay::C));
     let p = Program::parse(&src).unwrap();
     for g in 1..=4 {
-        simd_loops(g);
-        check_all(&src, &|t| p.compile(t), &arrays).unwrap();
+        check_all_groups(&src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
     }
 }
 
@@ -591,7 +603,6 @@ fn complex_escape_time_program() {
 /// arithmetic must still wrap at 32 bits.
 #[test]
 fn int32_in_64_bit_lanes_wraps() {
-    no_libmvec();
     let cases = [
         "where(a > b, i + i, i - i)",
         "float64(i + i) + a",
@@ -607,7 +618,7 @@ fn int32_in_64_bit_lanes_wraps() {
         let e = Expr::parse(src).unwrap();
         for seed in 0..8 {
             let arrays = make_arrays(&[37], &[Lay::C; 8], seed);
-            check_all(src, &|t| e.compile(t), &arrays).unwrap();
+            check_all(src, &|t, o| e.compile_with(t, o), &arrays).unwrap();
         }
     }
 }
@@ -616,7 +627,6 @@ fn int32_in_64_bit_lanes_wraps() {
 /// where it is not: points on and next to the circle, non-finite, huge and tiny parts.
 #[test]
 fn abs_compare_matches_hypot_at_the_boundary() {
-    no_libmvec();
     let mut pts = vec![];
     for (re, im) in [
         (2.0f64, 0.0f64),
@@ -665,7 +675,7 @@ fn abs_compare_matches_hypot_at_the_boundary() {
         "where(abs(z) > 2, z, -z)",
     ] {
         let e = Expr::parse(src).unwrap();
-        check_all(src, &|t| e.compile(t), &arrays).unwrap();
+        check_all(src, &|t, o| e.compile_with(t, o), &arrays).unwrap();
     }
 }
 
@@ -673,7 +683,6 @@ fn abs_compare_matches_hypot_at_the_boundary() {
 /// the same local in a nested loop (read again by the inner loop's next run) is.
 #[test]
 fn loop_private_locals() {
-    no_libmvec();
     let progs = [
         "output s\nz = 0.0\ns = 0.0\nfor k in range(8):\n    z = z * 1.5 + a\n    if z > b:\n        break\n    s = s + z\n",
         "output s\nz = 0.0\ns = 0.0\nfor j in range(3):\n    for k in range(6):\n        z = z * 0.5 + a\n        s = s + z\n        if z > b:\n            break\n",
@@ -684,8 +693,7 @@ fn loop_private_locals() {
         for seed in 0..4 {
             let arrays = make_arrays(&[53], &[Lay::C; 8], seed);
             for g in [1, 3] {
-                simd_loops(g);
-                check_all(src, &|t| p.compile(t), &arrays).unwrap();
+                check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
             }
         }
     }
@@ -694,8 +702,6 @@ fn loop_private_locals() {
 /// A float escape-time loop (the shape of a Mandelbrot kernel) on the SIMD path.
 #[test]
 fn escape_time_program() {
-    no_libmvec();
-    simd_loops(3);
     let src = "output n\nx = 0.0\ny = 0.0\nn = 0\nfor i in range(50):\n    if x*x + y*y > 4.0:\n        break\n    t = x*x - y*y + a\n    y = 2.0*x*y + b\n    x = t\n    n += 1\n";
     let n = 1001;
     let a = ndarray::Array1::from_iter((0..n).map(|i| -2.0 + 2.5 * i as f64 / n as f64));
@@ -705,14 +711,13 @@ fn escape_time_program() {
     arrays.insert("a".to_string(), (DynArray::F64(a.into_dyn()), Lay::C));
     arrays.insert("b".to_string(), (DynArray::F64(b.into_dyn()), Lay::C));
     let p = Program::parse(src).unwrap();
-    check_all(src, &|t| p.compile(t), &arrays).unwrap();
+    check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, 3).unwrap();
 }
 
 /// Large arrays run on the thread pool, in many chunks.
 #[test]
 fn parallel_chunks_match() {
-    no_libmvec();
-    let n = nexpr::backend::cpu::PAR_MIN * 2 + 3;
+    let n = nexpr::CpuOptions::default().parallel_min * 2 + 3;
     for src in [
         "2*a + 3*b",
         "where(a > b, a, b)",
@@ -722,7 +727,7 @@ fn parallel_chunks_match() {
         for lay in [Lay::C, Lay::Sliced] {
             let arrays = make_arrays(&[n], &[lay; 8], 7);
             let e = Expr::parse(src).unwrap();
-            check_all(src, &|t| e.compile(t), &arrays).unwrap();
+            check_all(src, &|t, o| e.compile_with(t, o), &arrays).unwrap();
         }
     }
 }
@@ -733,9 +738,8 @@ fn parallel_chunks_match() {
 /// builds and by comparing results).
 #[test]
 fn never_touches_outside_arrays() {
-    no_libmvec();
     let c = nexpr::backend::cpu::CHUNK;
-    let p = nexpr::backend::cpu::PAR_MIN;
+    let p = nexpr::CpuOptions::default().parallel_min;
     for n in [
         0,
         1,
@@ -765,7 +769,7 @@ fn never_touches_outside_arrays() {
             let vars = Vars::new().with("a", &a).with("b", &b);
             let k = Expr::parse(src)
                 .unwrap()
-                .compile(Target::Cpu { threads })
+                .compile_with(Target::Cpu { threads }, &exact_default())
                 .unwrap();
             let big = eval_between_canaries(&k, &vars, n, src);
             let r = Expr::parse(src)
@@ -779,7 +783,7 @@ fn never_touches_outside_arrays() {
             // Bool outputs (byte stores from vector lanes).
             let kb = Expr::parse("(a > 2.5) & (b < 0.5)")
                 .unwrap()
-                .compile(Target::Cpu { threads })
+                .compile_with(Target::Cpu { threads }, &exact_default())
                 .unwrap();
             let mut bb = ndarray::Array1::<bool>::from_elem(n + 64, true);
             {
@@ -791,7 +795,7 @@ fn never_touches_outside_arrays() {
             let prog = "output r\nr = a\nfor k in range(3):\n    if r > 4:\n        break\n    r = r * 2 + b\n";
             let kp = Program::parse(prog)
                 .unwrap()
-                .compile(Target::Cpu { threads })
+                .compile_with(Target::Cpu { threads }, &exact_default())
                 .unwrap();
             eval_between_canaries(&kp, &vars, n, "loop program");
         }
@@ -849,7 +853,6 @@ fn negative_integer_power_is_an_error() {
 /// layouts, reductions and the interpreter go through a copy.
 #[test]
 fn eval_in_place_matches_eval() {
-    no_libmvec();
     let cases = [
         ("where(m, z*z + c, 0)", "z"),
         ("where(m & (abs(z) > 2), 7, e)", "e"),
@@ -915,7 +918,6 @@ fn eval_in_place_matches_eval() {
 /// interpreter's sum of that slice), then the pairwise sum of the chunk sums.
 #[test]
 fn fused_sums_are_pairwise_per_chunk() {
-    no_libmvec();
     let chunk = nexpr::backend::cpu::CHUNK;
     let interp_sum = |x: &DynArray| -> DynArray {
         let k = Expr::parse("sum(x)")
@@ -986,7 +988,7 @@ fn fused_sums_are_pairwise_per_chunk() {
             for threads in [1, 2] {
                 let got = Expr::parse(src)
                     .unwrap()
-                    .compile(Target::Cpu { threads })
+                    .compile_with(Target::Cpu { threads }, &exact_default())
                     .unwrap()
                     .eval(&vars)
                     .unwrap();

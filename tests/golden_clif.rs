@@ -2,15 +2,31 @@
 //! `tests/golden/clif/*.clif`. `UPDATE_GOLDEN=1 cargo test --test golden_clif`
 //! rewrites the files.
 
-use nexpr::{Emit, Expr, Program, Target, Vars};
+use nexpr::{CpuOptions, Emit, Expr, Options, Program, Target, Vars};
 use std::path::PathBuf;
 
 fn check(name: &str, src: &str, vars: &Vars) {
+    check_with(name, src, vars, &exact(CpuOptions::default().loop_groups));
+}
+
+/// Scalar libm calls: libmvec's presence would change the sin kernel.
+fn exact(loop_groups: u8) -> Options {
+    Options {
+        cpu: CpuOptions {
+            exact_math: true,
+            loop_groups,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn check_with(name: &str, src: &str, vars: &Vars, opts: &Options) {
     let t = Target::Cpu { threads: 1 };
     let k = if src.contains('\n') {
-        Program::parse(src).unwrap().compile(t).unwrap()
+        Program::parse(src).unwrap().compile_with(t, opts).unwrap()
     } else {
-        Expr::parse(src).unwrap().compile(t).unwrap()
+        Expr::parse(src).unwrap().compile_with(t, opts).unwrap()
     };
     let got = k.emit(vars, Emit::Clif).unwrap();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -31,8 +47,6 @@ fn check(name: &str, src: &str, vars: &Vars) {
 
 #[test]
 fn golden_clif() {
-    // libmvec presence changes the sin kernel; pin the scalar fallback.
-    std::env::set_var("NEXPR_NO_LIBMVEC", "1");
     let a = ndarray::arr1(&[1.0f64, 2.0]);
     let b = ndarray::arr1(&[3.0f64, 4.0]);
     let s = ndarray::arr0(2.0f64);
@@ -57,10 +71,10 @@ fn golden_clif() {
     check("abs_compare", "where(abs(zz) > 2, i, 0)", &v);
     check("sum_leaves", "sum(a*b)", &v);
     // Two interleaved vector groups of a predicated loop.
-    std::env::set_var("NEXPR_SIMD_GROUPS", "2");
-    check(
+    check_with(
         "escape_loop",
         "output escape\nz = 0j\nescape = maxi\nfor k in range(1, maxi):\n    z = z*z + zz\n    if real(z)**2 + imag(z)**2 > 4:\n        escape = k\n        break\n",
         &v,
+        &exact(2),
     );
 }

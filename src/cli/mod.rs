@@ -5,6 +5,7 @@ pub mod format;
 use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
 use crate::array::{DynArray, Vars};
 use crate::error::{Error, ErrorKind, Result};
+use crate::options::Options;
 use crate::runtime::npy;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -82,7 +83,11 @@ struct Common {
     /// divisions; results then differ from NumPy's in the last bits or more).
     #[arg(long)]
     fast_math: bool,
-    /// Print the IR, Cranelift IR or CUDA C instead of evaluating.
+    /// CPU only: transcendentals through scalar libm, bit for bit the interpreter's,
+    /// instead of vectorized libmvec (at most 4 ulp apart, faster).
+    #[arg(long)]
+    exact_math: bool,
+    /// Print the IR, Cranelift IR, CUDA C or disassembled machine code instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
 }
@@ -99,6 +104,7 @@ enum EmitArg {
     Ir,
     Clif,
     Cuda,
+    Asm,
 }
 
 impl Common {
@@ -121,6 +127,14 @@ impl Common {
             Some(_) => Target::Interp,
             None => self.target(),
         }
+    }
+
+    /// The compile options the flags ask for.
+    fn options(&self) -> Options {
+        let mut o = Options::default();
+        o.cpu.exact_math = self.exact_math;
+        o.cuda.fast_math = self.fast_math;
+        o
     }
 
     fn load(&self) -> Result<BTreeMap<String, DynArray>> {
@@ -148,6 +162,7 @@ impl Common {
             EmitArg::Ir => Emit::Ir,
             EmitArg::Clif => Emit::Clif,
             EmitArg::Cuda => Emit::Cuda,
+            EmitArg::Asm => Emit::Asm,
         })
     }
 }
@@ -186,18 +201,10 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
-    let common = match &cli.cmd {
-        Cmd::Eval { common, .. } | Cmd::Run { common, .. } | Cmd::Bench { common, .. } => common,
-    };
-    if common.fast_math {
-        // The CUDA backend reads its compile options from the environment; the flag is
-        // that setting for this process only, set before any kernel is compiled.
-        std::env::set_var("NEXPR_CUDA_FAST_MATH", "1");
-    }
     match cli.cmd {
         Cmd::Eval { expr, common, out } => {
             let e = Expr::parse(&expr)?;
-            let kernel = e.compile(common.compile_target())?;
+            let kernel = e.compile_with(common.compile_target(), &common.options())?;
             let data = common.load()?;
             let vars = Vars::from(data);
             if let Some(what) = common.emit() {
@@ -220,7 +227,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         } => {
             let src = std::fs::read_to_string(&program).map_err(|e| Error::io(&program, e))?;
             let p = Program::parse(&src)?;
-            let kernel = p.compile(common.compile_target())?;
+            let kernel = p.compile_with(common.compile_target(), &common.options())?;
             let vars = Vars::from(common.load()?);
             if let Some(what) = common.emit() {
                 print!("{}", kernel.emit(&vars, what)?);
@@ -250,7 +257,7 @@ fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
     let vars = Vars::from(common.load()?);
     let target = common.target();
     let t0 = Instant::now();
-    let kernel: Kernel = Expr::parse(expr)?.compile(target)?;
+    let kernel: Kernel = Expr::parse(expr)?.compile_with(target, &common.options())?;
     // The first evaluation specializes (type-checks, optimizes, compiles): that is
     // the compile time; its evaluation part is measured and subtracted below.
     let first = kernel.eval(&vars)?;

@@ -1,7 +1,7 @@
 //! The process-wide compile cache: bounded, least-recently-used, keyed by the IR text
-//! (which names every input dtype and operation), the input layouts and the vector
-//! plan (which the `NEXPR_*SIMD*` switches change). The thread count is not part of
-//! the key because it does not change the generated code.
+//! (which names every input dtype and operation), the input layouts, the vector plan
+//! and the optimization level (which `CpuOptions` choose). The thread count is not
+//! part of the key because it does not change the generated code.
 //!
 //! Evicting an entry only drops the cache's `Arc`; the machine code is freed when the
 //! last kernel using it is dropped (see `jit::Compiled`).
@@ -10,13 +10,14 @@ use super::jit::{self, Compiled};
 use super::lower::{leaf_sum_ok, VectorPlan};
 use crate::error::Result;
 use crate::ir::Func;
+use crate::options::{CpuOptions, OptLevel};
 use crate::runtime::Layout;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const CAPACITY: usize = 256;
 
-type Key = (String, Vec<Layout>, Option<VectorPlan>, bool);
+type Key = (String, Vec<Layout>, Option<VectorPlan>, OptLevel, bool);
 
 #[derive(Default)]
 struct Lru {
@@ -34,13 +35,17 @@ fn cache() -> &'static Mutex<Lru> {
 pub fn get_or_compile(
     f: &Func,
     layouts: &[Layout],
+    opts: &CpuOptions,
 ) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
-    let plan = VectorPlan::for_func(f);
+    let plan = VectorPlan::for_func(f, opts);
+    let level = opts.opt_level;
     let text = crate::ir::print::print(f);
-    let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, leaf_sum);
-    let code = entry(key(false), || jit::compile(f, layouts, plan, false))?;
+    let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, level, leaf_sum);
+    let code = entry(key(false), || jit::compile(f, layouts, plan, false, level))?;
     let leaf = if leaf_sum_ok(f, plan) {
-        Some(entry(key(true), || jit::compile(f, layouts, plan, true))?)
+        Some(entry(key(true), || {
+            jit::compile(f, layouts, plan, true, level)
+        })?)
     } else {
         None
     };

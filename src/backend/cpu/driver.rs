@@ -6,9 +6,9 @@
 //! per-chunk overhead (a rayon task, the pointer table) is noise.
 //!
 //! Small arrays run on the calling thread. Where threads start to pay depends on the
-//! work per element, so the test is `n * cost >= PAR_MIN`, with `cost` 1 plus 8 per
+//! work per element, so the test is `n * cost >= CpuOptions::parallel_min` (131072), with `cost` 1 plus 8 per
 //! out-of-line call (transcendental, pow, complex helper) and 8 for programs with
-//! loops. Measured with 2 threads on a quiet 16-core host (`NEXPR_PAR_MIN=1` vs never):
+//! loops. Measured with 2 threads on a quiet 16-core host (`parallel_min` 1 vs never):
 //! `2*a+3*b` breaks even at ~128 K elements (65 K: 98 us parallel vs 81 us serial);
 //! `sin(a)**2+cos(b)**2` wins from 16 K (107 vs 201 us) and loses at 4 K (60 vs 47 us).
 
@@ -33,18 +33,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const CHUNK: usize = 8192;
 // A chunk's pairwise sum is then a perfect tree of leaves (see `halves`).
 const _: () = assert!(CHUNK.is_multiple_of(LEAF) && (CHUNK / LEAF).is_power_of_two());
-pub const PAR_MIN: usize = 131072;
-
-/// `PAR_MIN`, or `NEXPR_PAR_MIN` from the environment (for measuring the crossover).
-fn par_min() -> usize {
-    static P: OnceLock<usize> = OnceLock::new();
-    *P.get_or_init(|| {
-        std::env::var("NEXPR_PAR_MIN")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(PAR_MIN)
-    })
-}
 
 /// A compiled kernel bound to a thread count.
 pub struct CpuExec {
@@ -58,6 +46,8 @@ pub struct CpuExec {
     pub threads: usize,
     /// Relative work per element (see the module docs).
     pub cost: usize,
+    /// `CpuOptions::parallel_min`: work from which the evaluation is split over threads.
+    pub parallel_min: usize,
 }
 
 /// One input as the kernel sees it.
@@ -110,7 +100,7 @@ thread_local! {
 
 impl CpuExec {
     fn serial(&self, n: usize) -> bool {
-        self.threads <= 1 || n.saturating_mul(self.cost) < par_min()
+        self.threads <= 1 || n.saturating_mul(self.cost) < self.parallel_min
     }
 
     fn check(&self, bound: &Bound) -> Result<()> {

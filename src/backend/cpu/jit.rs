@@ -4,6 +4,7 @@
 use super::lower::{Lowerer, VectorPlan};
 use crate::error::{Error, Result};
 use crate::ir::Func;
+use crate::options::{CpuOptions, OptLevel};
 use crate::runtime::Layout;
 use cranelift_codegen::ir::{types, AbiParam};
 use cranelift_codegen::isa::TargetIsa;
@@ -41,40 +42,46 @@ impl Drop for Compiled {
     }
 }
 
-/// The host ISA, detected once: feature detection and flag parsing cost more than
-/// compiling a small kernel.
-fn isa() -> Result<Arc<dyn TargetIsa>> {
-    static ISA: OnceLock<std::result::Result<Arc<dyn TargetIsa>, String>> = OnceLock::new();
-    ISA.get_or_init(|| {
-        let mut flags = settings::builder();
-        let opt = std::env::var("NEXPR_CLIF_OPT").unwrap_or_else(|_| "speed".into());
-        // The IR verifier is a sizeable share of compile time; debug builds keep it.
-        let verify = if cfg!(debug_assertions) {
-            "true"
-        } else {
-            "false"
-        };
-        for (k, v) in [
-            ("opt_level", opt.as_str()),
-            ("enable_verifier", verify),
-            ("use_colocated_libcalls", "false"),
-            ("is_pic", "false"),
-        ] {
-            flags
-                .set(k, v)
-                .map_err(|e| format!("cranelift flag {k}: {e}"))?;
-        }
-        cranelift_native::builder()
-            .map_err(|e| format!("host ISA: {e}"))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| format!("host ISA: {e}"))
-    })
-    .clone()
-    .map_err(Error::backend)
+/// The host ISA at each optimization level, detected once: feature detection and flag
+/// parsing cost more than compiling a small kernel.
+fn isa(level: OptLevel) -> Result<Arc<dyn TargetIsa>> {
+    type Isa = OnceLock<std::result::Result<Arc<dyn TargetIsa>, String>>;
+    static ISAS: [Isa; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (slot, opt) = match level {
+        OptLevel::None => (0, "none"),
+        OptLevel::Speed => (1, "speed"),
+        OptLevel::SpeedAndSize => (2, "speed_and_size"),
+    };
+    ISAS[slot]
+        .get_or_init(|| {
+            let mut flags = settings::builder();
+            // The IR verifier is a sizeable share of compile time; debug builds keep it.
+            let verify = if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            };
+            for (k, v) in [
+                ("opt_level", opt),
+                ("enable_verifier", verify),
+                ("use_colocated_libcalls", "false"),
+                ("is_pic", "false"),
+            ] {
+                flags
+                    .set(k, v)
+                    .map_err(|e| format!("cranelift flag {k}: {e}"))?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| format!("host ISA: {e}"))?
+                .finish(settings::Flags::new(flags))
+                .map_err(|e| format!("host ISA: {e}"))
+        })
+        .clone()
+        .map_err(Error::backend)
 }
 
-fn new_module() -> Result<JITModule> {
-    let mut jb = JITBuilder::with_isa(isa()?, cranelift_module::default_libcall_names());
+fn new_module(level: OptLevel) -> Result<JITModule> {
+    let mut jb = JITBuilder::with_isa(isa(level)?, cranelift_module::default_libcall_names());
     jb.symbol_lookup_fn(Box::new(super::helpers::lookup));
     Ok(JITModule::new(jb))
 }
@@ -85,13 +92,14 @@ fn build(
     layouts: &[Layout],
     plan: Option<VectorPlan>,
     leaf_sum: bool,
+    level: OptLevel,
 ) -> Result<(
     JITModule,
     Context,
     cranelift_module::FuncId,
     Option<cranelift_module::FuncId>,
 )> {
-    let mut module = new_module()?;
+    let mut module = new_module(level)?;
     let mut ctx = module.make_context();
     let ptr = types::I64;
     for _ in 0..4 {
@@ -113,19 +121,29 @@ pub fn compile(
     layouts: &[Layout],
     plan: Option<VectorPlan>,
     leaf_sum: bool,
+    level: OptLevel,
 ) -> Result<Compiled> {
-    let (mut module, mut ctx, id, slow) = build(f, layouts, plan, leaf_sum)?;
-    let disasm = std::env::var_os("NEXPR_DISASM").is_some();
+    compile_with_disasm(f, layouts, plan, leaf_sum, level, false).map(|(c, _)| c)
+}
+
+/// Compiles `f`; with `disasm`, also returns the machine code's disassembly.
+fn compile_with_disasm(
+    f: &Func,
+    layouts: &[Layout],
+    plan: Option<VectorPlan>,
+    leaf_sum: bool,
+    level: OptLevel,
+    disasm: bool,
+) -> Result<(Compiled, String)> {
+    let (mut module, mut ctx, id, slow) = build(f, layouts, plan, leaf_sum, level)?;
     ctx.set_disasm(disasm);
     module
         .define_function(id, &mut ctx)
         .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
-    if disasm {
-        eprintln!("{}", ctx.func.display());
-        if let Some(v) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
-            eprintln!("{v}");
-        }
-    }
+    let text = match ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+        Some(v) if disasm => v.clone(),
+        _ => String::new(),
+    };
     module.clear_context(&mut ctx);
     if let Some(slow) = slow {
         super::lower::define_abs_slow(&mut module, slow)?;
@@ -136,17 +154,26 @@ pub fn compile(
     let code = module.get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature.
     let entry: KernelFn = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };
-    Ok(Compiled {
+    let compiled = Compiled {
         module: ManuallyDrop::new(module),
         entry,
         lanes: plan.map(|p| p.step()),
-    })
+    };
+    Ok((compiled, text))
+}
+
+/// The machine code of the kernel `compile` builds, disassembled (Cranelift's VCode
+/// after register allocation).
+pub fn disasm(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
+    let plan = VectorPlan::for_func(f, opts);
+    let (_, text) = compile_with_disasm(f, layouts, plan, false, opts.opt_level, true)?;
+    Ok(text)
 }
 
 /// The CLIF text of the kernel, before Cranelift's own optimizations; for a float
 /// sum, also that of its leaf-sum form, which adds up the whole chunks.
-pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
-    let plan = VectorPlan::for_func(f);
+pub fn clif(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
+    let plan = VectorPlan::for_func(f, opts);
     let mut text = String::new();
     for leaf_sum in [false, true] {
         if leaf_sum {
@@ -155,7 +182,7 @@ pub fn clif(f: &Func, layouts: &[Layout]) -> Result<String> {
             }
             text.push_str("\n; leaf sums: NumPy's pairwise sum of each 128 elements\n");
         }
-        let (module, ctx, _, _) = build(f, layouts, plan, leaf_sum)?;
+        let (module, ctx, _, _) = build(f, layouts, plan, leaf_sum, opts.opt_level)?;
         text.push_str(&ctx.func.display().to_string());
         // SAFETY: nothing was compiled into the module.
         unsafe { module.free_memory() };

@@ -33,6 +33,7 @@ use super::math;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{BinOp, Func, Op, Stmt, UnOp, ValueId};
+use crate::options::{CpuOptions, Simd};
 use crate::runtime::Layout;
 use crate::value::Scalar;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -67,14 +68,12 @@ pub fn leaf_sum_ok(f: &Func, plan: Option<VectorPlan>) -> bool {
         && f.vars[f.outputs[0] as usize].ty == r.ty
 }
 
-/// Vectors per main-loop iteration of a straight-line program (`NEXPR_SIMD_UNROLL`
-/// overrides it). Measured (dev VM, 1 thread): the Mandelbrot expression sequence,
-/// whose arrays live in L3, took 178.8 / 169.7 / 165.7 / 163.1 ms at 1 / 2 / 3 / 4
-/// vectors (`escape == maxi` alone: 33 -> 23 µs at 2); 1e7-element memory-bound
-/// expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 / 202 / 217 µs,
-/// so two.
-const STRAIGHT_GROUPS: u8 = 2;
-
+// Vectors per main-loop iteration of a straight-line program default to
+// `CpuOptions::straight_groups` = 2. Measured (dev VM, 1 thread): the Mandelbrot
+// expression sequence, whose arrays live in L3, took 178.8 / 169.7 / 165.7 / 163.1 ms
+// at 1 / 2 / 3 / 4 vectors (`escape == maxi` alone: 33 -> 23 µs at 2); 1e7-element
+// memory-bound expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 /
+// 202 / 217 µs, so two.
 #[derive(Clone, Copy, Debug)]
 enum Val {
     S(Value),
@@ -106,13 +105,14 @@ pub struct VectorPlan {
     /// interleave several independent vectors so that the loop-carried latency of one
     /// (e.g. `z = z*z + c`) hides behind the others' work.
     pub groups: u8,
+    /// Transcendentals of whole vectors through libmvec (`!CpuOptions::exact_math`).
+    pub vector_math: bool,
 }
 
-/// Vector groups of a predicated loop (`NEXPR_SIMD_GROUPS` overrides it). Measured
-/// with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes 33.8,
-/// 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop; beyond
-/// 3 groups the live vectors outnumber the 16 XMM registers and spill.
-const LOOP_GROUPS: u8 = 3;
+// Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3.
+// Measured with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes
+// 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
+// beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
 
 impl VectorPlan {
     /// Programs whose values all fit one lane width qualify: 64-bit lanes
@@ -120,11 +120,11 @@ impl VectorPlan {
     /// (f32/i32/complex64). Complex values are (re, im) pairs of vectors.
     ///
     /// Programs with control flow run predicated at 64 bits (their loop counters are
-    /// int64; see [`Lowerer::vblock`]) over `LOOP_GROUPS` interleaved vectors;
-    /// `NEXPR_SIMD_LOOPS=0` gives them the scalar loop instead, which leaves each
+    /// int64; see [`Lowerer::vblock`]) over `loop_groups` interleaved vectors;
+    /// `Simd::StraightLine` gives them the scalar loop instead, which leaves each
     /// element as soon as it is done.
-    pub fn for_func(f: &Func) -> Option<VectorPlan> {
-        if std::env::var_os("NEXPR_NO_SIMD").is_some() {
+    pub fn for_func(f: &Func, opts: &CpuOptions) -> Option<VectorPlan> {
+        if opts.simd == Simd::Off {
             return None;
         }
         let types = f
@@ -149,24 +149,24 @@ impl VectorPlan {
             (false, false) if f.is_straight_line() => 4,
             (false, false) => 2,
         };
+        let vector_math = !opts.exact_math;
         if f.is_straight_line() {
-            let groups = std::env::var("NEXPR_SIMD_UNROLL")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .filter(|&g| (1..=8).contains(&g))
-                .unwrap_or(STRAIGHT_GROUPS);
-            return Some(VectorPlan { lanes, groups });
+            let groups = opts.straight_groups.clamp(1, 8);
+            return Some(VectorPlan {
+                lanes,
+                groups,
+                vector_math,
+            });
         }
-        let loops = std::env::var("NEXPR_SIMD_LOOPS").map_or(true, |v| v != "0");
-        if lanes != 2 || !loops {
+        if lanes != 2 || opts.simd != Simd::All {
             return None;
         }
-        let groups = std::env::var("NEXPR_SIMD_GROUPS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .filter(|&g| (1..=8).contains(&g))
-            .unwrap_or(LOOP_GROUPS);
-        Some(VectorPlan { lanes, groups })
+        let groups = opts.loop_groups.clamp(1, 8);
+        Some(VectorPlan {
+            lanes,
+            groups,
+            vector_math,
+        })
     }
     /// Elements per main-loop iteration.
     pub fn step(self) -> usize {
@@ -2259,6 +2259,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             Conj | Real => xv,
             IsNan if out == DType::Bool => b.ins().fcmp(FloatCC::Unordered, xv, xv),
             _ if op.is_transcendental() && op != Sqrt => {
+                if !p.vector_math {
+                    return None;
+                }
                 let name = math::vector_fn(op, ty == DType::F32)?;
                 let vt = p.vec_ty(ty);
                 let fr = self.helper(name, &[vt], &[vt]).ok()?;

@@ -73,9 +73,6 @@ fn mvec() -> &'static Mvec {
     static M: OnceLock<Mvec> = OnceLock::new();
     M.get_or_init(|| {
         let mut ptrs = [0usize; TABLE.len()];
-        if std::env::var_os("NEXPR_NO_LIBMVEC").is_some() {
-            return Mvec { ptrs };
-        }
         // SAFETY: dlopen/dlsym with NUL-terminated names; the handle is never closed,
         // so the function pointers stay valid for the life of the process.
         unsafe {

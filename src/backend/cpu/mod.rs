@@ -19,11 +19,12 @@ use super::{Executable, OutBuf};
 use crate::array::DynArray;
 use crate::error::Result;
 use crate::ir::{Func, Reduce};
+use crate::options::CpuOptions;
 use crate::runtime::{Bound, Layout};
 use std::sync::Arc;
 
 pub use cache::CAPACITY as CACHE_CAPACITY;
-pub use driver::{CHUNK, PAR_MIN};
+pub use driver::CHUNK;
 
 impl Executable for driver::CpuExec {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -35,8 +36,14 @@ impl Executable for driver::CpuExec {
     }
 }
 
-pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn Executable>> {
-    let (code, leaf) = cache::get_or_compile(f, layouts)?;
+pub fn compile(
+    f: &Func,
+    layouts: &[Layout],
+    threads: usize,
+    opts: &CpuOptions,
+) -> Result<Arc<dyn Executable>> {
+    opts.validate()?;
+    let (code, leaf) = cache::get_or_compile(f, layouts, opts)?;
     Ok(Arc::new(driver::CpuExec {
         code,
         leaf,
@@ -45,6 +52,7 @@ pub fn compile(f: &Func, layouts: &[Layout], threads: usize) -> Result<Arc<dyn E
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
         threads: threads.max(1),
         cost: cost_per_element(f),
+        parallel_min: opts.parallel_min,
     }))
 }
 
@@ -78,8 +86,13 @@ fn cost_per_element(f: &Func) -> usize {
 }
 
 /// The Cranelift IR of the kernel `compile` would build.
-pub fn emit_clif(f: &Func, layouts: &[Layout]) -> Result<String> {
-    jit::clif(f, layouts)
+pub fn emit_clif(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
+    jit::clif(f, layouts, opts)
+}
+
+/// The machine code of the kernel `compile` would build, disassembled.
+pub fn emit_asm(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
+    jit::disasm(f, layouts, opts)
 }
 
 /// Number of kernels in the global compile cache.

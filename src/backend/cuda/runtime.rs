@@ -7,6 +7,7 @@ use crate::backend::{Executable, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{Func, Reduce};
+use crate::options::CudaOptions;
 use crate::runtime::bind::classify;
 use crate::runtime::{Bound, Layout};
 use cudarc::driver::{
@@ -139,16 +140,16 @@ pub fn device(ordinal: usize) -> Result<Arc<Device>> {
 }
 
 impl Device {
-    fn options(&self) -> nvrtc::Options {
+    fn options(&self, opts: &CudaOptions) -> nvrtc::Options {
         nvrtc::Options {
             arch: self.arch,
-            fast_math: super::fast_math(),
+            fast_math: opts.fast_math,
         }
     }
 
     /// The kernel of `source`, compiled (NVRTC cache) and loaded (module cache).
-    fn function(&self, source: &str) -> Result<CudaFunction> {
-        let ptx = nvrtc::compile_ptx(source, &self.options())?;
+    fn function(&self, source: &str, opts: &CudaOptions) -> Result<CudaFunction> {
+        let ptx = nvrtc::compile_ptx(source, &self.options(opts))?;
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         let module = match modules.get(&ptx) {
             Some(m) => m.clone(),
@@ -297,23 +298,8 @@ pub fn last_timings() -> Option<CudaTimings> {
     *LAST.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn timing_env() -> bool {
-    std::env::var("NEXPR_CUDA_TIMING").is_ok_and(|v| v == "1")
-}
-
 fn record(t: CudaTimings) {
     *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
-    if timing_env() {
-        eprintln!(
-            "nexpr cuda: {} elements: upload {:.3} ms ({} B), kernel {:.3} ms, download {:.3} ms ({} B)",
-            t.elements,
-            t.upload_s * 1e3,
-            t.upload_bytes,
-            t.kernel_s * 1e3,
-            t.download_s * 1e3,
-            t.download_bytes
-        );
-    }
 }
 
 /// One input as the kernel sees it.
@@ -331,27 +317,31 @@ pub struct CudaExec {
     layouts: Vec<Layout>,
     /// dtype of each elementwise output.
     out_types: Vec<DType>,
+    /// `CudaOptions::blocks_per_sm`.
+    blocks_per_sm: Option<u32>,
 }
 
 impl CudaExec {
-    pub fn new(dev: Arc<Device>, f: &Func, layouts: &[Layout], emitted: Emitted) -> Result<Self> {
-        let func = dev.function(&emitted.source)?;
+    pub fn new(
+        dev: Arc<Device>,
+        f: &Func,
+        layouts: &[Layout],
+        emitted: Emitted,
+        opts: &CudaOptions,
+    ) -> Result<Self> {
+        let func = dev.function(&emitted.source, opts)?;
         Ok(CudaExec {
             dev,
             func,
             emitted,
             layouts: layouts.to_vec(),
             out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
+            blocks_per_sm: opts.blocks_per_sm,
         })
     }
 
     fn blocks(&self, n: usize, per_sm: u32) -> u32 {
-        // A tuning knob for measurements: resident blocks per multiprocessor.
-        let per_sm = std::env::var("NEXPR_CUDA_BLOCKS_PER_SM")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&b: &u32| b > 0)
-            .unwrap_or(per_sm);
+        let per_sm = self.blocks_per_sm.filter(|&b| b > 0).unwrap_or(per_sm);
         let want = n.div_ceil(REDUCE_BLOCK as usize);
         want.min(self.dev.sms.saturating_mul(per_sm) as usize)
             .max(1) as u32
@@ -889,7 +879,13 @@ impl DeviceSession {
                 }
                 let layouts: Vec<Layout> = key.1.iter().map(|k| k.1).collect();
                 let em = super::emit::emit(&func, &layouts)?;
-                let exec = CudaExec::new(self.dev.clone(), &func, &layouts, em)?;
+                let exec = CudaExec::new(
+                    self.dev.clone(),
+                    &func,
+                    &layouts,
+                    em,
+                    &kernel.options().cuda,
+                )?;
                 let p = Arc::new((func, exec));
                 self.cache
                     .lock()
@@ -931,7 +927,7 @@ impl DeviceSession {
             })
             .collect();
         let out_ptrs: Vec<u64> = outs.iter().map(|o| o.ptr).collect();
-        let timed = self.timing.load(std::sync::atomic::Ordering::Relaxed) || timing_env();
+        let timed = self.timing.load(std::sync::atomic::Ordering::Relaxed);
         let kernel_s = exec.launch(n, &shape, &args, &out_ptrs, exec.blocks(n, 32), timed)?;
         if timed {
             record(CudaTimings {

@@ -1,0 +1,119 @@
+//! Typed compile options: everything that changes how a kernel is compiled or run,
+//! passed in by the caller (as Cranelift's `settings::Flags` or wasmtime's `Config`
+//! are), never read from hidden globals. Options that change the generated code are
+//! part of every compile-cache key.
+//!
+//! The environment supplies two documented defaults only: `NEXPR_NUM_THREADS` (the
+//! thread count of [`crate::Target::cpu`]) and `NEXPR_NVRTC_LIB` (where NVRTC is).
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Options of every backend; each target reads its own part.
+///
+/// ```
+/// use nexpr::{CpuOptions, Expr, Options, Target};
+/// let options = Options { cpu: CpuOptions { exact_math: true, ..Default::default() }, ..Default::default() };
+/// let kernel = Expr::parse("sin(a)")?.compile_with(Target::Cpu { threads: 1 }, &options)?;
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Options {
+    pub cpu: CpuOptions,
+    pub cuda: CudaOptions,
+}
+
+/// How far the CPU backend vectorizes its main loop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Simd {
+    /// Scalar loops only.
+    Off,
+    /// 128-bit vectors for straight-line programs; programs with loops and `if` get
+    /// the scalar loop, which leaves each element as soon as it is done.
+    StraightLine,
+    /// Also programs with control flow, predicated over interleaved vector groups.
+    #[default]
+    All,
+}
+
+/// Cranelift's optimization level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OptLevel {
+    None,
+    #[default]
+    Speed,
+    SpeedAndSize,
+}
+
+/// Options of the Cranelift CPU backend (the thread count is the target's).
+///
+/// ```
+/// let exact = nexpr::CpuOptions { exact_math: true, ..Default::default() };
+/// assert!(exact.validate().is_ok());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CpuOptions {
+    /// Transcendentals through the scalar libm functions the interpreter calls (bit for
+    /// bit equal to it) instead of glibc's vectorized libmvec (at most 4 ulp apart,
+    /// several times faster).
+    pub exact_math: bool,
+    /// Which programs get a SIMD main loop.
+    pub simd: Simd,
+    /// Vectors per main-loop iteration of straight-line programs (1 to 8).
+    pub straight_groups: u8,
+    /// Interleaved vector groups of programs with loops (1 to 8).
+    pub loop_groups: u8,
+    /// Cranelift's optimization level.
+    pub opt_level: OptLevel,
+    /// Work (elements times a cost per element) from which an evaluation is split over
+    /// threads; below it the calling thread does it all.
+    pub parallel_min: usize,
+}
+
+/// Measured defaults; the measurements are in `backend::cpu` (see
+/// `docs/cpu-performance.md`).
+impl Default for CpuOptions {
+    fn default() -> Self {
+        CpuOptions {
+            exact_math: false,
+            simd: Simd::All,
+            straight_groups: 2,
+            loop_groups: 3,
+            opt_level: OptLevel::Speed,
+            parallel_min: 131072,
+        }
+    }
+}
+
+impl CpuOptions {
+    /// Ok when every field is in range; the error names the field and its range.
+    pub fn validate(&self) -> Result<()> {
+        for (name, g) in [
+            ("straight_groups", self.straight_groups),
+            ("loop_groups", self.loop_groups),
+        ] {
+            if !(1..=8).contains(&g) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("CpuOptions::{name} must be 1 to 8, got {g}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Options of the CUDA backend (the device is the target's).
+///
+/// ```
+/// let fast = nexpr::CudaOptions { fast_math: true, ..Default::default() };
+/// assert!(fast.fast_math);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CudaOptions {
+    /// NVRTC's `--use_fast_math`: approximate transcendentals and divisions, flushed
+    /// denormals; results then differ from NumPy's in the last bits or more.
+    pub fast_math: bool,
+    /// Resident blocks per multiprocessor of reduction and grid-stride launches
+    /// (`None`: the measured default).
+    pub blocks_per_sm: Option<u32>,
+}
