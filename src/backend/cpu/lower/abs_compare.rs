@@ -176,7 +176,7 @@ impl Lowerer<'_, '_> {
         code: AbsCmpCode,
         k: f64,
     ) -> Result<Value> {
-        let slot = *self.abs_slot.get_or_insert_with(|| {
+        let slot = *self.abs_compare_slot.get_or_insert_with(|| {
             let size = AbsCmpCode::SLOT_SIZE;
             self.b
                 .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 4))

@@ -69,21 +69,21 @@ impl Lowerer<'_, '_> {
     }
 
     /// A unary float function of `value`: its direct helper where it has one.
-    pub(super) fn fhelper_unary(&mut self, op: UnOp, x: Value, ty: DType) -> Result<Value> {
+    pub(super) fn float_helper_unary(&mut self, op: UnOp, x: Value, ty: DType) -> Result<Value> {
         if let Some(direct) = helpers::direct(op, ty) {
             let fr = self.helper(direct)?;
             return Ok(self.call1(fr, &[x]));
         }
         let fr = self.helper(&FUNARY)?;
-        let opc = self.b.ins().iconst(types::I32, unop_code(op));
-        let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.widen(x, ty);
-        let r = self.call1(fr, &[opc, tc, xd]);
+        let op_code = self.b.ins().iconst(types::I32, unop_code(op));
+        let type_code = self.b.ins().iconst(types::I32, dtype_code(ty));
+        let x = self.widen(x, ty);
+        let r = self.call1(fr, &[op_code, type_code, x]);
         Ok(self.narrow(r, ty))
     }
 
     /// A binary float operation of `value` with a float result.
-    pub(super) fn fhelper_binary(
+    pub(super) fn float_helper_binary(
         &mut self,
         op: BinOp,
         x: Value,
@@ -91,46 +91,54 @@ impl Lowerer<'_, '_> {
         ty: DType,
     ) -> Result<Value> {
         let fr = self.helper(&FBINARY)?;
-        let opc = self.b.ins().iconst(types::I32, binop_code(op));
-        let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let xd = self.widen(x, ty);
-        let yd = self.widen(y, ty);
-        let r = self.call1(fr, &[opc, tc, xd, yd]);
+        let op_code = self.b.ins().iconst(types::I32, binop_code(op));
+        let type_code = self.b.ins().iconst(types::I32, dtype_code(ty));
+        let x = self.widen(x, ty);
+        let y = self.widen(y, ty);
+        let r = self.call1(fr, &[op_code, type_code, x, y]);
         Ok(self.narrow(r, ty))
     }
 
     /// The address of the slot complex helpers write their result to.
     fn out_slot(&mut self) -> Value {
-        let ss = *self.slot.get_or_insert_with(|| {
+        let slot = *self.helper_result_slot.get_or_insert_with(|| {
             self.b
                 .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3))
         });
-        self.b.ins().stack_addr(types::I64, ss, 0)
+        self.b.ins().stack_addr(types::I64, slot, 0)
     }
 
     /// Reads a helper's (re, im) f64 result back as a value of dtype `out`.
-    fn read_slot(&mut self, p: Value, out: DType) -> Val {
-        let re = self.b.ins().load(types::F64, mem(), p, 0);
-        let im = self.b.ins().load(types::F64, mem(), p, 8);
+    fn read_slot(&mut self, slot: Value, out: DType) -> Val {
+        let re = self.b.ins().load(types::F64, mem(), slot, 0);
+        let im = self.b.ins().load(types::F64, mem(), slot, 8);
         let c = Val::C(re, im);
         self.cast(Mode::Scalar, c, DType::C128, out)
     }
 
     /// A unary op of `value` on a complex `x` of dtype `ty`, with result dtype `out`.
-    pub(super) fn chelper_unary(&mut self, op: UnOp, x: Val, ty: DType, out: DType) -> Result<Val> {
+    pub(super) fn complex_helper_unary(
+        &mut self,
+        op: UnOp,
+        x: Val,
+        ty: DType,
+        out: DType,
+    ) -> Result<Val> {
         let fr = self.helper(&CUNARY)?;
         let (re, im) = x.c(&mut self.b, clif_type(ty));
         let (re, im) = (self.widen(re, ty), self.widen(im, ty));
-        let opc = self.b.ins().iconst(types::I32, unop_code(op));
-        let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let oc = self.b.ins().iconst(types::I32, dtype_code(out));
-        let p = self.out_slot();
-        self.b.ins().call(fr, &[opc, tc, oc, re, im, p]);
-        Ok(self.read_slot(p, out))
+        let op_code = self.b.ins().iconst(types::I32, unop_code(op));
+        let type_code = self.b.ins().iconst(types::I32, dtype_code(ty));
+        let out_code = self.b.ins().iconst(types::I32, dtype_code(out));
+        let result = self.out_slot();
+        self.b
+            .ins()
+            .call(fr, &[op_code, type_code, out_code, re, im, result]);
+        Ok(self.read_slot(result, out))
     }
 
     /// A binary op of `value` on complex operands of dtype `ty`, with result `out`.
-    pub(super) fn chelper_binary(
+    pub(super) fn complex_helper_binary(
         &mut self,
         op: BinOp,
         x: Val,
@@ -139,15 +147,17 @@ impl Lowerer<'_, '_> {
         out: DType,
     ) -> Result<Val> {
         let fr = self.helper(&CBINARY)?;
-        let (ar, ai) = x.c(&mut self.b, clif_type(ty));
-        let (br, bi) = y.c(&mut self.b, clif_type(ty));
-        let (ar, ai) = (self.widen(ar, ty), self.widen(ai, ty));
-        let (br, bi) = (self.widen(br, ty), self.widen(bi, ty));
-        let opc = self.b.ins().iconst(types::I32, binop_code(op));
-        let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let oc = self.b.ins().iconst(types::I32, dtype_code(out));
-        let p = self.out_slot();
-        self.b.ins().call(fr, &[opc, tc, oc, ar, ai, br, bi, p]);
-        Ok(self.read_slot(p, out))
+        let (xr, xi) = x.c(&mut self.b, clif_type(ty));
+        let (yr, yi) = y.c(&mut self.b, clif_type(ty));
+        let (xr, xi) = (self.widen(xr, ty), self.widen(xi, ty));
+        let (yr, yi) = (self.widen(yr, ty), self.widen(yi, ty));
+        let op_code = self.b.ins().iconst(types::I32, binop_code(op));
+        let type_code = self.b.ins().iconst(types::I32, dtype_code(ty));
+        let out_code = self.b.ins().iconst(types::I32, dtype_code(out));
+        let result = self.out_slot();
+        self.b
+            .ins()
+            .call(fr, &[op_code, type_code, out_code, xr, xi, yr, yi, result]);
+        Ok(self.read_slot(result, out))
     }
 }

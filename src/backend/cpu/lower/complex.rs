@@ -45,7 +45,7 @@ impl Lowerer<'_, '_> {
                 let v = self.call1(fr, &[r, i]);
                 self.scast(Val::S(v), real_of(ty), out)
             }
-            _ => self.chelper_unary(op, x, ty, out)?,
+            _ => self.complex_helper_unary(op, x, ty, out)?,
         })
     }
 

@@ -49,69 +49,69 @@ impl Lowerer<'_, '_> {
 
         self.b.switch_to_block(body);
         let i = self.b.use_var(self.idx);
-        let acc = self.leaf_start(p, i)?;
+        let sums = self.leaf_start(p, i)?;
         let j = self.b.declare_var(types::I64);
-        let j0 = self.b.ins().iadd_imm_s(i, 8);
-        self.b.def_var(j, j0);
+        let second = self.b.ins().iadd_imm_s(i, 8);
+        self.b.def_var(j, second);
         let limit = self.b.ins().iadd_imm_s(i, LEAF as i64);
         self.b.ins().jump(inner_head, &[]);
         self.b.switch_to_block(inner_head);
-        let jv = self.b.use_var(j);
-        let go = self.b.ins().icmp(IntCC::SignedLessThan, jv, limit);
+        let next8 = self.b.use_var(j);
+        let go = self.b.ins().icmp(IntCC::SignedLessThan, next8, limit);
         self.b.ins().brif(go, inner_body, &[], inner_exit, &[]);
         self.b.switch_to_block(inner_body);
-        let jv = self.b.use_var(j);
-        self.leaf_add(p, &acc, jv)?;
-        let next = self.b.ins().iadd_imm_s(jv, 8);
+        let next8 = self.b.use_var(j);
+        self.leaf_add(p, &sums, next8)?;
+        let next = self.b.ins().iadd_imm_s(next8, 8);
         self.b.def_var(j, next);
         self.b.ins().jump(inner_head, &[]);
 
         self.b.switch_to_block(inner_exit);
-        let i = self.leaf_store(p, &acc);
+        let i = self.leaf_store(p, &sums);
         let next = self.b.ins().iadd_imm_s(i, LEAF as i64);
         self.b.def_var(self.idx, next);
         self.b.ins().jump(head, &[]);
         Ok(())
     }
 
-    /// The accumulators of the leaf at `i`, from its first 8 values.
+    /// The `8 / lanes` vector accumulators of the leaf at `i`, from its first 8 values.
     fn leaf_start(&mut self, p: VectorPlan, i: Value) -> Result<Vec<Variable>> {
         let out = self.f.outputs[0] as usize;
         let ty = self.f.vars[out].ty;
         let lanes = p.lanes as usize;
-        let mut acc = vec![];
-        for u in 0..8 / lanes {
-            let iu = self.b.ins().iadd_imm_s(i, (u * lanes) as i64);
-            let v = self.leaf_value(p, iu)?;
-            let a = self.b.declare_var(p.vec_ty(ty));
-            self.b.def_var(a, v);
-            acc.push(a);
+        let mut sums = vec![];
+        for k in 0..8 / lanes {
+            let index = self.b.ins().iadd_imm_s(i, (k * lanes) as i64);
+            let v = self.leaf_value(p, index)?;
+            let sum = self.b.declare_var(p.vec_ty(ty));
+            self.b.def_var(sum, v);
+            sums.push(sum);
         }
-        Ok(acc)
+        Ok(sums)
     }
 
     /// Adds the 8 values from `j` on to the accumulators.
-    fn leaf_add(&mut self, p: VectorPlan, acc: &[Variable], j: Value) -> Result<()> {
+    fn leaf_add(&mut self, p: VectorPlan, sums: &[Variable], j: Value) -> Result<()> {
         let lanes = p.lanes as usize;
-        for (u, &a) in acc.iter().enumerate() {
-            let ju = self.b.ins().iadd_imm_s(j, (u * lanes) as i64);
-            let v = self.leaf_value(p, ju)?;
-            let cur = self.b.use_var(a);
-            let sum = self.b.ins().fadd(cur, v);
-            self.b.def_var(a, sum);
+        for (k, &sum) in sums.iter().enumerate() {
+            let index = self.b.ins().iadd_imm_s(j, (k * lanes) as i64);
+            let v = self.leaf_value(p, index)?;
+            let cur = self.b.use_var(sum);
+            let new = self.b.ins().fadd(cur, v);
+            self.b.def_var(sum, new);
         }
         Ok(())
     }
 
     /// Combines the 8 running sums by halves and stores the leaf's sum; returns the
     /// index of the leaf's first element.
-    fn leaf_store(&mut self, p: VectorPlan, acc: &[Variable]) -> Value {
+    fn leaf_store(&mut self, p: VectorPlan, sums: &[Variable]) -> Value {
         let ty = self.f.vars[self.f.outputs[0] as usize].ty;
         let mut r = vec![];
-        for &a in acc {
-            let v = self.b.use_var(a);
-            for l in 0..p.lanes {
-                r.push(self.b.ins().extractlane(v, l));
+        for &sum in sums {
+            let v = self.b.use_var(sum);
+            for lane in 0..p.lanes {
+                r.push(self.b.ins().extractlane(v, lane));
             }
         }
         let b = &mut self.b;
@@ -123,8 +123,8 @@ impl Lowerer<'_, '_> {
         let hi = b.ins().fadd(s45, s67);
         let total = b.ins().fadd(lo, hi);
         let i = self.b.use_var(self.idx);
-        let k = self.b.ins().ushr_imm_s(i, LEAF.trailing_zeros() as i64);
-        let addr = self.addr(self.out_ptrs[0], k, ty);
+        let leaf = self.b.ins().ushr_imm_s(i, LEAF.trailing_zeros() as i64);
+        let addr = self.addr(self.out_ptrs[0], leaf, ty);
         self.b.ins().store(mem(), total, addr, 0);
         i
     }

@@ -78,13 +78,13 @@ impl Lowerer<'_, '_> {
     /// Bool bytes 0/1 at `a + off` -> mask lanes 0/-1: one load of all the lanes'
     /// bytes, one byte shuffle repeating each across its lane, a byte negation.
     pub(super) fn load_mask(&mut self, p: VectorPlan, a: Value, off: i32) -> Value {
-        let (st, vt) = if p.lanes == 2 {
+        let (bytes_ty, vector_ty) = if p.lanes == 2 {
             (types::I16, types::I16X8)
         } else {
             (types::I32, types::I32X4)
         };
-        let x = self.b.ins().load(st, mem(), a, off);
-        let v = self.b.ins().scalar_to_vector(vt, x);
+        let x = self.b.ins().load(bytes_ty, mem(), a, off);
+        let v = self.b.ins().scalar_to_vector(vector_ty, x);
         let v = self.b.ins().bitcast(types::I8X16, lane_cast(), v);
         let size = 16 / p.lanes as usize;
         let sel: Vec<usize> = (0..16).map(|j| j / size).collect();
@@ -144,11 +144,11 @@ impl Lowerer<'_, '_> {
 
     /// Sign-extended 64-bit lanes -> two int32s.
     fn store_wide_i32(&mut self, x: Value, addr: Value) {
-        let x4 = self.b.ins().bitcast(types::I32X4, lane_cast(), x);
-        let lo = self.shuffle(x4, x4, &[0, 2, 0, 2]);
-        let lo = self.b.ins().bitcast(types::I64X2, lane_cast(), lo);
-        let w = self.b.ins().extractlane(lo, 0);
-        self.b.ins().store(mem(), w, addr, 0);
+        let halves = self.b.ins().bitcast(types::I32X4, lane_cast(), x);
+        let low = self.shuffle(halves, halves, &[0, 2, 0, 2]);
+        let low = self.b.ins().bitcast(types::I64X2, lane_cast(), low);
+        let both = self.b.ins().extractlane(low, 0);
+        self.b.ins().store(mem(), both, addr, 0);
     }
 
     /// The low byte of each mask lane, gathered by one byte shuffle and stored at once
@@ -159,16 +159,16 @@ impl Lowerer<'_, '_> {
         let sel: Vec<usize> = (0..16).map(|j| if j < n { j * size } else { 0 }).collect();
         let xb = self.b.ins().bitcast(types::I8X16, lane_cast(), x);
         let bytes = self.shuffle(xb, xb, &sel);
-        let (vt, st, ones) = if n == 2 {
+        let (vector_ty, bytes_ty, ones) = if n == 2 {
             (types::I16X8, types::I16, 0x0101)
         } else {
             (types::I32X4, types::I32, 0x0101_0101)
         };
-        let w = self.b.ins().bitcast(vt, lane_cast(), bytes);
-        let w = self.b.ins().extractlane(w, 0);
-        debug_assert_eq!(self.b.func.dfg.value_type(w), st);
-        let w = self.b.ins().band_imm_s(w, ones);
-        self.b.ins().store(mem(), w, addr, 0);
+        let v = self.b.ins().bitcast(vector_ty, lane_cast(), bytes);
+        let low = self.b.ins().extractlane(v, 0);
+        debug_assert_eq!(self.b.func.dfg.value_type(low), bytes_ty);
+        let low = self.b.ins().band_imm_s(low, ones);
+        self.b.ins().store(mem(), low, addr, 0);
     }
 
     /// A scalar (or splatted) constant.

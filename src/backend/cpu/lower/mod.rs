@@ -98,6 +98,7 @@ struct Local {
     vector: Vec<Parts>,
 }
 
+/// Lowers one function of the IR into the CLIF function that `b` builds.
 pub struct Lowerer<'a, 'b> {
     f: &'a Func,
     layouts: &'a [Layout],
@@ -122,14 +123,15 @@ pub struct Lowerer<'a, 'b> {
     /// The vector group being lowered: selects the locals' variables.
     group: usize,
     /// Vector programs with control flow: the groups' state (see `predicated.rs`).
-    pred: Option<Predication<'a>>,
+    predication: Option<Predication<'a>>,
     /// The register-preserving trampoline to `nx_abs_cmp`, once declared.
     abs_slow: Option<(FuncId, FuncRef)>,
-    abs_slot: Option<StackSlot>,
+    /// Where the exact path of `abs(z) op k` passes its lanes (`helpers::AbsCmpCode`).
+    abs_compare_slot: Option<StackSlot>,
     /// The values of the current statement's nodes (of the current group).
     memo: HashMap<ValueId, Val>,
     /// Where complex helpers write their result.
-    slot: Option<StackSlot>,
+    helper_result_slot: Option<StackSlot>,
 }
 
 impl<'a, 'b> Lowerer<'a, 'b> {
@@ -157,11 +159,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             err_block,
             loop_exits: vec![],
             group: 0,
-            pred: None,
+            predication: None,
             abs_slow: None,
-            abs_slot: None,
+            abs_compare_slot: None,
             memo: HashMap::new(),
-            slot: None,
+            helper_result_slot: None,
         }
     }
 
@@ -280,8 +282,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         if self.f.is_straight_line() {
             for g in 0..p.groups as usize {
                 self.enter_group(g);
-                let ig = self.b.ins().iadd_imm_s(i, (g * p.lanes as usize) as i64);
-                self.element(Mode::Vector(p), ig)?;
+                let index = self.b.ins().iadd_imm_s(i, (g * p.lanes as usize) as i64);
+                self.element(Mode::Vector(p), index)?;
             }
             self.enter_group(0);
         } else {

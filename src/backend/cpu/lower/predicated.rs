@@ -52,7 +52,7 @@ impl<'a> Lowerer<'a, '_> {
     pub(super) fn vector_groups(&mut self, p: VectorPlan, i: Value) -> Result<()> {
         let mode = Mode::Vector(p);
         let all = self.all_lanes(p);
-        self.pred = Some(Predication {
+        self.predication = Some(Predication {
             groups: vec![],
             loop_bodies: vec![],
             active: None,
@@ -64,19 +64,23 @@ impl<'a> Lowerer<'a, '_> {
                 .map(|k| self.input(mode, k, index))
                 .collect();
             let live = vec![];
-            self.predication().groups.push(Group {
+            self.predication_mut().groups.push(Group {
                 index,
                 inputs,
                 live,
             });
             self.init_locals(mode, index);
-            let top = self.b.declare_var(p.mask_ty());
-            self.b.def_var(top, all);
-            self.predication().groups[g].live.push(top);
+            let all_live = self.b.declare_var(p.mask_ty());
+            self.b.def_var(all_live, all);
+            self.predication_mut().groups[g].live.push(all_live);
         }
         let f = self.f;
         self.masked_block(p, &f.body, &vec![None; p.groups as usize])?;
-        let groups = self.pred.take().map(|s| s.groups).unwrap_or_default();
+        let groups = self
+            .predication
+            .take()
+            .map(|s| s.groups)
+            .unwrap_or_default();
         for (g, group) in groups.iter().enumerate() {
             self.enter_group(g);
             self.store_outputs(mode, group.index);
@@ -85,36 +89,38 @@ impl<'a> Lowerer<'a, '_> {
         Ok(())
     }
 
-    fn predication(&mut self) -> &mut Predication<'a> {
-        self.pred.as_mut().expect("inside a predicated program")
+    fn predication_mut(&mut self) -> &mut Predication<'a> {
+        self.predication
+            .as_mut()
+            .expect("inside a predicated program")
     }
 
     fn loop_bodies(&self) -> &[&'a [Stmt]] {
-        self.pred.as_ref().map_or(&[], |s| &s.loop_bodies)
+        self.predication.as_ref().map_or(&[], |s| &s.loop_bodies)
     }
 
     /// The current group's input `k`, when a predicated program has loaded it.
     pub(super) fn loaded_input(&self, k: usize) -> Option<Val> {
-        let group = self.pred.as_ref()?.groups.get(self.group)?;
+        let group = self.predication.as_ref()?.groups.get(self.group)?;
         Some(group.inputs[k])
     }
 
     /// The lanes the statement being lowered commits, in a predicated program.
     pub(super) fn active_lanes(&self) -> Option<Value> {
-        self.pred.as_ref()?.active
+        self.predication.as_ref()?.active
     }
 
     /// Switches to group `g` for a statement that commits the lanes of `active`;
     /// returns the index of the group's first element.
     fn enter_masked(&mut self, g: usize, active: Value) -> Value {
         self.enter_group(g);
-        let pred = self.predication();
-        pred.active = Some(active);
-        pred.groups[g].index
+        let state = self.predication_mut();
+        state.active = Some(active);
+        state.groups[g].index
     }
 
     fn live_mask(&mut self, g: usize) -> Variable {
-        let live = self.predication().groups[g].live.last();
+        let live = self.predication_mut().groups[g].live.last();
         *live.expect("a live mask exists")
     }
 
@@ -283,13 +289,13 @@ impl<'a> Lowerer<'a, '_> {
         self.b.switch_to_block(body_block);
         self.assign_counters(p, var, body, &loops);
         for (g, l) in loops.iter().enumerate() {
-            self.predication().groups[g].live.push(l.live);
+            self.predication_mut().groups[g].live.push(l.live);
         }
-        self.predication().loop_bodies.push(body);
+        self.predication_mut().loop_bodies.push(body);
         self.masked_block(p, body, &vec![None; loops.len()])?;
-        self.predication().loop_bodies.pop();
+        self.predication_mut().loop_bodies.pop();
         for g in 0..loops.len() {
-            self.predication().groups[g].live.pop();
+            self.predication_mut().groups[g].live.pop();
         }
         let one = self.b.ins().iconst(types::I64, 1);
         let one = self.b.ins().splat(types::I64X2, one);

@@ -150,7 +150,7 @@ impl Lowerer<'_, '_> {
                 let bits = b.ins().bitcast(it, MemFlagsData::new(), x);
                 b.ins().icmp_imm_s(IntCC::SignedLessThan, bits, 0)
             }
-            _ if op.is_transcendental() => self.fhelper_unary(op, x, ty)?,
+            _ if op.is_transcendental() => self.float_helper_unary(op, x, ty)?,
             _ => return Err(no_lowering(op, ty)),
         })
     }
@@ -168,7 +168,7 @@ impl Lowerer<'_, '_> {
         if is_complex(ty) {
             return Ok(match self.complex_inline(op, x, y, clif_type(ty)) {
                 Some(v) => self.scast(v, if op.is_comparison() { DType::Bool } else { ty }, out),
-                None => self.chelper_binary(op, x, y, ty, out)?,
+                None => self.complex_helper_binary(op, x, y, ty, out)?,
             });
         }
         let (xv, yv) = (x.s(), y.s());
@@ -240,13 +240,13 @@ impl Lowerer<'_, '_> {
     /// `x ** y`: a negative exponent ends the kernel with its status; otherwise the
     /// wrapping power comes from `nx_ipow`.
     fn int_pow(&mut self, x: Value, y: Value, ty: DType) -> Result<Val> {
-        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
         let cont = self.b.create_block();
-        self.b.ins().brif(neg, self.err_block, &[], cont, &[]);
+        self.b.ins().brif(negative, self.err_block, &[], cont, &[]);
         self.b.switch_to_block(cont);
         let fr = self.helper(&IPOW)?;
-        let tc = self.b.ins().iconst(types::I32, dtype_code(ty));
-        let (xa, ya) = if ty == DType::I32 {
+        let type_code = self.b.ins().iconst(types::I32, dtype_code(ty));
+        let (x64, y64) = if ty == DType::I32 {
             (
                 self.b.ins().sextend(types::I64, x),
                 self.b.ins().sextend(types::I64, y),
@@ -254,7 +254,7 @@ impl Lowerer<'_, '_> {
         } else {
             (x, y)
         };
-        let r = self.call1(fr, &[tc, xa, ya]);
+        let r = self.call1(fr, &[type_code, x64, y64]);
         let r = if ty == DType::I32 {
             self.b.ins().ireduce(types::I32, r)
         } else {
@@ -281,7 +281,7 @@ impl Lowerer<'_, '_> {
             }
             Complex => Val::C(x, y),
             FloorDiv | Mod | Fmod | Pow | Arctan2 | Hypot | NextAfter => {
-                Val::S(self.fhelper_binary(op, x, y, ty)?)
+                Val::S(self.float_helper_binary(op, x, y, ty)?)
             }
             _ => return Err(no_lowering(op, ty)),
         })
@@ -307,39 +307,39 @@ fn float_sign(b: &mut FunctionBuilder, t: Type, x: Value) -> Value {
 fn int_division(b: &mut FunctionBuilder, op: BinOp, x: Value, y: Value, t: Type) -> Value {
     let zero = b.ins().iconst(t, 0);
     let one = b.ins().iconst(t, 1);
-    let y0 = b.ins().icmp_imm_s(IntCC::Equal, y, 0);
-    let ym1 = b.ins().icmp_imm_s(IntCC::Equal, y, -1);
-    let bad = b.ins().bor(y0, ym1);
-    let sy = b.ins().select(bad, one, y);
-    let q = b.ins().sdiv(x, sy);
-    let r = b.ins().srem(x, sy);
-    let nx = b.ins().ineg(x);
-    let q = b.ins().select(ym1, nx, q);
-    let r = b.ins().select(ym1, zero, r);
+    let by_zero = b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+    let by_minus_one = b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+    let unsafe_divisor = b.ins().bor(by_zero, by_minus_one);
+    let divisor = b.ins().select(unsafe_divisor, one, y);
+    let quotient = b.ins().sdiv(x, divisor);
+    let rem = b.ins().srem(x, divisor);
+    let minus_x = b.ins().ineg(x);
+    let quotient = b.ins().select(by_minus_one, minus_x, quotient);
+    let rem = b.ins().select(by_minus_one, zero, rem);
     let v = match op {
         BinOp::FloorDiv => {
             // One less where the remainder is not zero and the signs differ.
-            let rnz = b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-            let xs = b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
-            let ys = b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
-            let diff = b.ins().bxor(xs, ys);
-            let adj = b.ins().band(rnz, diff);
-            let adj = b.ins().uextend(t, adj);
-            b.ins().isub(q, adj)
+            let inexact = b.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+            let x_neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+            let y_neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
+            let signs_differ = b.ins().bxor(x_neg, y_neg);
+            let down = b.ins().band(inexact, signs_differ);
+            let down = b.ins().uextend(t, down);
+            b.ins().isub(quotient, down)
         }
         BinOp::Mod => {
             // The remainder takes the divisor's sign.
-            let rnz = b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-            let rs = b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
-            let ys = b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
-            let diff = b.ins().bxor(rs, ys);
-            let adj = b.ins().band(rnz, diff);
-            let ry = b.ins().iadd(r, y);
-            b.ins().select(adj, ry, r)
+            let inexact = b.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+            let rem_neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, rem, 0);
+            let y_neg = b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
+            let signs_differ = b.ins().bxor(rem_neg, y_neg);
+            let shift = b.ins().band(inexact, signs_differ);
+            let rem_plus_y = b.ins().iadd(rem, y);
+            b.ins().select(shift, rem_plus_y, rem)
         }
-        _ => r,
+        _ => rem,
     };
-    b.ins().select(y0, zero, v)
+    b.ins().select(by_zero, zero, v)
 }
 
 /// Integer `<<` and `>>`: a shift by a negative amount or by the width or more gives

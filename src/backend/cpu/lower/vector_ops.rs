@@ -214,7 +214,7 @@ impl Lowerer<'_, '_> {
                 Val::C(r, im) => (r, Some(im)),
                 Val::S(r) => (r, None),
             };
-            let r = self.to_lane(p, r, out);
+            let r = self.lane_of(p, r, out);
             acc = Some(match acc {
                 None => self.b.ins().scalar_to_vector(out_vt, r),
                 Some(v) => self.b.ins().insertlane(v, r, j),
@@ -254,7 +254,7 @@ impl Lowerer<'_, '_> {
 
     /// A scalar result of dtype `out` as a lane: bools as masks, int32 sign-extended
     /// into 64-bit lanes.
-    fn to_lane(&mut self, p: VectorPlan, r: Value, out: DType) -> Value {
+    fn lane_of(&mut self, p: VectorPlan, r: Value, out: DType) -> Value {
         match out {
             DType::Bool => {
                 let lt = p.mask_ty().lane_type();
