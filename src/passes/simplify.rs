@@ -56,3 +56,32 @@ pub fn run(f: &Func) -> Func {
         keep(b, n, args)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value;
+    use num_complex::Complex64;
+
+    /// `meaning` agrees with `value::unary` wherever it claims an operation is trivial.
+    #[test]
+    fn meaning_is_what_value_computes() {
+        let samples = [0.0, -0.0, 1.5, -2.0, 7.0, f64::NAN, f64::INFINITY, -1e300];
+        for operand in DType::ALL {
+            for &op in UnOp::ALL {
+                let Some(m) = meaning(op, operand) else {
+                    continue;
+                };
+                for &x in &samples {
+                    let x = Scalar::C128(Complex64::new(x, 0.0)).cast(operand);
+                    let (want, out) = match m {
+                        Meaning::Operand => (x, operand),
+                        Meaning::Constant(c) => (c, c.dtype()),
+                    };
+                    let got = value::unary(op, x, out);
+                    assert!(got.bits_eq(want), "{op} of {x:?}: {got:?}, not {want:?}");
+                }
+            }
+        }
+    }
+}
