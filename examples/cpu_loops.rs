@@ -2,8 +2,8 @@
 //! loop at 1..=4 interleaved vector groups and with the scalar loop, one thread:
 //! `cargo run --release --example cpu_loops [-- N]` (N x N grid points, default 400).
 //!
-//! The rows are what chose `LOOP_GROUPS` in `src/backend/cpu/lower.rs`; see
-//! docs/cpu-performance.md.
+//! The rows are what chose the default of `CpuOptions::loop_groups` (see
+//! `src/backend/cpu/lower/plan.rs` and docs/cpu-performance.md).
 
 use ndarray::{ArrayD, IxDyn};
 use nexpr::{CpuOptions, DynArray, Options, Program, Simd, Target, Vars};

@@ -90,3 +90,135 @@ fn optimized_ir_gives_identical_results() {
         }
     }
 }
+
+/// Arrays of every dtype with the values that tell the trivial operations apart from
+/// anything else (NaN, infinities, signed zeros, negative numbers, extremes), 11
+/// elements long so that the CPU's vector loop and its padded last step both run.
+fn arrays_of_every_dtype() -> Vec<(nexpr::DType, DynArray)> {
+    use nexpr::DType;
+    use num_complex::Complex32;
+    let f = [
+        0.0f64,
+        -0.0,
+        1.5,
+        -2.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        3.0,
+        -7.0,
+        1e300,
+        0.5,
+    ];
+    let i = [
+        0i64,
+        1,
+        -1,
+        7,
+        i32::MIN as i64,
+        i32::MAX as i64,
+        -8,
+        3,
+        2,
+        5,
+        -3,
+    ];
+    let z: Vec<Complex64> = f
+        .iter()
+        .zip(f.iter().rev())
+        .map(|(&re, &im)| Complex64::new(re, im))
+        .collect();
+    fn arr<T>(v: Vec<T>) -> ndarray::ArrayD<T> {
+        ndarray::Array1::from(v).into_dyn()
+    }
+    vec![
+        (
+            DType::Bool,
+            DynArray::Bool(arr(i.iter().map(|&x| x % 2 != 0).collect())),
+        ),
+        (
+            DType::I32,
+            DynArray::I32(arr(i.iter().map(|&x| x as i32).collect())),
+        ),
+        (
+            DType::I64,
+            DynArray::I64(arr(i.iter().map(|&x| x * 1_000_000_007).collect())),
+        ),
+        (
+            DType::F32,
+            DynArray::F32(arr(f.iter().map(|&x| x as f32).collect())),
+        ),
+        (DType::F64, DynArray::F64(arr(f.to_vec()))),
+        (
+            DType::C64,
+            DynArray::C64(arr(z
+                .iter()
+                .map(|c| Complex32::new(c.re as f32, c.im as f32))
+                .collect())),
+        ),
+        (DType::C128, DynArray::C128(arr(z))),
+    ]
+}
+
+/// The unary nodes of `f` that `passes::simplify` rewrites.
+fn trivial_ops(f: &nexpr::ir::Func) -> Vec<String> {
+    use nexpr::ir::Op;
+    use nexpr::passes::simplify::meaning;
+    f.nodes
+        .iter()
+        .filter_map(|n| match n.op {
+            Op::Unary(op) => {
+                let operand = f.node(n.args[0]).ty;
+                meaning(op, operand).map(|_| format!("{op}({operand}) -> {}", n.ty))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn trivial_operations_are_simplified_away_with_unchanged_results() {
+    use nexpr::ir::UnOp;
+    use nexpr::{CpuOptions, Expr, Options, Simd, Target};
+    let exact = |simd| Options {
+        cpu: CpuOptions {
+            exact_math: true,
+            simd,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut removed = 0;
+    for (dtype, array) in arrays_of_every_dtype() {
+        let vars = Vars::new().with("x", &array);
+        let functions = UnOp::FUNCTIONS.iter().chain([&UnOp::SignBit]);
+        for src in functions.map(|op| format!("{}(x)", op.name())) {
+            let ast = nexpr::sema::expr_program(&parse_expr(&src).unwrap());
+            let types = |n: &str| vars.get(n).map(|v| v.dtype());
+            let Ok(raw) = nexpr::sema::check(&ast, &types, true) else {
+                continue; // refused for this dtype, as NumPy refuses it
+            };
+            let opt = nexpr::passes::optimize(&raw);
+            let what = format!("{src} on {dtype}");
+            assert_eq!(opt.verify(), Ok(()), "{what}");
+            assert_eq!(trivial_ops(&opt), Vec::<String>::new(), "{what}");
+            assert_eq!(opt.output_types(), raw.output_types(), "{what}");
+            removed += trivial_ops(&raw).len();
+            let reference = run(&raw, &vars).unwrap();
+            assert!(same(&reference, &run(&opt, &vars).unwrap()), "{what}");
+            for simd in [Simd::All, Simd::Off] {
+                let kernel = Expr::parse(&src)
+                    .unwrap()
+                    .compile_with(Target::Cpu { threads: 1 }, &exact(simd))
+                    .unwrap();
+                let got = kernel.eval(&vars).unwrap();
+                assert!(
+                    same(&reference, &got),
+                    "{what}, CPU {simd:?}:\n{reference:?}\n{got:?}"
+                );
+            }
+        }
+    }
+    // Every dtype has some: ceil of an int, real of a float, isnan of a bool, ...
+    assert!(removed >= 30, "only {removed} trivial operations");
+}

@@ -3,6 +3,24 @@
 
 use std::fmt;
 
+/// Declares an operation enum together with `ALL`, its variants in declaration order,
+/// so that the list cannot miss one: `ALL[op as usize] == op` for every `op` (the
+/// CPU backend's helpers decode operation codes with it).
+macro_rules! op_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every operation, in declaration order: `ALL[op as usize] == op`.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+        }
+    };
+}
+
+op_enum! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UnOp {
     Neg,
@@ -44,7 +62,9 @@ pub enum UnOp {
     IsInf,
     SignBit,
 }
+}
 
+op_enum! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BinOp {
     Add,
@@ -75,6 +95,7 @@ pub enum BinOp {
     Ne,
     Ge,
     Gt,
+}
 }
 
 impl UnOp {

@@ -6,12 +6,15 @@
 pub mod const_fold;
 pub mod cse;
 pub mod pow_expand;
+pub mod simplify;
 
 use crate::ir::Func;
 
-/// The standard pipeline.
+/// The standard pipeline. Backends see only its output, so they may rely on
+/// `simplify` having removed the trivial operations.
 pub fn optimize(f: &Func) -> Func {
-    let f = const_fold::run(f);
+    let f = simplify::run(f);
+    let f = const_fold::run(&f);
     let f = pow_expand::run(&f);
     let f = const_fold::run(&f);
     cse::run(&f)

@@ -4,54 +4,252 @@
 //! path bit-identical to the reference; only the vectorized math in `math.rs` has an
 //! error budget.
 //!
-//! Operations and dtypes travel as small integer codes (indices into the tables
-//! below) so that one helper per shape of signature covers every operation.
+//! This file is the one table of them: every [`Helper`] names its symbol, its
+//! Cranelift signature and the function behind it, so the lowering declares exactly
+//! what the JIT linker resolves ([`lookup`]). Operations and dtypes travel as codes
+//! ([`unop_code`], [`binop_code`], [`dtype_code`]: the enum discriminants) so that one
+//! helper per shape of signature covers every operation; decoding is the inverse
+//! through `UnOp::ALL`, `BinOp::ALL` and `DType::ALL`, and a code that names nothing
+//! aborts the process with a message rather than running another operation.
 
 use crate::dtype::DType;
 use crate::ir::{BinOp, UnOp};
 use crate::value::{self, libm, Scalar};
+use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
 use num_complex::{Complex32, Complex64};
 
-pub const UNOPS: [UnOp; 34] = {
-    use UnOp::*;
-    [
-        Neg, Not, Abs, Sqrt, Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Arcsinh,
-        Arccosh, Arctanh, Log, Log1p, Log10, Log2, Exp, Expm1, Conj, Real, Imag, Ceil, Floor,
-        Trunc, Round, Sign, IsNan, IsFinite, IsInf, SignBit,
-    ]
+/// An out-of-line function a kernel calls: the symbol it imports, its signature
+/// (the platform's C calling convention), and the function the symbol resolves to.
+pub struct Helper {
+    pub name: &'static str,
+    pub params: &'static [Type],
+    pub returns: &'static [Type],
+    address: *const u8,
+}
+
+/// [`nx_funary`]: `(op, dtype, x) -> result`.
+pub const FUNARY: Helper = Helper {
+    name: "nx_funary",
+    params: &[I32, I32, F64],
+    returns: &[F64],
+    address: nx_funary as *const u8,
 };
 
-pub const BINOPS: [BinOp; 26] = {
-    use BinOp::*;
-    [
-        Add, Sub, Mul, Div, FloorDiv, Mod, Pow, BitAnd, BitOr, BitXor, Shl, Shr, Arctan2, Hypot,
-        NextAfter, CopySign, Maximum, Minimum, Fmod, Complex, Lt, Le, Eq, Ne, Ge, Gt,
-    ]
+/// [`nx_fbinary`]: `(op, dtype, x, y) -> result`.
+pub const FBINARY: Helper = Helper {
+    name: "nx_fbinary",
+    params: &[I32, I32, F64, F64],
+    returns: &[F64],
+    address: nx_fbinary as *const u8,
 };
+
+/// [`nx_ipow`]: `(dtype, base, exponent) -> power`.
+pub const IPOW: Helper = Helper {
+    name: "nx_ipow",
+    params: &[I32, I64, I64],
+    returns: &[I64],
+    address: nx_ipow as *const u8,
+};
+
+/// [`nx_cunary`]: `(op, dtype, result dtype, re, im, out)`.
+pub const CUNARY: Helper = Helper {
+    name: "nx_cunary",
+    params: &[I32, I32, I32, F64, F64, I64],
+    returns: &[],
+    address: nx_cunary as *const u8,
+};
+
+/// [`nx_cbinary`]: `(op, dtype, result dtype, x.re, x.im, y.re, y.im, out)`.
+pub const CBINARY: Helper = Helper {
+    name: "nx_cbinary",
+    params: &[I32, I32, I32, F64, F64, F64, F64, I64],
+    returns: &[],
+    address: nx_cbinary as *const u8,
+};
+
+/// |z| of a complex128, as `value` computes it (called per element, so direct).
+pub const HYPOT_F64: Helper = Helper {
+    name: "nx_hypot_f64",
+    params: &[F64, F64],
+    returns: &[F64],
+    address: hypot_f64 as *const u8,
+};
+
+/// |z| of a complex64.
+pub const HYPOT_F32: Helper = Helper {
+    name: "nx_hypot_f32",
+    params: &[F32, F32],
+    returns: &[F32],
+    address: hypot_f32 as *const u8,
+};
+
+/// [`nx_abs_cmp`]: `(p, code, k)`, see [`AbsCmpCode`].
+pub const ABS_CMP: Helper = Helper {
+    name: "nx_abs_cmp",
+    params: &[I64, I32, F64],
+    returns: &[],
+    address: nx_abs_cmp as *const u8,
+};
+
+const HELPERS: [&Helper; 8] = [
+    &FUNARY, &FBINARY, &IPOW, &CUNARY, &CBINARY, &HYPOT_F64, &HYPOT_F32, &ABS_CMP,
+];
+
+/// A direct scalar transcendental: the same function at both float widths.
+pub struct Direct {
+    pub op: UnOp,
+    pub f64: Helper,
+    pub f32: Helper,
+}
+
+/// Direct scalar transcendentals, one symbol per function and width: the functions
+/// `value::unary` uses, without its dispatch (they run per element).
+macro_rules! direct {
+    ($($op:ident $name:literal => |$x:ident| $body:expr,)*) => {
+        const DIRECT: &[Direct] = &[$({
+            extern "C" fn wide($x: f64) -> f64 {
+                $body
+            }
+            extern "C" fn narrow($x: f32) -> f32 {
+                $body
+            }
+            Direct {
+                op: UnOp::$op,
+                f64: Helper {
+                    name: concat!("nx_", $name, "_f64"),
+                    params: &[F64],
+                    returns: &[F64],
+                    address: wide as *const u8,
+                },
+                f32: Helper {
+                    name: concat!("nx_", $name, "_f32"),
+                    params: &[F32],
+                    returns: &[F32],
+                    address: narrow as *const u8,
+                },
+            }
+        },)*];
+    };
+}
+
+// The inverse hyperbolics come from libm, as in `value` (Rust's own differ in the last
+// bits and overflow near the top of the range).
+direct! {
+    Sin "sin" => |x| x.sin(),
+    Cos "cos" => |x| x.cos(),
+    Tan "tan" => |x| x.tan(),
+    Arcsin "arcsin" => |x| x.asin(),
+    Arccos "arccos" => |x| x.acos(),
+    Arctan "arctan" => |x| x.atan(),
+    Sinh "sinh" => |x| x.sinh(),
+    Cosh "cosh" => |x| x.cosh(),
+    Tanh "tanh" => |x| x.tanh(),
+    Arcsinh "arcsinh" => |x| libm::asinh(x),
+    Arccosh "arccosh" => |x| libm::acosh(x),
+    Arctanh "arctanh" => |x| libm::atanh(x),
+    Log "log" => |x| x.ln(),
+    Log1p "log1p" => |x| x.ln_1p(),
+    Log10 "log10" => |x| x.log10(),
+    Log2 "log2" => |x| x.log2(),
+    Exp "exp" => |x| x.exp(),
+    Expm1 "expm1" => |x| x.exp_m1(),
+}
+
+/// The direct helper of a transcendental `op` on f32 or f64, if it has one.
+pub fn direct(op: UnOp, ty: DType) -> Option<&'static Helper> {
+    let d = DIRECT.iter().find(|d| d.op == op)?;
+    Some(if ty == DType::F32 { &d.f32 } else { &d.f64 })
+}
+
+/// Resolves the helper symbols for the JIT linker.
+pub fn lookup(name: &str) -> Option<*const u8> {
+    let direct = DIRECT.iter().flat_map(|d| [&d.f64, &d.f32]);
+    HELPERS
+        .into_iter()
+        .chain(direct)
+        .find(|h| h.name == name)
+        .map(|h| h.address)
+        .or_else(|| super::math::lookup(name))
+}
+
+// ---------------------------------------------------------------------------------
+// Codes
 
 pub fn unop_code(op: UnOp) -> i64 {
-    UNOPS.iter().position(|&o| o == op).unwrap_or(0) as i64
+    op as i64
 }
 
 pub fn binop_code(op: BinOp) -> i64 {
-    BINOPS.iter().position(|&o| o == op).unwrap_or(0) as i64
+    op as i64
 }
 
 pub fn dtype_code(d: DType) -> i64 {
-    DType::ALL.iter().position(|&t| t == d).unwrap_or(0) as i64
+    d as i64
+}
+
+/// Decodes one of the codes above. Kernels only pass codes made by the encoders, so
+/// an unknown one means the two sides disagree: abort loudly (helpers return to
+/// machine code, which cannot take an error) rather than compute something else.
+fn decode<T: Copy>(all: &[T], code: u32, what: &str) -> T {
+    match all.get(code as usize) {
+        Some(&x) => x,
+        None => panic!("nexpr helper: unknown {what} code {code}"),
+    }
 }
 
 fn dtype_of(code: u32) -> DType {
-    DType::ALL[(code as usize).min(DType::ALL.len() - 1)]
+    decode(&DType::ALL, code, "dtype")
 }
 
 fn unop_of(code: u32) -> UnOp {
-    UNOPS[(code as usize).min(UNOPS.len() - 1)]
+    decode(UnOp::ALL, code, "unary operation")
 }
 
 fn binop_of(code: u32) -> BinOp {
-    BINOPS[(code as usize).min(BINOPS.len() - 1)]
+    decode(BinOp::ALL, code, "binary operation")
 }
+
+/// The code of the `abs(z) op k` slow path: its ABI, stated once here and used by
+/// both the lowering (`lower/abs_compare.rs`, which also defines a register-preserving
+/// trampoline with this signature) and [`nx_abs_cmp`].
+///
+/// `nx_abs_cmp(p, code, k)`, with `p` addressing [`AbsCmpCode::SLOT_SIZE`] bytes
+/// (16-aligned):
+/// * the real parts of the lanes at [`AbsCmpCode::RE`], one 16-byte vector (2 f64
+///   or 4 f32), and the imaginary parts at [`AbsCmpCode::IM`];
+/// * the result, one 0/1 byte per lane, written at [`AbsCmpCode::OUT`];
+/// * `code` packs the lane count in bits 0..8, complex64 in bit 8, and the
+///   comparison's [`binop_code`] from bit 16 on;
+/// * `k` is the constant, exact in f64 (an f32 constant for complex64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbsCmpCode {
+    pub lanes: u8,
+    pub complex64: bool,
+    /// `Lt`, `Le`, `Gt` or `Ge`: `abs(z) op k`.
+    pub op: BinOp,
+}
+
+impl AbsCmpCode {
+    pub const RE: i32 = 0;
+    pub const IM: i32 = 16;
+    pub const OUT: i32 = 32;
+    pub const SLOT_SIZE: u32 = 48;
+
+    pub fn encode(self) -> i64 {
+        self.lanes as i64 | (self.complex64 as i64) << 8 | binop_code(self.op) << 16
+    }
+
+    pub fn decode(code: i32) -> AbsCmpCode {
+        AbsCmpCode {
+            lanes: (code & 0xff) as u8,
+            complex64: code & 0x100 != 0,
+            op: binop_of((code >> 16) as u32),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The helpers
 
 fn float_scalar(ty: DType, x: f64) -> Scalar {
     match ty {
@@ -76,20 +274,20 @@ fn as_f64(s: Scalar) -> f64 {
 }
 
 /// A unary float operation; `ty` is f32 or f64 (f32 values travel exactly in an f64).
-pub extern "C" fn nx_funary(op: u32, ty: u32, x: f64) -> f64 {
+extern "C" fn nx_funary(op: u32, ty: u32, x: f64) -> f64 {
     let ty = dtype_of(ty);
     as_f64(value::unary(unop_of(op), float_scalar(ty, x), ty))
 }
 
 /// A binary float operation with a float result.
-pub extern "C" fn nx_fbinary(op: u32, ty: u32, a: f64, b: f64) -> f64 {
+extern "C" fn nx_fbinary(op: u32, ty: u32, a: f64, b: f64) -> f64 {
     let ty = dtype_of(ty);
     let r = value::binary(binop_of(op), float_scalar(ty, a), float_scalar(ty, b), ty);
     r.map_or(f64::NAN, as_f64)
 }
 
 /// Wrapping integer power for a non-negative exponent (the kernel checks the sign).
-pub extern "C" fn nx_ipow(ty: u32, a: i64, b: i64) -> i64 {
+extern "C" fn nx_ipow(ty: u32, a: i64, b: i64) -> i64 {
     let (a, b) = match dtype_of(ty) {
         DType::I32 => (Scalar::I32(a as i32), Scalar::I32(b as i32)),
         _ => (Scalar::I64(a), Scalar::I64(b)),
@@ -106,15 +304,18 @@ pub extern "C" fn nx_ipow(ty: u32, a: i64, b: i64) -> i64 {
 ///
 /// # Safety
 /// `out` points to two writable f64.
-pub unsafe extern "C" fn nx_cunary(op: u32, ty: u32, out_ty: u32, re: f64, im: f64, out: *mut f64) {
+unsafe extern "C" fn nx_cunary(op: u32, ty: u32, out_ty: u32, re: f64, im: f64, out: *mut f64) {
     let r = value::unary(
         unop_of(op),
         complex_scalar(dtype_of(ty), re, im),
         dtype_of(out_ty),
     );
     let c = r.to_c128();
-    *out = c.re;
-    *out.add(1) = c.im;
+    // SAFETY: the caller passes two writable f64.
+    unsafe {
+        *out = c.re;
+        *out.add(1) = c.im;
+    }
 }
 
 /// A binary operation on complex operands, any result dtype, written as in
@@ -123,7 +324,7 @@ pub unsafe extern "C" fn nx_cunary(op: u32, ty: u32, out_ty: u32, re: f64, im: f
 /// # Safety
 /// `out` points to two writable f64.
 #[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn nx_cbinary(
+unsafe extern "C" fn nx_cbinary(
     op: u32,
     ty: u32,
     out_ty: u32,
@@ -141,79 +342,47 @@ pub unsafe extern "C" fn nx_cbinary(
         dtype_of(out_ty),
     );
     let c = r.map_or(Complex64::new(f64::NAN, f64::NAN), |s| s.to_c128());
-    *out = c.re;
-    *out.add(1) = c.im;
+    // SAFETY: the caller passes two writable f64.
+    unsafe {
+        *out = c.re;
+        *out.add(1) = c.im;
+    }
 }
 
-/// Direct scalar transcendentals, one symbol per function and width: the same Rust
-/// methods `value::unary` uses, without its dispatch (they run per element).
-macro_rules! direct {
-    ($($op:literal => $m:ident),*) => {
-        fn direct_lookup(name: &str) -> Option<*const u8> {
-            $(
-                {
-                    extern "C" fn f64_(x: f64) -> f64 { x.$m() }
-                    extern "C" fn f32_(x: f32) -> f32 { x.$m() }
-                    if name == concat!("nx_", $op, "_f64") { return Some(f64_ as *const u8); }
-                    if name == concat!("nx_", $op, "_f32") { return Some(f32_ as *const u8); }
-                }
-            )*
-            None
-        }
-    };
-}
-direct!("sin" => sin, "cos" => cos, "tan" => tan, "arcsin" => asin, "arccos" => acos, "arctan" => atan, "sinh" => sinh, "cosh" => cosh, "tanh" => tanh, "log" => ln, "log1p" => ln_1p, "log10" => log10, "log2" => log2, "exp" => exp, "expm1" => exp_m1);
-
-// The inverse hyperbolics and hypot come from libm, as in `value` (Rust's own inverse
-// hyperbolics differ in the last bits and overflow near the top of the range).
-extern "C" fn asinh_f64(x: f64) -> f64 {
-    libm::asinh(x)
-}
-extern "C" fn asinh_f32(x: f32) -> f32 {
-    libm::asinh(x)
-}
-extern "C" fn acosh_f64(x: f64) -> f64 {
-    libm::acosh(x)
-}
-extern "C" fn acosh_f32(x: f32) -> f32 {
-    libm::acosh(x)
-}
-extern "C" fn atanh_f64(x: f64) -> f64 {
-    libm::atanh(x)
-}
-extern "C" fn atanh_f32(x: f32) -> f32 {
-    libm::atanh(x)
-}
-/// |z| of a complex number, as `value` computes it (called per element, so direct).
 extern "C" fn hypot_f64(x: f64, y: f64) -> f64 {
     x.hypot(y)
 }
+
 extern "C" fn hypot_f32(x: f32, y: f32) -> f32 {
     x.hypot(y)
 }
 
-/// The exact lanes of `abs(z) op k` (see `Lowerer::vabs_compare`): `p` holds the
-/// real parts (one 16-byte vector: 2 f64 or 4 f32) at 0 and the imaginary parts at 16;
-/// the result, one 0/1 byte per lane, goes to `p + 32`. `code` is the lane count, 0x100
-/// for complex64, and the comparison's `binop_code` shifted left by 16.
+/// The exact lanes of `abs(z) op k`; the ABI is [`AbsCmpCode`]'s.
 ///
 /// # Safety
-/// `p` must address 36 writable bytes laid out as above.
+/// `p` must address the bytes [`AbsCmpCode`] describes.
 unsafe extern "C" fn nx_abs_cmp(p: *mut u8, code: i32, k: f64) {
-    let lanes = (code & 0xff) as usize;
-    let c64 = code & 0x100 != 0;
-    let op = binop_of((code >> 16) as u32);
-    for j in 0..lanes.min(4) {
-        // SAFETY: the caller passes the layout documented above.
+    let AbsCmpCode {
+        lanes,
+        complex64,
+        op,
+    } = AbsCmpCode::decode(code);
+    let (re, im, out) = (
+        AbsCmpCode::RE as usize,
+        AbsCmpCode::IM as usize,
+        AbsCmpCode::OUT as usize,
+    );
+    for j in 0..(lanes as usize).min(4) {
+        // SAFETY: the caller passes the layout documented at `AbsCmpCode`.
         let a = unsafe {
-            if c64 {
-                let re = (p as *const f32).add(j).read_unaligned();
-                let im = (p.add(16) as *const f32).add(j).read_unaligned();
-                hypot_f32(re, im) as f64
+            if complex64 {
+                let x = (p.add(re) as *const f32).add(j).read_unaligned();
+                let y = (p.add(im) as *const f32).add(j).read_unaligned();
+                hypot_f32(x, y) as f64
             } else {
-                let re = (p as *const f64).add(j).read_unaligned();
-                let im = (p.add(16) as *const f64).add(j).read_unaligned();
-                hypot_f64(re, im)
+                let x = (p.add(re) as *const f64).add(j).read_unaligned();
+                let y = (p.add(im) as *const f64).add(j).read_unaligned();
+                hypot_f64(x, y)
             }
         };
         // complex64 magnitudes and `k` are both exact f32 values: comparing them as
@@ -225,27 +394,85 @@ unsafe extern "C" fn nx_abs_cmp(p: *mut u8, code: i32, k: f64) {
             _ => a <= k,
         };
         // SAFETY: as above.
-        unsafe { p.add(32 + j).write(r as u8) };
+        unsafe { p.add(out + j).write(r as u8) };
     }
 }
 
-/// Resolves the helper symbols for the JIT linker.
-pub fn lookup(name: &str) -> Option<*const u8> {
-    Some(match name {
-        "nx_funary" => nx_funary as *const u8,
-        "nx_fbinary" => nx_fbinary as *const u8,
-        "nx_ipow" => nx_ipow as *const u8,
-        "nx_cunary" => nx_cunary as *const u8,
-        "nx_cbinary" => nx_cbinary as *const u8,
-        "nx_arcsinh_f64" => asinh_f64 as *const u8,
-        "nx_arcsinh_f32" => asinh_f32 as *const u8,
-        "nx_arccosh_f64" => acosh_f64 as *const u8,
-        "nx_arccosh_f32" => acosh_f32 as *const u8,
-        "nx_arctanh_f64" => atanh_f64 as *const u8,
-        "nx_arctanh_f32" => atanh_f32 as *const u8,
-        "nx_hypot_f64" => hypot_f64 as *const u8,
-        "nx_hypot_f32" => hypot_f32 as *const u8,
-        "nx_abs_cmp" => nx_abs_cmp as *const u8,
-        _ => return direct_lookup(name).or_else(|| super::math::lookup(name)),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_round_trips_through_its_code() {
+        for &op in UnOp::ALL {
+            assert_eq!(unop_of(unop_code(op) as u32), op);
+        }
+        for &op in BinOp::ALL {
+            assert_eq!(binop_of(binop_code(op) as u32), op);
+        }
+        for d in DType::ALL {
+            assert_eq!(dtype_of(dtype_code(d) as u32), d);
+        }
+        // `ALL` is generated from the enum's variant list, so it misses none.
+        assert_eq!(UnOp::ALL.len(), UnOp::SignBit as usize + 1);
+        assert_eq!(BinOp::ALL.len(), BinOp::Gt as usize + 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown unary operation code")]
+    fn an_unknown_code_is_loud() {
+        unop_of(UnOp::ALL.len() as u32);
+    }
+
+    #[test]
+    fn abs_compare_codes_round_trip() {
+        for lanes in [2, 4] {
+            for complex64 in [false, true] {
+                for op in [BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge] {
+                    let c = AbsCmpCode {
+                        lanes,
+                        complex64,
+                        op,
+                    };
+                    assert_eq!(AbsCmpCode::decode(c.encode() as i32), c);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_helper_resolves() {
+        let directs = DIRECT.iter().flat_map(|d| [&d.f64, &d.f32]);
+        for h in HELPERS.into_iter().chain(directs) {
+            assert_eq!(lookup(h.name), Some(h.address), "{}", h.name);
+        }
+        for &op in UnOp::ALL {
+            let has = direct(op, DType::F64).is_some();
+            assert_eq!(has, op.is_transcendental() && op != UnOp::Sqrt, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn direct_helpers_compute_what_value_does() {
+        for d in DIRECT {
+            for x in [-0.75f64, 0.5, 1.5, 3.0] {
+                // SAFETY: the addresses are of `extern "C" fn(f64) -> f64` and
+                // `extern "C" fn(f32) -> f32` functions.
+                let (wide, narrow) = unsafe {
+                    (
+                        std::mem::transmute::<*const u8, extern "C" fn(f64) -> f64>(d.f64.address),
+                        std::mem::transmute::<*const u8, extern "C" fn(f32) -> f32>(d.f32.address),
+                    )
+                };
+                let want = value::unary(d.op, Scalar::F64(x), DType::F64);
+                assert!(Scalar::F64(wide(x)).bits_eq(want), "{:?}({x})", d.op);
+                let want = value::unary(d.op, Scalar::F32(x as f32), DType::F32);
+                assert!(
+                    Scalar::F32(narrow(x as f32)).bits_eq(want),
+                    "{:?}({x})",
+                    d.op
+                );
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ use cranelift_module::{Linkage, Module};
 use std::mem::ManuallyDrop;
 use std::sync::{Arc, OnceLock};
 
-/// `fn(inputs, outputs, start, end) -> status`; see `lower.rs`.
+/// `fn(inputs, outputs, start, end) -> status`; see `lower/mod.rs`.
 pub type KernelFn = unsafe extern "C" fn(*const *const u8, *const *mut u8, i64, i64) -> i32;
 
 /// Compiled machine code and the module that owns it.
@@ -115,7 +115,7 @@ fn build(
     Ok((module, ctx, id, slow))
 }
 
-/// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower.rs`).
+/// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower/leaf_sum.rs`).
 pub fn compile(
     f: &Func,
     layouts: &[Layout],

@@ -1,10 +1,12 @@
 //! Cranelift CPU backend: every expression or program becomes one fused loop,
 //! compiled once per (IR, input layouts), run in cache-sized chunks on all cores.
 //!
-//! * `lower`: IR -> CLIF (scalar loop with real control flow; a 128-bit SIMD
-//!   loop for straight-line programs of one lane width);
+//! * `lower`: IR -> CLIF (a scalar loop with real control flow; a 128-bit SIMD
+//!   loop for programs of one lane width, predicated over interleaved vector groups
+//!   when they have control flow), one concern per file;
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
-//! * `helpers`: the out-of-line operations shared with the interpreter's semantics;
+//! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
+//!   codes), shared with the interpreter's semantics;
 //! * `jit`: module lifetime; `cache`: the global compile cache;
 //! * `driver`: chunking, threads, strided gathers, fused reductions.
 

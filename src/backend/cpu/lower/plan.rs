@@ -1,0 +1,130 @@
+//! The vector plan: whether a program gets a SIMD main loop, with which lane width
+//! and how many vectors per iteration.
+//!
+//! Vectors per main-loop iteration of a straight-line program default to
+//! `CpuOptions::straight_groups` = 2. Measured (dev VM, 1 thread): the Mandelbrot
+//! expression sequence, whose arrays live in L3, took 178.8 / 169.7 / 165.7 / 163.1 ms
+//! at 1 / 2 / 3 / 4 vectors (`escape == maxi` alone: 33 -> 23 µs at 2); 1e7-element
+//! memory-bound expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 /
+//! 202 / 217 µs, so two.
+//!
+//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3.
+//! Measured with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes
+//! 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
+//! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
+
+use crate::dtype::DType;
+use crate::ir::Func;
+use crate::options::{CpuOptions, Simd};
+use cranelift_codegen::ir::types::{self, Type};
+
+/// Whether (and how wide) the main loop is vectorized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VectorPlan {
+    pub lanes: u8,
+    /// Vectors processed side by side in one main-loop iteration. Programs with loops
+    /// interleave several independent vectors so that the loop-carried latency of one
+    /// (e.g. `z = z*z + c`) hides behind the others' work.
+    pub groups: u8,
+    /// Transcendentals of whole vectors through libmvec (`!CpuOptions::exact_math`).
+    pub vector_math: bool,
+}
+
+impl VectorPlan {
+    /// Programs whose values all fit one lane width qualify: 64-bit lanes
+    /// (f64/i64/complex128, with int32 held sign-extended) or 32-bit lanes
+    /// (f32/i32/complex64). Complex values are (re, im) pairs of vectors.
+    ///
+    /// Programs with control flow run predicated at 64 bits (their loop counters are
+    /// int64; see `predicated.rs`) over `loop_groups` interleaved vectors;
+    /// `Simd::StraightLine` gives them the scalar loop instead, which leaves each
+    /// element as soon as it is done.
+    pub fn for_func(f: &Func, opts: &CpuOptions) -> Option<VectorPlan> {
+        if opts.simd == Simd::Off {
+            return None;
+        }
+        let lanes = lane_count(f)?;
+        let vector_math = !opts.exact_math;
+        if f.is_straight_line() {
+            let groups = opts.straight_groups.clamp(1, 8);
+            return Some(VectorPlan {
+                lanes,
+                groups,
+                vector_math,
+            });
+        }
+        if lanes != 2 || opts.simd != Simd::All {
+            return None;
+        }
+        let groups = opts.loop_groups.clamp(1, 8);
+        Some(VectorPlan {
+            lanes,
+            groups,
+            vector_math,
+        })
+    }
+
+    /// Elements per main-loop iteration.
+    pub fn step(self) -> usize {
+        self.lanes as usize * self.groups as usize
+    }
+
+    /// int32 values live sign-extended in 64-bit lanes.
+    pub(super) fn wide_i32(self) -> bool {
+        self.lanes == 2
+    }
+
+    /// The integer lane type of masks (and the width of every value).
+    pub(super) fn mask_ty(self) -> Type {
+        if self.lanes == 2 {
+            types::I64X2
+        } else {
+            types::I32X4
+        }
+    }
+
+    /// The vector type of a value (of each half, for complex values).
+    pub(super) fn vec_ty(self, d: DType) -> Type {
+        match d {
+            DType::F64 | DType::C128 => types::F64X2,
+            DType::F32 | DType::C64 => types::F32X4,
+            DType::I64 => types::I64X2,
+            DType::I32 if self.wide_i32() => types::I64X2,
+            DType::I32 => types::I32X4,
+            DType::Bool => self.mask_ty(),
+        }
+    }
+}
+
+/// Lanes per 128-bit vector when all of `f`'s values fit one lane width.
+fn lane_count(f: &Func) -> Option<u8> {
+    let types = f
+        .nodes
+        .iter()
+        .map(|n| n.ty)
+        .chain(f.inputs.iter().map(|p| p.ty))
+        .chain(f.vars.iter().map(|v| v.ty));
+    let (mut w64, mut w32) = (false, false);
+    for t in types {
+        match t {
+            DType::Bool | DType::I32 => {}
+            DType::F64 | DType::I64 | DType::C128 => w64 = true,
+            DType::F32 | DType::C64 => w32 = true,
+        }
+    }
+    match (w64, w32) {
+        (true, true) => None,
+        (true, false) => Some(2),
+        (false, true) => Some(4),
+        // int32/bool only: loops need 64-bit lanes for their counters.
+        (false, false) if f.is_straight_line() => Some(4),
+        (false, false) => Some(2),
+    }
+}
+
+/// How the element being lowered is computed: one element, or vectors of them.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Mode {
+    Scalar,
+    Vector(VectorPlan),
+}
