@@ -123,9 +123,10 @@ impl CudaExec {
     ) -> Result<f64> {
         let dev = &self.dev;
         let geom = self.geometry(shape, args)?;
-        let err = match self.emitted.uses_err {
-            true => Some(dev.upload_bytes(&[0u8; 4])?),
-            false => None,
+        let err = if self.emitted.uses_err {
+            Some(dev.upload_bytes(&[0u8; 4])?)
+        } else {
+            None
         };
         let wait = timed || err.is_some() || (geom.is_some() && !dev.ctx.has_async_alloc());
         let start = if wait { Some(self.event_now()?) } else { None };
