@@ -214,9 +214,12 @@ impl Kernel {
 
     /// Type-checks and optimizes for the variables' dtypes, without compiling.
     pub fn typed_ir(&self, vars: &Vars) -> Result<Func> {
-        let types = |name: &str| vars.get(name).map(|v| v.dtype());
+        self.optimized(&|name| vars.get(name).map(|v| v.dtype()))
+    }
+
+    fn optimized(&self, types: &dyn Fn(&str) -> Option<DType>) -> Result<Func> {
         let func =
-            sema::check(&self.ast, &types, self.is_expr).map_err(|e| e.with_source(&self.src))?;
+            sema::check(&self.ast, types, self.is_expr).map_err(|e| e.with_source(&self.src))?;
         Ok(crate::passes::optimize(&func))
     }
 
@@ -231,23 +234,32 @@ impl Kernel {
             }
         }
         let bound = runtime::bind(&self.inputs, vars)?;
-        let key = SigKey(
-            bound
-                .inputs
-                .iter()
-                .map(|b| (b.view.dtype(), b.layout))
-                .collect(),
-        );
+        let sig: Vec<(DType, Layout)> = bound
+            .inputs
+            .iter()
+            .map(|b| (b.view.dtype(), b.layout))
+            .collect();
+        Ok((self.prepared(&sig)?, bound))
+    }
+
+    /// The specialization for the input signature `sig` (dtype and layout of each of
+    /// [`Kernel::input_names`], in order) from the kernel's cache, compiled for its
+    /// target on first use. For callers without host arrays (the CUDA `DeviceSession`).
+    pub(crate) fn prepared(&self, sig: &[(DType, Layout)]) -> Result<Arc<Prepared>> {
+        let key = SigKey(sig.to_vec());
         if let Some(p) = self
             .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            return Ok((p.clone(), bound));
+            return Ok(p.clone());
         }
-        let func = self.typed_ir(vars)?;
-        let layouts: Vec<Layout> = key.0.iter().map(|k| k.1).collect();
+        let func = self.optimized(&|name| {
+            let k = self.inputs.iter().position(|n| n == name)?;
+            sig.get(k).map(|s| s.0)
+        })?;
+        let layouts: Vec<Layout> = sig.iter().map(|k| k.1).collect();
         let exec: Arc<dyn Executable> = match self.target {
             Target::Interp => Arc::new(backend::interp::Interp::new(func.clone())),
             Target::Cpu { threads } => {
@@ -262,7 +274,7 @@ impl Kernel {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, p.clone());
-        Ok((p, bound))
+        Ok(p)
     }
 
     /// Evaluates and returns the (first) output.

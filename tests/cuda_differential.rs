@@ -1,7 +1,7 @@
 //! `Target::Cuda { device: 0 }` against the reference interpreter: the NumPy fixture
 //! corpus, random expression trees (all dtypes, broadcasting, 0-d and strided inputs),
-//! reductions, programs, and device-resident evaluation. Skipped, with a message, where
-//! there is no CUDA device.
+//! reductions, programs, and device-resident evaluation. Where there is no CUDA device,
+//! each test prints `skipped: <test>: <reason>` and passes.
 //!
 //! Floats are compared within a tolerance: the GPU's libm is not the host's, so results
 //! may differ by a few ulp (exactly representable results, NaN and infinities must match).
@@ -18,14 +18,7 @@ use num_complex::Complex64;
 const GPU: Target = Target::Cuda { device: 0 };
 
 fn gpu_present() -> bool {
-    cuda_common::nvrtc_available_quiet();
-    match nexpr::backend::cuda::check_available(0) {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("skipped: no CUDA device ({e})");
-            false
-        }
-    }
+    cuda_common::gpu_available()
 }
 
 /// Relative tolerance in machine epsilons of the working precision.
@@ -383,7 +376,10 @@ fn device_session_keeps_arrays_resident() {
         zh = step_i.eval(&vars).unwrap();
     }
     assert!(compare(&zh, &got).is_none(), "{:?}", compare(&zh, &got));
-    assert!(nexpr::backend::cuda::last_timings().is_some());
+    let t = s
+        .last_timings()
+        .expect("the timed evaluation recorded its kernel time");
+    assert_eq!(t.elements, n * n);
 
     // The same iteration in place, on one buffer.
     let mut zi = s.zeros(DType::C128, &[n, n]).unwrap();
@@ -397,4 +393,64 @@ fn device_session_keeps_arrays_resident() {
     let t = s.upload(re.t()).unwrap();
     let back = s.download(&t).unwrap();
     assert_eq!(back, DynArray::C128(re.t().to_owned().into_dyn()));
+}
+
+#[test]
+fn device_session_shares_the_kernels_specializations_and_times_host_evaluations() {
+    if !gpu_present() {
+        return;
+    }
+    let s = DeviceSession::new(0).unwrap();
+    let n = 1000;
+    let a_host = ndarray::Array1::from_shape_fn(n, |i| i as f64);
+    let vars = Vars::new().with("a", &a_host);
+    let k = Expr::parse("2*a + 1").unwrap().compile(GPU).unwrap();
+
+    // Host arrays through the session: as Kernel::eval, with the time recorded.
+    let host = s.eval(&k, &vars).unwrap();
+    assert_eq!(host, k.eval(&vars).unwrap());
+    let t = s
+        .last_timings()
+        .expect("a host evaluation records its timings");
+    assert_eq!(
+        (t.elements, t.upload_bytes, t.download_bytes),
+        (n, 8 * n, 8 * n)
+    );
+
+    // Device arrays of the same signature: the specialization the kernel compiled.
+    let a = s.upload(&a_host).unwrap();
+    let mut out = s.zeros(DType::F64, &[n]).unwrap();
+    s.eval_into_device(&k, &[("a", &a)], &mut out).unwrap();
+    assert_eq!(s.download(&out).unwrap(), host);
+
+    // Reductions: host arrays yes (integers, so any summation order is exact), device
+    // outputs no.
+    let sum = Expr::parse("sum(a)").unwrap().compile(GPU).unwrap();
+    assert_eq!(s.eval(&sum, &vars).unwrap(), sum.eval(&vars).unwrap());
+    let e = s
+        .eval_into_device(&sum, &[("a", &a)], &mut out)
+        .unwrap_err();
+    assert_eq!(e.kind, nexpr::ErrorKind::Usage);
+
+    // Programs with several outputs, by name.
+    let p = Program::parse("output x, y\nx = a + 1\ny = a > 3")
+        .unwrap()
+        .compile(GPU)
+        .unwrap();
+    let outs = s.run(&p, &vars).unwrap();
+    assert_eq!(outs, p.run(&vars).unwrap());
+
+    // A kernel compiled for the CPU is refused, and says how to compile it.
+    let cpu = Expr::parse("2*a + 1")
+        .unwrap()
+        .compile(Target::Cpu { threads: 1 })
+        .unwrap();
+    for e in [
+        s.eval_into_device(&cpu, &[("a", &a)], &mut out)
+            .unwrap_err(),
+        s.eval(&cpu, &vars).unwrap_err(),
+    ] {
+        assert_eq!(e.kind, nexpr::ErrorKind::Usage);
+        assert!(e.message.contains("Target::Cuda { device: 0 }"), "{e}");
+    }
 }

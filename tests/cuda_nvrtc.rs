@@ -4,8 +4,8 @@
 //!
 //! NVRTC is found through `NEXPR_NVRTC_LIB` (the library or its folder), the repo's
 //! `.venv` (`python3 -m venv .venv && .venv/bin/pip install nvidia-cuda-nvrtc-cu12`) or
-//! the loader's path. Without it the tests print "skipped: no NVRTC" and pass, except
-//! under `CI=true`, where a missing NVRTC fails them.
+//! the loader's path. Without it each test prints `skipped: <test>: no NVRTC (<why>)`
+//! and passes, except under `CI=true`, where a missing NVRTC fails them.
 
 mod cuda_common;
 

@@ -34,7 +34,13 @@ fn prelude_complex_functions_match_the_c_library() {
     let out = match out {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("skipped: no C++ compiler ({cxx}: {e})");
+            // Straight to stderr, so that `cargo test` shows it (libtest captures
+            // `eprintln!`).
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: prelude_complex_functions_match_the_c_library: no C++ compiler ({cxx}: {e})"
+            );
             return;
         }
     };

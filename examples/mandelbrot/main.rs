@@ -17,9 +17,7 @@ use clap::Parser;
 use ndarray::ArrayD;
 use nexpr::{ErrorKind, Kernel, Program, Target};
 use num_complex::Complex64;
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -100,8 +98,10 @@ fn validate(args: &Args) -> Result<(), String> {
 }
 
 mod methods;
+mod plot;
 
 use methods::{fused_alloc, fused_into, grid, naive, ExprSeq};
+use plot::{draw_set, draw_timings, load_font, Line};
 
 enum Impl {
     Naive,
@@ -147,7 +147,8 @@ fn target_name(t: Target) -> String {
     }
 }
 
-fn variants(max_threads: usize) -> Vec<Variant> {
+/// The rows of the table; the CUDA ones only with `cuda` (a device is there).
+fn variants(max_threads: usize, cuda: bool) -> Vec<Variant> {
     let program = Program::parse(PROGRAM);
     let mk = |method, target: Target, max_n, in_sweep, imp: nexpr::Result<Impl>| Variant {
         method,
@@ -208,21 +209,17 @@ fn variants(max_threads: usize) -> Vec<Variant> {
             fused(target, false),
         ));
     }
-    let cuda = Target::Cuda { device: 0 };
-    v.push(mk(
-        "fused program",
-        cuda,
-        usize::MAX,
-        true,
-        fused(cuda, true),
-    ));
-    v.push(mk(
-        "expression sequence",
-        cuda,
-        usize::MAX,
-        true,
-        seq(cuda, true),
-    ));
+    if cuda {
+        let gpu = Target::Cuda { device: 0 };
+        v.push(mk("fused program", gpu, usize::MAX, true, fused(gpu, true)));
+        v.push(mk(
+            "expression sequence",
+            gpu,
+            usize::MAX,
+            true,
+            seq(gpu, true),
+        ));
+    }
     v
 }
 
@@ -269,85 +266,69 @@ fn ms(d: Duration) -> f64 {
 // Main flow
 // ---------------------------------------------------------------------------------
 
+/// One row of the table.
+struct Row {
+    method: String,
+    target: String,
+    /// Median time in milliseconds; `None` when the method did not run.
+    ms: Option<f64>,
+    /// The checksum, agreement with the first row, or why it did not run.
+    note: String,
+}
+
+impl Row {
+    fn new(v: &Variant, ms: Option<f64>, note: String) -> Row {
+        Row {
+            method: v.method.into(),
+            target: v.target.clone(),
+            ms,
+            note,
+        }
+    }
+
+    fn skipped(v: &Variant, reason: String) -> Row {
+        Row::new(v, None, format!("skipped: {reason}"))
+    }
+
+    fn failed(v: &Variant, e: &nexpr::Error) -> Row {
+        Row::new(v, None, format!("FAILED: {}", one_line(e)))
+    }
+}
+
+/// The first variant's escape array, which every other must reproduce, and its time.
+struct Reference {
+    escape: ArrayD<i32>,
+    ms: f64,
+}
+
 fn run(args: &Args) -> Result<bool, String> {
     let max_threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (n, maxi) = (args.n, args.maxi);
-    let mut vs = variants(max_threads);
-    let mut ok = true;
-
     println!(
         "Mandelbrot: n = {n} ({} points), maxi = {maxi}, up to {max_threads} thread(s), median of {} run(s)\n",
         n * n,
         args.repeat
     );
-    let c = grid(n);
-    let mut rows: Vec<(String, String, Option<f64>, String)> = Vec::new();
-    let mut reference: Option<(ArrayD<i32>, f64)> = None;
-    for v in &mut vs {
-        if v.imp.is_ok() && n > v.max_n {
-            rows.push(skip_row(
-                v,
-                format!("n = {n} is above {} for this method", v.max_n),
-            ));
-            continue;
-        }
-        match measure(v, &c, maxi, args.repeat) {
-            Ok((t, escape)) => {
-                let note = match &reference {
-                    None => {
-                        let note = format!("checksum {}", checksum(&escape));
-                        reference = Some((escape, ms(t)));
-                        note
-                    }
-                    Some((r, _)) if *r == escape => "same escape array".into(),
-                    Some((r, _)) => {
-                        ok = false;
-                        format!(
-                            "MISMATCH: checksum {} vs {}, {} points differ",
-                            checksum(&escape),
-                            checksum(r),
-                            r.iter().zip(&escape).filter(|(a, b)| a != b).count()
-                        )
-                    }
-                };
-                rows.push((v.method.into(), v.target.clone(), Some(ms(t)), note));
-            }
-            Err(e) => {
-                if e.kind == ErrorKind::Backend {
-                    rows.push(skip_row(v, one_line(&e)));
-                } else {
-                    ok = false;
-                    rows.push(fail_row(v, &e));
-                }
-                // Either way it is left out of the sweep.
-                v.imp = Err(e);
-            }
-        }
+    // Asked once: without a device the CUDA rows are left out, with one line saying why.
+    let cuda = nexpr::backend::cuda::check_available(0);
+    if let Err(e) = &cuda {
+        println!("CUDA rows left out: {}\n", one_line(e));
     }
-    let naive_ms = reference.as_ref().map(|r| r.1);
-    print_table(&rows, naive_ms);
-    if let Some((escape, _)) = &reference {
-        println!("\nchecksum (sum of escape): {}", checksum(escape));
-        if n == 400 && maxi == 512 {
-            let expect = 21_463_747;
-            let verdict = if checksum(escape) == expect {
-                "matches"
-            } else {
-                ok = false;
-                "DOES NOT match"
-            };
-            println!("{verdict} NumPy's checksum for n = 400, maxi = 512 ({expect})");
-        }
+    let mut vs = variants(max_threads, cuda.is_ok());
+    let (rows, reference, mut ok) = table(&mut vs, n, maxi, args.repeat);
+    print_table(&rows, reference.as_ref().map(|r| r.ms));
+    if let Some(r) = &reference {
+        ok &= report_checksum(&r.escape, n, maxi);
     }
 
     let font = load_font(args.font.as_deref());
     if let Err(why) = &font {
         println!("\n{why}: the plot is drawn without text");
     }
-    if let Some((escape, _)) = &reference {
-        match draw_set(&args.png, escape, maxi) {
+    if let Some(r) = &reference {
+        match draw_set(&args.png, &r.escape, maxi) {
             Ok(()) => println!("\nwrote {}", args.png.display()),
             Err(e) => {
                 ok = false;
@@ -371,34 +352,95 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(ok)
 }
 
-fn skip_row(v: &Variant, reason: String) -> (String, String, Option<f64>, String) {
-    (
-        v.method.into(),
-        v.target.clone(),
-        None,
-        format!("skipped: {reason}"),
-    )
+/// Times every variant at size `n`; a variant that fails is marked so (its `imp`
+/// becomes the error) and left out of the sweep. Returns the rows, the reference
+/// result, and whether every result agreed.
+fn table(
+    vs: &mut [Variant],
+    n: usize,
+    maxi: i32,
+    repeat: usize,
+) -> (Vec<Row>, Option<Reference>, bool) {
+    let c = grid(n);
+    let mut ok = true;
+    let mut rows = Vec::new();
+    let mut reference: Option<Reference> = None;
+    for v in vs {
+        if v.imp.is_ok() && n > v.max_n {
+            let why = format!("n = {n} is above {} for this method", v.max_n);
+            rows.push(Row::skipped(v, why));
+            continue;
+        }
+        match measure(v, &c, maxi, repeat) {
+            Ok((t, escape)) => {
+                let note = match &reference {
+                    None => {
+                        let note = format!("checksum {}", checksum(&escape));
+                        reference = Some(Reference { escape, ms: ms(t) });
+                        note
+                    }
+                    Some(r) if r.escape == escape => "same escape array".into(),
+                    Some(r) => {
+                        ok = false;
+                        format!(
+                            "MISMATCH: checksum {} vs {}, {} points differ",
+                            checksum(&escape),
+                            checksum(&r.escape),
+                            r.escape.iter().zip(&escape).filter(|(a, b)| a != b).count()
+                        )
+                    }
+                };
+                rows.push(Row::new(v, Some(ms(t)), note));
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::Backend {
+                    rows.push(Row::skipped(v, one_line(&e)));
+                } else {
+                    ok = false;
+                    rows.push(Row::failed(v, &e));
+                }
+                // Either way it is left out of the sweep.
+                v.imp = Err(e);
+            }
+        }
+    }
+    (rows, reference, ok)
 }
 
-fn fail_row(v: &Variant, e: &nexpr::Error) -> (String, String, Option<f64>, String) {
-    (
-        v.method.into(),
-        v.target.clone(),
-        None,
-        format!("FAILED: {}", one_line(e)),
-    )
+/// Prints the checksum and, at NumPy's reference size, whether it matches NumPy's.
+fn report_checksum(escape: &ArrayD<i32>, n: usize, maxi: i32) -> bool {
+    println!("\nchecksum (sum of escape): {}", checksum(escape));
+    if n != 400 || maxi != 512 {
+        return true;
+    }
+    let expect = 21_463_747;
+    let matches = checksum(escape) == expect;
+    let verdict = if matches { "matches" } else { "DOES NOT match" };
+    println!("{verdict} NumPy's checksum for n = 400, maxi = 512 ({expect})");
+    matches
 }
 
-fn print_table(rows: &[(String, String, Option<f64>, String)], naive_ms: Option<f64>) {
-    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
-    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(14);
+fn print_table(rows: &[Row], naive_ms: Option<f64>) {
+    let w0 = rows
+        .iter()
+        .map(|r| r.method.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let w1 = rows
+        .iter()
+        .map(|r| r.target.len())
+        .max()
+        .unwrap_or(0)
+        .max(14);
     println!(
         "{:<w0$}  {:<w1$}  {:>10}  {:>8}",
         "method", "target/threads", "time (ms)", "speedup"
     );
     println!("{}", "-".repeat(w0 + w1 + 24));
-    for (method, target, t, note) in rows {
-        match t {
+    for r in rows {
+        let (method, target, note) = (&r.method, &r.target, &r.note);
+        match r.ms {
             Some(t) => {
                 let speedup = naive_ms.map_or(String::new(), |b| format!("{:.1}x", b / t));
                 println!("{method:<w0$}  {target:<w1$}  {t:>10.2}  {speedup:>8}  {note}");
@@ -406,12 +448,6 @@ fn print_table(rows: &[(String, String, Option<f64>, String)], naive_ms: Option<
             None => println!("{method:<w0$}  {target:<w1$}  {note}"),
         }
     }
-}
-
-/// One line of the timing plot: (elements, milliseconds) per size.
-struct Line {
-    label: String,
-    points: Vec<(f64, f64)>,
 }
 
 fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line>, bool) {
@@ -479,230 +515,4 @@ fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line
     }
     lines.retain(|l| !l.points.is_empty());
     (lines, ok)
-}
-
-// ---------------------------------------------------------------------------------
-// Pictures
-// ---------------------------------------------------------------------------------
-
-/// Registers a TrueType font with plotters: `--font`, else the first of the usual
-/// system fonts. `Err` says why there is none.
-fn load_font(choice: Option<&Path>) -> Result<(), String> {
-    const CANDIDATES: &[&str] = &[
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/TTF/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf",
-        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-        "/usr/share/fonts/noto/NotoSans-Regular.ttf",
-        "/Library/Fonts/Arial.ttf",
-        "/System/Library/Fonts/Supplemental/Arial.ttf",
-        "C:\\Windows\\Fonts\\arial.ttf",
-    ];
-    let register = |p: &Path| -> Result<(), String> {
-        let bytes =
-            std::fs::read(p).map_err(|e| format!("cannot read font {}: {e}", p.display()))?;
-        // plotters keeps fonts for the life of the process and wants them 'static.
-        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-        plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-            .map_err(|_| format!("{} is not a TrueType/OpenType font", p.display()))
-    };
-    match choice {
-        Some(p) => register(p),
-        None => CANDIDATES
-            .iter()
-            .find_map(|p| register(Path::new(p)).ok())
-            .ok_or_else(|| {
-                "no TrueType font found (looked for DejaVu Sans, Liberation Sans, Noto Sans, \
-                 Arial; pass one with --font)"
-                    .to_string()
-            }),
-    }
-}
-
-/// Colour stops of the palette, from the fast-escaping background to the boundary.
-const PALETTE: &[(f64, (u8, u8, u8))] = &[
-    (0.0, (0, 7, 100)),
-    (0.16, (32, 107, 203)),
-    (0.42, (237, 255, 255)),
-    (0.6425, (255, 170, 0)),
-    (0.8575, (120, 30, 0)),
-    (1.0, (40, 0, 10)),
-];
-
-fn palette(t: f64) -> RGBColor {
-    let t = t.clamp(0.0, 1.0);
-    for w in PALETTE.windows(2) {
-        let ((t0, a), (t1, b)) = (w[0], w[1]);
-        if t <= t1 {
-            let f = (t - t0) / (t1 - t0);
-            let mix =
-                |x: u8, y: u8| (f64::from(x) + f * (f64::from(y) - f64::from(x))).round() as u8;
-            return RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2));
-        }
-    }
-    let (_, c) = PALETTE[PALETTE.len() - 1];
-    RGBColor(c.0, c.1, c.2)
-}
-
-/// The set, with +imag at the top and the 3:2 aspect of the plane; points that never
-/// escape are black. Escape counts are log-scaled so the slow-escaping boundary gets
-/// most of the palette.
-fn draw_set(
-    path: &Path,
-    escape: &ArrayD<i32>,
-    maxi: i32,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let n = escape.shape()[0];
-    let h = n.clamp(200, 2000);
-    let w = h * 3 / 2;
-    let root = BitMapBackend::new(path, (w as u32, h as u32)).into_drawing_area();
-    let scale = (f64::from(maxi)).ln().max(1e-9);
-    for py in 0..h {
-        let j = (h - 1 - py) * n / h;
-        for px in 0..w {
-            let i = px * n / w;
-            let e = escape[[j, i]];
-            let color = if e >= maxi {
-                BLACK
-            } else {
-                palette(f64::from(e.max(1)).ln() / scale)
-            };
-            root.draw_pixel((px as i32, py as i32), &color)?;
-        }
-    }
-    root.present()?;
-    Ok(())
-}
-
-const LINE_COLORS: &[RGBColor] = &[
-    RGBColor(90, 90, 90),
-    RGBColor(214, 39, 40),
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
-];
-
-fn fmt_count(v: f64) -> String {
-    if v >= 1e6 {
-        format!("{}M", trim(v / 1e6))
-    } else if v >= 1e3 {
-        format!("{}k", trim(v / 1e3))
-    } else {
-        trim(v)
-    }
-}
-
-fn fmt_ms(v: f64) -> String {
-    if v >= 1.0 {
-        trim(v)
-    } else {
-        format!("{v}")
-    }
-}
-
-fn trim(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
-}
-
-/// Runtime against the number of elements, log-log, each line labelled at its end.
-fn draw_timings(
-    path: &Path,
-    lines: &[Line],
-    maxi: i32,
-    text: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let (w, h) = (1100u32, 680u32);
-    let root = BitMapBackend::new(path, (w, h)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let pts = lines.iter().flat_map(|l| l.points.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in pts {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if x0 > x1 {
-        // Nothing ran: keep the axes sensible rather than fail.
-        (x0, x1, y0, y1) = (1e4, 1e6, 1.0, 1e3);
-    }
-    // Half a decade of room around the data, so no point sits on a frame edge.
-    let (x0, x1) = (x0 / 1.6, x1 * 1.6);
-    let (y0, y1) = (y0.max(1e-3) / 2.0, y1 * 2.0);
-
-    let mut builder = ChartBuilder::on(&root);
-    builder.margin_top(16).margin_left(16).margin_bottom(12);
-    // Labels sit to the right of the plot area, at each line's end.
-    builder.margin_right(if text { 290 } else { 40 });
-    if text {
-        builder
-            .caption(
-                format!("Mandelbrot, maxi = {maxi}: runtime vs. grid size"),
-                ("sans-serif", 24),
-            )
-            .x_label_area_size(50)
-            .y_label_area_size(70);
-    }
-    let mut chart = builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?;
-    let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(200, 200, 200));
-    if text {
-        mesh.x_desc("elements (n × n)")
-            .y_desc("time (ms)")
-            .x_label_formatter(&|v| fmt_count(*v))
-            .y_label_formatter(&|v| fmt_ms(*v))
-            .label_style(("sans-serif", 16))
-            .axis_desc_style(("sans-serif", 18));
-    } else {
-        mesh.x_labels(0).y_labels(0);
-    }
-    mesh.draw()?;
-
-    let mut ends = Vec::new();
-    for (k, line) in lines.iter().enumerate() {
-        let color = LINE_COLORS[k % LINE_COLORS.len()];
-        let style = ShapeStyle::from(&color).stroke_width(3);
-        chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
-        chart.draw_series(
-            line.points
-                .iter()
-                .map(|&p| Circle::new(p, 4, ShapeStyle::from(&color).filled())),
-        )?;
-        if let Some(&last) = line.points.last() {
-            ends.push((chart.backend_coord(&last), color, line.label.as_str()));
-        }
-    }
-    if text {
-        // Lines ending at the same size would stack their labels on top of each other:
-        // spread those apart, keeping their order top to bottom.
-        ends.sort_by_key(|e| (e.0 .0, e.0 .1));
-        let gap = 20;
-        let mut prev = (i32::MIN, 0);
-        for e in &mut ends {
-            if e.0 .0 == prev.0 {
-                e.0 .1 = e.0 .1.max(prev.1 + gap);
-            }
-            prev = e.0;
-        }
-        let style =
-            TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-        for ((x, y), color, label) in ends {
-            root.draw(&Text::new(
-                label.to_string(),
-                (x + 10, y),
-                style.color(&color),
-            ))?;
-        }
-    }
-    root.present()?;
-    Ok(())
 }

@@ -43,7 +43,9 @@ impl OutBuf {
 }
 
 /// A compiled (or interpretable) program, specialized to one input signature.
-pub trait Executable: Send + Sync {
+/// (`Any`: a backend may recover its own type from a kernel's cache, as the CUDA
+/// `DeviceSession` does.)
+pub trait Executable: std::any::Any + Send + Sync {
     /// Runs the elementwise program over every element of `bound`, writing each output.
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()>;
 

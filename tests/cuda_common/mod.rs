@@ -249,30 +249,47 @@ pub const PROGRAMS: &[ProgramCase] = &[
     ),
 ];
 
+/// Says that the running test is skipped and why: one `skipped: <test>: <reason>` line
+/// written straight to the process's stderr, so that it shows in `cargo test`'s output
+/// (libtest captures only `print!`/`eprint!`, not writes to the `Stderr` handle).
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("test");
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {test}: {reason}");
+}
+
+/// Whether `CI` is set to something true.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
 /// Finds NVRTC for the tests: `NEXPR_NVRTC_LIB` when set, else the wheel in the repo's
 /// `.venv` (`pip install nvidia-cuda-nvrtc-cu12`), which this sets `NEXPR_NVRTC_LIB` to.
-/// Returns whether NVRTC loads.
+/// Returns whether NVRTC loads; where it does not, the test says it is skipped (and
+/// fails under `CI=true`).
 pub fn nvrtc_available() -> bool {
-    if std::env::var_os("NEXPR_NVRTC_LIB").is_none() {
-        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/lib");
-        if let Ok(rd) = std::fs::read_dir(venv) {
-            for e in rd.flatten() {
-                let dir = e.path().join("site-packages/nvidia/cuda_nvrtc/lib");
-                if dir.is_dir() {
-                    // Before NVRTC is loaded; every test here sets the same value.
-                    std::env::set_var("NEXPR_NVRTC_LIB", &dir);
-                    break;
-                }
-            }
-        }
-    }
+    nvrtc_available_quiet();
     match nexpr::backend::cuda::nvrtc::probe() {
         Ok(_) => true,
         Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") {
+            if in_ci() {
                 panic!("CI is set and NVRTC is missing: {e}");
             }
-            eprintln!("skipped: no NVRTC ({e})");
+            skip(&format!("no NVRTC ({e})"));
+            false
+        }
+    }
+}
+
+/// Whether CUDA device 0 can run kernels (NVRTC and the driver load, a device is
+/// there); where not, the test says it is skipped and why.
+pub fn gpu_available() -> bool {
+    nvrtc_available_quiet();
+    match nexpr::backend::cuda::check_available(0) {
+        Ok(()) => true,
+        Err(e) => {
+            skip(&format!("no CUDA device ({e})"));
             false
         }
     }
@@ -289,6 +306,7 @@ pub fn nvrtc_available_quiet() {
         for e in rd.flatten() {
             let dir = e.path().join("site-packages/nvidia/cuda_nvrtc/lib");
             if dir.is_dir() {
+                // Before NVRTC is loaded; every test here sets the same value.
                 std::env::set_var("NEXPR_NVRTC_LIB", &dir);
                 return;
             }

@@ -1,21 +1,41 @@
 //! CUDA backend: the IR becomes CUDA C (`emit`), NVRTC compiles it to PTX at run time
-//! (`nvrtc`), and the driver loads and launches it over device buffers (`runtime`).
+//! (`nvrtc`), and the driver loads and launches it over device buffers.
+//!
+//! | module | what |
+//! | --- | --- |
+//! | `device` | contexts and streams (one per device, per process), the module cache |
+//! | `transfer` | uploads and downloads, large ones through pinned staging buffers |
+//! | `exec` | `CudaExec`: a compiled kernel, its launches, grid sizes, fused reductions |
+//! | `session`, `device_array` | [`DeviceSession`] and [`DeviceArray`]: arrays kept on the device |
+//! | `timings` | [`CudaTimings`]: where one evaluation's time went |
+//! | `lru` | the bounded map behind the PTX and module caches |
 //!
 //! Options come from [`crate::CudaOptions`] (fast math, blocks per multiprocessor);
 //! the environment only says where NVRTC is (`NEXPR_NVRTC_LIB`, see [`nvrtc`]).
-//! Transfer and kernel times of the latest evaluation are in [`last_timings`].
+//! Transfer and kernel times are recorded per evaluation by a [`DeviceSession`]
+//! ([`DeviceSession::last_timings`]).
 
+mod device;
+mod device_array;
 pub mod emit;
+mod exec;
+mod lru;
 pub mod nvrtc;
-pub mod runtime;
+mod session;
+mod timings;
+mod transfer;
 
-pub use runtime::{last_timings, CudaTimings, DeviceArray, DeviceSession};
+pub use device::MODULE_CACHE_CAPACITY;
+pub use device_array::DeviceArray;
+pub use session::DeviceSession;
+pub use timings::CudaTimings;
 
 use super::Executable;
 use crate::error::Result;
 use crate::ir::Func;
 use crate::options::CudaOptions;
 use crate::runtime::Layout;
+use exec::CudaExec;
 use std::sync::Arc;
 
 /// The device header every kernel includes (NVRTC gets it as an in-memory header).
@@ -25,7 +45,7 @@ pub const PRELUDE_NAME: &str = "nexpr_prelude.cuh";
 /// Ok when NVRTC loads and `device` exists; otherwise the reason, as an error.
 pub fn check_available(device: usize) -> Result<()> {
     nvrtc::probe()?;
-    runtime::device(device)?;
+    device::device(device)?;
     Ok(())
 }
 
@@ -36,10 +56,8 @@ pub fn compile(
     opts: &CudaOptions,
 ) -> Result<Arc<dyn Executable>> {
     let emitted = emit::emit(f, layouts)?;
-    let dev = runtime::device(device)?;
-    Ok(Arc::new(runtime::CudaExec::new(
-        dev, f, layouts, emitted, opts,
-    )?))
+    let dev = device::device(device)?;
+    Ok(Arc::new(CudaExec::new(dev, f, layouts, emitted, opts)?))
 }
 
 /// The CUDA C source of the kernel for `f` (it includes [`PRELUDE_NAME`]).
