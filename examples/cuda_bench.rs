@@ -5,8 +5,8 @@
 //! `cargo run --release --example cuda_bench [peak_GB_per_s]` (default 3000). Needs a CUDA device.
 
 use ndarray::{Array2, ArrayD, IxDyn};
-use nexpr::backend::cuda::{last_timings, DeviceSession};
 use nexpr::{CudaOptions, DType, Expr, Options, Program, Target, Vars};
+use nexpr::{CudaTimings, DeviceSession};
 use num_complex::Complex64;
 use std::time::Instant;
 
@@ -59,7 +59,7 @@ fn main() -> nexpr::Result<()> {
             let t = Instant::now();
             let _ = prog.eval(&vars)?;
             e.push(t.elapsed().as_secs_f64());
-            let lt = last_timings().unwrap_or_default();
+            let lt = CudaTimings::last().unwrap_or_default();
             k.push(lt.kernel_s);
             u.push(lt.upload_s);
             d.push(lt.download_s);
@@ -122,7 +122,7 @@ fn main() -> nexpr::Result<()> {
         for it in &its {
             s.eval_into_device(&step, &[("z", &z), ("c", &c)], &mut z2)?;
             if timed {
-                kernel_s += last_timings().unwrap_or_default().kernel_s;
+                kernel_s += CudaTimings::last().unwrap_or_default().kernel_s;
             }
             s.eval_into_device(
                 &mark,
@@ -130,7 +130,7 @@ fn main() -> nexpr::Result<()> {
                 &mut esc2,
             )?;
             if timed {
-                kernel_s += last_timings().unwrap_or_default().kernel_s;
+                kernel_s += CudaTimings::last().unwrap_or_default().kernel_s;
             }
             std::mem::swap(&mut esc, &mut esc2);
             s.eval_into_device(
@@ -139,7 +139,7 @@ fn main() -> nexpr::Result<()> {
                 &mut z3,
             )?;
             if timed {
-                kernel_s += last_timings().unwrap_or_default().kernel_s;
+                kernel_s += CudaTimings::last().unwrap_or_default().kernel_s;
             }
             std::mem::swap(&mut z, &mut z3);
         }
@@ -175,7 +175,7 @@ fn main() -> nexpr::Result<()> {
         let mut times = vec![];
         for _ in 0..12 {
             s.eval_into_device(&k, &[("a", &a), ("b", &b_), ("c", &cc)], &mut out)?;
-            times.push(last_timings().unwrap_or_default().kernel_s);
+            times.push(CudaTimings::last().unwrap_or_default().kernel_s);
         }
         let kt = median(times[2..].to_vec());
         // How the grid size (resident blocks per multiprocessor) moves it.
@@ -192,7 +192,7 @@ fn main() -> nexpr::Result<()> {
             let mut t = vec![];
             for _ in 0..6 {
                 s.eval_into_device(&k, &[("a", &a), ("b", &b_), ("c", &cc)], &mut out)?;
-                t.push(last_timings().unwrap_or_default().kernel_s);
+                t.push(CudaTimings::last().unwrap_or_default().kernel_s);
             }
             let kb = median(t[1..].to_vec());
             by_blocks.push(format!(
@@ -220,7 +220,7 @@ fn main() -> nexpr::Result<()> {
         let t = Instant::now();
         let _ = k.eval(&vars)?;
         let e = t.elapsed().as_secs_f64();
-        let lt = last_timings().unwrap_or_default();
+        let lt = CudaTimings::last().unwrap_or_default();
         println!(
             "  {src:<10} from host arrays: end-to-end {:.1} ms (upload {:.1} ms, kernel {:.3} ms, download {:.1} ms)",
             e * 1e3,

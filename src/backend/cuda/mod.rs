@@ -3,13 +3,31 @@
 //!
 //! Options come from [`crate::CudaOptions`] (fast math, blocks per multiprocessor);
 //! the environment only says where NVRTC is (`NEXPR_NVRTC_LIB`, see [`nvrtc`]).
-//! Transfer and kernel times of the latest evaluation are in [`last_timings`].
+//! Transfer and kernel times of the latest evaluation are in [`CudaTimings::last`].
 
-pub mod emit;
-pub mod nvrtc;
-pub mod runtime;
+pub(crate) mod emit;
+pub(crate) mod nvrtc;
+pub(crate) mod runtime;
 
-pub use runtime::{last_timings, CudaTimings, DeviceArray, DeviceSession};
+pub use runtime::{CudaTimings, DeviceArray, DeviceSession};
+
+impl CudaTimings {
+    /// The timings of the most recent CUDA evaluation in this process (on any thread),
+    /// `None` before the first one. A [`DeviceSession`] records kernel times only in
+    /// its timed mode ([`DeviceSession::set_timing`]).
+    ///
+    /// ```no_run
+    /// use nexpr::{CudaTimings, Expr, Target, Vars};
+    /// let a = ndarray::Array1::<f64>::zeros(1 << 20);
+    /// Expr::parse("2*a")?.compile(Target::Cuda { device: 0 })?.eval(&Vars::new().with("a", &a))?;
+    /// let t = CudaTimings::last().expect("one CUDA evaluation ran");
+    /// println!("kernel {:.3} ms, {} bytes uploaded", t.kernel_s * 1e3, t.upload_bytes);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn last() -> Option<CudaTimings> {
+        runtime::last_timings()
+    }
+}
 
 use super::Executable;
 use crate::error::Result;

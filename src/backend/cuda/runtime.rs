@@ -276,7 +276,8 @@ impl Device {
     }
 }
 
-/// Where the time of the last CUDA evaluation (on any thread) went.
+/// Where the time of the last CUDA evaluation (on any thread) went: see
+/// [`CudaTimings::last`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CudaTimings {
     /// Host-to-device copies of the inputs, seconds.
@@ -285,7 +286,9 @@ pub struct CudaTimings {
     pub kernel_s: f64,
     /// Device-to-host copies of the results, seconds.
     pub download_s: f64,
+    /// Bytes copied to the device.
     pub upload_bytes: usize,
+    /// Bytes copied back to the host.
     pub download_bytes: usize,
     /// Elements computed.
     pub elements: usize,
@@ -598,7 +601,15 @@ impl CudaExec {
 // ---------------------------------------------------------------------------------
 // Device-resident arrays
 
-/// A C-contiguous array in device memory.
+/// A C-contiguous array in device memory, made by a [`DeviceSession`] (`upload`,
+/// `zeros`) and read back with its `download`.
+///
+/// ```no_run
+/// let s = nexpr::DeviceSession::new(0)?;
+/// let d = s.zeros(nexpr::DType::F32, &[2, 3])?;
+/// assert_eq!((d.dtype(), d.shape(), d.len()), (nexpr::DType::F32, &[2, 3][..], 6));
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 pub struct DeviceArray {
     buf: CudaSlice<u8>,
     dtype: DType,
@@ -607,15 +618,19 @@ pub struct DeviceArray {
 }
 
 impl DeviceArray {
+    /// The dtype of the elements.
     pub fn dtype(&self) -> DType {
         self.dtype
     }
+    /// The shape (empty for a 0-d array).
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -658,8 +673,7 @@ type SessionKey = (String, Vec<(DType, Layout)>);
 /// kernels over device arrays, download the results at the end.
 ///
 /// ```no_run
-/// use nexpr::backend::cuda::DeviceSession;
-/// use nexpr::{Expr, Target};
+/// use nexpr::{DeviceSession, Expr, Target};
 /// let s = DeviceSession::new(0)?;
 /// let a = s.upload(&ndarray::Array1::<f64>::linspace(0.0, 1.0, 1000))?;
 /// let mut out = s.zeros(nexpr::DType::F64, &[1000])?;
@@ -675,6 +689,8 @@ pub struct DeviceSession {
 }
 
 impl DeviceSession {
+    /// A session on CUDA device number `device`; an [`crate::ErrorKind::Backend`]
+    /// error where NVRTC, the driver or the device is missing.
     pub fn new(device: usize) -> Result<DeviceSession> {
         nvrtc::probe()?;
         Ok(DeviceSession {
@@ -685,7 +701,7 @@ impl DeviceSession {
     }
 
     /// Timed mode: every evaluation waits for its kernel and records the kernel time
-    /// (see [`last_timings`]). Off by default: launches then queue up on the device and
+    /// (see [`CudaTimings::last`]). Off by default: launches then queue up on the device and
     /// only a download (or [`DeviceSession::synchronize`]) waits for them.
     pub fn set_timing(&self, on: bool) {
         self.timing.store(on, std::sync::atomic::Ordering::Relaxed);

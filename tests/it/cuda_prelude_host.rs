@@ -34,7 +34,7 @@ fn prelude_complex_functions_match_the_c_library() {
     let out = match out {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("skipped: no C++ compiler ({cxx}: {e})");
+            crate::common::skip("cuda_prelude_host", &format!("no C++ compiler: {cxx}: {e}"));
             return;
         }
     };

@@ -1,15 +1,15 @@
 //! The optimization passes never change a result: the interpreter running the
 //! unoptimized IR and the optimized IR agree bit for bit.
 
-use nexpr::backend::interp::Interp;
-use nexpr::backend::{Executable, OutBuf};
-use nexpr::syntax::parse_expr;
-use nexpr::{DynArray, Vars};
+use crate::array::{DynArray, Vars};
+use crate::backend::interp::Interp;
+use crate::backend::{Executable, OutBuf};
+use crate::syntax::parse_expr;
 use num_complex::Complex64;
 
-fn run(func: &nexpr::ir::Func, vars: &Vars) -> Result<DynArray, nexpr::Error> {
+fn run(func: &crate::ir::Func, vars: &Vars) -> Result<DynArray, crate::Error> {
     let names: Vec<String> = func.inputs.iter().map(|p| p.name.clone()).collect();
-    let bound = nexpr::runtime::bind(&names, vars)?;
+    let bound = crate::runtime::bind(&names, vars)?;
     let ty = func.vars[func.outputs[0] as usize].ty;
     let mut out = DynArray::zeros(ty, &bound.shape);
     Interp::new(func.clone()).run(&bound, &[OutBuf::of(&mut out)])?;
@@ -17,8 +17,8 @@ fn run(func: &nexpr::ir::Func, vars: &Vars) -> Result<DynArray, nexpr::Error> {
 }
 
 fn same(a: &DynArray, b: &DynArray) -> bool {
-    use nexpr::value::Scalar;
-    let s = |x: &DynArray| -> Vec<(nexpr::DType, u64, u64)> {
+    use crate::value::Scalar;
+    let s = |x: &DynArray| -> Vec<(crate::DType, u64, u64)> {
         match x {
             DynArray::Bool(v) => v.iter().map(|&e| Scalar::Bool(e).key()).collect(),
             DynArray::I32(v) => v.iter().map(|&e| Scalar::I32(e).key()).collect(),
@@ -76,10 +76,10 @@ fn optimized_ir_gives_identical_results() {
         .with("j", &j)
         .with("z", &z);
     for src in EXPRS {
-        let ast = nexpr::sema::expr_program(&parse_expr(src).unwrap());
+        let ast = crate::sema::expr_program(&parse_expr(src).unwrap());
         let types = |n: &str| vars.get(n).map(|v| v.dtype());
-        let raw = nexpr::sema::check(&ast, &types, true).unwrap();
-        let opt = nexpr::passes::optimize(&raw);
+        let raw = crate::sema::check(&ast, &types, true).unwrap();
+        let opt = super::optimize(&raw);
         assert_eq!(opt.verify(), Ok(()), "{src}");
         let a = run(&raw, &vars);
         let b = run(&opt, &vars);
