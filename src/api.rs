@@ -47,10 +47,6 @@ pub enum Target {
 
 impl Target {
     /// `Target::Cpu` with the default thread count: `NEXPR_NUM_THREADS`, else all cores.
-    ///
-    /// ```
-    /// assert!(matches!(nexpr::Target::cpu(), nexpr::Target::Cpu { threads } if threads > 0));
-    /// ```
     pub fn cpu() -> Target {
         Target::Cpu {
             threads: default_threads(),

@@ -46,9 +46,13 @@ macro_rules! dyn_enums {
         /// ```
         /// use nexpr::{DType, DynArray};
         /// let a = DynArray::from(ndarray::arr1(&[1i64, 2, 3]).into_dyn());
-        /// assert_eq!((a.dtype(), a.shape()), (DType::I64, &[3][..]));
+        /// assert_eq!((a.dtype(), a.shape(), a.len()), (DType::I64, &[3][..], 3));
+        /// assert_eq!(a.as_array::<i64>().unwrap()[[2]], 3);
+        /// assert!(a.as_array::<f64>().is_none());
         /// let z = DynArray::zeros(DType::Bool, &[2, 2]);
         /// assert!(matches!(z, DynArray::Bool(_)));
+        /// let maxi = DynArray::scalar(512i64); // 0-d
+        /// assert_eq!(maxi.shape(), &[] as &[usize]);
         /// ```
         #[derive(Clone, Debug, PartialEq)]
         pub enum DynArray { $(#[doc = concat!("An array of `", stringify!($t), "`.")] $var(ArrayD<$t>)),* }
@@ -69,10 +73,14 @@ macro_rules! dyn_enums {
         /// [`crate::Kernel::eval_into`] and [`crate::Kernel::eval_in_place`].
         ///
         /// ```
-        /// use nexpr::{DynArray, DynViewMut};
+        /// use nexpr::{DynArray, DynViewMut, ErrorKind};
         /// let mut a = ndarray::Array1::<f64>::zeros(3);
         /// let mut v = DynViewMut::from(&mut a);
         /// v.assign(&DynArray::from(ndarray::arr1(&[1.0, 2.0, 3.0]).into_dyn()))?;
+        /// let short = DynArray::from(ndarray::arr1(&[1.0f64]).into_dyn());
+        /// assert_eq!(v.assign(&short).unwrap_err().kind, ErrorKind::Shape);
+        /// let ints = DynArray::from(ndarray::arr1(&[1i32, 2, 3]).into_dyn());
+        /// assert_eq!(v.assign(&ints).unwrap_err().kind, ErrorKind::DType);
         /// assert_eq!(a.to_vec(), vec![1.0, 2.0, 3.0]);
         /// # Ok::<(), nexpr::Error>(())
         /// ```
@@ -114,11 +122,6 @@ macro_rules! dyn_enums {
             /// A mutable view of the whole array.
             pub fn view_mut(&mut self) -> DynViewMut<'_> { match self { $(DynArray::$var(a) => DynViewMut::$var(a.view_mut())),* } }
             /// A C-contiguous array of zeros (`false` for bool).
-            ///
-            /// ```
-            /// let z = nexpr::DynArray::zeros(nexpr::DType::C64, &[2, 3]);
-            /// assert_eq!(z.len(), 6);
-            /// ```
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
                 let n = shape.iter().product();
                 // `vec![0; n]` of a primitive is a zeroed allocation (lazily zeroed
@@ -177,16 +180,7 @@ macro_rules! dyn_enums {
             pub fn shape(&self) -> &[usize] { match self { $(DynViewMut::$var(a) => a.shape()),* } }
             /// Copies `src` into this array. `src` must have this array's dtype and
             /// shape: otherwise an [`ErrorKind::DType`] or [`ErrorKind::Shape`] error,
-            /// and nothing is written.
-            ///
-            /// ```
-            /// use nexpr::{DynArray, DynViewMut, ErrorKind};
-            /// let mut a = ndarray::Array1::<i32>::zeros(2);
-            /// let ints = DynArray::from(ndarray::arr1(&[1i32, 2, 3]).into_dyn());
-            /// let floats = DynArray::from(ndarray::arr1(&[1.0f64, 2.0]).into_dyn());
-            /// assert_eq!(DynViewMut::from(&mut a).assign(&ints).unwrap_err().kind, ErrorKind::Shape);
-            /// assert_eq!(DynViewMut::from(&mut a).assign(&floats).unwrap_err().kind, ErrorKind::DType);
-            /// ```
+            /// and nothing is written (example at [`DynViewMut`]).
             pub fn assign(&mut self, src: &DynArray) -> Result<()> {
                 if self.dtype() != src.dtype() {
                     return Err(Error::new(
@@ -269,12 +263,6 @@ dyn_enums!(Bool bool, I32 i32, I64 i64, F32 f32, F64 f64, C64 Complex32, C128 Co
 
 impl DynArray {
     /// Borrows the array as `ArrayD<T>` if it has that element type.
-    ///
-    /// ```
-    /// let a = nexpr::DynArray::from(ndarray::arr1(&[1.5f64]).into_dyn());
-    /// assert_eq!(a.as_array::<f64>().unwrap()[[0]], 1.5);
-    /// assert!(a.as_array::<f32>().is_none());
-    /// ```
     pub fn as_array<T: Element>(&self) -> Option<&ArrayD<T>> {
         T::unwrap(self)
     }
@@ -312,11 +300,6 @@ impl DynArray {
     }
 
     /// A 0-d array holding one value.
-    ///
-    /// ```
-    /// let maxi = nexpr::DynArray::scalar(512i64);
-    /// assert_eq!(maxi.shape(), &[] as &[usize]);
-    /// ```
     pub fn scalar<T: Element>(x: T) -> DynArray {
         T::wrap(ArrayD::from_elem(IxDyn(&[]), x))
     }

@@ -54,10 +54,6 @@ pub struct Span {
 
 impl Span {
     /// The span `start..end`.
-    ///
-    /// ```
-    /// assert_eq!(nexpr::Span::new(1, 3).end, 3);
-    /// ```
     pub fn new(start: usize, end: usize) -> Span {
         Span { start, end }
     }
@@ -78,6 +74,8 @@ impl Span {
 /// assert_eq!(e.kind, ErrorKind::Parse);
 /// assert_eq!(e.text.as_deref(), Some("a + * b"));
 /// assert!(e.to_string().ends_with("1 | a + * b\n  |     ^"), "{e}");
+/// let mine = nexpr::Error::new(ErrorKind::Usage, "no input");
+/// assert_eq!(mine.to_string(), "usage error: no input");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -104,13 +102,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error of `kind` with `message` and no span (for code that wraps nexpr calls
-    /// and reports its own failures the same way).
-    ///
-    /// ```
-    /// use nexpr::{Error, ErrorKind};
-    /// let e = Error::new(ErrorKind::Usage, "no input");
-    /// assert_eq!(e.to_string(), "usage error: no input");
-    /// ```
+    /// and reports its own failures the same way): `Error::new(ErrorKind::Usage, "no
+    /// input")` displays as `usage error: no input`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,

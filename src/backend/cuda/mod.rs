@@ -15,15 +15,6 @@ impl CudaTimings {
     /// The timings of the most recent CUDA evaluation in this process (on any thread),
     /// `None` before the first one. A [`DeviceSession`] records kernel times only in
     /// its timed mode ([`DeviceSession::set_timing`]).
-    ///
-    /// ```no_run
-    /// use nexpr::{CudaTimings, Expr, Target, Vars};
-    /// let a = ndarray::Array1::<f64>::zeros(1 << 20);
-    /// Expr::parse("2*a")?.compile(Target::Cuda { device: 0 })?.eval(&Vars::new().with("a", &a))?;
-    /// let t = CudaTimings::last().expect("one CUDA evaluation ran");
-    /// println!("kernel {:.3} ms, {} bytes uploaded", t.kernel_s * 1e3, t.upload_bytes);
-    /// # Ok::<(), nexpr::Error>(())
-    /// ```
     pub fn last() -> Option<CudaTimings> {
         runtime::last_timings()
     }

@@ -278,6 +278,15 @@ impl Device {
 
 /// Where the time of the last CUDA evaluation (on any thread) went: see
 /// [`CudaTimings::last`].
+///
+/// ```no_run
+/// use nexpr::{CudaTimings, Expr, Target, Vars};
+/// let a = ndarray::Array1::<f64>::zeros(1 << 20);
+/// Expr::parse("2*a")?.compile(Target::Cuda { device: 0 })?.eval(&Vars::new().with("a", &a))?;
+/// let t = CudaTimings::last().expect("one CUDA evaluation ran");
+/// println!("kernel {:.3} ms, {} bytes uploaded", t.kernel_s * 1e3, t.upload_bytes);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CudaTimings {
     /// Host-to-device copies of the inputs, seconds.
