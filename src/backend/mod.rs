@@ -74,6 +74,22 @@ impl<'a> OutBuf<'a> {
     }
 }
 
+/// Ok when `outputs` are one buffer of `n` elements per type in `types`, of that type:
+/// what `Executable::run` writes completely, or refuses to touch.
+pub(crate) fn check_outputs(outputs: &[OutBuf], n: usize, types: &[DType]) -> Result<()> {
+    let fits = outputs.len() == types.len()
+        && outputs
+            .iter()
+            .zip(types)
+            .all(|(o, &t)| o.len == n && o.dtype == t);
+    match fits {
+        true => Ok(()),
+        false => Err(crate::error::Error::backend(
+            "output buffers do not match the kernel's outputs",
+        )),
+    }
+}
+
 /// A compiled (or interpretable) program, specialized to one input signature.
 pub(crate) trait Executable: Send + Sync {
     /// Runs the elementwise program over every element of `bound`, writing each output.

@@ -501,6 +501,7 @@ fn upload_view(
 impl Executable for CudaExec {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
         let n = bound.len();
+        crate::backend::check_outputs(outputs, n, &self.out_types)?;
         if n == 0 {
             return Ok(());
         }
