@@ -45,7 +45,9 @@ fn usable(
 fn bench(cr: &mut Criterion) {
     let c = grid(N);
     let want = naive(&c, MAXI);
-    let threads = nexpr::api::default_threads();
+    let Target::Cpu { threads } = Target::cpu() else {
+        unreachable!("Target::cpu is a CPU target")
+    };
     let mut g = cr.benchmark_group(format!("mandelbrot_n{N}_maxi{MAXI}"));
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))

@@ -88,7 +88,7 @@ fn main() -> nexpr::Result<()> {
     for (name, vars) in &cases {
         let path = format!("{}/kernels/{name}.nx", env!("CARGO_MANIFEST_DIR"));
         let src = std::fs::read_to_string(&path)
-            .map_err(|e| nexpr::Error::io(std::path::Path::new(&path), e))?;
+            .map_err(|e| nexpr::Error::new(nexpr::ErrorKind::Io, format!("{path}: {e}")))?;
         let mut row = Vec::new();
         for loop_groups in 1..=4 {
             let cpu = CpuOptions {

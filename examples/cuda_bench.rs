@@ -5,7 +5,7 @@
 //! `cargo run --release --example cuda_bench [peak_GB_per_s]` (default 3000). Needs a CUDA device.
 
 use ndarray::{Array2, ArrayD, IxDyn};
-use nexpr::backend::cuda::DeviceSession;
+use nexpr::DeviceSession;
 use nexpr::{CudaOptions, DType, Expr, Options, Program, Target, Vars};
 use num_complex::Complex64;
 use std::time::Instant;

@@ -3,7 +3,7 @@
 //! A [`Kernel`] specializes lazily: the first evaluation with a given input signature
 //! (dtypes and layouts) type-checks, optimizes and compiles; later ones hit its cache.
 
-use crate::array::{DynArray, DynViewMut, Vars};
+use crate::array::{DynArray, DynViewMut, UninitArray, Vars};
 use crate::backend::{self, Executable, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
@@ -16,14 +16,33 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Where a kernel runs.
+///
+/// ```
+/// use nexpr::{Expr, Target};
+/// let e = Expr::parse("a + 1")?;
+/// for target in [Target::Interp, Target::Cpu { threads: 2 }, Target::cpu()] {
+///     assert_eq!(e.compile(target)?.target(), target);
+/// }
+/// // Without NVRTC or a device, the CUDA target is an error, not a panic.
+/// if let Err(err) = e.compile(Target::Cuda { device: 0 }) {
+///     assert_eq!(err.kind, nexpr::ErrorKind::Backend);
+/// }
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// The reference tree-walking interpreter.
     Interp,
-    /// Cranelift-compiled machine code, on `threads` threads.
-    Cpu { threads: usize },
+    /// Cranelift-compiled machine code, on `threads` threads (at least one).
+    Cpu {
+        /// Threads of one evaluation.
+        threads: usize,
+    },
     /// CUDA C compiled by NVRTC, on device number `device`.
-    Cuda { device: usize },
+    Cuda {
+        /// The CUDA device's ordinal.
+        device: usize,
+    },
 }
 
 impl Target {
@@ -36,7 +55,7 @@ impl Target {
 }
 
 /// Thread count from `NEXPR_NUM_THREADS`, else the number of available cores.
-pub fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::env::var("NEXPR_NUM_THREADS")
         .ok()
         .and_then(|s| s.trim().parse().ok())
@@ -44,7 +63,15 @@ pub fn default_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// What `Kernel::emit` prints.
+/// What [`Kernel::emit`] prints.
+///
+/// ```
+/// use nexpr::{Emit, Expr, Target, Vars};
+/// let a = ndarray::arr1(&[1.0f64, 2.0]);
+/// let ir = Expr::parse("a*2 + a*2")?.compile(Target::Interp)?.emit(&Vars::new().with("a", &a), Emit::Ir)?;
+/// assert_eq!(ir.matches("mul").count(), 1, "{ir}"); // common subexpressions are shared
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Emit {
     /// The optimized typed IR.
@@ -57,7 +84,20 @@ pub enum Emit {
     Asm,
 }
 
-/// A parsed expression.
+/// A parsed expression in the numexpr language, such as `where(a > b, a, b) * 2`.
+///
+/// Parsing checks the syntax only; names and dtypes are checked when a [`Kernel`]
+/// first sees the variables.
+///
+/// ```
+/// use nexpr::{Expr, Target, Vars};
+/// let e = Expr::parse("where(a > b, a, b) * 2")?;
+/// assert_eq!(e.source(), "where(a > b, a, b) * 2");
+/// let (a, b) = (ndarray::arr1(&[1.0f64, 5.0]), ndarray::arr1(&[3.0f64, 4.0]));
+/// let r = e.compile(Target::cpu())?.eval(&Vars::new().with("a", &a).with("b", &b))?;
+/// assert_eq!(r.into_array::<f64>()?.as_slice().unwrap(), &[6.0, 10.0]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Expr {
     src: String,
@@ -65,6 +105,7 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// Parses `src`; a [`crate::ErrorKind::Parse`] error with a span otherwise.
     pub fn parse(src: &str) -> Result<Expr> {
         Ok(Expr {
             src: src.to_string(),
@@ -72,6 +113,7 @@ impl Expr {
         })
     }
 
+    /// The text it was parsed from.
     pub fn source(&self) -> &str {
         &self.src
     }
@@ -93,7 +135,18 @@ impl Expr {
     }
 }
 
-/// A parsed program (statements run independently for every element).
+/// A parsed program: statements (`=`, `if`/`elif`/`else`, `for … in range`, `break`)
+/// run independently for every element; `output` names what comes back.
+///
+/// ```
+/// use nexpr::{Program, Target, Vars};
+/// let p = Program::parse("output s, n\ns = 0.0\nn = 0\nfor k in range(3):\n    s += a * k\n    n += 1\n")?;
+/// assert_eq!(p.output_names(), ["s", "n"]);
+/// let a = ndarray::arr1(&[1.0f64, 2.0]);
+/// let outs = p.compile(Target::Interp)?.run(&Vars::new().with("a", &a))?;
+/// assert_eq!(outs["s"].as_array::<f64>().unwrap().as_slice().unwrap(), &[3.0, 6.0]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Program {
     src: String,
@@ -101,6 +154,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// Parses `src`; a [`crate::ErrorKind::Parse`] error with a span otherwise.
     pub fn parse(src: &str) -> Result<Program> {
         Ok(Program {
             src: src.to_string(),
@@ -108,10 +162,12 @@ impl Program {
         })
     }
 
+    /// The text it was parsed from.
     pub fn source(&self) -> &str {
         &self.src
     }
 
+    /// The names of the `output` line, in its order.
     pub fn output_names(&self) -> Vec<String> {
         self.ast.outputs.iter().map(|(n, _)| n.clone()).collect()
     }
@@ -133,17 +189,53 @@ impl Program {
     }
 }
 
+/// Allocates the elementwise outputs of `func` over `shape`, uninitialised, lets `run`
+/// write them, and returns them (with what `run` returned) once it has returned `Ok`.
+pub(crate) fn write_outputs<T>(
+    func: &Func,
+    shape: &[usize],
+    run: impl FnOnce(&[OutBuf]) -> Result<T>,
+) -> Result<(Vec<DynArray>, T)> {
+    let mut outs: Vec<UninitArray> = func
+        .outputs
+        .iter()
+        .map(|&v| UninitArray::new(func.vars[v as usize].ty, shape))
+        .collect();
+    let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of_uninit).collect();
+    let t = run(&bufs)?;
+    drop(bufs);
+    // SAFETY: `run` returned Ok, so it wrote every element of every output (the
+    // contract of `Executable::run`).
+    let outs = outs.into_iter().map(|o| unsafe { o.assume_init() });
+    Ok((outs.collect(), t))
+}
+
 /// The input signature a kernel is specialized for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct SigKey(Vec<(DType, Layout)>);
 
 /// One specialization: the optimized IR and what runs it.
-pub struct Prepared {
-    pub func: Func,
-    pub exec: Arc<dyn Executable>,
+pub(crate) struct Prepared {
+    pub(crate) func: Func,
+    pub(crate) exec: Arc<dyn Executable>,
 }
 
 /// An expression or program compiled for a target, ready to evaluate.
+///
+/// A kernel specializes lazily: the first evaluation with a given input signature
+/// (dtypes and layouts) type-checks, optimizes and compiles; later ones reuse that.
+/// It may be shared between threads.
+///
+/// ```
+/// use nexpr::{Expr, Target, Vars};
+/// let k = Expr::parse("x*x + 1")?.compile(Target::Cpu { threads: 1 })?;
+/// let f = ndarray::arr1(&[1.0f32, 2.0]);
+/// let i = ndarray::arr1(&[3i64]);
+/// assert_eq!(k.eval(&Vars::new().with("x", &f))?.dtype(), nexpr::DType::F32);
+/// assert_eq!(k.eval(&Vars::new().with("x", &i))?.dtype(), nexpr::DType::I64);
+/// assert_eq!(k.input_names(), ["x"]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 pub struct Kernel {
     src: String,
     ast: ProgramAst,
@@ -194,6 +286,7 @@ impl Kernel {
         })
     }
 
+    /// The target it was compiled for.
     pub fn target(&self) -> Target {
         self.target
     }
@@ -208,12 +301,13 @@ impl Kernel {
         &self.inputs
     }
 
+    /// The names of the outputs: `["result"]` for an expression.
     pub fn output_names(&self) -> Vec<String> {
         self.ast.outputs.iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// Type-checks and optimizes for the variables' dtypes, without compiling.
-    pub fn typed_ir(&self, vars: &Vars) -> Result<Func> {
+    pub(crate) fn typed_ir(&self, vars: &Vars) -> Result<Func> {
         self.optimized(&|name| vars.get(name).map(|v| v.dtype()))
     }
 
@@ -277,7 +371,8 @@ impl Kernel {
         Ok(p)
     }
 
-    /// Evaluates and returns the (first) output.
+    /// Evaluates and returns the output (for a program with several outputs, the
+    /// first one; [`Kernel::run`] returns them all).
     pub fn eval(&self, vars: &Vars) -> Result<DynArray> {
         let mut outs = self.run_vec(vars)?;
         Ok(outs.swap_remove(0))
@@ -295,28 +390,51 @@ impl Kernel {
             if let Some(res) = p.exec.run_reduce(&bound, r) {
                 return Ok(vec![res?]);
             }
-            // SAFETY: `run` writes every element of its outputs.
-            let mut tmp = unsafe {
-                DynArray::uninit(p.func.vars[p.func.outputs[0] as usize].ty, &bound.shape)
-            };
-            p.exec.run(&bound, &[OutBuf::of(&mut tmp)])?;
-            return Ok(vec![runtime::reduce::reduce(&tmp, r)?]);
         }
-        let mut outs: Vec<DynArray> = p
-            .func
-            .outputs
-            .iter()
-            // SAFETY: `run` writes every element of its outputs before they are returned.
-            .map(|&v| unsafe { DynArray::uninit(p.func.vars[v as usize].ty, &bound.shape) })
-            .collect();
-        let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of).collect();
-        p.exec.run(&bound, &bufs)?;
-        Ok(outs)
+        let (outs, ()) = write_outputs(&p.func, &bound.shape, |bufs| p.exec.run(&bound, bufs))?;
+        match p.func.reduce {
+            Some(r) => Ok(vec![runtime::reduce::reduce(&outs[0], r)?]),
+            None => Ok(outs),
+        }
     }
 
-    /// Evaluates the (single) output into `out`, which must have the result's dtype and
-    /// shape; with a C-contiguous `out` nothing is allocated.
+    /// A usage error for the calls that write one output, on a kernel with several.
+    fn single_output(&self, call: &str) -> Result<()> {
+        if self.ast.outputs.len() == 1 {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "`{call}` writes one output; this program has {} ({}): use `run`",
+                self.ast.outputs.len(),
+                self.output_names().join(", ")
+            ),
+        ))
+    }
+
+    /// Evaluates the output into `out`, which must have the result's dtype and shape;
+    /// with `out` in C layout nothing is allocated (other layouts get a copy).
+    ///
+    /// The kernel must have one output (an expression, or a program with one `output`):
+    /// a program with several is an [`ErrorKind::Usage`] error on every target, and
+    /// `out` is left alone; [`Kernel::run`] returns them all. A dtype or shape that
+    /// differs from the result's is an [`ErrorKind::DType`] or [`ErrorKind::Shape`]
+    /// error, with `out` left alone too.
+    ///
+    /// ```
+    /// use nexpr::{Expr, Target, Vars};
+    /// let a = ndarray::arr1(&[1.0f64, 2.0, 3.0]);
+    /// let mut out = ndarray::Array1::<f64>::zeros(3);
+    /// let k = Expr::parse("a * 10")?.compile(Target::cpu())?;
+    /// k.eval_into(&Vars::new().with("a", &a), &mut out)?;
+    /// assert_eq!(out.to_vec(), vec![10.0, 20.0, 30.0]);
+    /// let mut wrong = ndarray::Array1::<f32>::zeros(3);
+    /// assert!(k.eval_into(&Vars::new().with("a", &a), &mut wrong).is_err());
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn eval_into<'o>(&self, vars: &Vars, out: impl Into<DynViewMut<'o>>) -> Result<()> {
+        self.single_output("eval_into")?;
         let mut out = out.into();
         let (p, bound) = self.specialize(vars)?;
         let ty = p.func.output_types()[0];
@@ -326,59 +444,54 @@ impl Kernel {
                 format!("output array has dtype {}, the result is {ty}", out.dtype()),
             ));
         }
-        let shape = match p.func.reduce {
-            Some(_) => None,
-            None => Some(bound.shape.clone()),
-        };
-        if let Some(shape) = &shape {
-            if out.shape() != shape.as_slice() {
+        if p.func.reduce.is_none() {
+            if out.shape() != bound.shape.as_slice() {
                 return Err(Error::new(
                     ErrorKind::Shape,
                     format!(
-                        "output array has shape {:?}, the result has shape {shape:?}",
-                        out.shape()
+                        "output array has shape {:?}, the result has shape {:?}",
+                        out.shape(),
+                        bound.shape
                     ),
                 ));
             }
-            if let Some(ptr) = out.as_bytes_mut() {
-                let buf = OutBuf {
-                    ptr,
-                    dtype: ty,
-                    len: shape.iter().product(),
-                };
+            if let Some(buf) = OutBuf::of_view(&mut out) {
                 return p.exec.run(&bound, &[buf]);
             }
         }
         drop(bound);
         let r = self.eval(vars)?;
-        if out.shape() != r.shape() {
-            return Err(Error::new(
-                ErrorKind::Shape,
-                format!(
-                    "output array has shape {:?}, the result has shape {:?}",
-                    out.shape(),
-                    r.shape()
-                ),
-            ));
-        }
-        out.assign(&r);
-        Ok(())
+        out.assign(&r)
     }
 
-    /// Evaluates the (single) output over `array`, which is also bound as the input
-    /// `name`: `a = f(a, ..)` with no second buffer, as numexpr's
-    /// `evaluate(.., out=a)`. The result is that of [`Kernel::eval`] followed by a copy.
+    /// Evaluates the output over `array`, which is also bound as the input `name`:
+    /// `a = f(a, ..)` with no second buffer, as numexpr's `evaluate(.., out=a)`. The
+    /// result is that of [`Kernel::eval`] followed by a copy; the kernel must have one
+    /// output, as for [`Kernel::eval_into`].
     ///
     /// On the CPU target, with `array` in C layout, the kernel writes straight over it:
     /// it reads each input element before it writes the output element of the same
     /// index, and `array` has the result's shape, so each element is read before it is
     /// overwritten. Elsewhere the result is computed first, then copied.
+    ///
+    /// ```
+    /// use nexpr::{Expr, Target, Vars};
+    /// let c = ndarray::arr1(&[0.5f64, 1.0]);
+    /// let mut z = ndarray::Array1::<f64>::zeros(2);
+    /// let step = Expr::parse("z*z + c")?.compile(Target::cpu())?;
+    /// for _ in 0..2 {
+    ///     step.eval_in_place(&Vars::new().with("c", &c), "z", &mut z)?;
+    /// }
+    /// assert_eq!(z.to_vec(), vec![0.75, 2.0]);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn eval_in_place<'o>(
         &self,
         vars: &Vars,
         name: &str,
         array: impl Into<DynViewMut<'o>>,
     ) -> Result<()> {
+        self.single_output("eval_in_place")?;
         let mut out = array.into();
         let mut v = vars.views();
         if matches!(self.target, Target::Cpu { .. }) {
@@ -396,8 +509,12 @@ impl Kernel {
             self.eval(&v)?
         };
         if out.dtype() != r.dtype() || out.shape() != r.shape() {
+            let kind = match out.dtype() == r.dtype() {
+                true => ErrorKind::Shape,
+                false => ErrorKind::DType,
+            };
             return Err(Error::new(
-                ErrorKind::Shape,
+                kind,
                 format!(
                     "`{name}` has dtype {} and shape {:?}, the result {} and {:?}",
                     out.dtype(),
@@ -407,11 +524,11 @@ impl Kernel {
                 ),
             ));
         }
-        out.assign(&r);
-        Ok(())
+        out.assign(&r)
     }
 
-    /// The IR, Cranelift IR or CUDA C this kernel runs for these variables.
+    /// The IR, Cranelift IR, machine code or CUDA C this kernel runs for these
+    /// variables (see [`Emit`]); nothing is run. Any target can emit any form.
     pub fn emit(&self, vars: &Vars, what: Emit) -> Result<String> {
         let func = self.typed_ir(vars)?;
         match what {

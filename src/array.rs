@@ -1,35 +1,97 @@
 //! Dynamically typed n-d arrays: what goes into and comes out of a kernel.
 
 use crate::dtype::DType;
+use crate::error::{Error, ErrorKind, Result};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use num_complex::{Complex32, Complex64};
 use std::collections::BTreeMap;
+use std::mem::MaybeUninit;
 
-/// Rust element types that map one-to-one onto a nexpr dtype.
-pub trait Element: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
+mod sealed {
+    /// Only the seven element types of [`super::DType`] are elements.
+    pub trait Sealed {}
+}
+
+/// The Rust element types of the seven dtypes: `bool`, `i32`, `i64`, `f32`, `f64`,
+/// `Complex32` and `Complex64` (from `num_complex`). Implemented for those only.
+///
+/// ```
+/// use nexpr::{DType, Element};
+/// assert_eq!(<f32 as Element>::DTYPE, DType::F32);
+/// assert_eq!(<num_complex::Complex64 as Element>::DTYPE, DType::C128);
+/// ```
+pub trait Element:
+    sealed::Sealed + Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static
+{
+    /// The dtype of this element type.
     const DTYPE: DType;
+    #[doc(hidden)]
     fn wrap(a: ArrayD<Self>) -> DynArray;
+    #[doc(hidden)]
     fn wrap_view(a: ArrayViewD<'_, Self>) -> DynView<'_>;
+    #[doc(hidden)]
     fn wrap_view_mut(a: ArrayViewMutD<'_, Self>) -> DynViewMut<'_>;
+    #[doc(hidden)]
     fn unwrap(a: &DynArray) -> Option<&ArrayD<Self>>;
-    fn unwrap_mut<'a, 'b>(a: &'a mut DynViewMut<'b>) -> Option<&'a mut ArrayViewMutD<'b, Self>>;
+    #[doc(hidden)]
+    fn unwrap_owned(a: DynArray) -> std::result::Result<ArrayD<Self>, DynArray>;
 }
 
 macro_rules! dyn_enums {
     ($($var:ident $t:ty),*) => {
-        /// An owned n-d array of any supported dtype.
+        /// An owned n-d array of any of the seven dtypes: a result of a kernel, or an
+        /// input it owns. Match on it, or get the `ndarray` array with
+        /// [`DynArray::as_array`] or [`DynArray::into_array`].
+        ///
+        /// ```
+        /// use nexpr::{DType, DynArray};
+        /// let a = DynArray::from(ndarray::arr1(&[1i64, 2, 3]).into_dyn());
+        /// assert_eq!((a.dtype(), a.shape(), a.len()), (DType::I64, &[3][..], 3));
+        /// assert_eq!(a.as_array::<i64>().unwrap()[[2]], 3);
+        /// assert!(a.as_array::<f64>().is_none());
+        /// let z = DynArray::zeros(DType::Bool, &[2, 2]);
+        /// assert!(matches!(z, DynArray::Bool(_)));
+        /// let maxi = DynArray::scalar(512i64); // 0-d
+        /// assert_eq!(maxi.shape(), &[] as &[usize]);
+        /// ```
         #[derive(Clone, Debug, PartialEq)]
-        pub enum DynArray { $($var(ArrayD<$t>)),* }
+        pub enum DynArray { $(#[doc = concat!("An array of `", stringify!($t), "`.")] $var(ArrayD<$t>)),* }
 
-        /// A borrowed n-d array (any layout: strided, broadcast, Fortran order).
+        /// A borrowed n-d array of any dtype and any layout (strided, broadcast,
+        /// Fortran order): what [`Vars`] binds a name to.
+        ///
+        /// ```
+        /// use nexpr::{DType, DynView};
+        /// let a = ndarray::arr2(&[[1.0f32, 2.0], [3.0, 4.0]]);
+        /// let v = DynView::from(a.t());
+        /// assert_eq!((v.dtype(), v.shape()), (DType::F32, &[2, 2][..]));
+        /// ```
         #[derive(Clone, Debug)]
-        pub enum DynView<'a> { $($var(ArrayViewD<'a, $t>)),* }
+        pub enum DynView<'a> { $(#[doc = concat!("A view of `", stringify!($t), "`.")] $var(ArrayViewD<'a, $t>)),* }
 
-        /// A mutable borrowed n-d array, the destination of `eval_into`.
+        /// A mutable borrowed n-d array of any dtype: the destination of
+        /// [`crate::Kernel::eval_into`] and [`crate::Kernel::eval_in_place`].
+        ///
+        /// ```
+        /// use nexpr::{DynArray, DynViewMut, ErrorKind};
+        /// let mut a = ndarray::Array1::<f64>::zeros(3);
+        /// let mut v = DynViewMut::from(&mut a);
+        /// v.assign(&DynArray::from(ndarray::arr1(&[1.0, 2.0, 3.0]).into_dyn()))?;
+        /// let short = DynArray::from(ndarray::arr1(&[1.0f64]).into_dyn());
+        /// assert_eq!(v.assign(&short).unwrap_err().kind, ErrorKind::Shape);
+        /// let ints = DynArray::from(ndarray::arr1(&[1i32, 2, 3]).into_dyn());
+        /// assert_eq!(v.assign(&ints).unwrap_err().kind, ErrorKind::DType);
+        /// assert_eq!(a.to_vec(), vec![1.0, 2.0, 3.0]);
+        /// # Ok::<(), nexpr::Error>(())
+        /// ```
         #[derive(Debug)]
-        pub enum DynViewMut<'a> { $($var(ArrayViewMutD<'a, $t>)),* }
+        pub enum DynViewMut<'a> { $(#[doc = concat!("A mutable view of `", stringify!($t), "`.")] $var(ArrayViewMutD<'a, $t>)),* }
 
-        $(impl Element for $t {
+        /// An output array before a kernel has written it.
+        pub(crate) enum UninitArray { $($var(ArrayD<MaybeUninit<$t>>)),* }
+
+        $(impl sealed::Sealed for $t {}
+        impl Element for $t {
             const DTYPE: DType = DType::$var;
             fn wrap(a: ArrayD<Self>) -> DynArray { DynArray::$var(a) }
             fn wrap_view(a: ArrayViewD<'_, Self>) -> DynView<'_> { DynView::$var(a) }
@@ -37,28 +99,33 @@ macro_rules! dyn_enums {
             fn unwrap(a: &DynArray) -> Option<&ArrayD<Self>> {
                 match a { DynArray::$var(x) => Some(x), _ => None }
             }
-            fn unwrap_mut<'a, 'b>(a: &'a mut DynViewMut<'b>) -> Option<&'a mut ArrayViewMutD<'b, Self>> {
-                match a { DynViewMut::$var(x) => Some(x), _ => None }
+            fn unwrap_owned(a: DynArray) -> std::result::Result<ArrayD<Self>, DynArray> {
+                match a { DynArray::$var(x) => Ok(x), other => Err(other) }
+            }
+        }
+
+        /// The `ndarray` array, or a [`ErrorKind::DType`] error naming both dtypes.
+        impl TryFrom<DynArray> for ArrayD<$t> {
+            type Error = Error;
+            fn try_from(a: DynArray) -> Result<Self> {
+                a.into_array()
             }
         })*
 
         impl DynArray {
+            /// The dtype of the elements.
             pub fn dtype(&self) -> DType { match self { $(DynArray::$var(_) => DType::$var),* } }
+            /// The shape (empty for a 0-d array).
             pub fn shape(&self) -> &[usize] { match self { $(DynArray::$var(a) => a.shape()),* } }
+            /// A borrowed view of the whole array.
             pub fn view(&self) -> DynView<'_> { match self { $(DynArray::$var(a) => DynView::$var(a.view())),* } }
+            /// A mutable view of the whole array.
             pub fn view_mut(&mut self) -> DynViewMut<'_> { match self { $(DynArray::$var(a) => DynViewMut::$var(a.view_mut())),* } }
-            /// A C-contiguous array whose every element the caller is about to overwrite.
-            ///
-            /// # Safety
-            /// Every element must be written before the array is read (kernels write
-            /// each output element exactly once); skipping the zero fill saves a pass
-            /// over memory-bound outputs.
-            pub unsafe fn uninit(dtype: DType, shape: &[usize]) -> DynArray {
-                match dtype { $(DType::$var => DynArray::$var(unsafe { ArrayD::<$t>::uninit(IxDyn(shape)).assume_init() }),)* }
-            }
-            /// A C-contiguous array of zeros.
+            /// A C-contiguous array of zeros (`false` for bool).
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
                 let n = shape.iter().product();
+                // `vec![0; n]` of a primitive is a zeroed allocation (lazily zeroed
+                // pages for large arrays); complex numbers get the same from floats.
                 match dtype {
                     DType::C64 => return DynArray::C64(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f32>(n)).expect("shape matches")),
                     DType::C128 => return DynArray::C128(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f64>(n)).expect("shape matches")),
@@ -68,29 +135,73 @@ macro_rules! dyn_enums {
             }
         }
 
+        impl UninitArray {
+            /// A C-contiguous array of `dtype` and `shape` whose elements are not
+            /// initialized yet (no pass over memory: outputs are first touched by the
+            /// kernel's threads).
+            pub(crate) fn new(dtype: DType, shape: &[usize]) -> UninitArray {
+                match dtype { $(DType::$var => UninitArray::$var(ArrayD::<$t>::uninit(IxDyn(shape))),)* }
+            }
+            pub(crate) fn dtype(&self) -> DType { match self { $(UninitArray::$var(_) => DType::$var),* } }
+            pub(crate) fn len(&self) -> usize { match self { $(UninitArray::$var(a) => a.len()),* } }
+            /// The first element's address; the array is C-contiguous.
+            pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
+                match self { $(UninitArray::$var(a) => a.as_mut_ptr() as *mut u8),* }
+            }
+            /// The initialized array.
+            ///
+            /// # Safety
+            /// Every element has been written (an executable's `run` that returned `Ok`
+            /// with this array's `OutBuf` has written all of them).
+            pub(crate) unsafe fn assume_init(self) -> DynArray {
+                // SAFETY: the caller guarantees every element is initialized.
+                match self { $(UninitArray::$var(a) => DynArray::$var(unsafe { a.assume_init() }),)* }
+            }
+        }
+
         impl<'a> DynView<'a> {
+            /// The dtype of the elements.
             pub fn dtype(&self) -> DType { match self { $(DynView::$var(_) => DType::$var),* } }
+            /// The shape (empty for a 0-d array).
             pub fn shape(&self) -> &[usize] { match self { $(DynView::$var(a) => a.shape()),* } }
             /// Strides in elements (may be zero or negative).
-            pub fn strides(&self) -> &[isize] { match self { $(DynView::$var(a) => a.strides()),* } }
+            pub(crate) fn strides(&self) -> &[isize] { match self { $(DynView::$var(a) => a.strides()),* } }
             /// Pointer to the element at index (0, 0, ...).
-            pub fn as_ptr(&self) -> *const u8 { match self { $(DynView::$var(a) => a.as_ptr() as *const u8),* } }
+            pub(crate) fn as_ptr(&self) -> *const u8 { match self { $(DynView::$var(a) => a.as_ptr() as *const u8),* } }
+            /// A copy of the elements as an owned array.
             pub fn to_owned(&self) -> DynArray { match self { $(DynView::$var(a) => DynArray::$var(a.to_owned())),* } }
-            pub fn reborrow(&self) -> DynView<'_> { match self { $(DynView::$var(a) => DynView::$var(a.view())),* } }
+            pub(crate) fn reborrow(&self) -> DynView<'_> { match self { $(DynView::$var(a) => DynView::$var(a.view())),* } }
         }
 
         impl<'a> DynViewMut<'a> {
+            /// The dtype of the elements.
             pub fn dtype(&self) -> DType { match self { $(DynViewMut::$var(_) => DType::$var),* } }
+            /// The shape (empty for a 0-d array).
             pub fn shape(&self) -> &[usize] { match self { $(DynViewMut::$var(a) => a.shape()),* } }
-            /// Copies `src` (same dtype and shape) into this array.
-            pub fn assign(&mut self, src: &DynArray) {
+            /// Copies `src` into this array. `src` must have this array's dtype and
+            /// shape: otherwise an [`ErrorKind::DType`] or [`ErrorKind::Shape`] error,
+            /// and nothing is written (example at [`DynViewMut`]).
+            pub fn assign(&mut self, src: &DynArray) -> Result<()> {
+                if self.dtype() != src.dtype() {
+                    return Err(Error::new(
+                        ErrorKind::DType,
+                        format!("cannot assign an array of dtype {} to one of dtype {}", src.dtype(), self.dtype()),
+                    ));
+                }
+                if self.shape() != src.shape() {
+                    return Err(Error::new(
+                        ErrorKind::Shape,
+                        format!("cannot assign an array of shape {:?} to one of shape {:?}", src.shape(), self.shape()),
+                    ));
+                }
                 match (self, src) {
                     $((DynViewMut::$var(d), DynArray::$var(s)) => d.assign(s),)*
-                    _ => unreachable!("assign between different dtypes"),
+                    _ => unreachable!("dtypes checked above"),
                 }
+                Ok(())
             }
-            /// The contiguous slice when the destination is in standard (C) layout.
-            pub fn as_bytes_mut(&mut self) -> Option<*mut u8> {
+            /// The first element's address when the array is in standard (C) layout.
+            pub(crate) fn as_mut_ptr_c(&mut self) -> Option<*mut u8> {
                 match self { $(DynViewMut::$var(a) => a.as_slice_mut().map(|s| s.as_mut_ptr() as *mut u8)),* }
             }
             /// A shared view of the same elements when this array is in standard (C)
@@ -109,6 +220,7 @@ macro_rules! dyn_enums {
                     Some(DynView::$var(unsafe { ndarray::ArrayViewD::from_shape_ptr(shape, ptr) }))
                 })* }
             }
+            /// A shared view of the same elements.
             pub fn view(&self) -> DynView<'_> { match self { $(DynViewMut::$var(a) => DynView::$var(a.view())),* } }
         }
 
@@ -117,7 +229,7 @@ macro_rules! dyn_enums {
 }
 
 /// Zero of each element type (num-traits would do, but bool is not a number there).
-pub trait Zero {
+trait Zero {
     fn zero() -> Self;
 }
 impl Zero for bool {
@@ -155,10 +267,34 @@ impl DynArray {
         T::unwrap(self)
     }
 
+    /// The array as `ArrayD<T>`, or an [`ErrorKind::DType`] error naming both dtypes
+    /// (also as `ArrayD::<T>::try_from(array)`).
+    ///
+    /// ```
+    /// use nexpr::{DynArray, ErrorKind};
+    /// let a = DynArray::from(ndarray::arr1(&[1i32, 2]).into_dyn());
+    /// let e = a.clone().into_array::<f64>().unwrap_err();
+    /// assert_eq!(e.kind, ErrorKind::DType);
+    /// assert_eq!(e.message, "the array has dtype int32, not float64");
+    /// let ints: ndarray::ArrayD<i32> = a.try_into()?;
+    /// assert_eq!(ints.len(), 2);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn into_array<T: Element>(self) -> Result<ArrayD<T>> {
+        T::unwrap_owned(self).map_err(|a| {
+            Error::new(
+                ErrorKind::DType,
+                format!("the array has dtype {}, not {}", a.dtype(), T::DTYPE),
+            )
+        })
+    }
+
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.shape().iter().product()
     }
 
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -207,7 +343,17 @@ impl<'a> From<&'a mut DynArray> for DynViewMut<'a> {
     }
 }
 
-/// The variables an expression or program reads: name -> array (owned or borrowed).
+/// The variables an expression or program reads: name -> array, owned or borrowed
+/// (any layout; nothing is copied).
+///
+/// ```
+/// use nexpr::{DynArray, Vars};
+/// let a = ndarray::arr1(&[1.0f64, 2.0]);
+/// let mut vars = Vars::new().with("a", &a);
+/// vars.insert_owned("n", DynArray::scalar(3i64));
+/// assert_eq!(vars.names().collect::<Vec<_>>(), ["a", "n"]);
+/// assert_eq!(vars.get("a").unwrap().shape(), &[2]);
+/// ```
 #[derive(Default, Debug)]
 pub struct Vars<'a> {
     map: BTreeMap<String, VarArray<'a>>,
@@ -220,18 +366,19 @@ enum VarArray<'a> {
 }
 
 impl<'a> Vars<'a> {
+    /// No variables.
     pub fn new() -> Self {
         Vars::default()
     }
 
-    /// Binds `name` to a borrowed array (no copy).
+    /// Binds `name` to a borrowed array (no copy), replacing any earlier binding.
     pub fn insert(&mut self, name: &str, array: impl Into<DynView<'a>>) -> &mut Self {
         self.map
             .insert(name.to_string(), VarArray::Borrowed(array.into()));
         self
     }
 
-    /// Binds `name` to an owned array.
+    /// Binds `name` to an owned array, replacing any earlier binding.
     pub fn insert_owned(&mut self, name: &str, array: impl Into<DynArray>) -> &mut Self {
         self.map
             .insert(name.to_string(), VarArray::Owned(array.into()));
@@ -245,7 +392,7 @@ impl<'a> Vars<'a> {
     }
 
     /// The same bindings, borrowed.
-    pub fn views(&self) -> Vars<'_> {
+    pub(crate) fn views(&self) -> Vars<'_> {
         let mut v = Vars::new();
         for name in self.map.keys() {
             if let Some(a) = self.get(name) {
@@ -255,6 +402,7 @@ impl<'a> Vars<'a> {
         v
     }
 
+    /// The array bound to `name`.
     pub fn get(&self, name: &str) -> Option<DynView<'_>> {
         self.map.get(name).map(|v| match v {
             VarArray::Owned(a) => a.view(),
@@ -262,19 +410,24 @@ impl<'a> Vars<'a> {
         })
     }
 
+    /// The bound names, in sorted order.
     pub fn names(&self) -> impl Iterator<Item = &str> + use<'_, 'a> {
         self.map.keys().map(|s| s.as_str())
     }
 
+    /// The number of bound names.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no name is bound.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 }
 
+/// Owned arrays by name (what a program's [`crate::Kernel::run`] returns, or what
+/// the CLI reads from an `.npz` file).
 impl From<BTreeMap<String, DynArray>> for Vars<'static> {
     fn from(m: BTreeMap<String, DynArray>) -> Self {
         Vars {

@@ -2,21 +2,38 @@
 
 use std::fmt;
 
-/// The element types nexpr carries natively.
+/// The element types nexpr carries, named as NumPy names them (`Display` gives the
+/// name). Narrower NumPy integers and float16 are widened on entry (see README).
+///
+/// ```
+/// use nexpr::DType;
+/// assert_eq!(DType::from_name("complex64"), Some(DType::C64));
+/// assert_eq!(DType::C64.to_string(), "complex64");
+/// assert_eq!(DType::C64.size(), 8);
+/// assert!(DType::C64.is_complex() && !DType::C64.is_float());
+/// assert_eq!(DType::ALL.len(), 7);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// `bool`: one byte, 0 or 1.
     Bool,
+    /// `int32`.
     I32,
+    /// `int64`.
     I64,
+    /// `float32`.
     F32,
+    /// `float64`.
     F64,
+    /// `complex64`: two float32.
     C64,
+    /// `complex128`: two float64.
     C128,
 }
 
 /// NumPy's dtype "kind", ordered the way NEP 50 compares a weak scalar with an array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     Bool,
     Int,
     Float,
@@ -24,6 +41,7 @@ pub enum Kind {
 }
 
 impl DType {
+    /// Every dtype, narrowest kind first.
     pub const ALL: [DType; 7] = [
         DType::Bool,
         DType::I32,
@@ -48,7 +66,7 @@ impl DType {
     }
 
     /// The short name used in the IR text form.
-    pub fn short(self) -> &'static str {
+    pub(crate) fn short(self) -> &'static str {
         match self {
             DType::Bool => "bool",
             DType::I32 => "i32",
@@ -60,13 +78,14 @@ impl DType {
         }
     }
 
+    /// The dtype of a NumPy name (`"float64"`), or of the IR's short name (`"f64"`).
     pub fn from_name(s: &str) -> Option<DType> {
         DType::ALL
             .into_iter()
             .find(|d| d.name() == s || d.short() == s)
     }
 
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         match self {
             DType::Bool => Kind::Bool,
             DType::I32 | DType::I64 => Kind::Int,
@@ -75,12 +94,15 @@ impl DType {
         }
     }
 
+    /// Whether it is `int32` or `int64`.
     pub fn is_int(self) -> bool {
         self.kind() == Kind::Int
     }
+    /// Whether it is `float32` or `float64`.
     pub fn is_float(self) -> bool {
         self.kind() == Kind::Float
     }
+    /// Whether it is `complex64` or `complex128`.
     pub fn is_complex(self) -> bool {
         self.kind() == Kind::Complex
     }
@@ -96,7 +118,7 @@ impl DType {
     }
 
     /// The real type of a complex type's parts; other types map to themselves.
-    pub fn real_part(self) -> DType {
+    pub(crate) fn real_part(self) -> DType {
         match self {
             DType::C64 => DType::F32,
             DType::C128 => DType::F64,
@@ -105,7 +127,7 @@ impl DType {
     }
 
     /// The complex type whose parts are `self` (after making `self` a float).
-    pub fn to_complex(self) -> DType {
+    pub(crate) fn to_complex(self) -> DType {
         match self.to_float() {
             DType::F32 | DType::C64 => DType::C64,
             _ => DType::C128,
@@ -114,7 +136,7 @@ impl DType {
 
     /// The float type NumPy's float-only ufuncs (sin, sqrt, /, ...) compute in.
     /// NumPy gives float16 for bool inputs; nexpr has no float16 and uses float32.
-    pub fn to_float(self) -> DType {
+    pub(crate) fn to_float(self) -> DType {
         match self {
             DType::Bool => DType::F32,
             DType::I32 | DType::I64 => DType::F64,
@@ -123,7 +145,7 @@ impl DType {
     }
 
     /// Promotion of two arrays (both "strong"), as `np.result_type`.
-    pub fn promote(a: DType, b: DType) -> DType {
+    pub(crate) fn promote(a: DType, b: DType) -> DType {
         use DType::*;
         if a == b {
             return a;
@@ -141,11 +163,6 @@ impl DType {
             (C64, C128) => C128,
             _ => unreachable!("promote({lo:?}, {hi:?})"),
         }
-    }
-
-    /// Whether NumPy's `can_cast(self, to, 'safe')` holds.
-    pub fn can_cast_safely(self, to: DType) -> bool {
-        DType::promote(self, to) == to
     }
 }
 
@@ -183,11 +200,6 @@ impl Ty {
             (true, false) => Ty::strong(weak_with(a.dtype, b.dtype)),
             (false, true) => Ty::strong(weak_with(b.dtype, a.dtype)),
         }
-    }
-
-    /// The dtype a weak value finally takes when nothing stronger is around.
-    pub fn concrete(self) -> DType {
-        self.dtype
     }
 }
 

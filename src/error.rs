@@ -3,8 +3,18 @@
 
 use std::fmt;
 
-/// What went wrong, which also decides the CLI's exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What went wrong, which also decides the CLI's exit code (2 for `Parse`, `Type`,
+/// `Name` and `Usage`: what the user typed; 1 for the rest).
+///
+/// New kinds may be added: match with a wildcard arm.
+///
+/// ```
+/// use nexpr::{ErrorKind, Expr};
+/// let e = Expr::parse("a + * b").unwrap_err();
+/// assert_eq!(e.kind, ErrorKind::Parse);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// Malformed source text.
     Parse,
@@ -14,7 +24,8 @@ pub enum ErrorKind {
     Name,
     /// Arrays whose shapes do not broadcast, or an output of the wrong shape.
     Shape,
-    /// An array whose dtype nexpr does not carry (uint64, strings, ...).
+    /// An array whose dtype nexpr does not carry (uint64, strings, ...), or an output
+    /// array of another dtype than the result.
     DType,
     /// An error raised while computing (integer to a negative power, empty reduction).
     Eval,
@@ -22,77 +33,116 @@ pub enum ErrorKind {
     Io,
     /// A backend that cannot run here (no NVRTC, no CUDA device) or failed to compile.
     Backend,
-    /// A command-line usage error.
+    /// A usage error: a bad option value, or a call the kernel does not support.
     Usage,
 }
 
-/// A byte range in the source text.
+/// A byte range `start..end` in the source text.
+///
+/// ```
+/// use nexpr::{Expr, Span};
+/// let e = Expr::parse("a + * b").unwrap_err();
+/// assert_eq!(e.span, Some(Span::new(4, 5)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Span {
+    /// Byte offset of the first byte.
     pub start: usize,
+    /// Byte offset one past the last byte.
     pub end: usize,
 }
 
 impl Span {
+    /// The span `start..end`.
     pub fn new(start: usize, end: usize) -> Span {
         Span { start, end }
     }
-    pub fn to(self, other: Span) -> Span {
+    pub(crate) fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 }
 
+/// The error of every fallible nexpr call.
+///
+/// `kind` says what class of fault it is, `message` what exactly, and for faults in
+/// the expression or program text, `span` where in `text`. Its `Display` form is the
+/// kind's label, the message and, with a span, the text's line with a caret under it.
+///
+/// ```
+/// use nexpr::{ErrorKind, Expr};
+/// let e = Expr::parse("a + * b").unwrap_err();
+/// assert_eq!(e.kind, ErrorKind::Parse);
+/// assert_eq!(e.text.as_deref(), Some("a + * b"));
+/// assert!(e.to_string().ends_with("1 | a + * b\n  |     ^"), "{e}");
+/// let mine = nexpr::Error::new(ErrorKind::Usage, "no input");
+/// assert_eq!(mine.to_string(), "usage error: no input");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Error {
+    /// What class of fault this is.
     pub kind: ErrorKind,
+    /// What went wrong, one line without the kind's label.
     pub message: String,
-    /// Where in `source` the fault is, when it comes from the text.
+    /// Where in `text` the fault is, when it comes from the text.
     pub span: Option<Span>,
-    /// The expression or program text, kept to render the caret.
-    pub source: Option<String>,
+    /// The expression or program text the span points into, kept to render the caret.
+    pub text: Option<String>,
 }
 
+/// `std::result::Result` with [`Error`] as the default error type.
+///
+/// ```
+/// fn double(src: &str) -> nexpr::Result<nexpr::Expr> {
+///     nexpr::Expr::parse(&format!("2*({src})"))
+/// }
+/// assert!(double("a").is_ok());
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An error of `kind` with `message` and no span (for code that wraps nexpr calls
+    /// and reports its own failures the same way): `Error::new(ErrorKind::Usage, "no
+    /// input")` displays as `usage error: no input`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
             kind,
             message: message.into(),
             span: None,
-            source: None,
+            text: None,
         }
     }
-    pub fn at(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
+    pub(crate) fn at(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
         Error {
             span: Some(span),
             ..Error::new(kind, message)
         }
     }
-    pub fn with_source(mut self, src: &str) -> Error {
-        if self.source.is_none() {
-            self.source = Some(src.to_string());
+    /// Keeps `src` as the text the span points into, unless one is kept already.
+    pub(crate) fn with_source(mut self, src: &str) -> Error {
+        if self.text.is_none() {
+            self.text = Some(src.to_string());
         }
         self
     }
-    pub fn parse(span: Span, m: impl Into<String>) -> Error {
+    pub(crate) fn parse(span: Span, m: impl Into<String>) -> Error {
         Error::at(ErrorKind::Parse, span, m)
     }
-    pub fn ty(span: Span, m: impl Into<String>) -> Error {
+    pub(crate) fn ty(span: Span, m: impl Into<String>) -> Error {
         Error::at(ErrorKind::Type, span, m)
     }
-    pub fn eval(m: impl Into<String>) -> Error {
+    pub(crate) fn eval(m: impl Into<String>) -> Error {
         Error::new(ErrorKind::Eval, m)
     }
-    pub fn backend(m: impl Into<String>) -> Error {
+    pub(crate) fn backend(m: impl Into<String>) -> Error {
         Error::new(ErrorKind::Backend, m)
     }
-    pub fn io(path: &std::path::Path, m: impl fmt::Display) -> Error {
+    pub(crate) fn io(path: &std::path::Path, m: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Io, format!("{}: {m}", path.display()))
     }
 
     /// The CLI's exit code: 2 for what the user typed, 1 for data and evaluation.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
             _ => 1,
@@ -114,7 +164,7 @@ impl fmt::Display for Error {
             ErrorKind::Usage => "usage error",
         };
         write!(f, "{label}: {}", self.message)?;
-        if let (Some(span), Some(src)) = (self.span, &self.source) {
+        if let (Some(span), Some(src)) = (self.span, &self.text) {
             write!(f, "\n{}", caret(src, span))?;
         }
         Ok(())
@@ -130,7 +180,7 @@ impl std::error::Error for Error {}
 ///  1 | a + * b
 ///    |     ^
 /// ```
-pub fn caret(src: &str, span: Span) -> String {
+pub(crate) fn caret(src: &str, span: Span) -> String {
     let start = span.start.min(src.len());
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);

@@ -1,10 +1,11 @@
 //! nexpr: numexpr-language expressions and elementwise programs, fused into one
 //! chunked loop and compiled with Cranelift (CPU) or NVRTC (CUDA).
 //!
-//! The pipeline, one folder per stage:
-//! `syntax` (text -> AST) -> `sema` (AST + input dtypes -> typed IR) -> `ir` ->
-//! `passes` (constant folding, CSE, power expansion) -> `backend` (interp, cpu, cuda),
-//! driven by `runtime` (broadcasting, chunking, caches) behind the `api`.
+//! Parse once ([`Expr`], [`Program`]), compile for a [`Target`] (a [`Kernel`]), then
+//! evaluate over n-d arrays as often as needed. Arrays go in as [`Vars`] (owned arrays
+//! or borrowed `ndarray` views of any layout) and come out as [`DynArray`], whose
+//! [`DType`] is known at run time. Every failure is an [`Error`] with an [`ErrorKind`]
+//! and, where it comes from the text, a [`Span`].
 //!
 //! ```
 //! use nexpr::{Expr, Target, Vars};
@@ -14,23 +15,74 @@
 //! assert_eq!(out.as_array::<f64>().unwrap().as_slice().unwrap(), &[3.0, 5.0, 7.0]);
 //! # Ok::<(), nexpr::Error>(())
 //! ```
+//!
+//! Inside, one module per stage: `syntax` (text -> AST) -> `sema` (AST + input dtypes
+//! -> typed IR) -> `ir` -> `passes` (constant folding, CSE, power expansion) ->
+//! `backend` (interp, cpu, cuda), driven by `runtime` (broadcasting, chunking) behind
+//! `api`. None of them is public: the items re-exported here are the whole API.
 
-pub mod api;
-pub mod array;
-pub mod backend;
-pub mod cli;
-pub mod dtype;
-pub mod error;
-pub mod ir;
-pub mod options;
-pub mod passes;
-pub mod runtime;
-pub mod sema;
-pub mod syntax;
-pub mod value;
+#![warn(missing_docs)]
+
+mod api;
+mod array;
+mod backend;
+mod cli;
+mod dtype;
+mod error;
+mod ir;
+mod options;
+mod passes;
+mod runtime;
+mod sema;
+mod syntax;
+mod value;
 
 pub use api::{Emit, Expr, Kernel, Program, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
+pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
 pub use dtype::DType;
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, OptLevel, Options, Simd};
+
+/// Not API: what the `nexpr` binary, the tests, benches and examples of this
+/// repository need of the internals. Anything here may change or go in any release.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::value::Scalar;
+
+    /// Elements per chunk of the CPU driver.
+    pub const CHUNK: usize = crate::backend::cpu::CHUNK;
+    /// Kernels the CPU compile cache holds at most.
+    pub const CACHE_CAPACITY: usize = crate::backend::cpu::CACHE_CAPACITY;
+
+    /// Kernels in the CPU compile cache now.
+    pub fn cached_kernels() -> usize {
+        crate::backend::cpu::cached_kernels()
+    }
+
+    /// Every function name the language knows.
+    pub fn function_names() -> Vec<&'static str> {
+        crate::sema::function_names()
+    }
+
+    /// Loads NVRTC, from `lib` (the library or its folder) if this is the first use in
+    /// the process; its path and version, or why not.
+    pub fn nvrtc_probe_from(lib: Option<&std::path::Path>) -> crate::Result<(String, (i32, i32))> {
+        crate::backend::cuda::nvrtc::probe_from(lib)
+    }
+
+    /// PTX for CUDA C `source` for compute capability `arch`.
+    pub fn compile_ptx(
+        source: &str,
+        arch: (u32, u32),
+        fast_math: bool,
+    ) -> crate::Result<std::sync::Arc<str>> {
+        let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
+        crate::backend::cuda::nvrtc::compile_ptx(source, &opts)
+    }
+
+    /// The `nexpr` command line; returns the process exit code.
+    pub fn cli_main() -> i32 {
+        crate::cli::main()
+    }
+}

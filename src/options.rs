@@ -18,11 +18,20 @@ use crate::error::{Error, ErrorKind, Result};
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Options {
+    /// What `Target::Cpu` reads.
     pub cpu: CpuOptions,
+    /// What `Target::Cuda` reads.
     pub cuda: CudaOptions,
 }
 
 /// How far the CPU backend vectorizes its main loop.
+///
+/// ```
+/// use nexpr::{CpuOptions, Simd};
+/// let scalar = CpuOptions { simd: Simd::Off, ..Default::default() };
+/// assert_eq!(CpuOptions::default().simd, Simd::All);
+/// # let _ = scalar;
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Simd {
     /// Scalar loops only.
@@ -36,11 +45,20 @@ pub enum Simd {
 }
 
 /// Cranelift's optimization level.
+///
+/// ```
+/// use nexpr::{CpuOptions, OptLevel};
+/// let quick_compile = CpuOptions { opt_level: OptLevel::None, ..Default::default() };
+/// assert!(quick_compile.validate().is_ok());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OptLevel {
+    /// No optimization: the fastest compile.
     None,
+    /// Optimize for speed (the default).
     #[default]
     Speed,
+    /// Optimize for speed and code size.
     SpeedAndSize,
 }
 

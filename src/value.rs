@@ -105,18 +105,27 @@ pub mod libm {
 }
 use std::fmt;
 
+/// One value of any dtype: what the interpreter computes with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
+    /// A `bool`.
     Bool(bool),
+    /// An `int32`.
     I32(i32),
+    /// An `int64`.
     I64(i64),
+    /// A `float32`.
     F32(f32),
+    /// A `float64`.
     F64(f64),
+    /// A `complex64`.
     C64(Complex32),
+    /// A `complex128`.
     C128(Complex64),
 }
 
 impl Scalar {
+    /// The value's dtype.
     pub fn dtype(self) -> DType {
         match self {
             Scalar::Bool(_) => DType::Bool,
@@ -129,10 +138,12 @@ impl Scalar {
         }
     }
 
+    /// Zero of dtype `d`.
     pub fn zero(d: DType) -> Scalar {
         Scalar::I64(0).cast(d)
     }
 
+    /// One of dtype `d`.
     pub fn one(d: DType) -> Scalar {
         Scalar::I64(1).cast(d)
     }

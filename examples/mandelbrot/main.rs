@@ -312,7 +312,9 @@ fn run(args: &Args) -> Result<bool, String> {
         args.repeat
     );
     // Asked once: without a device the CUDA rows are left out, with one line saying why.
-    let cuda = nexpr::backend::cuda::check_available(0);
+    let cuda = nexpr::Expr::parse("c")
+        .and_then(|e| e.compile(nexpr::Target::Cuda { device: 0 }))
+        .map(drop);
     if let Err(e) = &cuda {
         println!("CUDA rows left out: {}\n", one_line(e));
     }

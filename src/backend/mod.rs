@@ -2,31 +2,36 @@
 //! arrays. `interp` is the reference; `cpu` (Cranelift) and `cuda` (NVRTC) are tested
 //! against it.
 
-pub mod cpu;
-pub mod cuda;
-pub mod interp;
+pub(crate) mod cpu;
+pub(crate) mod cuda;
+pub(crate) mod interp;
 
-use crate::array::DynArray;
+use crate::array::{DynArray, DynViewMut, UninitArray};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::ir::Reduce;
 use crate::runtime::Bound;
+use std::marker::PhantomData;
 
-/// A C-contiguous output buffer of `len` elements of `dtype`, owned by the caller.
+/// A C-contiguous output buffer of `len` elements of `dtype`, mutably borrowed from
+/// the caller for `'a`: it cannot outlive the array it points into. The pointer may be
+/// copied to the threads of one evaluation, which write disjoint elements.
 #[derive(Clone, Copy, Debug)]
-pub struct OutBuf {
-    pub ptr: *mut u8,
-    pub dtype: DType,
-    pub len: usize,
+pub(crate) struct OutBuf<'a> {
+    pub(crate) ptr: *mut u8,
+    pub(crate) dtype: DType,
+    pub(crate) len: usize,
+    _borrow: PhantomData<&'a mut [u8]>,
 }
 
-// SAFETY: an OutBuf is only a destination; backends write disjoint element ranges
-// from different threads.
-unsafe impl Send for OutBuf {}
-unsafe impl Sync for OutBuf {}
+// SAFETY: an OutBuf is only a destination, borrowed mutably for its lifetime; backends
+// write disjoint element ranges from different threads.
+unsafe impl Send for OutBuf<'_> {}
+unsafe impl Sync for OutBuf<'_> {}
 
-impl OutBuf {
-    pub fn of(a: &mut DynArray) -> OutBuf {
+impl<'a> OutBuf<'a> {
+    /// The elements of an owned (hence C-contiguous) array.
+    pub(crate) fn of(a: &'a mut DynArray) -> OutBuf<'a> {
         let dtype = a.dtype();
         let len = a.len();
         let ptr = match a {
@@ -38,14 +43,57 @@ impl OutBuf {
             DynArray::C64(x) => x.as_mut_ptr() as *mut u8,
             DynArray::C128(x) => x.as_mut_ptr() as *mut u8,
         };
-        OutBuf { ptr, dtype, len }
+        OutBuf {
+            ptr,
+            dtype,
+            len,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The elements of an array that is not initialized yet.
+    pub(crate) fn of_uninit(a: &'a mut UninitArray) -> OutBuf<'a> {
+        OutBuf {
+            dtype: a.dtype(),
+            len: a.len(),
+            ptr: a.as_mut_ptr(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// The elements of a view in standard (C) layout; `None` for any other layout.
+    pub(crate) fn of_view(a: &'a mut DynViewMut<'_>) -> Option<OutBuf<'a>> {
+        let dtype = a.dtype();
+        let len = a.shape().iter().product();
+        Some(OutBuf {
+            ptr: a.as_mut_ptr_c()?,
+            dtype,
+            len,
+            _borrow: PhantomData,
+        })
+    }
+}
+
+/// Ok when `outputs` are one buffer of `n` elements per type in `types`, of that type:
+/// what `Executable::run` writes completely, or refuses to touch.
+pub(crate) fn check_outputs(outputs: &[OutBuf], n: usize, types: &[DType]) -> Result<()> {
+    let fits = outputs.len() == types.len()
+        && outputs
+            .iter()
+            .zip(types)
+            .all(|(o, &t)| o.len == n && o.dtype == t);
+    match fits {
+        true => Ok(()),
+        false => Err(crate::error::Error::backend(
+            "output buffers do not match the kernel's outputs",
+        )),
     }
 }
 
 /// A compiled (or interpretable) program, specialized to one input signature.
 /// (`Any`: a backend may recover its own type from a kernel's cache, as the CUDA
 /// `DeviceSession` does.)
-pub trait Executable: std::any::Any + Send + Sync {
+pub(crate) trait Executable: std::any::Any + Send + Sync {
     /// Runs the elementwise program over every element of `bound`, writing each output.
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()>;
 

@@ -1,7 +1,7 @@
 //! IR-to-IR passes, one per file. Each is a rebuild of the function through a rewrite
 //! (see `ir::builder::rebuild`), so every pass also compacts the arena and keeps it in
 //! topological order. None of them changes a result: they are tested against the
-//! interpreter running the unoptimized IR.
+//! interpreter running the unoptimized IR (`tests.rs`).
 
 pub mod const_fold;
 pub mod cse;
@@ -19,3 +19,6 @@ pub fn optimize(f: &Func) -> Func {
     let f = const_fold::run(&f);
     cse::run(&f)
 }
+
+#[cfg(test)]
+mod tests;

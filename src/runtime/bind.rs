@@ -151,11 +151,14 @@ pub fn classify(shape: &[usize], strides: &[isize]) -> Layout {
     Layout::Contiguous
 }
 
-/// Reads element `off` of a view as a scalar.
-pub fn read_scalar(view: &DynView, off: isize) -> crate::value::Scalar {
+/// Reads element `off` (in elements, from `view.as_ptr()`) of a view as a scalar.
+///
+/// # Safety
+/// `off` addresses an element of `view`: it is `BoundInput::offset` of a flat index
+/// below the bound length, for the input whose view this is.
+pub unsafe fn read_scalar(view: &DynView, off: isize) -> crate::value::Scalar {
     use crate::value::Scalar as S;
-    // SAFETY: `off` comes from `BoundInput::offset`, which stays inside the view's
-    // extent for every flat index below the broadcast length.
+    // SAFETY: the caller guarantees `off` is inside the view's extent.
     unsafe {
         match view {
             DynView::Bool(a) => S::Bool(*a.as_ptr().offset(off)),

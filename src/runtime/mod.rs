@@ -5,4 +5,4 @@ pub mod bind;
 pub mod npy;
 pub mod reduce;
 
-pub use bind::{bind, Bound, BoundInput, Layout};
+pub use bind::{bind, Bound, Layout};

@@ -4,7 +4,7 @@
 //! refused with their name. Writes are atomic: a temporary file renamed into place.
 
 use crate::array::{DynArray, Element};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use ndarray_npy::{NpzWriter, ReadNpyExt, WriteNpyExt};
 use std::collections::BTreeMap;
@@ -224,9 +224,4 @@ pub fn write_npz(path: &Path, arrays: &BTreeMap<String, DynArray>) -> Result<()>
         w.finish().map_err(|e| e.to_string())?;
         Ok(())
     })
-}
-
-/// An I/O error about a named variable.
-pub fn var_error(name: &str, m: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Io, format!("variable `{name}`: {m}"))
 }

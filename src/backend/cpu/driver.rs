@@ -272,14 +272,8 @@ impl CpuExec {
     pub fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
         self.check(bound)?;
         let n = bound.len();
-        if outputs.len() != self.out_types.len() {
-            return Err(Error::backend("output count differs from the kernel"));
-        }
-        for (o, &t) in outputs.iter().zip(&self.out_types) {
-            if o.len < n || o.dtype != t {
-                return Err(Error::backend("output buffer does not fit the result"));
-            }
-        }
+        // Exactly n elements each: all of them are written, so none stays uninitialized.
+        crate::backend::check_outputs(outputs, n, &self.out_types)?;
         if n == 0 {
             return Ok(());
         }

@@ -3,7 +3,15 @@
 use crate::dtype::DType;
 use cudarc::driver::{CudaSlice, DevicePtr};
 
-/// A C-contiguous array in device memory.
+/// A C-contiguous array in device memory, made by a [`crate::DeviceSession`] (`upload`,
+/// `zeros`) and read back with its `download`.
+///
+/// ```no_run
+/// let s = nexpr::DeviceSession::new(0)?;
+/// let d = s.zeros(nexpr::DType::F32, &[2, 3])?;
+/// assert_eq!((d.dtype(), d.shape(), d.len()), (nexpr::DType::F32, &[2, 3][..], 6));
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 pub struct DeviceArray {
     pub(super) buf: CudaSlice<u8>,
     pub(super) dtype: DType,
@@ -13,15 +21,19 @@ pub struct DeviceArray {
 }
 
 impl DeviceArray {
+    /// The dtype of the elements.
     pub fn dtype(&self) -> DType {
         self.dtype
     }
+    /// The shape (empty for a 0-d array).
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

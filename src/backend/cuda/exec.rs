@@ -211,6 +211,7 @@ impl CudaExec {
     /// [`Executable::run`], returning where the time went.
     pub fn run_timed(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<CudaTimings> {
         let n = bound.len();
+        crate::backend::check_outputs(outputs, n, &self.out_types)?;
         if n == 0 {
             return Ok(CudaTimings::default());
         }

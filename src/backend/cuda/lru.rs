@@ -62,6 +62,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
         value
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }

@@ -17,15 +17,14 @@
 
 mod device;
 mod device_array;
-pub mod emit;
+pub(crate) mod emit;
 mod exec;
 mod lru;
-pub mod nvrtc;
+pub(crate) mod nvrtc;
 mod session;
 mod timings;
 mod transfer;
 
-pub use device::MODULE_CACHE_CAPACITY;
 pub use device_array::DeviceArray;
 pub use session::DeviceSession;
 pub use timings::CudaTimings;

@@ -56,10 +56,16 @@ const SONAMES: [&str; 4] = [
     "libnvrtc.so",
 ];
 
-fn candidates() -> Vec<PathBuf> {
+/// Where to look: `explicit` (a library file or its folder) alone when given, else
+/// `NEXPR_NVRTC_LIB` alone when set, else the loader's path and the usual folders.
+fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if let Some(p) = std::env::var_os("NEXPR_NVRTC_LIB").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
+    let chosen = explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("NEXPR_NVRTC_LIB")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    });
+    if let Some(p) = chosen {
         if p.is_dir() {
             out.extend(SONAMES.iter().map(|n| p.join(n)));
         } else {
@@ -81,9 +87,9 @@ fn candidates() -> Vec<PathBuf> {
     out
 }
 
-fn open() -> std::result::Result<Api, String> {
+fn open(explicit: Option<&Path>) -> std::result::Result<Api, String> {
     let mut tried = Vec::new();
-    for c in candidates() {
+    for c in candidates(explicit) {
         // SAFETY: loading NVRTC runs only its (trusted) initializers.
         match unsafe { libloading::Library::new(&c) } {
             Ok(lib) => return bind(lib, c.display().to_string()),
@@ -130,7 +136,7 @@ fn bind(lib: libloading::Library, path: String) -> std::result::Result<Api, Stri
 }
 
 fn api() -> Result<&'static Api> {
-    API.get_or_init(open)
+    API.get_or_init(|| open(None))
         .as_ref()
         .map_err(|e| Error::backend(format!("CUDA target unavailable: {e}")))
 }
@@ -138,6 +144,14 @@ fn api() -> Result<&'static Api> {
 /// Whether NVRTC can be loaded, and from where with which version, or why not.
 pub fn probe() -> Result<(String, (i32, i32))> {
     api().map(|a| (a.path.clone(), a.version))
+}
+
+/// [`probe`], loading NVRTC from `lib` (the library file or its folder) in place of
+/// `NEXPR_NVRTC_LIB` when this is the first use of NVRTC in the process; after that,
+/// whatever was loaded first.
+pub fn probe_from(lib: Option<&Path>) -> Result<(String, (i32, i32))> {
+    API.get_or_init(|| open(lib));
+    probe()
 }
 
 /// Compiler options that change the generated code (part of the cache key).
@@ -189,11 +203,6 @@ pub fn compile_ptx(source: &str, opts: &Options) -> Result<Arc<str>> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(key, ptx))
-}
-
-/// Number of cached PTX texts (at most [`PTX_CACHE_CAPACITY`]).
-pub fn cached_ptx() -> usize {
-    cache().lock().unwrap_or_else(|e| e.into_inner()).len()
 }
 
 fn compile_uncached(source: &str, opts: &Options) -> Result<String> {

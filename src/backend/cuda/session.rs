@@ -12,7 +12,7 @@ use super::device_array::{broadcast_strides, DevRef, DeviceArray};
 use super::exec::{Arg, CudaExec, BLOCKS_PER_SM};
 use super::nvrtc;
 use super::timings::CudaTimings;
-use crate::api::{Kernel, Prepared, Target};
+use crate::api::{write_outputs, Kernel, Prepared, Target};
 use crate::array::{DynArray, DynView, Vars};
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -28,8 +28,7 @@ use std::sync::{Arc, Mutex};
 /// kernels over device arrays, download the results at the end.
 ///
 /// ```no_run
-/// use nexpr::backend::cuda::DeviceSession;
-/// use nexpr::{Expr, Target};
+/// use nexpr::{DeviceSession, Expr, Target};
 /// let s = DeviceSession::new(0)?;
 /// let a = s.upload(&ndarray::Array1::<f64>::linspace(0.0, 1.0, 1000))?;
 /// let mut out = s.zeros(nexpr::DType::F64, &[1000])?;
@@ -53,6 +52,8 @@ struct BoundRefs<'a> {
 }
 
 impl DeviceSession {
+    /// A session on CUDA device number `device`; an [`crate::ErrorKind::Backend`]
+    /// error where NVRTC, the driver or the device is missing.
     pub fn new(device: usize) -> Result<DeviceSession> {
         nvrtc::probe()?;
         Ok(DeviceSession {
@@ -378,21 +379,12 @@ fn evaluate(func: &Func, exec: &CudaExec, bound: &Bound) -> Result<(Vec<DynArray
             let (total, t) = res?;
             return Ok((vec![total], t));
         }
-        let ty = func.vars[func.outputs[0] as usize].ty;
-        // SAFETY: `run_timed` writes every element of its outputs.
-        let mut tmp = unsafe { DynArray::uninit(ty, &bound.shape) };
-        let t = exec.run_timed(bound, &[OutBuf::of(&mut tmp)])?;
-        return Ok((vec![crate::runtime::reduce::reduce(&tmp, r)?], t));
     }
-    let mut outs: Vec<DynArray> = func
-        .outputs
-        .iter()
-        // SAFETY: `run_timed` writes every element of its outputs before they are returned.
-        .map(|&v| unsafe { DynArray::uninit(func.vars[v as usize].ty, &bound.shape) })
-        .collect();
-    let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of).collect();
-    let t = exec.run_timed(bound, &bufs)?;
-    Ok((outs, t))
+    let (outs, t) = write_outputs(func, &bound.shape, |bufs| exec.run_timed(bound, bufs))?;
+    match func.reduce {
+        Some(r) => Ok((vec![crate::runtime::reduce::reduce(&outs[0], r)?], t)),
+        None => Ok((outs, t)),
+    }
 }
 
 #[cfg(test)]

@@ -50,7 +50,8 @@ impl Interp {
             let v = match n.op {
                 Op::Input(k) => {
                     let inp = &el.bound.inputs[k as usize];
-                    read_scalar(&inp.view, inp.offset(&el.bound.shape, el.index))
+                    // SAFETY: `el.index` is below the bound length (see `run_range`).
+                    unsafe { read_scalar(&inp.view, inp.offset(&el.bound.shape, el.index)) }
                 }
                 Op::Const(c) => c,
                 Op::Var(v) => el.locals[v as usize],
@@ -124,7 +125,8 @@ impl Interp {
                 el.locals[k] = match l.init_from {
                     Some(inp) => {
                         let b = &bound.inputs[inp as usize];
-                        read_scalar(&b.view, b.offset(&bound.shape, i)).cast(l.ty)
+                        // SAFETY: `i < hi <= bound.len()`: `run` splits `0..bound.len()`.
+                        unsafe { read_scalar(&b.view, b.offset(&bound.shape, i)) }.cast(l.ty)
                     }
                     None => Scalar::zero(l.ty),
                 };
@@ -167,6 +169,13 @@ pub unsafe fn write_scalar(o: OutBuf, i: usize, s: Scalar) {
 impl Executable for Interp {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
         let n = bound.len();
+        let types: Vec<_> = self
+            .func
+            .outputs
+            .iter()
+            .map(|&v| self.func.vars[v as usize].ty)
+            .collect();
+        super::check_outputs(outputs, n, &types)?;
         if n <= CHUNK {
             return self.run_range(bound, outputs, 0, n);
         }

@@ -2,18 +2,22 @@
 //! dtypes and layouts, reductions, and programs with loops, ifs and breaks) compiled by
 //! the real NVRTC to PTX. Needs NVRTC but no GPU.
 //!
-//! NVRTC is found through `NEXPR_NVRTC_LIB` (the library or its folder), the repo's
-//! `.venv` (`python3 -m venv .venv && .venv/bin/pip install nvidia-cuda-nvrtc-cu12`) or
-//! the loader's path. Without it each test prints `skipped: <test>: no NVRTC (<why>)`
-//! and passes, except under `CI=true`, where a missing NVRTC fails them.
+//! NVRTC is found as `common::cuda` says. Without it the tests say "skipped: ..." and
+//! pass, except under `CI=true`, where a missing NVRTC fails them.
 
-mod cuda_common;
-
-use cuda_common::{build, fixture_cases, nvrtc_available, random_cases, PROGRAMS};
-use nexpr::backend::cuda::nvrtc::{compile_ptx, Options};
-use nexpr::value::Scalar;
-use nexpr::{Emit, ErrorKind, Expr, Program, Target, Vars};
+use crate::common::corpus::{fixture_cases, random_cases, vars_of, Input, PROGRAMS};
+use crate::common::cuda::nvrtc_available;
+use nexpr::internals::{compile_ptx, Scalar};
+use nexpr::{Emit, ErrorKind, Expr, Program, Target};
 use std::collections::BTreeSet;
+
+/// What NVRTC compiles for.
+#[derive(Debug)]
+struct Options {
+    /// Compute capability, e.g. (9, 0).
+    arch: (u32, u32),
+    fast_math: bool,
+}
 
 /// Kernels compiled per NVRTC call: one translation unit holds many kernels, renamed
 /// apart, which is far faster than one call each.
@@ -27,12 +31,12 @@ fn compile_all(sources: &BTreeSet<String>, opts: &Options) -> Vec<String> {
         for (k, s) in chunk.iter().enumerate() {
             unit.push_str(&s.replace("nexpr_kernel(", &format!("nexpr_kernel_{b}_{k}(")));
         }
-        if compile_ptx(&unit, opts).is_ok() {
+        if compile_ptx(&unit, opts.arch, opts.fast_math).is_ok() {
             continue;
         }
         // Find the culprits one by one.
         for s in chunk {
-            if let Err(e) = compile_ptx(s, opts) {
+            if let Err(e) = compile_ptx(s, opts.arch, opts.fast_math) {
                 failures.push(e.to_string());
             }
         }
@@ -57,7 +61,7 @@ const H100: Options = Options {
 
 #[test]
 fn fixture_kernels_compile() {
-    if !nvrtc_available() {
+    if !nvrtc_available("cuda_nvrtc: NVRTC compilation of the emitted kernels") {
         return;
     }
     let mut sources = BTreeSet::new();
@@ -93,33 +97,16 @@ fn program_sources() -> BTreeSet<String> {
         let k = p.compile(Target::Interp).unwrap();
         // Each program with contiguous, 0-d (scalar) and strided inputs.
         for layout in ["C", "0d", "strided"] {
-            let arrays: Vec<_> = inputs
+            let arrays: Vec<Input> = inputs
                 .iter()
                 .map(|(n, d)| {
                     let shape: &[usize] = if layout == "0d" { &[] } else { &[3, 4] };
                     let len = shape.iter().product::<usize>();
                     let vals = vec![Scalar::one(*d); len];
-                    (
-                        n,
-                        build(*d, shape, if layout == "0d" { "C" } else { layout }, &vals),
-                    )
+                    Input::of_scalars(n, *d, shape, layout, &vals)
                 })
                 .collect();
-            let case = cuda_common::Case {
-                id: 0,
-                numpy: None,
-                group: String::new(),
-                expr: String::new(),
-                inputs: arrays
-                    .into_iter()
-                    .map(|(n, (array, strided))| cuda_common::Input {
-                        name: n.to_string(),
-                        array,
-                        strided,
-                    })
-                    .collect(),
-            };
-            let vars: Vars = case.vars();
+            let vars = vars_of(&arrays);
             let s = k
                 .emit(&vars, Emit::Cuda)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -131,7 +118,7 @@ fn program_sources() -> BTreeSet<String> {
 
 #[test]
 fn program_kernels_compile() {
-    if !nvrtc_available() {
+    if !nvrtc_available("cuda_nvrtc: NVRTC compilation of the emitted kernels") {
         return;
     }
     let sources = program_sources();
@@ -141,7 +128,7 @@ fn program_kernels_compile() {
 
 #[test]
 fn kernels_compile_with_fast_math_and_other_arches() {
-    if !nvrtc_available() {
+    if !nvrtc_available("cuda_nvrtc: NVRTC compilation of the emitted kernels") {
         return;
     }
     let sources = program_sources();
@@ -162,17 +149,17 @@ fn kernels_compile_with_fast_math_and_other_arches() {
 
 #[test]
 fn compile_errors_are_errors() {
-    if !nvrtc_available() {
+    if !nvrtc_available("cuda_nvrtc: NVRTC compilation of the emitted kernels") {
         return;
     }
-    let e = compile_ptx("this is not CUDA", &H100).unwrap_err();
+    let e = compile_ptx("this is not CUDA", H100.arch, H100.fast_math).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Backend);
     assert!(e.message.contains("NVRTC"), "{e}");
 }
 
 #[test]
 fn random_expression_kernels_compile() {
-    if !nvrtc_available() {
+    if !nvrtc_available("cuda_nvrtc: NVRTC compilation of the emitted kernels") {
         return;
     }
     let mut sources = BTreeSet::new();

@@ -6,20 +6,17 @@
 //! Floats are compared within a tolerance: the GPU's libm is not the host's, so results
 //! may differ by a few ulp (exactly representable results, NaN and infinities must match).
 
-mod cuda_common;
-
-use cuda_common::{build, fixture_cases, random_cases, Case, Rng, PROGRAMS};
-use nexpr::backend::cuda::DeviceSession;
-use nexpr::runtime::reduce::cast_array;
-use nexpr::value::Scalar;
-use nexpr::{DType, DynArray, Error, Expr, Program, Target, Vars};
+use crate::common::cmp::{self, Tol};
+use crate::common::corpus::{
+    build_scalars, fixture_cases, random_cases, vars_of, Case, Input, PROGRAMS,
+};
+use crate::common::cuda::gpu_available;
+use crate::common::Rng;
+use nexpr::internals::Scalar;
+use nexpr::{DType, DeviceSession, DynArray, Error, Expr, Program, Target, Vars};
 use num_complex::Complex64;
 
 const GPU: Target = Target::Cuda { device: 0 };
-
-fn gpu_present() -> bool {
-    cuda_common::gpu_available()
-}
 
 /// Relative tolerance in machine epsilons of the working precision.
 const EPS_BUDGET: f64 = 64.0;
@@ -30,54 +27,38 @@ const EPS_BUDGET: f64 = 64.0;
 /// of the intermediate values.
 const COMPLEX_EPS_BUDGET: f64 = 4096.0;
 
-fn close(x: f64, y: f64, eps: f64) -> bool {
-    if x.is_nan() || y.is_nan() {
-        return x.is_nan() && y.is_nan();
-    }
-    if x.is_infinite() || y.is_infinite() {
-        return x == y;
-    }
-    let tol = EPS_BUDGET * eps * x.abs().max(y.abs()).max(1.0);
-    (x - y).abs() <= tol
-}
-
 /// None when `got` matches `want`, else what differs. `single`: the computation went
 /// through float32 somewhere (float32, complex64 or bool inputs), whatever the result's
 /// dtype.
 fn compare_in(want: &DynArray, got: &DynArray, single: bool) -> Option<String> {
-    if want.dtype() != got.dtype() || want.shape() != got.shape() {
-        return Some(format!(
-            "want {} {:?}, got {} {:?}",
-            want.dtype(),
-            want.shape(),
-            got.dtype(),
-            got.shape()
-        ));
-    }
-    let d = want.dtype();
-    if !(d.is_float() || d.is_complex()) {
-        return (want != got).then(|| format!("want {want:?}\n got {got:?}"));
-    }
-    let mut eps = if single || d.real_part() == DType::F32 {
-        f32::EPSILON as f64
-    } else {
-        f64::EPSILON
+    let budget = match want.dtype().is_complex() {
+        true => COMPLEX_EPS_BUDGET,
+        false => EPS_BUDGET,
     };
-    if d.is_complex() {
-        eps *= COMPLEX_EPS_BUDGET / EPS_BUDGET;
+    let t32 = Tol::rel(budget * f32::EPSILON as f64);
+    let t64 = if single {
+        t32
+    } else {
+        Tol::rel(budget * f64::EPSILON)
+    };
+    cmp::compare(want, got, t32, t64).err()
+}
+
+/// The first element as a complex number.
+fn first_c128(a: &DynArray) -> Option<Complex64> {
+    let re = |x: f64| Complex64::new(x, 0.0);
+    match a {
+        DynArray::Bool(x) => x.iter().next().map(|&v| re(v as u8 as f64)),
+        DynArray::I32(x) => x.iter().next().map(|&v| re(v as f64)),
+        DynArray::I64(x) => x.iter().next().map(|&v| re(v as f64)),
+        DynArray::F32(x) => x.iter().next().map(|&v| re(v as f64)),
+        DynArray::F64(x) => x.iter().next().map(|&v| re(v)),
+        DynArray::C64(x) => x
+            .iter()
+            .next()
+            .map(|v| Complex64::new(v.re as f64, v.im as f64)),
+        DynArray::C128(x) => x.iter().next().copied(),
     }
-    let w = cast_array(want, DType::C128);
-    let g = cast_array(got, DType::C128);
-    let (w, g) = (
-        w.as_array::<Complex64>().unwrap(),
-        g.as_array::<Complex64>().unwrap(),
-    );
-    for (k, (a, b)) in w.iter().zip(g.iter()).enumerate() {
-        if !close(a.re, b.re, eps) || !close(a.im, b.im, eps) {
-            return Some(format!("element {k}: want {a}, got {b}"));
-        }
-    }
-    None
 }
 
 fn compare(want: &DynArray, got: &DynArray) -> Option<String> {
@@ -120,7 +101,7 @@ fn finish(what: &str, total: usize, bad: Vec<String>) {
 
 #[test]
 fn fixture_corpus_matches_interp() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
     // NEXPR_FIXTURE_FILTER=<text> runs the cases whose group or expression contains it.
@@ -161,7 +142,7 @@ fn fixture_corpus_matches_interp() {
 
 #[test]
 fn random_expressions_match_interp() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
     let cases = random_cases(1500);
@@ -172,14 +153,7 @@ fn random_expressions_match_interp() {
         let dts: Vec<String> = case
             .inputs
             .iter()
-            .map(|i| {
-                format!(
-                    "{}:{}{:?}",
-                    i.name,
-                    i.array.dtype().short(),
-                    i.array.shape()
-                )
-            })
+            .map(|i| format!("{}:{}{:?}", i.name, i.array.dtype().name(), i.array.shape()))
             .collect();
         same_outcome(
             &format!("`{}` [{}]", case.expr, dts.join(" ")),
@@ -214,16 +188,16 @@ fn par_check(cases: &[Case], check: impl Fn(&Case) -> Option<String> + Sync) -> 
 
 #[test]
 fn reductions_match_interp() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
-    let mut r = Rng(12345);
+    let mut r = Rng::new(12345);
     let mut bad = Vec::new();
     let mut total = 0;
     for d in DType::ALL {
         for n in [0usize, 1, 7, 1000, 100_003] {
             let vals: Vec<Scalar> = (0..n).map(|_| r.value(d)).collect();
-            let (a, _) = build(d, &[n], "C", &vals);
+            let (a, _) = build_scalars(d, &[n], "C", &vals);
             let vars = Vars::new().with("a", &a);
             for op in ["sum", "prod", "min", "max"] {
                 for src in [
@@ -242,11 +216,7 @@ fn reductions_match_interp() {
                     }
                     if let (Ok(w), Ok(g)) = (&want, &got) {
                         if op == "sum" && (d.is_float() || d.is_complex()) {
-                            let w = cast_array(w, DType::C128);
-                            let g = cast_array(g, DType::C128);
-                            let w = w.as_array::<Complex64>().unwrap().iter().next().copied();
-                            let g = g.as_array::<Complex64>().unwrap().iter().next().copied();
-                            if let (Some(w), Some(g)) = (w, g) {
+                            if let (Some(w), Some(g)) = (first_c128(w), first_c128(g)) {
                                 let tol = 1e-3 * (n as f64).max(1.0);
                                 if (w - g).norm() > tol {
                                     bad.push(format!("{what}: want {w}, got {g}"));
@@ -267,16 +237,16 @@ fn reductions_match_interp() {
 
 #[test]
 fn programs_match_interp() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
-    let mut r = Rng(777);
+    let mut r = Rng::new(777);
     let mut bad = Vec::new();
     let mut total = 0;
     for (name, src, inputs) in PROGRAMS {
         for layout in ["C", "strided", "0d"] {
             total += 1;
-            let arrays: Vec<cuda_common::Input> = inputs
+            let arrays: Vec<Input> = inputs
                 .iter()
                 .map(|(n, d)| {
                     let shape: &[usize] = if layout == "0d" { &[] } else { &[30, 41] };
@@ -292,23 +262,10 @@ fn programs_match_interp() {
                             _ => r.value(*d),
                         })
                         .collect();
-                    let (array, strided) =
-                        build(*d, shape, if layout == "0d" { "C" } else { layout }, &vals);
-                    cuda_common::Input {
-                        name: n.to_string(),
-                        array,
-                        strided,
-                    }
+                    Input::of_scalars(n, *d, shape, layout, &vals)
                 })
                 .collect();
-            let case = cuda_common::Case {
-                id: 0,
-                numpy: None,
-                group: String::new(),
-                expr: String::new(),
-                inputs: arrays,
-            };
-            let vars = case.vars();
+            let vars = vars_of(&arrays);
             let p = Program::parse(src).unwrap();
             let want = p.compile(Target::Interp).and_then(|k| k.run(&vars));
             let got = p.compile(GPU).and_then(|k| k.run(&vars));
@@ -330,20 +287,21 @@ fn programs_match_interp() {
 
 #[test]
 fn negative_integer_power_is_an_eval_error() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
     let a = ndarray::arr1(&[2i64, 3, 4]);
     let b = ndarray::arr1(&[1i64, -1, 2]);
     let vars = Vars::new().with("a", &a).with("b", &b);
     let e = eval("a ** b", GPU, &vars).unwrap_err();
+    let want = eval("a ** b", Target::Interp, &vars).unwrap_err();
     assert_eq!(e.kind, nexpr::ErrorKind::Eval);
-    assert_eq!(e.message, nexpr::value::NEG_INT_POW);
+    assert_eq!(e.message, want.message);
 }
 
 #[test]
 fn device_session_keeps_arrays_resident() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
     let s = DeviceSession::new(0).unwrap();
@@ -397,7 +355,7 @@ fn device_session_keeps_arrays_resident() {
 
 #[test]
 fn device_session_shares_the_kernels_specializations_and_times_host_evaluations() {
-    if !gpu_present() {
+    if !gpu_available("cuda_differential: the CUDA target against the interpreter") {
         return;
     }
     let s = DeviceSession::new(0).unwrap();

@@ -1,15 +1,15 @@
 //! The optimization passes never change a result: the interpreter running the
 //! unoptimized IR and the optimized IR agree bit for bit.
 
-use nexpr::backend::interp::Interp;
-use nexpr::backend::{Executable, OutBuf};
-use nexpr::syntax::parse_expr;
-use nexpr::{DynArray, Vars};
+use crate::array::{DynArray, Vars};
+use crate::backend::interp::Interp;
+use crate::backend::{Executable, OutBuf};
+use crate::syntax::parse_expr;
 use num_complex::Complex64;
 
-fn run(func: &nexpr::ir::Func, vars: &Vars) -> Result<DynArray, nexpr::Error> {
+fn run(func: &crate::ir::Func, vars: &Vars) -> Result<DynArray, crate::Error> {
     let names: Vec<String> = func.inputs.iter().map(|p| p.name.clone()).collect();
-    let bound = nexpr::runtime::bind(&names, vars)?;
+    let bound = crate::runtime::bind(&names, vars)?;
     let ty = func.vars[func.outputs[0] as usize].ty;
     let mut out = DynArray::zeros(ty, &bound.shape);
     Interp::new(func.clone()).run(&bound, &[OutBuf::of(&mut out)])?;
@@ -17,8 +17,8 @@ fn run(func: &nexpr::ir::Func, vars: &Vars) -> Result<DynArray, nexpr::Error> {
 }
 
 fn same(a: &DynArray, b: &DynArray) -> bool {
-    use nexpr::value::Scalar;
-    let s = |x: &DynArray| -> Vec<(nexpr::DType, u64, u64)> {
+    use crate::value::Scalar;
+    let s = |x: &DynArray| -> Vec<(crate::DType, u64, u64)> {
         match x {
             DynArray::Bool(v) => v.iter().map(|&e| Scalar::Bool(e).key()).collect(),
             DynArray::I32(v) => v.iter().map(|&e| Scalar::I32(e).key()).collect(),
@@ -76,10 +76,10 @@ fn optimized_ir_gives_identical_results() {
         .with("j", &j)
         .with("z", &z);
     for src in EXPRS {
-        let ast = nexpr::sema::expr_program(&parse_expr(src).unwrap());
+        let ast = crate::sema::expr_program(&parse_expr(src).unwrap());
         let types = |n: &str| vars.get(n).map(|v| v.dtype());
-        let raw = nexpr::sema::check(&ast, &types, true).unwrap();
-        let opt = nexpr::passes::optimize(&raw);
+        let raw = crate::sema::check(&ast, &types, true).unwrap();
+        let opt = super::optimize(&raw);
         assert_eq!(opt.verify(), Ok(()), "{src}");
         let a = run(&raw, &vars);
         let b = run(&opt, &vars);
@@ -94,8 +94,8 @@ fn optimized_ir_gives_identical_results() {
 /// Arrays of every dtype with the values that tell the trivial operations apart from
 /// anything else (NaN, infinities, signed zeros, negative numbers, extremes), 11
 /// elements long so that the CPU's vector loop and its padded last step both run.
-fn arrays_of_every_dtype() -> Vec<(nexpr::DType, DynArray)> {
-    use nexpr::DType;
+fn arrays_of_every_dtype() -> Vec<(crate::DType, DynArray)> {
+    use crate::DType;
     use num_complex::Complex32;
     let f = [
         0.0f64,
@@ -161,9 +161,9 @@ fn arrays_of_every_dtype() -> Vec<(nexpr::DType, DynArray)> {
 }
 
 /// The unary nodes of `f` that `passes::simplify` rewrites.
-fn trivial_ops(f: &nexpr::ir::Func) -> Vec<String> {
-    use nexpr::ir::Op;
-    use nexpr::passes::simplify::meaning;
+fn trivial_ops(f: &crate::ir::Func) -> Vec<String> {
+    use crate::ir::Op;
+    use crate::passes::simplify::meaning;
     f.nodes
         .iter()
         .filter_map(|n| match n.op {
@@ -178,8 +178,8 @@ fn trivial_ops(f: &nexpr::ir::Func) -> Vec<String> {
 
 #[test]
 fn trivial_operations_are_simplified_away_with_unchanged_results() {
-    use nexpr::ir::UnOp;
-    use nexpr::{CpuOptions, Expr, Options, Simd, Target};
+    use crate::ir::UnOp;
+    use crate::{CpuOptions, Expr, Options, Simd, Target};
     let exact = |simd| Options {
         cpu: CpuOptions {
             exact_math: true,
@@ -193,12 +193,12 @@ fn trivial_operations_are_simplified_away_with_unchanged_results() {
         let vars = Vars::new().with("x", &array);
         let functions = UnOp::FUNCTIONS.iter().chain([&UnOp::SignBit]);
         for src in functions.map(|op| format!("{}(x)", op.name())) {
-            let ast = nexpr::sema::expr_program(&parse_expr(&src).unwrap());
+            let ast = crate::sema::expr_program(&parse_expr(&src).unwrap());
             let types = |n: &str| vars.get(n).map(|v| v.dtype());
-            let Ok(raw) = nexpr::sema::check(&ast, &types, true) else {
+            let Ok(raw) = crate::sema::check(&ast, &types, true) else {
                 continue; // refused for this dtype, as NumPy refuses it
             };
-            let opt = nexpr::passes::optimize(&raw);
+            let opt = crate::passes::optimize(&raw);
             let what = format!("{src} on {dtype}");
             assert_eq!(opt.verify(), Ok(()), "{what}");
             assert_eq!(trivial_ops(&opt), Vec::<String>::new(), "{what}");

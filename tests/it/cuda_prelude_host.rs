@@ -34,13 +34,7 @@ fn prelude_complex_functions_match_the_c_library() {
     let out = match out {
         Ok(o) => o,
         Err(e) => {
-            // Straight to stderr, so that `cargo test` shows it (libtest captures
-            // `eprintln!`).
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: prelude_complex_functions_match_the_c_library: no C++ compiler ({cxx}: {e})"
-            );
+            crate::common::skip("cuda_prelude_host", &format!("no C++ compiler: {cxx}: {e}"));
             return;
         }
     };

@@ -175,3 +175,47 @@ fn nothing_is_evaluated_outside_the_grammar() {
         assert!(Expr::parse(src).is_err(), "{src} must not parse");
     }
 }
+
+#[test]
+fn every_builtin_parses() {
+    use crate::common::builtins::{BINARY, BINARY_FUNCS, CASTS, UNARY};
+    let mut srcs: Vec<String> = UNARY
+        .iter()
+        .map(|f| match f.len() {
+            1 => format!("{f}a"),
+            _ => format!("{f}(a)"),
+        })
+        .collect();
+    srcs.extend(BINARY.iter().map(|op| format!("a {op} b")));
+    srcs.extend(BINARY_FUNCS.iter().map(|f| format!("{f}(a, b)")));
+    srcs.extend(CASTS.iter().map(|c| format!("{c}(a)")));
+    for src in srcs {
+        Expr::parse(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    }
+}
+
+/// The test list of builtins (`common::builtins`) covers every function the language
+/// knows, except those the random generators leave out on purpose.
+#[test]
+fn the_builtins_list_is_complete() {
+    use crate::common::builtins::{BINARY_FUNCS, CASTS, UNARY};
+    let not_generated = [
+        "signbit",
+        "where",
+        "copy",
+        "ones_like",
+        "sum",
+        "prod",
+        "min",
+        "max",
+    ];
+    for name in nexpr::internals::function_names() {
+        assert!(
+            UNARY.contains(&name)
+                || BINARY_FUNCS.contains(&name)
+                || CASTS.contains(&name)
+                || not_generated.contains(&name),
+            "`{name}` is missing from tests/it/common/builtins.rs"
+        );
+    }
+}

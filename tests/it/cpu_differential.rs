@@ -6,7 +6,11 @@
 //! Vectorized transcendentals (libmvec) are switched off here so every result must be
 //! bit-identical (NaNs compare equal); their error budget is tested in `cpu_ulp.rs`.
 
+use crate::common::builtins::{BINARY, BINARY_FUNCS, CASTS, UNARY};
+use crate::common::cmp::{close32, close64, close_complex, compare_all, Tol};
+use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+use nexpr::internals::CHUNK;
 use nexpr::{CpuOptions, DynArray, Expr, Options, Program, Target, Vars};
 use num_complex::{Complex32, Complex64};
 use proptest::prelude::*;
@@ -40,39 +44,6 @@ const VARS: [(&str, &str); 8] = [
     ("b", "float64"),
     ("w", "complex64"),
     ("z", "complex128"),
-];
-
-const UNARY: [&str; 33] = [
-    "-", "~", "abs", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
-    "tanh", "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1",
-    "conj", "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite",
-    "isinf",
-];
-
-const BINARY: [&str; 21] = [
-    "+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>", "<", "<=", "==", "!=", ">=",
-    ">", "+", "*", "-",
-];
-
-const BINFN: [&str; 8] = [
-    "arctan2",
-    "hypot",
-    "nextafter",
-    "copysign",
-    "maximum",
-    "minimum",
-    "fmod",
-    "complex",
-];
-
-const CASTS: [&str; 7] = [
-    "bool",
-    "int32",
-    "int64",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
 ];
 
 const LITS: [&str; 14] = [
@@ -125,12 +96,13 @@ fn expr_over(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy
             }),
             (
                 inner.clone(),
-                prop::sample::select(BINARY.to_vec()),
+                // `+`, `*` and `-` twice as often.
+                prop::sample::select([&BINARY[..], &["+", "*", "-"]].concat()),
                 inner.clone()
             )
                 .prop_map(|(x, op, y)| format!("({x} {op} {y})")),
             (
-                prop::sample::select(BINFN.to_vec()),
+                prop::sample::select(BINARY_FUNCS.to_vec()),
                 inner.clone(),
                 inner.clone()
             )
@@ -185,18 +157,6 @@ fn special_i32(r: u64) -> i32 {
         S[(r / 3 % 9) as usize]
     } else {
         (r >> 8) as i32 % 20 - 10
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let x = self.0;
-        (x ^ (x >> 33)).wrapping_mul(0xff51afd7ed558ccd)
     }
 }
 
@@ -293,51 +253,13 @@ fn vars_of(arrays: &BTreeMap<String, (DynArray, Lay)>) -> Vars<'_> {
     v
 }
 
-fn same_f64(x: f64, y: f64) -> bool {
-    (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
-}
-
-fn same(a: &DynArray, b: &DynArray) -> Result<(), String> {
-    if a.dtype() != b.dtype() || a.shape() != b.shape() {
-        return Err(format!(
-            "{:?}{:?} vs {:?}{:?}",
-            a.dtype(),
-            a.shape(),
-            b.dtype(),
-            b.shape()
-        ));
-    }
-    let bad = |k: usize, x: String, y: String| Err(format!("element {k}: interp {x}, cpu {y}"));
-    macro_rules! cmp {
-        ($x:expr, $y:expr, $eq:expr) => {
-            for (k, (u, v)) in $x.iter().zip($y.iter()).enumerate() {
-                if !$eq(*u, *v) {
-                    return bad(k, format!("{u:?}"), format!("{v:?}"));
-                }
-            }
-        };
-    }
-    match (a, b) {
-        (DynArray::Bool(x), DynArray::Bool(y)) => cmp!(x, y, |u, v| u == v),
-        (DynArray::I32(x), DynArray::I32(y)) => cmp!(x, y, |u, v| u == v),
-        (DynArray::I64(x), DynArray::I64(y)) => cmp!(x, y, |u, v| u == v),
-        (DynArray::F32(x), DynArray::F32(y)) => {
-            cmp!(x, y, |u: f32, v: f32| same_f64(u as f64, v as f64))
-        }
-        (DynArray::F64(x), DynArray::F64(y)) => cmp!(x, y, same_f64),
-        (DynArray::C64(x), DynArray::C64(y)) => cmp!(x, y, |u: Complex32, v: Complex32| {
-            same_f64(u.re as f64, v.re as f64) && same_f64(u.im as f64, v.im as f64)
-        }),
-        (DynArray::C128(x), DynArray::C128(y)) => cmp!(x, y, |u: Complex64, v: Complex64| {
-            same_f64(u.re, v.re) && same_f64(u.im, v.im)
-        }),
-        _ => unreachable!(),
-    }
-    Ok(())
+/// Bit for bit the same (NaNs equal).
+fn same(interp: &DynArray, cpu: &DynArray) -> Result<(), String> {
+    compare_all(interp, cpu, Tol::BITS)
 }
 
 fn shape_strategy() -> impl Strategy<Value = Vec<usize>> {
-    let c = nexpr::backend::cpu::CHUNK;
+    let c = CHUNK;
     prop_oneof![
         prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 7, 8, 9, 17, 33, c - 1, c + 1])
             .prop_map(|n| vec![n]),
@@ -406,7 +328,7 @@ fn check_all_groups(
 }
 
 fn make_arrays(shape: &[usize], lays: &[Lay], seed: u64) -> BTreeMap<String, (DynArray, Lay)> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     VARS.iter()
         .zip(lays)
         .map(|(&(n, t), &l)| {
@@ -480,25 +402,15 @@ proptest! {
                     let nonfinite = |a: &DynArray| format!("{:?}", a.view()).contains("inf")
                         || format!("{:?}", a.view()).contains("NaN");
                     if xs != ys && !(red == "prod" && (nonfinite(r) || nonfinite(g))) {
+                        let (t32, t64) = (Tol::rel(1e-3), Tol::rel(1e-9));
                         let tol_ok = match (r, g) {
-                            (DynArray::F64(a), DynArray::F64(b)) => {
-                                let (u, v) = (a.iter().next().copied().unwrap_or(0.0), b.iter().next().copied().unwrap_or(0.0));
-                                same_f64(u, v) || (u - v).abs() <= 1e-9 * u.abs().max(1.0)
-                            }
-                            (DynArray::F32(a), DynArray::F32(b)) => {
-                                let (u, v) = (a.iter().next().copied().unwrap_or(0.0), b.iter().next().copied().unwrap_or(0.0));
-                                same_f64(u as f64, v as f64) || (u - v).abs() <= 1e-3 * u.abs().max(1.0)
-                            }
-                            (DynArray::C128(a), DynArray::C128(b)) => {
-                                let (u, v) = (a.iter().next().copied().unwrap_or_default(), b.iter().next().copied().unwrap_or_default());
-                                (u.re.is_nan() || u.im.is_nan()) && (v.re.is_nan() || v.im.is_nan())
-                                    || (u - v).norm() <= 1e-9 * u.norm().max(1.0)
-                            }
-                            (DynArray::C64(a), DynArray::C64(b)) => {
-                                let (u, v) = (a.iter().next().copied().unwrap_or_default(), b.iter().next().copied().unwrap_or_default());
-                                (u.re.is_nan() || u.im.is_nan()) && (v.re.is_nan() || v.im.is_nan())
-                                    || (u - v).norm() <= 1e-3 * u.norm().max(1.0)
-                            }
+                            (DynArray::F64(a), DynArray::F64(b)) => a.iter().zip(b).all(|(&u, &v)| close64(u, v, t64)),
+                            (DynArray::F32(a), DynArray::F32(b)) => a.iter().zip(b).all(|(&u, &v)| close32(u, v, t32)),
+                            (DynArray::C128(a), DynArray::C128(b)) => a.iter().zip(b).all(|(&u, &v)| close_complex(u, v, t64)),
+                            (DynArray::C64(a), DynArray::C64(b)) => a.iter().zip(b).all(|(u, v)| {
+                                let c = |z: &num_complex::Complex32| Complex64::new(z.re as f64, z.im as f64);
+                                close_complex(c(u), c(v), t32)
+                            }),
                             _ => false,
                         };
                         prop_assert!(tol_ok, "`{}` {} threads: interp {} cpu {}", src, threads, xs, ys);
@@ -738,7 +650,7 @@ fn parallel_chunks_match() {
 /// builds and by comparing results).
 #[test]
 fn never_touches_outside_arrays() {
-    let c = nexpr::backend::cpu::CHUNK;
+    let c = CHUNK;
     let p = nexpr::CpuOptions::default().parallel_min;
     for n in [
         0,
@@ -918,7 +830,7 @@ fn eval_in_place_matches_eval() {
 /// interpreter's sum of that slice), then the pairwise sum of the chunk sums.
 #[test]
 fn fused_sums_are_pairwise_per_chunk() {
-    let chunk = nexpr::backend::cpu::CHUNK;
+    let chunk = CHUNK;
     let interp_sum = |x: &DynArray| -> DynArray {
         let k = Expr::parse("sum(x)")
             .unwrap()

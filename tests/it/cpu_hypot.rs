@@ -3,22 +3,17 @@
 //! ranges: both correction branches, negligible operands, rescaled huge and tiny values,
 //! infinities and NaNs.
 
+use crate::common::Rng;
 use nexpr::{DynArray, Expr, Target, Vars};
 use num_complex::Complex64;
 
 #[test]
 fn inline_hypot_is_libm_hypot() {
-    let mut s: u64 = 0x9e3779b97f4a7c15;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut r = Rng::new(1);
     let mut zs = Vec::new();
     for k in 0..200_000u64 {
-        let u = (next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-        let v = (next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let u = r.unit() - 0.5;
+        let v = r.unit() - 0.5;
         // Mix scales so both correction branches, the negligible-operand case and the
         // rescaled ranges are reached.
         let e1 = [1.0, 4.0, 1e3, 1e-3, 1e150, 1e-160, 1e300, 1e-310][(k % 8) as usize];

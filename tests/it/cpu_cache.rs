@@ -1,7 +1,7 @@
 //! The global compile cache is bounded, and kernels evicted from it keep working
 //! (their machine code lives as long as a kernel holds it).
 
-use nexpr::backend::cpu::{cached_kernels, CACHE_CAPACITY};
+use nexpr::internals::{cached_kernels, CACHE_CAPACITY};
 use nexpr::{Expr, Target, Vars};
 
 #[test]

@@ -39,7 +39,7 @@ fn cpu(name: &str, p: &Program, vars: &Vars) -> Option<BTreeMap<String, DynArray
     match run(p, Target::Cpu { threads: 2 }, vars) {
         Ok(out) => Some(out),
         Err(e) if e.kind == ErrorKind::Backend => {
-            println!("{name}: CPU target skipped: {}", e.message);
+            crate::common::skip(&format!("kernels::{name} on the CPU target"), &e.message);
             None
         }
         Err(e) => panic!("{name} on the CPU target:\n{e}"),

@@ -1,6 +1,8 @@
 //! Programs: block structure and its errors, statement semantics, the typing of locals,
 //! and a differential test of random programs between the interpreter and the CPU target.
 
+use crate::common::cmp::{compare_all, Tol};
+use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn};
 use nexpr::{DType, DynArray, Error, ErrorKind, Program, Target, Vars};
 use num_complex::Complex64;
@@ -26,7 +28,7 @@ fn check_err(src: &str, vars: &Vars) -> Error {
 /// The 1-based (line, column) the error's caret points at.
 fn line_col(e: &Error) -> (usize, usize) {
     let span = e.span.unwrap_or_else(|| panic!("no span on {e}"));
-    let src = e.source.as_deref().expect("errors carry their source");
+    let src = e.text.as_deref().expect("errors carry their text");
     let before = &src[..span.start];
     let line = before.matches('\n').count() + 1;
     let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
@@ -459,30 +461,10 @@ fn outputs_broadcast_against_all_inputs() {
 // Differential test: random programs, interpreter vs. CPU target
 // ---------------------------------------------------------------------------------
 
-/// A tiny deterministic generator: proptest supplies the seed (and the input data),
-/// the program shape follows from it, and a failure prints the program text.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
 /// Inputs: `a` float64, `b` int64, `m` bool, `w` complex128. Locals `r0`, `r1` only ever
 /// hold real values (so they can be compared), `q` may become complex.
 struct ProgGen {
-    g: Gen,
+    g: Rng,
     loop_vars: Vec<String>,
     depth: usize,
 }
@@ -633,7 +615,7 @@ impl ProgGen {
 
     fn program(seed: u64) -> String {
         let mut p = ProgGen {
-            g: Gen(seed | 1),
+            g: Rng::new(seed),
             loop_vars: vec![],
             depth: 0,
         };
@@ -648,22 +630,8 @@ impl ProgGen {
 
 /// Equal up to rounding: transcendental-free programs could be bit-exact, but the
 /// backends may evaluate `abs` of a complex or a division differently by an ulp.
-fn close(x: f64, y: f64) -> bool {
-    (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
-}
-
 fn same(a: &DynArray, b: &DynArray) -> bool {
-    if a.dtype() != b.dtype() || a.shape() != b.shape() {
-        return false;
-    }
-    match (a, b) {
-        (DynArray::F64(x), DynArray::F64(y)) => x.iter().zip(y).all(|(p, q)| close(*p, *q)),
-        (DynArray::C128(x), DynArray::C128(y)) => x
-            .iter()
-            .zip(y)
-            .all(|(p, q)| close(p.re, q.re) && close(p.im, q.im)),
-        _ => a == b,
-    }
+    compare_all(a, b, Tol::rel(1e-9)).is_ok()
 }
 
 /// Values for the inputs `a`, `b`, `m` and `w` (as re, im pairs), all of one length.
@@ -709,8 +677,7 @@ proptest! {
                 }
             }
             Err(e) if e.kind == ErrorKind::Backend => {
-                static SAID: std::sync::Once = std::sync::Once::new();
-                SAID.call_once(|| println!("CPU target skipped: {}", e.message));
+                crate::common::skip("programs: random programs on the CPU target", &e.message);
             }
             Err(e) => return Err(TestCaseError::fail(format!("cpu: {e}\n{src}"))),
         }

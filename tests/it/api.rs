@@ -1,0 +1,132 @@
+//! The public API's contracts: what `eval_into` and `eval_in_place` do with a program
+//! of several outputs, typed access to results, and errors instead of panics.
+
+use ndarray::{arr1, ArrayD};
+use nexpr::{DType, DynArray, DynViewMut, ErrorKind, Expr, Program, Target, Vars};
+
+const TWO_OUTPUTS: &str = "output s, t\ns = a + 1\nt = a * 2\n";
+
+/// The targets every test here runs on (CUDA is covered by `cuda_differential`).
+const TARGETS: [Target; 3] = [
+    Target::Interp,
+    Target::Cpu { threads: 1 },
+    Target::Cpu { threads: 2 },
+];
+
+#[test]
+fn eval_into_a_program_with_two_outputs_is_an_error_everywhere() {
+    let a = arr1(&[1.0f64, 2.0, 3.0]);
+    let vars = Vars::new().with("a", &a);
+    let p = Program::parse(TWO_OUTPUTS).unwrap();
+    for target in TARGETS {
+        let k = p.compile(target).unwrap();
+        let mut out = ndarray::Array1::<f64>::from_elem(3, -1.0);
+        let e = k.eval_into(&vars, &mut out).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Usage, "{target:?}: {e}");
+        assert!(
+            e.message.contains("s, t") && e.message.contains("run"),
+            "{e}"
+        );
+        assert_eq!(out.to_vec(), vec![-1.0; 3], "{target:?}: out was written");
+        let mut z = a.clone();
+        let e = k.eval_in_place(&Vars::new(), "a", &mut z).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Usage, "{target:?}: {e}");
+        assert_eq!(z, a, "{target:?}: the array was written");
+        // `run` gives both; `eval` the first.
+        let outs = k.run(&vars).unwrap();
+        assert_eq!(
+            outs["t"].as_array::<f64>().unwrap().as_slice().unwrap(),
+            &[2.0, 4.0, 6.0]
+        );
+        assert_eq!(k.eval(&vars).unwrap(), outs["s"]);
+    }
+    // A program with one output is fine.
+    let one = Program::parse("output t\nt = a * 2\n").unwrap();
+    for target in TARGETS {
+        let mut out = ndarray::Array1::<f64>::zeros(3);
+        one.compile(target)
+            .unwrap()
+            .eval_into(&vars, &mut out)
+            .unwrap();
+        assert_eq!(out.to_vec(), vec![2.0, 4.0, 6.0], "{target:?}");
+    }
+}
+
+#[test]
+fn eval_into_checks_dtype_and_shape_on_every_target() {
+    let a = arr1(&[1.0f64, 2.0, 3.0]);
+    let vars = Vars::new().with("a", &a);
+    for target in TARGETS {
+        let k = Expr::parse("a + 1").unwrap().compile(target).unwrap();
+        let mut f32s = ndarray::Array1::<f32>::zeros(3);
+        assert_eq!(
+            k.eval_into(&vars, &mut f32s).unwrap_err().kind,
+            ErrorKind::DType
+        );
+        let mut short = ndarray::Array1::<f64>::zeros(2);
+        assert_eq!(
+            k.eval_into(&vars, &mut short).unwrap_err().kind,
+            ErrorKind::Shape
+        );
+        // A strided destination goes through a copy.
+        let mut wide = ndarray::Array1::<f64>::zeros(6);
+        let mut every_other = wide.slice_mut(ndarray::s![..;2]);
+        k.eval_into(&vars, every_other.view_mut()).unwrap();
+        assert_eq!(
+            wide.to_vec(),
+            vec![2.0, 0.0, 3.0, 0.0, 4.0, 0.0],
+            "{target:?}"
+        );
+        // A reduction into a 0-d array.
+        let s = Expr::parse("sum(a)").unwrap().compile(target).unwrap();
+        let mut total = ndarray::arr0(0.0f64);
+        s.eval_into(&vars, &mut total).unwrap();
+        assert_eq!(total[()], 6.0);
+        let mut wrong = ndarray::Array1::<f64>::zeros(3);
+        assert_eq!(
+            s.eval_into(&vars, &mut wrong).unwrap_err().kind,
+            ErrorKind::Shape
+        );
+    }
+}
+
+#[test]
+fn assign_reports_mismatches() {
+    let mut a = ndarray::Array2::<i64>::zeros((2, 2));
+    let mut v = DynViewMut::from(&mut a);
+    let ints = DynArray::from(ArrayD::from_elem(ndarray::IxDyn(&[2, 2]), 7i64));
+    let bools = DynArray::zeros(DType::Bool, &[2, 2]);
+    let long = DynArray::zeros(DType::I64, &[4]);
+    assert_eq!(v.assign(&bools).unwrap_err().kind, ErrorKind::DType);
+    assert_eq!(v.assign(&long).unwrap_err().kind, ErrorKind::Shape);
+    v.assign(&ints).unwrap();
+    assert_eq!(a.sum(), 28);
+}
+
+#[test]
+fn typed_results() {
+    let r = Expr::parse("a > 1")
+        .unwrap()
+        .compile(Target::Interp)
+        .unwrap()
+        .eval(&Vars::new().with("a", &arr1(&[0.5f64, 2.0])))
+        .unwrap();
+    let e = r.clone().into_array::<f64>().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DType);
+    assert!(
+        e.message.contains("bool") && e.message.contains("float64"),
+        "{e}"
+    );
+    let b: ArrayD<bool> = r.try_into().unwrap();
+    assert_eq!(b.into_raw_vec_and_offset().0, vec![false, true]);
+}
+
+#[test]
+fn errors_keep_kind_message_span_and_text() {
+    let e = Expr::parse("a + (b").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Parse);
+    assert_eq!(e.text.as_deref(), Some("a + (b"));
+    assert!(e.span.is_some() && !e.message.is_empty());
+    // The expression text is not the error's `source()`: that is for a causing error.
+    assert!(std::error::Error::source(&e).is_none());
+}

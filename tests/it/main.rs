@@ -1,0 +1,22 @@
+//! The integration tests, one binary: `cargo test` builds and links it once.
+//! `cargo test --test it <filter>` runs a part, e.g. `cpu_differential` or `golden`.
+//!
+//! Tests that need NVRTC or a CUDA device and cannot find them pass after writing
+//! `skipped: <what> (<why>)` to stderr (see `common::cuda`).
+
+mod common;
+
+mod api;
+mod cli;
+mod cpu_cache;
+mod cpu_differential;
+mod cpu_hypot;
+mod cpu_ulp;
+mod cuda_differential;
+mod cuda_nvrtc;
+mod cuda_prelude_host;
+mod golden;
+mod kernels;
+mod numpy_fixtures;
+mod parser;
+mod programs;
