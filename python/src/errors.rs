@@ -1,0 +1,132 @@
+//! `nexpr::Error` -> the Python exception numexpr's callers expect.
+//!
+//! The classes live in `nexpr/errors.py`; each derives from the built-in exception
+//! numexpr raises in that situation (and, where numexpr and NumPy disagree, from both),
+//! so `except TypeError` in pandas and `except SyntaxError` in user code keep working.
+
+use nexpr::{Error, ErrorKind};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyModule;
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    Ok(ERRORS
+        .get_or_try_init(py, || {
+            PyModule::import(py, "nexpr.errors").map(|m| m.unbind())
+        })?
+        .bind(py))
+}
+
+/// One character offset (1-based column, line) of a byte offset in `src`.
+fn position(src: &str, byte: usize) -> (usize, usize) {
+    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let line_start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let line = src[..line_start].matches('\n').count() + 1;
+    let col = src[line_start..byte].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The source line holding byte offset `byte`.
+fn line_of(src: &str, byte: usize) -> &str {
+    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[byte..].find('\n').map_or(src.len(), |i| byte + i);
+    &src[start..end]
+}
+
+/// The error's message, with the text and a caret under the fault where it has a span.
+pub fn message(e: &Error, src: &str) -> String {
+    let s = e.to_string();
+    match e.span {
+        Some(span) if !s.contains("-->") && !src.is_empty() => {
+            let (line, col) = position(src, span.start);
+            let text = line_of(src, span.start);
+            let (_, end_col) = position(src, span.end.max(span.start));
+            let width = end_col.saturating_sub(col).max(1);
+            format!(
+                "{s}\n  --> line {line}, column {col}\n   |\n   | {text}\n   | {}{}",
+                " ".repeat(col - 1),
+                "^".repeat(width)
+            )
+        }
+        _ => s,
+    }
+}
+
+/// The Python exception for `e`, raised from evaluating `src`.
+pub fn to_py(py: Python<'_>, e: &Error, src: &str) -> PyErr {
+    match build(py, e, src) {
+        Ok(err) => err,
+        Err(err) => err,
+    }
+}
+
+fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
+    let m = errors_module(py)?;
+    let msg = message(e, src);
+    let (class, kind) = match e.kind {
+        ErrorKind::Parse => ("ExpressionSyntaxError", "parse"),
+        ErrorKind::Type => ("ExpressionTypeError", "type"),
+        ErrorKind::Name => ("UnknownNameError", "name"),
+        ErrorKind::Shape => ("ShapeError", "shape"),
+        ErrorKind::DType => ("UnsupportedDTypeError", "dtype"),
+        ErrorKind::Eval => ("EvaluationError", "eval"),
+        ErrorKind::Io => ("NexprIOError", "io"),
+        ErrorKind::Backend => ("BackendError", "backend"),
+        ErrorKind::Usage => ("UsageError", "usage"),
+        #[allow(unreachable_patterns)]
+        _ => ("NexprError", "other"),
+    };
+    let cls = m.getattr(class)?;
+    let obj = if e.kind == ErrorKind::Parse {
+        // SyntaxError(msg, (filename, lineno, offset, text, end_lineno, end_offset)):
+        // offsets are 1-based character columns, as Python reports its own.
+        let (start, end) = match e.span {
+            Some(s) => (s.start, s.end.max(s.start)),
+            None => (src.len(), src.len()),
+        };
+        let (line, col) = position(src, start);
+        let (end_line, end_col) = position(src, end);
+        let end_col = if (end_line, end_col) == (line, col) {
+            col + 1
+        } else {
+            end_col
+        };
+        let text = line_of(src, start);
+        cls.call1((msg, ("<expr>", line, col, text, end_line, end_col)))?
+    } else {
+        cls.call1((msg,))?
+    };
+    obj.setattr("kind", kind)?;
+    obj.setattr("expression", src)?;
+    let chars = |b: usize| src[..floor_char_boundary(src, b.min(src.len()))].chars().count();
+    match e.span {
+        Some(s) => obj.setattr("span", (chars(s.start), chars(s.end)))?,
+        None => obj.setattr("span", py.None())?,
+    }
+    Ok(PyErr::from_value(obj))
+}
+
+/// A `ValueError`-derived usage error raised by the binding itself.
+pub fn usage(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::Usage, msg), "")
+}
+
+/// A `TypeError`/`ValueError`-derived error for an array nexpr cannot take.
+pub fn dtype(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::DType, msg), "")
+}
+
+/// A `ValueError`-derived error for shapes that do not broadcast.
+pub fn shape(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::Shape, msg), "")
+}
