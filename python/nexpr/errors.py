@@ -16,6 +16,7 @@ The message shows the expression with a caret under the fault.
 __all__ = [
     "NexprError",
     "ExpressionSyntaxError",
+    "BooleanOperatorError",
     "ExpressionTypeError",
     "UnknownNameError",
     "ShapeError",
@@ -38,6 +39,11 @@ class NexprError(Exception):
 class ExpressionSyntaxError(NexprError, SyntaxError, ValueError):
     """Malformed text. A ``SyntaxError`` (``offset`` is the 1-based column of the
     fault), and a ``ValueError`` as numexpr's refusal of forbidden constructs is."""
+
+
+class BooleanOperatorError(ExpressionSyntaxError, TypeError):
+    """Python's ``and``, ``or`` or ``not`` in an expression (use ``&``, ``|``, ``~``);
+    also a ``TypeError``, as numexpr raises."""
 
 
 class ExpressionTypeError(NexprError, TypeError, NotImplementedError):

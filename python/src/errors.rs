@@ -44,16 +44,39 @@ fn line_of(src: &str, byte: usize) -> &str {
 }
 
 /// The error's message, with the text and a caret under the fault where it has a span.
+///
+/// Rendered here rather than by `Error`'s `Display`, whose caret slices the text at
+/// the span's byte offsets and so panics when a span ends inside a multi-byte
+/// character (`a.ᵇ`).
 pub fn message(e: &Error, src: &str) -> String {
-    let s = e.to_string();
+    let label = match e.kind {
+        ErrorKind::Parse => "syntax error",
+        ErrorKind::Type => "type error",
+        ErrorKind::Name => "name error",
+        ErrorKind::Shape => "shape error",
+        ErrorKind::DType => "dtype error",
+        ErrorKind::Eval => "evaluation error",
+        ErrorKind::Io => "I/O error",
+        ErrorKind::Backend => "backend error",
+        ErrorKind::Usage => "usage error",
+        #[allow(unreachable_patterns)]
+        _ => "error",
+    };
+    let s = format!("{label}: {}", e.message);
     match e.span {
-        Some(span) if !s.contains("-->") && !src.is_empty() => {
+        Some(span) if !src.is_empty() => {
             let (line, col) = position(src, span.start);
             let text = line_of(src, span.start);
-            let (_, end_col) = position(src, span.end.max(span.start));
-            let width = end_col.saturating_sub(col).max(1);
+            let (end_line, end_col) = position(src, span.end.max(span.start));
+            let width = if end_line == line {
+                end_col.saturating_sub(col).max(1)
+            } else {
+                text.chars().count().saturating_sub(col - 1).max(1)
+            };
+            let num = line.to_string();
+            let pad = " ".repeat(num.len());
             format!(
-                "{s}\n  --> line {line}, column {col}\n   |\n   | {text}\n   | {}{}",
+                "{s}\n{pad}--> line {line}, column {col}\n{pad} |\n{num} | {text}\n{pad} | {}{}",
                 " ".repeat(col - 1),
                 "^".repeat(width)
             )
@@ -86,6 +109,17 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
         #[allow(unreachable_patterns)]
         _ => ("NexprError", "other"),
     };
+    let mut msg = msg;
+    let mut class = class;
+    if e.kind == ErrorKind::Parse {
+        // Python's `and`/`or`/`not`: numexpr raises a TypeError pointing to `&|~`.
+        let at = e.span.map_or("", |s| &src[floor_char_boundary(src, s.start.min(src.len()))..]);
+        let word: String = at.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if matches!(word.as_str(), "and" | "or" | "not") {
+            class = "BooleanOperatorError";
+            msg += "\nPython's boolean operators do not apply elementwise: use `&` instead of `and`, `|` instead of `or`, `~` instead of `not`";
+        }
+    }
     let cls = m.getattr(class)?;
     let obj = if e.kind == ErrorKind::Parse {
         // SyntaxError(msg, (filename, lineno, offset, text, end_lineno, end_offset)):
