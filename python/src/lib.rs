@@ -26,8 +26,12 @@ include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
 /// Elements from which a call releases the GIL.
 const DETACH_MIN: usize = 16 * 1024;
-/// Elements from which an evaluation runs in slices with signal checks between them.
+/// Elements from which an evaluation runs in slices with signal checks between them
+/// (expressions; programs, whose loops can take long per element, from `PROGRAM_SLICE_MIN`).
 const SLICE_MIN: usize = 1 << 20;
+const PROGRAM_SLICE_MIN: usize = 1 << 14;
+/// The first slice; later ones are sized from its time.
+const FIRST_SLICE: usize = 1 << 12;
 /// The time one slice should take.
 const SLICE_TIME: Duration = Duration::from_millis(30);
 
@@ -125,6 +129,14 @@ impl Entry {
         })
     }
 
+    fn slice_min(&self) -> usize {
+        if self.program {
+            PROGRAM_SLICE_MIN
+        } else {
+            SLICE_MIN
+        }
+    }
+
     fn err(&self, py: Python<'_>, e: Error) -> PyErr {
         errors::to_py(py, &e, &self.src)
     }
@@ -168,7 +180,7 @@ fn vars_of(names: &[String], raws: &[&Raw]) -> Vars<'static> {
 /// evaluations along their outer axes and handling signals between slices.
 fn run_into(py: Python<'_>, e: &Entry, ins: &[Raw], shape: &[usize], out: &Raw) -> PyResult<()> {
     let len: usize = shape.iter().product();
-    if len < SLICE_MIN {
+    if len < e.slice_min() {
         let call = || {
             let raws: Vec<&Raw> = ins.iter().collect();
             let vars = vars_of(&e.names, &raws);
@@ -181,7 +193,7 @@ fn run_into(py: Python<'_>, e: &Entry, ins: &[Raw], shape: &[usize], out: &Raw) 
     let nd = shape.len();
     let ins: Vec<Raw> = ins.iter().map(|r| r.padded(nd)).collect();
     let mut state = SliceState {
-        elems: 1 << 18,
+        elems: FIRST_SLICE,
     };
     slices(py, e, &ins, shape, out, &mut state)
 }
@@ -233,7 +245,7 @@ fn one_slice(py: Python<'_>, e: &Entry, ins: &[Raw], out: &Raw, n: usize, st: &m
     let dt = t0.elapsed().as_secs_f64().max(1e-6);
     if n > 0 {
         let want = (n as f64 * SLICE_TIME.as_secs_f64() / dt) as usize;
-        st.elems = want.clamp(1 << 14, 1 << 26);
+        st.elems = want.clamp(FIRST_SLICE, 1 << 26);
     }
     py.check_signals()
 }
@@ -248,7 +260,7 @@ fn run_fresh<'py>(
     reverse: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     match shape {
-        Some(shape) if shape.iter().product::<usize>() >= SLICE_MIN => {
+        Some(shape) if shape.iter().product::<usize>() >= e.slice_min() => {
             // SAFETY: `run_into` writes every element before the array is read.
             let mut res = unsafe { DynArray::uninit(dtype, shape) };
             let out = Raw {
@@ -905,6 +917,12 @@ impl PyKernel {
         out: Option<&Bound<'py, PyAny>>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if self.entry.program {
+            if out.is_some_and(|o| !o.is_none()) {
+                return Err(errors::usage(py, "a program returns its outputs by name; out= is for expressions"));
+            }
+            return self.run(py, args, kwargs).map(|d| d.into_any());
+        }
         let ins = self.inputs(py, args, kwargs)?;
         execute(py, &self.entry, &ins, out.filter(|o| !o.is_none()), Order::K, "same_kind")
     }
