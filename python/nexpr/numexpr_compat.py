@@ -13,9 +13,9 @@ that pandas accepts, with nexpr's as a local label), ``evaluate``, ``set_num_thr
 import sys
 import types
 
-from . import _nexpr
 from . import __version__ as _nexpr_version
 from . import (
+    _nexpr,
     detect_number_of_cores,
     evaluate,
     get_num_threads,

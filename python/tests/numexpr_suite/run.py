@@ -73,6 +73,8 @@ def main(argv):
     shutil.copy(suite_file(), os.path.join(WORK, "test_numexpr.py"))
     with open(os.path.join(WORK, "conftest.py"), "w") as f:
         f.write(CONFTEST)
+    with open(os.path.join(WORK, "pytest.ini"), "w") as f:  # not the package's settings
+        f.write("[pytest]\n")
     xml = os.path.join(WORK, "report.xml")
     cmd = [sys.executable, "-m", "pytest", WORK, "-q", "-p", "no:cacheprovider",
            "--rootdir", WORK, f"--junitxml={xml}", "-o", "junit_family=xunit1", *argv]
