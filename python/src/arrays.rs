@@ -414,6 +414,57 @@ pub fn out_raw(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Option<Raw>> {
     }))
 }
 
+/// A new, uninitialized NumPy array of `shape` (Fortran order if `fortran`) and the
+/// block the core writes: C order over the reversed axes for a Fortran array.
+///
+/// # Safety
+/// Every element must be written before the array is handed to Python.
+pub unsafe fn empty<'py>(
+    py: Python<'py>,
+    dtype: DType,
+    shape: &[usize],
+    fortran: bool,
+) -> (Bound<'py, PyAny>, Raw) {
+    unsafe fn mk<'py, T: numpy::Element>(py: Python<'py>, shape: &[usize], fortran: bool) -> Bound<'py, PyAny> {
+        unsafe { PyArray::<T, _>::new(py, IxDyn(shape), fortran).into_any() }
+    }
+    let arr = unsafe {
+        match dtype {
+            DType::Bool => mk::<bool>(py, shape, fortran),
+            DType::I32 => mk::<i32>(py, shape, fortran),
+            DType::I64 => mk::<i64>(py, shape, fortran),
+            DType::F32 => mk::<f32>(py, shape, fortran),
+            DType::F64 => mk::<f64>(py, shape, fortran),
+            DType::C64 => mk::<Complex32>(py, shape, fortran),
+            DType::C128 => mk::<Complex64>(py, shape, fortran),
+        }
+    };
+    let u = arr.cast::<PyUntypedArray>().expect("a new ndarray");
+    let (_, _, ptr, _) = array_parts(u);
+    let mut raw = Raw {
+        dtype,
+        ptr,
+        shape: shape.to_vec(),
+        strides: c_strides(shape),
+    };
+    if fortran {
+        raw.shape.reverse();
+        raw.strides = c_strides(&raw.shape);
+    }
+    (arr, raw)
+}
+
+/// Element strides of a C-order block of `shape`.
+pub fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut s = vec![0isize; shape.len()];
+    let mut acc = 1isize;
+    for d in (0..shape.len()).rev() {
+        s[d] = if shape[d] <= 1 { 0 } else { acc };
+        acc *= shape[d] as isize;
+    }
+    s
+}
+
 /// A NumPy array owning the core's result, without copying it; `reverse` flips its
 /// axes back (the result was computed over reversed axes for a Fortran-order layout).
 pub fn to_numpy(py: Python<'_>, a: DynArray, reverse: bool) -> Bound<'_, PyAny> {

@@ -12,7 +12,7 @@ mod arrays;
 mod errors;
 
 use arrays::{Input, Raw};
-use nexpr::{CpuOptions, DType, DynArray, Emit, Error, Expr, Kernel, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, DType, Emit, Error, Expr, Kernel, Options, Program, Target, Vars};
 use numpy::PyUntypedArray;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -152,13 +152,32 @@ impl Entry {
         }
         let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
         let vars = vars_of(&self.names, &raws);
-        let (o, r) = self.kernel.result_types(&vars).map_err(|e| self.err(py, e))?;
+        let (o, r) = guard(|| self.kernel.result_types(&vars)).map_err(|e| self.err(py, e))?;
         let mut sigs = self.sigs.lock().unwrap_or_else(|e| e.into_inner());
         if sigs.len() > 64 {
             sigs.clear();
         }
         sigs.push((key, o.clone(), r));
         Ok((o, r))
+    }
+}
+
+/// Runs a call into the core, turning a panic (a bug: the core reports every error as
+/// a value) into an error, so none unwinds into Python.
+fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Error::new(
+                nexpr::ErrorKind::Backend,
+                format!("internal error (a bug in nexpr, please report it): {what}"),
+            ))
+        }
     }
 }
 
@@ -185,7 +204,7 @@ fn run_into(py: Python<'_>, e: &Entry, ins: &[Raw], shape: &[usize], out: &Raw) 
             let raws: Vec<&Raw> = ins.iter().collect();
             let vars = vars_of(&e.names, &raws);
             // SAFETY: `out` is alive and writable; aliasing of inputs was checked.
-            e.kernel.eval_into(&vars, unsafe { out.view_mut() })
+            guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
         };
         let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
         return r.map_err(|err| e.err(py, err));
@@ -239,7 +258,7 @@ fn one_slice(py: Python<'_>, e: &Entry, ins: &[Raw], out: &Raw, n: usize, st: &m
         let raws: Vec<&Raw> = ins.iter().collect();
         let vars = vars_of(&e.names, &raws);
         // SAFETY: as in `run_into`.
-        e.kernel.eval_into(&vars, unsafe { out.view_mut() })
+        guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
     });
     r.map_err(|err| e.err(py, err))?;
     let dt = t0.elapsed().as_secs_f64().max(1e-6);
@@ -250,7 +269,11 @@ fn one_slice(py: Python<'_>, e: &Entry, ins: &[Raw], out: &Raw, n: usize, st: &m
     py.check_signals()
 }
 
-/// Evaluates to a fresh array (the single output), without an `out=`.
+/// Evaluates to a fresh array (the single output), without an `out=`. `ins` and
+/// `shape` are over reversed axes when `reverse` (a Fortran-order result).
+///
+/// Element-wise results are written straight into a new NumPy array; reductions (whose
+/// shape the core decides) come back as the core's array, handed to NumPy as is.
 fn run_fresh<'py>(
     py: Python<'py>,
     e: &Entry,
@@ -260,40 +283,29 @@ fn run_fresh<'py>(
     reverse: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     match shape {
-        Some(shape) if shape.iter().product::<usize>() >= e.slice_min() => {
-            // SAFETY: `run_into` writes every element before the array is read.
-            let mut res = unsafe { DynArray::uninit(dtype, shape) };
-            let out = Raw {
-                dtype,
-                ptr: res.view_mut().view().as_ptr() as *mut u8,
-                shape: shape.to_vec(),
-                strides: c_strides(shape),
+        Some(shape) => {
+            let orig: Vec<usize> = if reverse {
+                shape.iter().rev().copied().collect()
+            } else {
+                shape.to_vec()
             };
+            // SAFETY: `run_into` writes every element before the array is returned.
+            let (arr, out) = unsafe { arrays::empty(py, dtype, &orig, reverse) };
             run_into(py, e, ins, shape, &out)?;
-            Ok(arrays::to_numpy(py, res, reverse))
+            Ok(arr)
         }
-        _ => {
+        None => {
             let len: usize = ins.iter().map(|r| r.len()).max().unwrap_or(1);
             let call = || {
                 let raws: Vec<&Raw> = ins.iter().collect();
                 let vars = vars_of(&e.names, &raws);
-                e.kernel.eval(&vars)
+                guard(|| e.kernel.eval(&vars))
             };
             let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
             let r = r.map_err(|err| e.err(py, err))?;
             Ok(arrays::to_numpy(py, r, reverse))
         }
     }
-}
-
-fn c_strides(shape: &[usize]) -> Vec<isize> {
-    let mut s = vec![0isize; shape.len()];
-    let mut acc = 1isize;
-    for d in (0..shape.len()).rev() {
-        s[d] = if shape[d] <= 1 { 0 } else { acc };
-        acc *= shape[d] as isize;
-    }
-    s
 }
 
 static COPYTO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -393,7 +405,7 @@ fn run_program<'py>(py: Python<'py>, e: &Entry, ins: &[Input<'py>]) -> PyResult<
     let call = || {
         let rr: Vec<&Raw> = raws.iter().collect();
         let vars = vars_of(&e.names, &rr);
-        e.kernel.run(&vars)
+        guard(|| e.kernel.run(&vars))
     };
     let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
     let r = r.map_err(|err| e.err(py, err))?;
@@ -425,7 +437,7 @@ fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<Entry>> {
     }
     let src = ex.to_cow()?;
     let entry = Arc::new(
-        Entry::new(py, &src, false, Target::Cpu { threads: t }, false)
+        guard(|| Entry::new(py, &src, false, Target::Cpu { threads: t }, false))
             .map_err(|err| errors::to_py(py, &err, &src))?,
     );
     if cache.len() >= 512 {
@@ -817,7 +829,7 @@ fn make_kernel(
         return Err(errors::usage(py, "threads must be at least 1"));
     }
     let t = parse_target(py, target, threads, device)?;
-    let entry = Entry::new(py, source, program, t, exact_math).map_err(|e| errors::to_py(py, &e, source))?;
+    let entry = guard(|| Entry::new(py, source, program, t, exact_math)).map_err(|e| errors::to_py(py, &e, source))?;
     Ok(PyKernel {
         entry: Arc::new(entry),
         target_name: target.to_string(),
@@ -966,7 +978,7 @@ impl PyKernel {
         let ins = self.inputs(py, args, kwargs)?;
         let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
         let vars = vars_of(&self.entry.names, &raws);
-        self.entry.kernel.emit(&vars, w).map_err(|e| self.entry.err(py, e))
+        guard(|| self.entry.kernel.emit(&vars, w)).map_err(|e| self.entry.err(py, e))
     }
 
     #[getter]
