@@ -84,9 +84,9 @@ def bench_overhead():
     rows = []
     for label, fn in [
         ("nexpr.evaluate(ex, local_dict=d)", lambda: nexpr.evaluate("a*b+1", local_dict=d)),
-        ("nexpr.evaluate(ex) (frame lookup)", lambda: nexpr.evaluate("a*b+1")),
+        ("nexpr.evaluate(ex) (frame lookup)", lambda a=a, b=b: nexpr.evaluate("a*b+1")),
         ("numexpr.evaluate(ex, local_dict=d)", lambda: numexpr.evaluate("a*b+1", local_dict=d)),
-        ("numexpr.evaluate(ex) (frame lookup)", lambda: numexpr.evaluate("a*b+1")),
+        ("numexpr.evaluate(ex) (frame lookup)", lambda a=a, b=b: numexpr.evaluate("a*b+1")),
         ("nexpr kernel call k(a, b)", (lambda k: lambda: k(a, b))(nexpr.compile("a*b+1"))),
         ("NumPy a*b+1", lambda: a * b + 1),
     ]:
