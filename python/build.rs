@@ -10,12 +10,17 @@ fn main() {
         .unwrap_or_default();
     entries.retain(|p| p.extension().is_some_and(|x| x == "nx"));
     entries.sort();
-    let mut code = String::from("/// (name, source) of each kernel in `kernels/`.\nstatic KERNELS: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// (name, source) of each kernel in `kernels/`.\nstatic KERNELS: &[(&str, &str)] = &[\n",
+    );
     for p in &entries {
         println!("cargo:rerun-if-changed={}", p.display());
         let name = p.file_stem().unwrap().to_string_lossy();
         let path = p.canonicalize().unwrap();
-        code += &format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string());
+        code += &format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        );
     }
     code += "];\n";
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("kernels.rs");

@@ -131,7 +131,10 @@ impl Raw {
         let mut r = self.clone();
         if r.shape[0] != 1 {
             // SAFETY: a < shape[0], inside the block.
-            r.ptr = unsafe { r.ptr.offset(a as isize * r.strides[0] * itemsize(r.dtype) as isize) };
+            r.ptr = unsafe {
+                r.ptr
+                    .offset(a as isize * r.strides[0] * itemsize(r.dtype) as isize)
+            };
             r.shape[0] = b - a;
         }
         r
@@ -326,7 +329,7 @@ pub fn array_parts(arr: &Bound<'_, PyUntypedArray>) -> (Vec<usize>, Vec<isize>, 
 pub fn direct_raw(arr: &Bound<'_, PyUntypedArray>, d: DType) -> Option<Raw> {
     let (shape, bstrides, ptr, _) = array_parts(arr);
     let size = itemsize(d) as isize;
-    if (ptr as usize) % align(d) != 0 {
+    if !(ptr as usize).is_multiple_of(align(d)) {
         return None;
     }
     let mut strides = Vec::with_capacity(shape.len());
@@ -385,9 +388,8 @@ fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResu
     // Widen, swap bytes, or gather into an aligned buffer: NumPy's astype copies.
     let conv = arr.call_method1("astype", (numpy_dtype(py, d),))?;
     let carr = conv.cast::<PyUntypedArray>()?;
-    let raw = direct_raw(carr, d).ok_or_else(|| {
-        errors::dtype(py, "could not convert the array to an aligned buffer")
-    })?;
+    let raw = direct_raw(carr, d)
+        .ok_or_else(|| errors::dtype(py, "could not convert the array to an aligned buffer"))?;
     Ok(Input {
         raw,
         holder: Holder::Py(conv.clone()),
@@ -410,7 +412,10 @@ pub fn out_raw(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Option<Raw>> {
     }
     Ok(direct_raw(arr, d).filter(|r| {
         // No element may be reachable twice.
-        r.shape.iter().zip(&r.strides).all(|(&n, &s)| n <= 1 || s != 0)
+        r.shape
+            .iter()
+            .zip(&r.strides)
+            .all(|(&n, &s)| n <= 1 || s != 0)
     }))
 }
 
@@ -425,7 +430,11 @@ pub unsafe fn empty<'py>(
     shape: &[usize],
     fortran: bool,
 ) -> (Bound<'py, PyAny>, Raw) {
-    unsafe fn mk<'py, T: numpy::Element>(py: Python<'py>, shape: &[usize], fortran: bool) -> Bound<'py, PyAny> {
+    unsafe fn mk<'py, T: numpy::Element>(
+        py: Python<'py>,
+        shape: &[usize],
+        fortran: bool,
+    ) -> Bound<'py, PyAny> {
         unsafe { PyArray::<T, _>::new(py, IxDyn(shape), fortran).into_any() }
     }
     let arr = unsafe {
@@ -525,7 +534,10 @@ pub fn fmt_shape(s: &[usize]) -> String {
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            s.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")
+            s.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }

@@ -113,8 +113,13 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
     let mut class = class;
     if e.kind == ErrorKind::Parse {
         // Python's `and`/`or`/`not`: numexpr raises a TypeError pointing to `&|~`.
-        let at = e.span.map_or("", |s| &src[floor_char_boundary(src, s.start.min(src.len()))..]);
-        let word: String = at.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let at = e.span.map_or("", |s| {
+            &src[floor_char_boundary(src, s.start.min(src.len()))..]
+        });
+        let word: String = at
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if matches!(word.as_str(), "and" | "or" | "not") {
             class = "BooleanOperatorError";
             msg += "\nPython's boolean operators do not apply elementwise: use `&` instead of `and`, `|` instead of `or`, `~` instead of `not`";
@@ -142,7 +147,11 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
     };
     obj.setattr("kind", kind)?;
     obj.setattr("expression", src)?;
-    let chars = |b: usize| src[..floor_char_boundary(src, b.min(src.len()))].chars().count();
+    let chars = |b: usize| {
+        src[..floor_char_boundary(src, b.min(src.len()))]
+            .chars()
+            .count()
+    };
     match e.span {
         Some(s) => obj.setattr("span", (chars(s.start), chars(s.end)))?,
         None => obj.setattr("span", py.None())?,

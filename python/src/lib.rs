@@ -85,6 +85,9 @@ fn parse_casting(py: Python<'_>, s: Option<&Bound<'_, PyString>>) -> PyResult<&'
     })
 }
 
+/// Input dtypes, and what they give: output dtypes, whether the result is a reduction.
+type Signature = (Vec<DType>, Vec<DType>, bool);
+
 /// A compiled expression or program with what the binding needs to call it quickly.
 struct Entry {
     src: String,
@@ -96,11 +99,17 @@ struct Entry {
     py_names: Vec<Py<PyString>>,
     outputs: Vec<String>,
     /// Input dtypes -> (output dtypes, is a reduction).
-    sigs: Mutex<Vec<(Vec<DType>, Vec<DType>, bool)>>,
+    sigs: Mutex<Vec<Signature>>,
 }
 
 impl Entry {
-    fn new(py: Python<'_>, src: &str, program: bool, target: Target, exact_math: bool) -> Result<Entry, Error> {
+    fn new(
+        py: Python<'_>,
+        src: &str,
+        program: bool,
+        target: Target,
+        exact_math: bool,
+    ) -> Result<Entry, Error> {
         let options = Options {
             cpu: CpuOptions {
                 exact_math,
@@ -114,7 +123,10 @@ impl Entry {
             Expr::parse(src)?.compile_with(target, &options)?
         };
         let names = kernel.input_names().to_vec();
-        let py_names = names.iter().map(|n| PyString::intern(py, n).unbind()).collect();
+        let py_names = names
+            .iter()
+            .map(|n| PyString::intern(py, n).unbind())
+            .collect();
         let outputs = kernel.output_names();
         Ok(Entry {
             src: src.to_string(),
@@ -206,14 +218,16 @@ fn run_into(py: Python<'_>, e: &Entry, ins: &[Raw], shape: &[usize], out: &Raw) 
             // SAFETY: `out` is alive and writable; aliasing of inputs was checked.
             guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
         };
-        let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
+        let r = if len >= DETACH_MIN {
+            py.detach(call)
+        } else {
+            call()
+        };
         return r.map_err(|err| e.err(py, err));
     }
     let nd = shape.len();
     let ins: Vec<Raw> = ins.iter().map(|r| r.padded(nd)).collect();
-    let mut state = SliceState {
-        elems: FIRST_SLICE,
-    };
+    let mut state = SliceState { elems: FIRST_SLICE };
     slices(py, e, &ins, shape, out, &mut state)
 }
 
@@ -252,7 +266,14 @@ fn slices(
     Ok(())
 }
 
-fn one_slice(py: Python<'_>, e: &Entry, ins: &[Raw], out: &Raw, n: usize, st: &mut SliceState) -> PyResult<()> {
+fn one_slice(
+    py: Python<'_>,
+    e: &Entry,
+    ins: &[Raw],
+    out: &Raw,
+    n: usize,
+    st: &mut SliceState,
+) -> PyResult<()> {
     let t0 = Instant::now();
     let r = py.detach(|| {
         let raws: Vec<&Raw> = ins.iter().collect();
@@ -301,7 +322,11 @@ fn run_fresh<'py>(
                 let vars = vars_of(&e.names, &raws);
                 guard(|| e.kernel.eval(&vars))
             };
-            let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
+            let r = if len >= DETACH_MIN {
+                py.detach(call)
+            } else {
+                call()
+            };
             let r = r.map_err(|err| e.err(py, err))?;
             Ok(arrays::to_numpy(py, r, reverse))
         }
@@ -310,7 +335,12 @@ fn run_fresh<'py>(
 
 static COPYTO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn copyto(py: Python<'_>, out: &Bound<'_, PyAny>, r: &Bound<'_, PyAny>, casting: &str) -> PyResult<()> {
+fn copyto(
+    py: Python<'_>,
+    out: &Bound<'_, PyAny>,
+    r: &Bound<'_, PyAny>,
+    casting: &str,
+) -> PyResult<()> {
     let f = COPYTO.get_or_try_init(py, || -> PyResult<_> {
         Ok(py.import("numpy")?.getattr("copyto")?.unbind())
     })?;
@@ -333,7 +363,10 @@ fn execute<'py>(
     let (types, reduce) = e.result_types(py, ins)?;
     if types.len() != 1 {
         if out.is_some() {
-            return Err(errors::usage(py, "out= needs a single output; this program has several"));
+            return Err(errors::usage(
+                py,
+                "out= needs a single output; this program has several",
+            ));
         }
         return run_program(py, e, ins).map(|d| d.into_any());
     }
@@ -342,12 +375,15 @@ fn execute<'py>(
     let shape = if reduce {
         None
     } else {
-        Some(arrays::broadcast(py, raws.iter().map(|r| r.shape.as_slice()))?)
+        Some(arrays::broadcast(
+            py,
+            raws.iter().map(|r| r.shape.as_slice()),
+        )?)
     };
     if let Some(out) = out {
-        let arr = out.cast::<PyUntypedArray>().map_err(|_| {
-            errors::usage(py, "out= must be a NumPy array")
-        })?;
+        let arr = out
+            .cast::<PyUntypedArray>()
+            .map_err(|_| errors::usage(py, "out= must be a NumPy array"))?;
         if let (Some(shape), Some(o)) = (shape.as_ref(), arrays::out_raw(arr)?) {
             let safe_alias = |r: &Raw| {
                 !r.overlaps(&o) || (r.same_as(&o) && matches!(e.target, Target::Cpu { .. }))
@@ -399,7 +435,11 @@ fn fortran_result(raws: &[Raw], shape: &[usize], order: Order) -> bool {
     }
 }
 
-fn run_program<'py>(py: Python<'py>, e: &Entry, ins: &[Input<'py>]) -> PyResult<Bound<'py, PyDict>> {
+fn run_program<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Input<'py>],
+) -> PyResult<Bound<'py, PyDict>> {
     let raws: Vec<Raw> = ins.iter().map(|i| i.raw.clone()).collect();
     let len: usize = raws.iter().map(|r| r.len()).max().unwrap_or(1);
     let call = || {
@@ -407,7 +447,11 @@ fn run_program<'py>(py: Python<'py>, e: &Entry, ins: &[Input<'py>]) -> PyResult<
         let vars = vars_of(&e.names, &rr);
         guard(|| e.kernel.run(&vars))
     };
-    let r = if len >= DETACH_MIN { py.detach(call) } else { call() };
+    let r = if len >= DETACH_MIN {
+        py.detach(call)
+    } else {
+        call()
+    };
     let r = r.map_err(|err| e.err(py, err))?;
     let d = PyDict::new(py);
     for (k, v) in r {
@@ -459,7 +503,11 @@ struct Scope<'py> {
 }
 
 impl<'py> Scope<'py> {
-    fn new(local: Option<&Bound<'py, PyAny>>, global: Option<&Bound<'py, PyAny>>, depth: usize) -> Self {
+    fn new(
+        local: Option<&Bound<'py, PyAny>>,
+        global: Option<&Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> Self {
         Scope {
             local: local.cloned(),
             global: global.cloned(),
@@ -481,7 +529,11 @@ impl<'py> Scope<'py> {
         Ok(f)
     }
 
-    fn get(&mut self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn get(
+        &mut self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if self.local.is_none() {
             let f = self.frame(py)?;
             let l = f.getattr("f_locals")?;
@@ -490,8 +542,7 @@ impl<'py> Scope<'py> {
             // module's or class body's f_locals is the namespace itself.
             self.clear_local = l.is_exact_instance_of::<PyDict>()
                 && !l.is(&g)
-                && f
-                    .getattr("f_code")
+                && f.getattr("f_code")
                     .and_then(|c| c.getattr("co_flags"))
                     .and_then(|x| x.extract::<i64>())
                     .is_ok_and(|fl| fl & 1 != 0);
@@ -516,7 +567,10 @@ impl<'py> Scope<'py> {
     }
 }
 
-fn lookup<'py>(map: &Bound<'py, PyAny>, name: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn lookup<'py>(
+    map: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     if let Ok(d) = map.cast::<PyDict>() {
         return d.get_item(name);
     }
@@ -586,15 +640,16 @@ thread_local! {
     static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
 }
 
-fn set_last(py: Python<'_>, entry: &Arc<Entry>, out: Option<&Bound<'_, PyAny>>, order: Order, casting: &'static str) -> PyResult<()> {
+fn set_last(
+    py: Python<'_>,
+    entry: &Arc<Entry>,
+    out: Option<&Bound<'_, PyAny>>,
+    order: Order,
+    casting: &'static str,
+) -> PyResult<()> {
     // The output is remembered weakly, as numexpr does: it is not kept alive.
     let out = match out {
-        Some(o) => Some(
-            py.import("weakref")?
-                .getattr("ref")?
-                .call1((o,))?
-                .unbind(),
-        ),
+        Some(o) => Some(py.import("weakref")?.getattr("ref")?.call1((o,))?.unbind()),
         None => None,
     };
     LAST.with(|l| {
@@ -633,7 +688,10 @@ fn parse_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<
                 let ok = v.is_instance_of::<pyo3::types::PyBool>()
                     || v.extract::<String>().is_ok_and(|s| s == "auto");
                 if !ok {
-                    return Err(errors::usage(py, "'truediv' must be one of (False, True, 'auto')"));
+                    return Err(errors::usage(
+                        py,
+                        "'truediv' must be one of (False, True, 'auto')",
+                    ));
                 }
             }
             // The grammar is the only door: there is no eval() to sanitize for.
@@ -647,7 +705,10 @@ fn parse_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<
     Ok(kw)
 }
 
-fn expr_str<'a, 'py>(py: Python<'py>, ex: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+fn expr_str<'a, 'py>(
+    py: Python<'py>,
+    ex: &'a Bound<'py, PyAny>,
+) -> PyResult<&'a Bound<'py, PyString>> {
     ex.cast::<PyString>()
         .map_err(|_| errors::usage(py, "must specify expression as a string"))
 }
@@ -749,7 +810,11 @@ fn re_evaluate<'py>(
     let out = match out_ref {
         Some(w) => {
             let o = w.bind(py).call0()?;
-            if o.is_none() { None } else { Some(o) }
+            if o.is_none() {
+                None
+            } else {
+                Some(o)
+            }
         }
         None => None,
     };
@@ -800,7 +865,12 @@ struct PyKernel {
     device: usize,
 }
 
-fn parse_target(py: Python<'_>, target: &str, threads: Option<usize>, device: usize) -> PyResult<Target> {
+fn parse_target(
+    py: Python<'_>,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+) -> PyResult<Target> {
     Ok(match target {
         "cpu" => Target::Cpu {
             threads: threads.unwrap_or_else(crate::threads),
@@ -829,7 +899,8 @@ fn make_kernel(
         return Err(errors::usage(py, "threads must be at least 1"));
     }
     let t = parse_target(py, target, threads, device)?;
-    let entry = guard(|| Entry::new(py, source, program, t, exact_math)).map_err(|e| errors::to_py(py, &e, source))?;
+    let entry = guard(|| Entry::new(py, source, program, t, exact_math))
+        .map_err(|e| errors::to_py(py, &e, source))?;
     Ok(PyKernel {
         entry: Arc::new(entry),
         target_name: target.to_string(),
@@ -840,7 +911,14 @@ fn make_kernel(
 /// Compiles the expression `ex` into a reusable kernel.
 #[pyfunction]
 #[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, exact_math=false))]
-fn compile(py: Python<'_>, ex: &str, target: &str, threads: Option<usize>, device: usize, exact_math: bool) -> PyResult<PyKernel> {
+fn compile(
+    py: Python<'_>,
+    ex: &str,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<PyKernel> {
     make_kernel(py, ex, false, target, threads, device, exact_math)
 }
 
@@ -848,7 +926,14 @@ fn compile(py: Python<'_>, ex: &str, target: &str, threads: Option<usize>, devic
 /// back) into a kernel whose `run(**arrays)` returns a dict of outputs.
 #[pyfunction]
 #[pyo3(signature = (source, target="cpu", threads=None, *, device=0, exact_math=false))]
-fn program(py: Python<'_>, source: &str, target: &str, threads: Option<usize>, device: usize, exact_math: bool) -> PyResult<PyKernel> {
+fn program(
+    py: Python<'_>,
+    source: &str,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<PyKernel> {
     make_kernel(py, source, true, target, threads, device, exact_math)
 }
 
@@ -906,7 +991,11 @@ impl PyKernel {
                 }
                 args.get_item(i)?
             } else {
-                match kwargs.map(|k| k.get_item(py_name.bind(py))).transpose()?.flatten() {
+                match kwargs
+                    .map(|k| k.get_item(py_name.bind(py)))
+                    .transpose()?
+                    .flatten()
+                {
                     Some(v) => v,
                     None => return Err(unknown_name(py, e, name)),
                 }
@@ -931,12 +1020,22 @@ impl PyKernel {
     ) -> PyResult<Bound<'py, PyAny>> {
         if self.entry.program {
             if out.is_some_and(|o| !o.is_none()) {
-                return Err(errors::usage(py, "a program returns its outputs by name; out= is for expressions"));
+                return Err(errors::usage(
+                    py,
+                    "a program returns its outputs by name; out= is for expressions",
+                ));
             }
             return self.run(py, args, kwargs).map(|d| d.into_any());
         }
         let ins = self.inputs(py, args, kwargs)?;
-        execute(py, &self.entry, &ins, out.filter(|o| !o.is_none()), Order::K, "same_kind")
+        execute(
+            py,
+            &self.entry,
+            &ins,
+            out.filter(|o| !o.is_none()),
+            Order::K,
+            "same_kind",
+        )
     }
 
     /// run(*arrays, **arrays) -> dict: every output by name.
@@ -973,7 +1072,12 @@ impl PyKernel {
             "clif" => Emit::Clif,
             "cuda" => Emit::Cuda,
             "asm" => Emit::Asm,
-            _ => return Err(errors::usage(py, format!("emit what? 'ir', 'clif', 'cuda' or 'asm', got {what:?}"))),
+            _ => {
+                return Err(errors::usage(
+                    py,
+                    format!("emit what? 'ir', 'clif', 'cuda' or 'asm', got {what:?}"),
+                ))
+            }
         };
         let ins = self.inputs(py, args, kwargs)?;
         let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
@@ -1014,7 +1118,10 @@ impl PyKernel {
         self.entry.program
     }
 
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let f = py.import("nexpr._nexpr")?.getattr("_rebuild_kernel")?;
         let args = (
             self.entry.src.clone(),
@@ -1029,7 +1136,11 @@ impl PyKernel {
     }
 
     fn __repr__(&self) -> String {
-        let what = if self.entry.program { "program" } else { "expression" };
+        let what = if self.entry.program {
+            "program"
+        } else {
+            "expression"
+        };
         let threads = match self.threads() {
             Some(t) => format!(", threads={t}"),
             None => String::new(),
@@ -1039,7 +1150,10 @@ impl PyKernel {
         } else {
             format!("{:?}", self.entry.src)
         };
-        format!("<nexpr.Kernel {what} {src}, target={:?}{threads}>", self.target_name)
+        format!(
+            "<nexpr.Kernel {what} {src}, target={:?}{threads}>",
+            self.target_name
+        )
     }
 }
 
