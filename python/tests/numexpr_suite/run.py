@@ -104,7 +104,8 @@ def main(argv):
             passed += 1
     nfail = sum(map(len, failed.values())) + len(unexplained)
     nskip = sum(map(len, skipped.values()))
-    lines = [f"# numexpr's suite against nexpr: {passed} passed, {nfail} failed, {nskip} skipped", ""]
+    total = passed + nfail + nskip
+    lines = [f"# numexpr's suite against nexpr: {passed} of {total} pass, {nfail} fail, {nskip} skipped", ""]
     for reason, tests in sorted(failed.items(), key=lambda kv: -len(kv[1])):
         lines.append(f"## failed, {len(tests)}: {reason}")
         lines += [f"- {t}" for t in tests[:40]] + ([f"- ... {len(tests) - 40} more"] if len(tests) > 40 else [])
@@ -123,7 +124,9 @@ def main(argv):
     with open(os.path.join(WORK, "summary.md"), "w") as f:
         f.write(text)
     print(text)
-    print(f"{passed} passed, {nfail} failed, {nskip} skipped")
+    known = nfail - len(unexplained)
+    print(f"numexpr's suite: {passed} of {total} tests pass; {known} fail for the known reasons "
+          f"above, {len(unexplained)} for no known reason; {nskip} skipped")
     return 1 if unexplained else 0
 
 
