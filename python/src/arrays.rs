@@ -14,6 +14,11 @@ use numpy::{PyArray, PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntype
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt};
+use smallvec::SmallVec;
+
+/// Axis lengths and strides: inline up to 4 axes, so the per-call path allocates less.
+pub type Dims = SmallVec<[usize; 4]>;
+pub type Strides = SmallVec<[isize; 4]>;
 
 /// NumPy's `NPY_ARRAY_WRITEABLE` flag.
 const WRITEABLE: i32 = 0x0400;
@@ -23,8 +28,8 @@ const WRITEABLE: i32 = 0x0400;
 pub struct Raw {
     pub dtype: DType,
     pub ptr: *mut u8,
-    pub shape: Vec<usize>,
-    pub strides: Vec<isize>,
+    pub shape: Dims,
+    pub strides: Strides,
 }
 
 // SAFETY: a `Raw` is only dereferenced while the Python object (or owned array) that
@@ -121,8 +126,8 @@ impl Raw {
     pub fn padded(&self, ndim: usize) -> Raw {
         let mut r = self.clone();
         let pad = ndim.saturating_sub(r.shape.len());
-        r.shape.splice(0..0, std::iter::repeat_n(1, pad));
-        r.strides.splice(0..0, std::iter::repeat_n(0, pad));
+        r.shape.insert_many(0, std::iter::repeat_n(1, pad));
+        r.strides.insert_many(0, std::iter::repeat_n(0, pad));
         r
     }
 
@@ -186,11 +191,11 @@ impl Raw {
 }
 
 /// Pointer to the lowest-addressed element, absolute strides, and the axes to flip back.
-fn normalized(r: &Raw) -> (*mut u8, Vec<usize>, Vec<usize>) {
+fn normalized(r: &Raw) -> (*mut u8, Dims, Dims) {
     let size = itemsize(r.dtype) as isize;
     let mut ptr = r.ptr;
-    let mut strides = Vec::with_capacity(r.shape.len());
-    let mut flip = Vec::new();
+    let mut strides = Dims::new();
+    let mut flip = Dims::new();
     let empty = r.len() == 0;
     for (ax, (&n, &s)) in r.shape.iter().zip(&r.strides).enumerate() {
         if s < 0 && !empty && n > 1 {
@@ -259,8 +264,8 @@ fn scalar<T: Element>(x: T) -> Input<'static> {
         raw: Raw {
             dtype: T::DTYPE,
             ptr,
-            shape: vec![],
-            strides: vec![],
+            shape: Dims::new(),
+            strides: Strides::new(),
         },
         holder: Holder::Owned(a),
     }
@@ -314,9 +319,9 @@ fn numpy_dtype(py: Python<'_>, d: DType) -> Bound<'_, PyArrayDescr> {
 }
 
 /// Shape, byte strides, data pointer and flags of a NumPy array.
-pub fn array_parts(arr: &Bound<'_, PyUntypedArray>) -> (Vec<usize>, Vec<isize>, *mut u8, i32) {
-    let shape = arr.shape().to_vec();
-    let strides = arr.strides().to_vec();
+pub fn array_parts(arr: &Bound<'_, PyUntypedArray>) -> (Dims, Strides, *mut u8, i32) {
+    let shape = Dims::from_slice(arr.shape());
+    let strides = Strides::from_slice(arr.strides());
     // SAFETY: `arr` is a live ndarray object.
     let (ptr, flags) = unsafe {
         let o = arr.as_array_ptr();
@@ -332,7 +337,7 @@ pub fn direct_raw(arr: &Bound<'_, PyUntypedArray>, d: DType) -> Option<Raw> {
     if !(ptr as usize).is_multiple_of(align(d)) {
         return None;
     }
-    let mut strides = Vec::with_capacity(shape.len());
+    let mut strides = Strides::new();
     for (&n, &s) in shape.iter().zip(&bstrides) {
         if n <= 1 {
             strides.push(0);
@@ -453,7 +458,7 @@ pub unsafe fn empty<'py>(
     let mut raw = Raw {
         dtype,
         ptr,
-        shape: shape.to_vec(),
+        shape: Dims::from_slice(shape),
         strides: c_strides(shape),
     };
     if fortran {
@@ -464,8 +469,8 @@ pub unsafe fn empty<'py>(
 }
 
 /// Element strides of a C-order block of `shape`.
-pub fn c_strides(shape: &[usize]) -> Vec<isize> {
-    let mut s = vec![0isize; shape.len()];
+pub fn c_strides(shape: &[usize]) -> Strides {
+    let mut s: Strides = std::iter::repeat_n(0, shape.len()).collect();
     let mut acc = 1isize;
     for d in (0..shape.len()).rev() {
         s[d] = if shape[d] <= 1 { 0 } else { acc };

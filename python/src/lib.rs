@@ -153,24 +153,31 @@ impl Entry {
         errors::to_py(py, &e, &self.src)
     }
 
-    /// Output dtypes and whether the result is a reduction, for these inputs.
-    fn result_types(&self, py: Python<'_>, ins: &[Input<'_>]) -> PyResult<(Vec<DType>, bool)> {
-        let key: Vec<DType> = ins.iter().map(|i| i.raw.dtype).collect();
+    /// The (first) output dtype, the number of outputs, and whether the result is a
+    /// reduction, for these inputs.
+    fn result_types(&self, py: Python<'_>, ins: &[Input<'_>]) -> PyResult<(DType, usize, bool)> {
+        let same =
+            |k: &[DType]| k.len() == ins.len() && k.iter().zip(ins).all(|(d, i)| *d == i.raw.dtype);
         {
             let sigs = self.sigs.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((_, o, r)) = sigs.iter().find(|(k, _, _)| *k == key) {
-                return Ok((o.clone(), *r));
+            if let Some((_, o, r)) = sigs.iter().find(|(k, _, _)| same(k)) {
+                return Ok((o[0], o.len(), *r));
             }
         }
         let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
         let vars = vars_of(&self.names, &raws);
         let (o, r) = guard(|| self.kernel.result_types(&vars)).map_err(|e| self.err(py, e))?;
+        if o.is_empty() {
+            return Err(errors::usage(py, "the program has no output"));
+        }
+        let key = ins.iter().map(|i| i.raw.dtype).collect();
         let mut sigs = self.sigs.lock().unwrap_or_else(|e| e.into_inner());
         if sigs.len() > 64 {
             sigs.clear();
         }
-        sigs.push((key, o.clone(), r));
-        Ok((o, r))
+        let first = (o[0], o.len(), r);
+        sigs.push((key, o, r));
+        Ok(first)
     }
 }
 
@@ -360,8 +367,8 @@ fn execute<'py>(
     order: Order,
     casting: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (types, reduce) = e.result_types(py, ins)?;
-    if types.len() != 1 {
+    let (dtype, n_out, reduce) = e.result_types(py, ins)?;
+    if n_out != 1 {
         if out.is_some() {
             return Err(errors::usage(
                 py,
@@ -370,7 +377,6 @@ fn execute<'py>(
         }
         return run_program(py, e, ins).map(|d| d.into_any());
     }
-    let dtype = types[0];
     let raws: Vec<Raw> = ins.iter().map(|i| i.raw.clone()).collect();
     let shape = if reduce {
         None
@@ -388,7 +394,10 @@ fn execute<'py>(
             let safe_alias = |r: &Raw| {
                 !r.overlaps(&o) || (r.same_as(&o) && matches!(e.target, Target::Cpu { .. }))
             };
-            if o.dtype == dtype && o.shape == *shape && raws.iter().all(safe_alias) {
+            if o.dtype == dtype
+                && o.shape.as_slice() == shape.as_slice()
+                && raws.iter().all(safe_alias)
+            {
                 let nd = shape.len();
                 let reverse = nd >= 2 && o.is_f_contiguous() && !o.is_c_contiguous();
                 if reverse {
@@ -426,7 +435,7 @@ fn fortran_result(raws: &[Raw], shape: &[usize], order: Order) -> bool {
     let all_f = !arrays.is_empty()
         && arrays
             .iter()
-            .all(|r| r.shape == shape && r.is_f_contiguous());
+            .all(|r| r.shape.as_slice() == shape && r.is_f_contiguous());
     match order {
         Order::C => false,
         Order::F => true,
@@ -770,7 +779,7 @@ fn validate<'py>(
         let depth = kw.depth.map_or(0, |d| (d - 2).max(0) as usize);
         let mut scope = Scope::new(local_dict, global_dict, depth);
         let ins = gather(py, &entry, &mut scope)?;
-        let (_, reduce) = entry.result_types(py, &ins)?;
+        let (_, _, reduce) = entry.result_types(py, &ins)?;
         if !reduce {
             arrays::broadcast(py, ins.iter().map(|i| i.raw.shape.as_slice()))?;
         }
@@ -1047,8 +1056,8 @@ impl PyKernel {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let ins = self.inputs(py, args, kwargs)?;
-        let (types, _) = self.entry.result_types(py, &ins)?;
-        if types.len() == 1 {
+        let (_, n_out, _) = self.entry.result_types(py, &ins)?;
+        if n_out == 1 {
             let r = execute(py, &self.entry, &ins, None, Order::K, "same_kind")?;
             let d = PyDict::new(py);
             d.set_item(&self.entry.outputs[0], r)?;
