@@ -384,6 +384,17 @@ fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResu
     let (d, same) = classify(py, &descr)?;
     if same && descr.is_native_byteorder() != Some(false) {
         if let Some(raw) = direct_raw(arr, d) {
+            if d == DType::Bool && !canonical_bools(arr, &raw)? {
+                // Bytes other than 0 and 1 (a `.view(bool)` of other data): NumPy reads
+                // any nonzero byte as True; hand the core 0s and 1s.
+                let fixed = arr.call_method1("view", ("u1",))?.call_method1("__ne__", (0,))?;
+                let f = fixed.cast::<PyUntypedArray>()?;
+                let raw = direct_raw(f, d).expect("a new bool array");
+                return Ok(Input {
+                    raw,
+                    holder: Holder::Py(fixed.clone()),
+                });
+            }
             return Ok(Input {
                 raw,
                 holder: Holder::Py(arr.clone().into_any()),
@@ -399,6 +410,24 @@ fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResu
         raw,
         holder: Holder::Py(conv.clone()),
     })
+}
+
+/// Whether every byte of a bool array is 0 or 1, as NumPy's own operations leave them.
+fn canonical_bools(arr: &Bound<'_, PyUntypedArray>, raw: &Raw) -> PyResult<bool> {
+    if raw.len() == 0 {
+        return Ok(true);
+    }
+    if raw.is_c_contiguous() {
+        // SAFETY: a live, C-contiguous block of `len` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(raw.ptr as *const u8, raw.len()) };
+        return Ok(bytes.iter().fold(0u8, |m, &b| m | b) <= 1);
+    }
+    let any_big = arr
+        .call_method1("view", ("u1",))?
+        .call_method1("__gt__", (1,))?
+        .call_method0("any")?
+        .is_truthy()?;
+    Ok(!any_big)
 }
 
 /// The writable block of an `out=` array, when the core can write it in place.

@@ -81,6 +81,15 @@ def test_refused_dtypes_raise_typeerror_and_valueerror():
             ne.evaluate("a", local_dict={"a": arr})
 
 
+def test_bool_bytes_other_than_0_and_1():
+    raw = np.array([2, 0, 1, 255, 0, 7], dtype=np.uint8)
+    for b in [raw.view(bool), raw.view(bool)[::2], raw.view(bool)[::-1]]:
+        canon = b.view(np.uint8) != 0
+        check(ne.evaluate("~b"), ~canon)
+        check(ne.evaluate("b & b"), canon)
+        check(ne.evaluate("where(b, 1, 0)"), np.where(canon, 1, 0))
+
+
 def test_python_and_numpy_scalars():
     a = np.arange(3, dtype=np.float32)
     check(ne.evaluate("a * x", local_dict={"a": a, "x": 1.5}), a * np.asarray(1.5))
