@@ -317,6 +317,14 @@ impl Kernel {
         Ok(crate::passes::optimize(&func))
     }
 
+    /// What evaluating with variables of these dtypes returns, found by type checking
+    /// alone (nothing is compiled or read): the dtype of each output, and whether the
+    /// (single) output is a reduction, whose shape is not the broadcast shape.
+    pub fn result_types(&self, vars: &Vars) -> Result<(Vec<DType>, bool)> {
+        let func = self.typed_ir(vars)?;
+        Ok((func.output_types(), func.reduce.is_some()))
+    }
+
     fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
         // Type errors (with a caret) come before shape errors, as a user would fix them.
         let types = |name: &str| vars.get(name).map(|v| v.dtype());

@@ -1,0 +1,120 @@
+"""nexpr: numexpr's ``evaluate``, compiled.
+
+``import nexpr as ne`` works where ``import numexpr as ne`` did::
+
+    import numpy as np
+    import nexpr as ne
+
+    a = np.arange(1e6)
+    b = np.arange(1e6)
+    ne.evaluate("2*a + 3*b")               # names from the caller's frame
+    ne.evaluate("where(a > b, a, b)", out=a)  # in place
+
+Each expression is compiled once (per thread count) into one fused, vectorized loop run
+on several cores; later calls with the same dtypes and layouts reuse the machine code.
+Beyond numexpr: :func:`compile` (a reusable kernel, for the CPU, the reference
+interpreter or CUDA), :func:`program` (multi-statement element programs with loops) and
+:mod:`nexpr.kernels` (ready-made programs such as Mandelbrot). With
+:func:`install_as_numexpr`, pandas (``pd.eval``, ``DataFrame.eval/query`` and its
+large-array arithmetic) uses nexpr in place of numexpr.
+"""
+
+import os as _os
+
+from . import _nexpr, errors, kernels
+from ._nexpr import (
+    Kernel,
+    compile,
+    evaluate,
+    expression_names,
+    program,
+    re_evaluate,
+    validate,
+)
+from .errors import NexprError
+
+__version__ = _nexpr.__version__
+
+__all__ = [
+    "Kernel",
+    "NexprError",
+    "compile",
+    "detect_number_of_cores",
+    "errors",
+    "evaluate",
+    "expression_names",
+    "get_num_threads",
+    "install_as_numexpr",
+    "kernels",
+    "ncores",
+    "nthreads",
+    "program",
+    "re_evaluate",
+    "set_num_threads",
+    "validate",
+]
+
+
+def detect_number_of_cores():
+    """The number of cores the process may run on."""
+    try:
+        return max(1, len(_os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, _os.cpu_count() or 1)
+
+
+def set_num_threads(nthreads):
+    """Sets the number of threads ``evaluate`` uses; returns the previous number."""
+    n = int(nthreads)
+    if n < 1:
+        raise errors.UsageError(f"the number of threads must be at least 1, got {nthreads!r}")
+    old = _nexpr._set_num_threads(n)
+    globals()["nthreads"] = n
+    return old
+
+
+def get_num_threads():
+    """The number of threads ``evaluate`` uses."""
+    return _nexpr._get_num_threads()
+
+
+def _env_threads():
+    """The initial thread count: ``NEXPR_NUM_THREADS``, else numexpr's
+    ``NUMEXPR_NUM_THREADS``, else ``OMP_NUM_THREADS`` (as numexpr reads them), else
+    every core."""
+    for var in ("NEXPR_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = _os.environ.get(var, "").strip()
+        if value:
+            try:
+                n = int(value)
+            except ValueError:
+                continue
+            if n >= 1:
+                return n
+    return detect_number_of_cores()
+
+
+def _init_num_threads():
+    n = _env_threads()
+    _nexpr._set_num_threads(n)
+    return n
+
+
+ncores = detect_number_of_cores()
+nthreads = _init_num_threads()
+
+
+def install_as_numexpr():
+    """Makes ``import numexpr`` return a numexpr-compatible module backed by nexpr.
+
+    Call it before pandas (or other code) imports numexpr::
+
+        import nexpr
+        nexpr.install_as_numexpr()
+        import pandas as pd      # pd.eval, DataFrame.eval/query now use nexpr
+
+    Returns the installed module.
+    """
+    from . import numexpr_compat
+
+    return numexpr_compat.install()

@@ -1,0 +1,577 @@
+//! NumPy arrays and Python scalars in, NumPy arrays out.
+//!
+//! An input is read in place (no copy) when NumPy's buffer already is one of the
+//! core's element types: native byte order, aligned, and every stride a multiple of
+//! the item size (strides are read in bytes, so a field of a packed record is caught).
+//! Anything else (narrower integers, float16, swapped bytes, unaligned or odd strides)
+//! is converted by NumPy's `astype` into a fresh aligned array first.
+
+use crate::errors;
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
+use nexpr::{DType, DynArray, DynView, DynViewMut, Element};
+use num_complex::{Complex32, Complex64};
+use numpy::{PyArray, PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt};
+use smallvec::SmallVec;
+
+/// Axis lengths and strides: inline up to 4 axes, so the per-call path allocates less.
+pub type Dims = SmallVec<[usize; 4]>;
+pub type Strides = SmallVec<[isize; 4]>;
+
+/// NumPy's `NPY_ARRAY_WRITEABLE` flag.
+const WRITEABLE: i32 = 0x0400;
+
+/// A raw strided block of one of the core's dtypes (strides in elements).
+#[derive(Clone, Debug)]
+pub struct Raw {
+    pub dtype: DType,
+    pub ptr: *mut u8,
+    pub shape: Dims,
+    pub strides: Strides,
+}
+
+// SAFETY: a `Raw` is only dereferenced while the Python object (or owned array) that
+// holds its memory is alive; the binding keeps it so for the whole evaluation.
+unsafe impl Send for Raw {}
+unsafe impl Sync for Raw {}
+
+pub fn itemsize(d: DType) -> usize {
+    match d {
+        DType::Bool => 1,
+        DType::I32 | DType::F32 => 4,
+        DType::I64 | DType::F64 | DType::C64 => 8,
+        DType::C128 => 16,
+    }
+}
+
+fn align(d: DType) -> usize {
+    match d {
+        DType::C64 => 4,
+        DType::C128 => 8,
+        d => itemsize(d),
+    }
+}
+
+impl Raw {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The byte range `[lo, hi)` the block touches (empty for an empty block).
+    pub fn bytes(&self) -> (usize, usize) {
+        if self.len() == 0 {
+            return (self.ptr as usize, self.ptr as usize);
+        }
+        let size = itemsize(self.dtype) as isize;
+        let (mut lo, mut hi) = (0isize, 0isize);
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            let span = (n as isize - 1) * s * size;
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+        let base = self.ptr as isize;
+        ((base + lo) as usize, (base + hi + size) as usize)
+    }
+
+    pub fn overlaps(&self, other: &Raw) -> bool {
+        let (a0, a1) = self.bytes();
+        let (b0, b1) = other.bytes();
+        a0 < b1 && b0 < a1
+    }
+
+    pub fn same_as(&self, other: &Raw) -> bool {
+        self.dtype == other.dtype
+            && self.ptr == other.ptr
+            && self.shape == other.shape
+            && self.strides == other.strides
+    }
+
+    pub fn is_c_contiguous(&self) -> bool {
+        let mut expect = 1isize;
+        for (&n, &s) in self.shape.iter().zip(&self.strides).rev() {
+            if n != 1 && s != expect {
+                return false;
+            }
+            expect *= n as isize;
+        }
+        true
+    }
+
+    pub fn is_f_contiguous(&self) -> bool {
+        let mut expect = 1isize;
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            if n != 1 && s != expect {
+                return false;
+            }
+            expect *= n as isize;
+        }
+        true
+    }
+
+    /// The same elements with the axes in reverse order (a Fortran-order block becomes
+    /// a C-order one).
+    pub fn reversed(&self) -> Raw {
+        let mut r = self.clone();
+        r.shape.reverse();
+        r.strides.reverse();
+        r
+    }
+
+    /// Padded with leading length-1 axes to `ndim` axes.
+    pub fn padded(&self, ndim: usize) -> Raw {
+        let mut r = self.clone();
+        let pad = ndim.saturating_sub(r.shape.len());
+        r.shape.insert_many(0, std::iter::repeat_n(1, pad));
+        r.strides.insert_many(0, std::iter::repeat_n(0, pad));
+        r
+    }
+
+    /// Rows `[a, b)` of axis 0, or the whole block where axis 0 is broadcast (length 1).
+    pub fn rows(&self, a: usize, b: usize) -> Raw {
+        let mut r = self.clone();
+        if r.shape[0] != 1 {
+            // SAFETY: a < shape[0], inside the block.
+            r.ptr = unsafe {
+                r.ptr
+                    .offset(a as isize * r.strides[0] * itemsize(r.dtype) as isize)
+            };
+            r.shape[0] = b - a;
+        }
+        r
+    }
+
+    /// Row `i` of axis 0 without that axis (the only row where axis 0 is broadcast).
+    pub fn row(&self, i: usize) -> Raw {
+        let mut r = self.rows(if self.shape[0] == 1 { 0 } else { i }, i + 1);
+        r.shape.remove(0);
+        r.strides.remove(0);
+        r
+    }
+
+    /// A read-only view for the core.
+    ///
+    /// # Safety
+    /// The memory must stay alive and unmoved while the view is used.
+    pub unsafe fn view(&self) -> DynView<'static> {
+        unsafe {
+            match self.dtype {
+                DType::Bool => mk_view::<bool>(self),
+                DType::I32 => mk_view::<i32>(self),
+                DType::I64 => mk_view::<i64>(self),
+                DType::F32 => mk_view::<f32>(self),
+                DType::F64 => mk_view::<f64>(self),
+                DType::C64 => mk_view::<Complex32>(self),
+                DType::C128 => mk_view::<Complex64>(self),
+            }
+        }
+    }
+
+    /// A writable view for the core (no two indices may address one element).
+    ///
+    /// # Safety
+    /// As for [`Raw::view`], and nothing else may write the memory meanwhile.
+    pub unsafe fn view_mut(&self) -> DynViewMut<'static> {
+        unsafe {
+            match self.dtype {
+                DType::Bool => mk_view_mut::<bool>(self),
+                DType::I32 => mk_view_mut::<i32>(self),
+                DType::I64 => mk_view_mut::<i64>(self),
+                DType::F32 => mk_view_mut::<f32>(self),
+                DType::F64 => mk_view_mut::<f64>(self),
+                DType::C64 => mk_view_mut::<Complex32>(self),
+                DType::C128 => mk_view_mut::<Complex64>(self),
+            }
+        }
+    }
+}
+
+/// Pointer to the lowest-addressed element, absolute strides, and the axes to flip back.
+fn normalized(r: &Raw) -> (*mut u8, Dims, Dims) {
+    let size = itemsize(r.dtype) as isize;
+    let mut ptr = r.ptr;
+    let mut strides = Dims::new();
+    let mut flip = Dims::new();
+    let empty = r.len() == 0;
+    for (ax, (&n, &s)) in r.shape.iter().zip(&r.strides).enumerate() {
+        if s < 0 && !empty && n > 1 {
+            // SAFETY: the last element along this axis is inside the block.
+            ptr = unsafe { ptr.offset((n as isize - 1) * s * size) };
+            flip.push(ax);
+            strides.push((-s) as usize);
+        } else if n <= 1 {
+            strides.push(0);
+        } else {
+            strides.push(s.max(0) as usize);
+        }
+    }
+    (ptr, strides, flip)
+}
+
+unsafe fn mk_view<T: Element>(r: &Raw) -> DynView<'static> {
+    let (ptr, strides, flip) = normalized(r);
+    let shape = IxDyn(&r.shape).strides(IxDyn(&strides));
+    // SAFETY: the caller keeps the memory alive; the block addresses only its elements.
+    let mut v = unsafe { ArrayViewD::<T>::from_shape_ptr(shape, ptr as *const T) };
+    for ax in flip {
+        v.invert_axis(Axis(ax));
+    }
+    T::wrap_view(v)
+}
+
+unsafe fn mk_view_mut<T: Element>(r: &Raw) -> DynViewMut<'static> {
+    let (ptr, strides, flip) = normalized(r);
+    let shape = IxDyn(&r.shape).strides(IxDyn(&strides));
+    // SAFETY: as in `mk_view`; the caller excludes repeated elements (zero strides).
+    let mut v = unsafe { ArrayViewMutD::<T>::from_shape_ptr(shape, ptr as *mut T) };
+    for ax in flip {
+        v.invert_axis(Axis(ax));
+    }
+    T::wrap_view_mut(v)
+}
+
+/// What keeps an input's memory alive (held, never read).
+#[allow(dead_code)]
+pub enum Holder<'py> {
+    Py(Bound<'py, PyAny>),
+    Owned(DynArray),
+}
+
+/// One converted input.
+pub struct Input<'py> {
+    pub raw: Raw,
+    #[allow(dead_code)]
+    pub holder: Holder<'py>,
+}
+
+static ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn asarray<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let f = ASARRAY.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("numpy")?.getattr("asarray")?.unbind())
+    })?;
+    f.bind(py).call1((obj,))
+}
+
+fn scalar<T: Element>(x: T) -> Input<'static> {
+    let a = DynArray::scalar(x);
+    let ptr = a.view().as_ptr() as *mut u8;
+    Input {
+        raw: Raw {
+            dtype: T::DTYPE,
+            ptr,
+            shape: Dims::new(),
+            strides: Strides::new(),
+        },
+        holder: Holder::Owned(a),
+    }
+}
+
+/// The core dtype of a NumPy dtype: `Ok(Some(d))` when the buffer can be read as is
+/// (given native byte order), `Ok(None)`-like widening via the returned target.
+/// Returns (target dtype, whether the element bytes are already of that type).
+fn classify(py: Python<'_>, descr: &Bound<'_, PyArrayDescr>) -> PyResult<(DType, bool)> {
+    let kind = descr.kind();
+    let size = descr.itemsize();
+    let r = match (kind, size) {
+        (b'b', 1) => (DType::Bool, true),
+        (b'i', 4) => (DType::I32, true),
+        (b'i', 8) => (DType::I64, true),
+        (b'i', 1 | 2) | (b'u', 1 | 2) => (DType::I32, false),
+        (b'u', 4) => (DType::I64, false),
+        (b'f', 2) => (DType::F32, false),
+        (b'f', 4) => (DType::F32, true),
+        (b'f', 8) => (DType::F64, true),
+        (b'c', 8) => (DType::C64, true),
+        (b'c', 16) => (DType::C128, true),
+        _ => {
+            let name = descr.str().map(|s| s.to_string()).unwrap_or_default();
+            let why = match kind {
+                b'u' => " (uint64 has no lossless nexpr dtype)",
+                b'U' | b'S' => " (strings are not supported)",
+                b'O' => " (object arrays are not supported)",
+                b'V' => " (records are not supported; pass a field)",
+                _ => "",
+            };
+            return Err(errors::dtype(
+                py,
+                format!("arrays of dtype {name} are not supported{why}"),
+            ));
+        }
+    };
+    Ok(r)
+}
+
+fn numpy_dtype(py: Python<'_>, d: DType) -> Bound<'_, PyArrayDescr> {
+    match d {
+        DType::Bool => numpy::dtype::<bool>(py),
+        DType::I32 => numpy::dtype::<i32>(py),
+        DType::I64 => numpy::dtype::<i64>(py),
+        DType::F32 => numpy::dtype::<f32>(py),
+        DType::F64 => numpy::dtype::<f64>(py),
+        DType::C64 => numpy::dtype::<Complex32>(py),
+        DType::C128 => numpy::dtype::<Complex64>(py),
+    }
+}
+
+/// Shape, byte strides, data pointer and flags of a NumPy array.
+pub fn array_parts(arr: &Bound<'_, PyUntypedArray>) -> (Dims, Strides, *mut u8, i32) {
+    let shape = Dims::from_slice(arr.shape());
+    let strides = Strides::from_slice(arr.strides());
+    // SAFETY: `arr` is a live ndarray object.
+    let (ptr, flags) = unsafe {
+        let o = arr.as_array_ptr();
+        ((*o).fields.data as *mut u8, (*o).fields.flags)
+    };
+    (shape, strides, ptr, flags)
+}
+
+/// The core's view of a NumPy array when its buffer can be read in place.
+pub fn direct_raw(arr: &Bound<'_, PyUntypedArray>, d: DType) -> Option<Raw> {
+    let (shape, bstrides, ptr, _) = array_parts(arr);
+    let size = itemsize(d) as isize;
+    if !(ptr as usize).is_multiple_of(align(d)) {
+        return None;
+    }
+    let mut strides = Strides::new();
+    for (&n, &s) in shape.iter().zip(&bstrides) {
+        if n <= 1 {
+            strides.push(0);
+        } else if s % size == 0 {
+            strides.push(s / size);
+        } else {
+            return None;
+        }
+    }
+    Some(Raw {
+        dtype: d,
+        ptr,
+        shape,
+        strides,
+    })
+}
+
+/// Converts a NumPy array, a NumPy scalar, a Python scalar or anything `numpy.asarray`
+/// takes into an input of one of the core's dtypes.
+pub fn to_input<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Input<'py>> {
+    if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        return array_input(py, arr);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(scalar(obj.extract::<bool>()?));
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        if let Ok(v) = obj.extract::<i64>() {
+            return Ok(scalar(v));
+        }
+    } else if obj.is_exact_instance_of::<PyFloat>() {
+        return Ok(scalar(obj.extract::<f64>()?));
+    } else if obj.is_exact_instance_of::<PyComplex>() {
+        let c = obj.cast::<PyComplex>()?;
+        return Ok(scalar(Complex64::new(c.real(), c.imag())));
+    }
+    let a = asarray(py, obj)?;
+    let arr = a.cast::<PyUntypedArray>()?;
+    array_input(py, arr)
+}
+
+fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResult<Input<'py>> {
+    let descr = arr.dtype();
+    let (d, same) = classify(py, &descr)?;
+    if same && descr.is_native_byteorder() != Some(false) {
+        if let Some(raw) = direct_raw(arr, d) {
+            if d == DType::Bool && !canonical_bools(arr, &raw)? {
+                // Bytes other than 0 and 1 (a `.view(bool)` of other data): NumPy reads
+                // any nonzero byte as True; hand the core 0s and 1s.
+                let fixed = arr.call_method1("view", ("u1",))?.call_method1("__ne__", (0,))?;
+                let f = fixed.cast::<PyUntypedArray>()?;
+                let raw = direct_raw(f, d).expect("a new bool array");
+                return Ok(Input {
+                    raw,
+                    holder: Holder::Py(fixed.clone()),
+                });
+            }
+            return Ok(Input {
+                raw,
+                holder: Holder::Py(arr.clone().into_any()),
+            });
+        }
+    }
+    // Widen, swap bytes, or gather into an aligned buffer: NumPy's astype copies.
+    let conv = arr.call_method1("astype", (numpy_dtype(py, d),))?;
+    let carr = conv.cast::<PyUntypedArray>()?;
+    let raw = direct_raw(carr, d)
+        .ok_or_else(|| errors::dtype(py, "could not convert the array to an aligned buffer"))?;
+    Ok(Input {
+        raw,
+        holder: Holder::Py(conv.clone()),
+    })
+}
+
+/// Whether every byte of a bool array is 0 or 1, as NumPy's own operations leave them.
+fn canonical_bools(arr: &Bound<'_, PyUntypedArray>, raw: &Raw) -> PyResult<bool> {
+    if raw.len() == 0 {
+        return Ok(true);
+    }
+    if raw.is_c_contiguous() {
+        // SAFETY: a live, C-contiguous block of `len` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(raw.ptr as *const u8, raw.len()) };
+        return Ok(bytes.iter().fold(0u8, |m, &b| m | b) <= 1);
+    }
+    let any_big = arr
+        .call_method1("view", ("u1",))?
+        .call_method1("__gt__", (1,))?
+        .call_method0("any")?
+        .is_truthy()?;
+    Ok(!any_big)
+}
+
+/// The writable block of an `out=` array, when the core can write it in place.
+pub fn out_raw(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Option<Raw>> {
+    let py = arr.py();
+    let (_, _, _, flags) = array_parts(arr);
+    if flags & WRITEABLE == 0 {
+        return Err(errors::usage(py, "the output array is read-only"));
+    }
+    let descr = arr.dtype();
+    let Ok((d, true)) = classify(py, &descr) else {
+        return Ok(None);
+    };
+    if descr.is_native_byteorder() == Some(false) {
+        return Ok(None);
+    }
+    Ok(direct_raw(arr, d).filter(|r| {
+        // No element may be reachable twice.
+        r.shape
+            .iter()
+            .zip(&r.strides)
+            .all(|(&n, &s)| n <= 1 || s != 0)
+    }))
+}
+
+/// A new, uninitialized NumPy array of `shape` (Fortran order if `fortran`) and the
+/// block the core writes: C order over the reversed axes for a Fortran array.
+///
+/// # Safety
+/// Every element must be written before the array is handed to Python.
+pub unsafe fn empty<'py>(
+    py: Python<'py>,
+    dtype: DType,
+    shape: &[usize],
+    fortran: bool,
+) -> (Bound<'py, PyAny>, Raw) {
+    unsafe fn mk<'py, T: numpy::Element>(
+        py: Python<'py>,
+        shape: &[usize],
+        fortran: bool,
+    ) -> Bound<'py, PyAny> {
+        unsafe { PyArray::<T, _>::new(py, IxDyn(shape), fortran).into_any() }
+    }
+    let arr = unsafe {
+        match dtype {
+            DType::Bool => mk::<bool>(py, shape, fortran),
+            DType::I32 => mk::<i32>(py, shape, fortran),
+            DType::I64 => mk::<i64>(py, shape, fortran),
+            DType::F32 => mk::<f32>(py, shape, fortran),
+            DType::F64 => mk::<f64>(py, shape, fortran),
+            DType::C64 => mk::<Complex32>(py, shape, fortran),
+            DType::C128 => mk::<Complex64>(py, shape, fortran),
+        }
+    };
+    let u = arr.cast::<PyUntypedArray>().expect("a new ndarray");
+    let (_, _, ptr, _) = array_parts(u);
+    let mut raw = Raw {
+        dtype,
+        ptr,
+        shape: Dims::from_slice(shape),
+        strides: c_strides(shape),
+    };
+    if fortran {
+        raw.shape.reverse();
+        raw.strides = c_strides(&raw.shape);
+    }
+    (arr, raw)
+}
+
+/// Element strides of a C-order block of `shape`.
+pub fn c_strides(shape: &[usize]) -> Strides {
+    let mut s: Strides = std::iter::repeat_n(0, shape.len()).collect();
+    let mut acc = 1isize;
+    for d in (0..shape.len()).rev() {
+        s[d] = if shape[d] <= 1 { 0 } else { acc };
+        acc *= shape[d] as isize;
+    }
+    s
+}
+
+/// A NumPy array owning the core's result, without copying it; `reverse` flips its
+/// axes back (the result was computed over reversed axes for a Fortran-order layout).
+pub fn to_numpy(py: Python<'_>, a: DynArray, reverse: bool) -> Bound<'_, PyAny> {
+    fn conv<T: numpy::Element + Element>(
+        py: Python<'_>,
+        a: ndarray::ArrayD<T>,
+        reverse: bool,
+    ) -> Bound<'_, PyAny> {
+        let a = if reverse { a.reversed_axes() } else { a };
+        PyArray::from_owned_array(py, a).into_any()
+    }
+    match a {
+        DynArray::Bool(a) => conv(py, a, reverse),
+        DynArray::I32(a) => conv(py, a, reverse),
+        DynArray::I64(a) => conv(py, a, reverse),
+        DynArray::F32(a) => conv(py, a, reverse),
+        DynArray::F64(a) => conv(py, a, reverse),
+        DynArray::C64(a) => conv(py, a, reverse),
+        DynArray::C128(a) => conv(py, a, reverse),
+    }
+}
+
+/// NumPy's broadcast shape of `shapes`.
+pub fn broadcast<'a>(
+    py: Python<'_>,
+    shapes: impl Iterator<Item = &'a [usize]> + Clone,
+) -> PyResult<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::new();
+    for s in shapes.clone() {
+        if s.len() > out.len() {
+            out.splice(0..0, std::iter::repeat_n(1, s.len() - out.len()));
+        }
+        let off = out.len() - s.len();
+        for (k, &n) in s.iter().enumerate() {
+            let d = &mut out[off + k];
+            if *d == n || n == 1 {
+                continue;
+            }
+            if *d == 1 {
+                *d = n;
+                continue;
+            }
+            let all: Vec<String> = shapes.map(fmt_shape).collect();
+            return Err(errors::shape(
+                py,
+                format!(
+                    "operands could not be broadcast together with shapes {}",
+                    all.join(" ")
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+pub fn fmt_shape(s: &[usize]) -> String {
+    match s {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            s.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}

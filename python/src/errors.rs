@@ -1,0 +1,175 @@
+//! `nexpr::Error` -> the Python exception numexpr's callers expect.
+//!
+//! The classes live in `nexpr/errors.py`; each derives from the built-in exception
+//! numexpr raises in that situation (and, where numexpr and NumPy disagree, from both),
+//! so `except TypeError` in pandas and `except SyntaxError` in user code keep working.
+
+use nexpr::{Error, ErrorKind};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyModule;
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    Ok(ERRORS
+        .get_or_try_init(py, || {
+            PyModule::import(py, "nexpr.errors").map(|m| m.unbind())
+        })?
+        .bind(py))
+}
+
+/// One character offset (1-based column, line) of a byte offset in `src`.
+fn position(src: &str, byte: usize) -> (usize, usize) {
+    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let line_start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let line = src[..line_start].matches('\n').count() + 1;
+    let col = src[line_start..byte].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The source line holding byte offset `byte`.
+fn line_of(src: &str, byte: usize) -> &str {
+    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[byte..].find('\n').map_or(src.len(), |i| byte + i);
+    &src[start..end]
+}
+
+/// The error's message, with the text and a caret under the fault where it has a span.
+///
+/// Rendered here rather than by `Error`'s `Display`, whose caret slices the text at
+/// the span's byte offsets and so panics when a span ends inside a multi-byte
+/// character (`a.ᵇ`).
+pub fn message(e: &Error, src: &str) -> String {
+    let label = match e.kind {
+        ErrorKind::Parse => "syntax error",
+        ErrorKind::Type => "type error",
+        ErrorKind::Name => "name error",
+        ErrorKind::Shape => "shape error",
+        ErrorKind::DType => "dtype error",
+        ErrorKind::Eval => "evaluation error",
+        ErrorKind::Io => "I/O error",
+        ErrorKind::Backend => "backend error",
+        ErrorKind::Usage => "usage error",
+        #[allow(unreachable_patterns)]
+        _ => "error",
+    };
+    let s = format!("{label}: {}", e.message);
+    match e.span {
+        Some(span) if !src.is_empty() => {
+            let (line, col) = position(src, span.start);
+            let text = line_of(src, span.start);
+            let (end_line, end_col) = position(src, span.end.max(span.start));
+            let width = if end_line == line {
+                end_col.saturating_sub(col).max(1)
+            } else {
+                text.chars().count().saturating_sub(col - 1).max(1)
+            };
+            let num = line.to_string();
+            let pad = " ".repeat(num.len());
+            format!(
+                "{s}\n{pad}--> line {line}, column {col}\n{pad} |\n{num} | {text}\n{pad} | {}{}",
+                " ".repeat(col - 1),
+                "^".repeat(width)
+            )
+        }
+        _ => s,
+    }
+}
+
+/// The Python exception for `e`, raised from evaluating `src`.
+pub fn to_py(py: Python<'_>, e: &Error, src: &str) -> PyErr {
+    match build(py, e, src) {
+        Ok(err) => err,
+        Err(err) => err,
+    }
+}
+
+fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
+    let m = errors_module(py)?;
+    let msg = message(e, src);
+    let (class, kind) = match e.kind {
+        ErrorKind::Parse => ("ExpressionSyntaxError", "parse"),
+        ErrorKind::Type => ("ExpressionTypeError", "type"),
+        ErrorKind::Name => ("UnknownNameError", "name"),
+        ErrorKind::Shape => ("ShapeError", "shape"),
+        ErrorKind::DType => ("UnsupportedDTypeError", "dtype"),
+        ErrorKind::Eval => ("EvaluationError", "eval"),
+        ErrorKind::Io => ("NexprIOError", "io"),
+        ErrorKind::Backend => ("BackendError", "backend"),
+        ErrorKind::Usage => ("UsageError", "usage"),
+        #[allow(unreachable_patterns)]
+        _ => ("NexprError", "other"),
+    };
+    let mut msg = msg;
+    let mut class = class;
+    if e.kind == ErrorKind::Parse {
+        // Python's `and`/`or`/`not`: numexpr raises a TypeError pointing to `&|~`.
+        let at = e.span.map_or("", |s| {
+            &src[floor_char_boundary(src, s.start.min(src.len()))..]
+        });
+        let word: String = at
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if matches!(word.as_str(), "and" | "or" | "not") {
+            class = "BooleanOperatorError";
+            msg += "\nPython's boolean operators do not apply elementwise: use `&` instead of `and`, `|` instead of `or`, `~` instead of `not`";
+        }
+    }
+    let cls = m.getattr(class)?;
+    let obj = if e.kind == ErrorKind::Parse {
+        // SyntaxError(msg, (filename, lineno, offset, text, end_lineno, end_offset)):
+        // offsets are 1-based character columns, as Python reports its own.
+        let (start, end) = match e.span {
+            Some(s) => (s.start, s.end.max(s.start)),
+            None => (src.len(), src.len()),
+        };
+        let (line, col) = position(src, start);
+        let (end_line, end_col) = position(src, end);
+        let end_col = if (end_line, end_col) == (line, col) {
+            col + 1
+        } else {
+            end_col
+        };
+        let text = line_of(src, start);
+        cls.call1((msg, ("<expr>", line, col, text, end_line, end_col)))?
+    } else {
+        cls.call1((msg,))?
+    };
+    obj.setattr("kind", kind)?;
+    obj.setattr("expression", src)?;
+    let chars = |b: usize| {
+        src[..floor_char_boundary(src, b.min(src.len()))]
+            .chars()
+            .count()
+    };
+    match e.span {
+        Some(s) => obj.setattr("span", (chars(s.start), chars(s.end)))?,
+        None => obj.setattr("span", py.None())?,
+    }
+    Ok(PyErr::from_value(obj))
+}
+
+/// A `ValueError`-derived usage error raised by the binding itself.
+pub fn usage(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::Usage, msg), "")
+}
+
+/// A `TypeError`/`ValueError`-derived error for an array nexpr cannot take.
+pub fn dtype(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::DType, msg), "")
+}
+
+/// A `ValueError`-derived error for shapes that do not broadcast.
+pub fn shape(py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    to_py(py, &Error::new(ErrorKind::Shape, msg), "")
+}

@@ -1,0 +1,103 @@
+"""Errors: numexpr's exception types, nexpr's caret messages, and no panic ever."""
+
+import random
+
+import numpy as np
+import pytest
+
+import nexpr as ne
+from nexpr import errors
+
+
+def test_syntax_error_offset_is_one_based_character_column():
+    with pytest.raises(SyntaxError) as ei:
+        ne.evaluate("a + * b", local_dict={"a": 1, "b": 2})
+    e = ei.value
+    assert e.offset == 5  # the `*`
+    assert e.lineno == 1
+    assert e.text == "a + * b"
+    assert "^" in str(e) and "line 1, column 5" in str(e)
+    assert isinstance(e, ValueError)  # numexpr's refusal of forbidden syntax
+    assert e.kind == "parse" and e.span == (4, 5)
+    # Columns count characters, not bytes.
+    with pytest.raises(SyntaxError) as ei:
+        ne.evaluate("a + éé", local_dict={"a": 1})
+    assert ei.value.offset == 5 and ei.value.span[0] == 4
+
+
+def test_unknown_name_is_keyerror_with_caret():
+    a = np.arange(3)  # noqa: F841 - looked up by name
+    with pytest.raises(KeyError) as ei:
+        ne.evaluate("a + zz")
+    assert ei.value.name == "zz"
+    assert "zz" in str(ei.value) and "^^" in str(ei.value)
+
+
+def test_type_errors_are_typeerror_and_notimplementederror():
+    a = np.arange(3.0)
+    b = np.ones(3, bool)
+    for ex in ["a & 1.5", "b - b", "~a", "a << 1"]:
+        with pytest.raises(TypeError):
+            ne.evaluate(ex, local_dict={"a": a, "b": b})
+        with pytest.raises(NotImplementedError):
+            ne.evaluate(ex, local_dict={"a": a, "b": b})
+
+
+def test_boolean_keywords_are_typeerror():
+    x = np.arange(3)  # noqa: F841
+    with pytest.raises(TypeError, match="&"):
+        ne.evaluate("(x > 1) and (x < 9)")
+
+
+def test_shape_and_eval_errors_are_valueerror():
+    a = np.arange(3)
+    with pytest.raises(ValueError):
+        ne.evaluate("a + b", local_dict={"a": a, "b": np.arange(4)})
+    with pytest.raises(ValueError, match="negative integer powers"):
+        ne.evaluate("a ** -1", local_dict={"a": a})
+    with pytest.raises(ValueError):
+        ne.evaluate("sum(y, axis=2)", local_dict={"y": np.ones((3, 3))})
+
+
+def test_unicode_spans_never_panic():
+    # A span ending inside a multi-byte character (the core's own caret would panic).
+    for ex in ["(3+1).ᵇit_length()", "a.ᵇ", "ᵇ", "a + ᵇᵇ", "a\n+ é*", "€€ + 1"]:
+        with pytest.raises(errors.NexprError):
+            ne.evaluate(ex, local_dict={"a": np.ones(2)})
+
+
+def test_fuzz_no_panic():
+    rng = random.Random(1)
+    alphabet = list("ab()+-*/%<>=!&|^~.,0123456789 jeE_\n\t") + ["sin", "where", "sum", "axis=", "é", "ᵇ", "**", "//", "1e400", "True"]
+    arrays = {"a": np.arange(4.0), "b": np.arange(4)}
+    for _ in range(3000):
+        ex = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        try:
+            ne.evaluate(ex, local_dict=arrays)
+        except errors.NexprError:
+            pass
+        except BaseException as e:  # a PanicException is a BaseException
+            raise AssertionError(f"{ex!r} raised {type(e).__name__}: {e}") from e
+
+
+def test_validate_returns_exception():
+    assert isinstance(ne.validate("a +", local_dict={}), SyntaxError)
+    assert isinstance(ne.validate("q", local_dict={}), KeyError)
+    assert ne.validate("1 + 1") is None
+
+
+def test_re_evaluate_without_previous():
+    import threading
+
+    box = []
+
+    def run():
+        try:
+            ne.re_evaluate()
+        except RuntimeError as e:
+            box.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    assert box
