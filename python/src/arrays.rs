@@ -259,7 +259,8 @@ fn asarray<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
 
 fn scalar<T: Element>(x: T) -> Input<'static> {
     let a = DynArray::scalar(x);
-    let ptr = a.view().as_ptr() as *mut u8;
+    // The element lives on the heap: moving `a` into the holder keeps it in place.
+    let ptr = a.as_array::<T>().expect("a scalar of T").as_ptr() as *mut u8;
     Input {
         raw: Raw {
             dtype: T::DTYPE,
@@ -387,7 +388,9 @@ fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResu
             if d == DType::Bool && !canonical_bools(arr, &raw)? {
                 // Bytes other than 0 and 1 (a `.view(bool)` of other data): NumPy reads
                 // any nonzero byte as True; hand the core 0s and 1s.
-                let fixed = arr.call_method1("view", ("u1",))?.call_method1("__ne__", (0,))?;
+                let fixed = arr
+                    .call_method1("view", ("u1",))?
+                    .call_method1("__ne__", (0,))?;
                 let f = fixed.cast::<PyUntypedArray>()?;
                 let raw = direct_raw(f, d).expect("a new bool array");
                 return Ok(Input {

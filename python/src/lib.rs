@@ -609,13 +609,8 @@ fn name_span(src: &str, name: &str) -> Option<nexpr::Span> {
 
 fn unknown_name(py: Python<'_>, e: &Entry, name: &str) -> PyErr {
     let msg = format!("unknown variable `{name}`");
-    let err = match name_span(&e.src, name) {
-        Some(span) => Error {
-            span: Some(span),
-            ..Error::new(nexpr::ErrorKind::Name, msg)
-        },
-        None => Error::new(nexpr::ErrorKind::Name, msg),
-    };
+    let mut err = Error::new(nexpr::ErrorKind::Name, msg);
+    err.span = name_span(&e.src, name);
     let py_err = e.err(py, err);
     let _ = py_err.value(py).setattr("name", name);
     py_err
