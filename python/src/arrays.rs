@@ -197,8 +197,20 @@ fn normalized(r: &Raw) -> (*mut u8, Dims, Dims) {
     let mut strides = Dims::new();
     let mut flip = Dims::new();
     let empty = r.len() == 0;
+    if empty {
+        // Nothing is ever read or written: C strides, which ndarray accepts for any
+        // shape (NumPy's may repeat an address along a non-empty axis, e.g. (3, 0)
+        // with strides (0, 8), which ndarray's view constructors refuse).
+        let mut stride = 1;
+        for &n in r.shape.iter().rev() {
+            strides.push(stride);
+            stride *= n.max(1);
+        }
+        strides.reverse();
+        return (ptr, strides, flip);
+    }
     for (ax, (&n, &s)) in r.shape.iter().zip(&r.strides).enumerate() {
-        if s < 0 && !empty && n > 1 {
+        if s < 0 && n > 1 {
             // SAFETY: the last element along this axis is inside the block.
             ptr = unsafe { ptr.offset((n as isize - 1) * s * size) };
             flip.push(ax);
