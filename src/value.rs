@@ -682,15 +682,17 @@ macro_rules! float_binary {
                 Hypot => x.hypot(y),
                 NextAfter => $nextafter(x, y),
                 CopySign => x.copysign(y),
+                // NumPy keeps the second operand of equal ones (`maximum(-0.0, 0.0)`
+                // is 0.0), and a NaN from either side.
                 Maximum => {
-                    if x >= y || x.is_nan() {
+                    if x > y || x.is_nan() {
                         x
                     } else {
                         y
                     }
                 }
                 Minimum => {
-                    if x <= y || x.is_nan() {
+                    if x < y || x.is_nan() {
                         x
                     } else {
                         y

@@ -20,3 +20,4 @@ mod kernels;
 mod numpy_fixtures;
 mod parser;
 mod programs;
+mod signed_zeros;

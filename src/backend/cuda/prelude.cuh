@@ -388,12 +388,13 @@ template <typename T> __device__ __forceinline__ nx_cx<T> nx_cmin(nx_cx<T> x, nx
 // ---------------------------------------------------------------------------------
 // Floats
 
-// maximum/minimum propagate a NaN from either side.
+// maximum/minimum propagate a NaN from either side and, as NumPy, keep the second of
+// equal operands (`maximum(-0.0, 0.0)` is 0.0).
 template <typename T> __device__ __forceinline__ T nx_max(T x, T y) {
-    return (x >= y || isnan(x)) ? x : y;
+    return (x > y || isnan(x)) ? x : y;
 }
 template <typename T> __device__ __forceinline__ T nx_min(T x, T y) {
-    return (x <= y || isnan(x)) ? x : y;
+    return (x < y || isnan(x)) ? x : y;
 }
 template <typename T> __device__ __forceinline__ T nx_sign(T v) {
     return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v));

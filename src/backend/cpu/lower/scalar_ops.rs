@@ -49,10 +49,11 @@ pub(super) fn float_cc(op: BinOp) -> Option<FloatCC> {
 
 /// Where NumPy's `maximum(x, y)` (or `minimum`) is `x`: where `x` wins or is NaN.
 pub(super) fn keep_first(b: &mut FunctionBuilder, op: BinOp, x: Value, y: Value) -> Value {
+    // Of equal operands NumPy keeps the second (`maximum(-0.0, 0.0)` is 0.0).
     let cc = if op == BinOp::Maximum {
-        FloatCC::GreaterThanOrEqual
+        FloatCC::GreaterThan
     } else {
-        FloatCC::LessThanOrEqual
+        FloatCC::LessThan
     };
     let c = b.ins().fcmp(cc, x, y);
     let n = b.ins().fcmp(FloatCC::Unordered, x, x);
