@@ -3,6 +3,7 @@
 
 pub mod bind;
 pub mod npy;
+pub mod outfile;
 pub mod reduce;
 
 pub use bind::{bind, Bound, BoundInput, Layout};

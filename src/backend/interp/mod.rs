@@ -150,28 +150,49 @@ struct Element<'a, 'v> {
 /// Writes `s` as element `i` of `o`.
 ///
 /// # Safety
-/// `i < o.len` and `s.dtype() == o.dtype`.
+/// Element `i` of `o` exists (`i < o.len`, or for a block buffer addressed from before
+/// its start, `i` within the block) and `s.dtype() == o.dtype`.
 pub unsafe fn write_scalar(o: OutBuf, i: usize, s: Scalar) {
     debug_assert!(i < o.len && s.dtype() == o.dtype);
+    // `wrapping_add`: a streamed block's buffer is addressed from before its start.
     match s {
-        Scalar::Bool(x) => *(o.ptr as *mut bool).add(i) = x,
-        Scalar::I32(x) => *(o.ptr as *mut i32).add(i) = x,
-        Scalar::I64(x) => *(o.ptr as *mut i64).add(i) = x,
-        Scalar::F32(x) => *(o.ptr as *mut f32).add(i) = x,
-        Scalar::F64(x) => *(o.ptr as *mut f64).add(i) = x,
-        Scalar::C64(x) => *(o.ptr as *mut num_complex::Complex32).add(i) = x,
-        Scalar::C128(x) => *(o.ptr as *mut num_complex::Complex64).add(i) = x,
+        Scalar::Bool(x) => *(o.ptr as *mut bool).wrapping_add(i) = x,
+        Scalar::I32(x) => *(o.ptr as *mut i32).wrapping_add(i) = x,
+        Scalar::I64(x) => *(o.ptr as *mut i64).wrapping_add(i) = x,
+        Scalar::F32(x) => *(o.ptr as *mut f32).wrapping_add(i) = x,
+        Scalar::F64(x) => *(o.ptr as *mut f64).wrapping_add(i) = x,
+        Scalar::C64(x) => *(o.ptr as *mut num_complex::Complex32).wrapping_add(i) = x,
+        Scalar::C128(x) => *(o.ptr as *mut num_complex::Complex64).wrapping_add(i) = x,
     }
 }
 
 impl Executable for Interp {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
-        let n = bound.len();
-        if n <= CHUNK {
-            return self.run_range(bound, outputs, 0, n);
+        self.run_span(bound, outputs, 0, bound.len())
+    }
+
+    fn spans(&self) -> bool {
+        true
+    }
+
+    fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
+        // Element i goes to the buffer's element i - lo.
+        let outs: Vec<OutBuf> = outputs
+            .iter()
+            .map(|o| OutBuf {
+                ptr: o.ptr.wrapping_sub(lo * o.dtype.size()),
+                len: o.len + lo,
+                ..*o
+            })
+            .collect();
+        if hi - lo <= CHUNK {
+            return self.run_range(bound, &outs, lo, hi);
         }
-        (0..n.div_ceil(CHUNK))
+        (0..(hi - lo).div_ceil(CHUNK))
             .into_par_iter()
-            .try_for_each(|c| self.run_range(bound, outputs, c * CHUNK, ((c + 1) * CHUNK).min(n)))
+            .try_for_each(|c| {
+                let s = lo + c * CHUNK;
+                self.run_range(bound, &outs, s, (s + CHUNK).min(hi))
+            })
     }
 }
