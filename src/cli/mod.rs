@@ -195,6 +195,19 @@ fn parse_scalar(name: &str, text: &str) -> Result<DynArray> {
         })
 }
 
+/// Writes to standard output; a closed pipe or full disk is an error, not a panic.
+fn say(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::new(ErrorKind::Io, format!("standard output: {e}")))
+}
+
+fn emit_text(s: &str) -> Result<()> {
+    say(format_args!("{s}"))
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -205,12 +218,19 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match dispatch(cli) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("nexpr: {e}");
+    // A panic would be a bug: it still ends in one line and an exit code.
+    std::panic::set_hook(Box::new(|info| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "nexpr: {e}");
             e.exit_code()
         }
+        Err(_) => 70,
     }
 }
 
@@ -249,7 +269,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let kernel = e.compile_with(common.compile_target(), &common.options())?;
             let mut data = common.open()?;
             if let Some(what) = common.emit() {
-                print!("{}", kernel.emit(&views(&mut data)?, what)?);
+                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
                 return Ok(());
             }
             match out {
@@ -266,8 +286,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                         Some(r) => r,
                         None => sink.outputs.into_values().next().expect("one output"),
                     };
-                    println!("{}", format::repr(&r));
-                    Ok(())
+                    say(format_args!("{}\n", format::repr(&r)))
                 }
             }
         }
@@ -280,7 +299,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let kernel = p.compile_with(common.compile_target(), &common.options())?;
             let mut data = common.open()?;
             if let Some(what) = common.emit() {
-                print!("{}", kernel.emit(&views(&mut data)?, what)?);
+                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
                 return Ok(());
             }
             match out {
@@ -294,7 +313,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     kernel.eval_chunked(&mut data, common.block(), &mut sink)?;
                     for name in kernel.output_names() {
                         if let Some(a) = sink.outputs.get(&name) {
-                            println!("{name} = {}", format::repr(a));
+                            say(format_args!("{name} = {}\n", format::repr(a)))?;
                         }
                     }
                     Ok(())
@@ -390,16 +409,18 @@ fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -
             key: label, "target": target_name, "compile_s": compile_s, "median_s": median,
             "min_s": min, "elements": elements, "threads": threads, "repeat": repeat,
         });
-        println!("{v}");
+        say(format_args!("{v}\n"))?;
     } else {
-        println!("{label}  [{target_name}, {threads} thread(s), {elements} elements]");
-        println!("  compile  {:>10.3} ms", compile_s * 1e3);
-        println!(
-            "  median   {:>10.3} ms   ({:.2} ns/element)",
+        say(format_args!(
+            "{label}  [{target_name}, {threads} thread(s), {elements} elements]\n"
+        ))?;
+        say(format_args!("  compile  {:>10.3} ms\n", compile_s * 1e3))?;
+        say(format_args!(
+            "  median   {:>10.3} ms   ({:.2} ns/element)\n",
             median * 1e3,
             median * 1e9 / elements.max(1) as f64
-        );
-        println!("  min      {:>10.3} ms", min * 1e3);
+        ))?;
+        say(format_args!("  min      {:>10.3} ms\n", min * 1e3))?;
     }
     Ok(())
 }

@@ -164,27 +164,11 @@ impl NpyHeader {
 /// Parses and validates the header at the start of `bytes`, the first bytes of `.npy`
 /// data that holds `total` bytes in all. `bytes` may stop anywhere after the header.
 pub fn parse_header(bytes: &[u8], total: u64) -> std::result::Result<NpyHeader, String> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err("not a .npy file (bad magic number)".into());
-    }
-    let (len, start) = match (bytes[6], bytes[7]) {
-        (1, 0) => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        (2 | 3, 0) if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        (2 | 3, 0) => return Err("truncated .npy header".into()),
-        (a, b) => return Err(format!("unsupported .npy format version {a}.{b}")),
-    };
-    if len > MAX_HEADER {
-        return Err(format!(
-            ".npy header of {len} bytes (at most {MAX_HEADER} are accepted)"
-        ));
-    }
-    let end = start + len;
+    let end = header_len(bytes)?;
     if end as u64 > total || end > bytes.len() {
         return Err("truncated .npy header".into());
     }
+    let start = if bytes[6] == 1 { 10 } else { 12 };
     // The library's parser recurses on brackets: refuse absurd nesting first.
     let mut depth = 0usize;
     for &b in &bytes[start..end] {
@@ -289,13 +273,14 @@ fn header_len(prefix: &[u8]) -> std::result::Result<usize, String> {
     if prefix.len() < 10 || &prefix[..6] != b"\x93NUMPY" {
         return Err("not a .npy file (bad magic number)".into());
     }
-    let (len, start) = match prefix[6] {
-        1 => (u16::from_le_bytes([prefix[8], prefix[9]]) as usize, 10),
-        2 | 3 if prefix.len() >= 12 => (
+    let (len, start) = match (prefix[6], prefix[7]) {
+        (1, 0) => (u16::from_le_bytes([prefix[8], prefix[9]]) as usize, 10),
+        (2 | 3, 0) if prefix.len() >= 12 => (
             u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]) as usize,
             12,
         ),
-        v => return Err(format!("unsupported .npy format version {v}")),
+        (2 | 3, 0) => return Err("truncated .npy header".into()),
+        (a, b) => return Err(format!("unsupported .npy format version {a}.{b}")),
     };
     if len > MAX_HEADER {
         return Err(format!(

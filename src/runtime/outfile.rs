@@ -106,8 +106,11 @@ fn dir_of(path: &Path) -> &Path {
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile> {
+        use std::os::unix::fs::PermissionsExt;
+        // 0666 less the umask, as a file created by `open` would be (not 0600).
         let tmp = tempfile::Builder::new()
             .prefix(".nexpr-")
+            .permissions(std::fs::Permissions::from_mode(0o666))
             .tempfile_in(dir_of(path))
             .map_err(|e| Error::io(path, e))?;
         let reg = Registered::new(tmp.path());
