@@ -24,7 +24,7 @@ fn stderr(o: &Output) -> String {
 /// A `.npy` with the given header dictionary (padded as NumPy pads it) and data.
 fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

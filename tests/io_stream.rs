@@ -61,7 +61,7 @@ fn files(dir: &Path) -> Vec<BTreeMap<String, Input>> {
     w.finish().unwrap();
     let be: Vec<u8> = {
         let mut h = String::from("{'descr': '>f8', 'fortran_order': False, 'shape': (37, 1000), }");
-        while (10 + h.len() + 1) % 64 != 0 {
+        while !(10 + h.len() + 1).is_multiple_of(64) {
             h.push(' ');
         }
         h.push('\n');
@@ -124,8 +124,8 @@ fn chunked_equals_in_memory_for_expressions_reductions_and_programs() {
                         Some(r) => r,
                         None => sink.outputs.into_values().next().unwrap(),
                     };
-                    if target == Target::Interp && expr.starts_with("sum(a*b)")
-                        || expr.starts_with("prod") && target == Target::Interp
+                    if target == Target::Interp
+                        && (expr.starts_with("sum(a*b)") || expr.starts_with("prod"))
                     {
                         // The interpreter's in-memory sum is one pairwise sum over all
                         // elements; streamed, one per chunk, then over the chunks.
@@ -266,8 +266,10 @@ fn cli_streams_big_files_in_bounded_memory() {
 }
 
 fn rss_case(n: usize, limit: u64) {
-    let d = tempfile::tempdir_in(std::env::var("NEXPR_BIG_DIR").unwrap_or_else(|_| ".".into()))
-        .unwrap();
+    let d = tempfile::tempdir_in(
+        std::env::var("NEXPR_BIG_DIR").unwrap_or_else(|_| env!("CARGO_TARGET_TMPDIR").into()),
+    )
+    .unwrap();
     for (k, name) in ["a", "b", "c"].iter().enumerate() {
         generate(&d.path().join(format!("{name}.npy")), n, 10 + k as u64);
     }
