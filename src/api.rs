@@ -476,7 +476,16 @@ impl Kernel {
             let v = &vars[n];
             (n.as_str(), v.shape())
         }))?;
-        let n: usize = shape.iter().product();
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &k| a.checked_mul(k))
+            .filter(|&n| n <= isize::MAX as usize / 16)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    format!("the result's shape {shape:?} is too large"),
+                )
+            })?;
         let block = block.max(1).div_ceil(backend::cpu::CHUNK) * backend::cpu::CHUNK;
         let modes: Vec<Mode> = self
             .inputs
@@ -738,8 +747,8 @@ pub struct MemSink {
 impl runtime::outfile::Sink for MemSink {
     fn start(&mut self, outputs: &[(String, DType, Vec<usize>)]) -> Result<()> {
         for (name, t, shape) in outputs {
-            self.outputs
-                .insert(name.clone(), DynArray::zeros(*t, shape));
+            let a = runtime::npy::try_zeros(*t, shape)?;
+            self.outputs.insert(name.clone(), a);
             self.order.push((name.clone(), 0));
         }
         Ok(())

@@ -349,6 +349,25 @@ fn alloc(dtype: DType, len: usize) -> std::result::Result<DynArray, String> {
     })
 }
 
+/// A C-order array of zeros, allocated without aborting when memory is short.
+pub fn try_zeros(dtype: DType, shape: &[usize]) -> Result<DynArray> {
+    let err = |m: String| Error::new(ErrorKind::Eval, m);
+    let len = shape
+        .iter()
+        .try_fold(1usize, |a, &n| a.checked_mul(n))
+        .filter(|n| {
+            n.checked_mul(dtype.size())
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+        .ok_or_else(|| err(format!("an array of shape {shape:?} is too large")))?;
+    let mut a = alloc(dtype, len).map_err(err)?;
+    if dtype != DType::Bool {
+        let b = crate::runtime::outfile::bytes_of_mut(&mut a);
+        b.fill(0);
+    }
+    shape_array(a, shape, false).map_err(err)
+}
+
 /// A 1-d array of `len` elements as an array of `shape`, C or Fortran order.
 fn shape_array(
     a: DynArray,
