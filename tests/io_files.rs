@@ -293,3 +293,24 @@ fn every_dtype_round_trips_through_files() {
         .collect();
     assert!(names.iter().all(|n| !n.starts_with(".nexpr")), "{names:?}");
 }
+
+/// The fuzz target's seeds (written by NumPy) all read, through both doors.
+#[test]
+fn fuzz_seeds_read() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let bytes = std::fs::read(&p).unwrap();
+        let from_file = npy::read_vars(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        if p.extension().is_some_and(|x| x == "npy") {
+            let a = npy::decode(&bytes).unwrap();
+            assert_eq!(from_file.values().next().unwrap(), &a, "{}", p.display());
+        } else {
+            let m = npy::decode_npz(&bytes).unwrap();
+            assert_eq!(m.len(), from_file.len());
+        }
+        n += 1;
+    }
+    assert!(n >= 10);
+}
