@@ -371,4 +371,30 @@ fn interrupted_writes_leave_nothing_behind() {
             .collect();
         assert_eq!(names, vec!["a.npy".to_string()], "signal {sig}");
     }
+    // Signals at any moment, from the start on: nothing is ever left behind.
+    for delay_ms in [0u64, 2, 5, 10, 20, 40, 80] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nexpr"))
+            .args([
+                "eval",
+                "sin(a)**2 + exp(cos(a))",
+                "--target",
+                "interp",
+                "--vars",
+            ])
+            .arg(d.path().join("a.npy"))
+            .arg("--out")
+            .arg(&out)
+            .env("NEXPR_NUM_THREADS", "2")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        child.wait().unwrap();
+        let names: Vec<String> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "r.npy")
+            .collect();
+        assert_eq!(names, vec!["a.npy".to_string()], "after {delay_ms} ms");
+    }
 }

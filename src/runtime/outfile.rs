@@ -91,9 +91,13 @@ impl Drop for Registered {
 }
 
 /// A file being written at a temporary path beside its destination.
+///
+/// The temporary path is registered with the signal handler *before* the file is
+/// created, so there is no moment at which it exists unregistered.
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: Option<tempfile::NamedTempFile>,
+    tmp: PathBuf,
+    file: Option<File>,
     _reg: Registered,
 }
 
@@ -106,26 +110,48 @@ fn dir_of(path: &Path) -> &Path {
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<AtomicFile> {
-        use std::os::unix::fs::PermissionsExt;
-        // 0666 less the umask, as a file created by `open` would be (not 0600).
-        let tmp = tempfile::Builder::new()
-            .prefix(".nexpr-")
-            .permissions(std::fs::Permissions::from_mode(0o666))
-            .tempfile_in(dir_of(path))
-            .map_err(|e| Error::io(path, e))?;
-        let reg = Registered::new(tmp.path());
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp: Some(tmp),
-            _reg: reg,
-        })
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::sync::atomic::AtomicU64;
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let dir = dir_of(path);
+        let mut attempt = 0;
+        loop {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let name = format!(
+                ".nexpr-{}-{}-{nanos:08x}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
+            let tmp = dir.join(name);
+            let reg = Registered::new(&tmp);
+            // 0666 less the umask, as a file created by `open` would be.
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o666)
+                .open(&tmp)
+            {
+                Ok(file) => {
+                    return Ok(AtomicFile {
+                        path: path.to_path_buf(),
+                        tmp,
+                        file: Some(file),
+                        _reg: reg,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
     }
 
     pub fn file(&mut self) -> &mut File {
-        self.tmp
-            .as_mut()
-            .expect("open until committed")
-            .as_file_mut()
+        self.file.as_mut().expect("open until committed")
     }
 
     pub fn path(&self) -> &Path {
@@ -134,11 +160,22 @@ impl AtomicFile {
 
     /// Renames the complete file over the destination.
     pub fn commit(mut self) -> Result<()> {
-        let tmp = self.tmp.take().expect("open until committed");
-        tmp.as_file().sync_data().ok();
-        tmp.persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
+        let f = self.file.take().expect("open until committed");
+        f.sync_data().ok();
+        drop(f);
+        if let Err(e) = std::fs::rename(&self.tmp, &self.path) {
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(Error::io(&self.path, e));
+        }
         Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 
