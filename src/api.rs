@@ -3,7 +3,7 @@
 //! A [`Kernel`] specializes lazily: the first evaluation with a given input signature
 //! (dtypes and layouts) type-checks, optimizes and compiles; later ones hit its cache.
 
-use crate::array::{DynArray, DynViewMut, UninitArray, Vars};
+use crate::array::{DynArray, DynView, DynViewMut, UninitArray, Vars};
 use crate::backend::{self, Executable, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
@@ -325,16 +325,20 @@ impl Kernel {
         Ok((func.output_types(), func.reduce.is_some()))
     }
 
-    fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
-        // Type errors (with a caret) come before shape errors, as a user would fix them.
-        let types = |name: &str| vars.get(name).map(|v| v.dtype());
+    /// Reports a missing input as type checking does (with a span): type errors come
+    /// before shape errors, as a user would fix them.
+    fn check_names(&self, types: &dyn Fn(&str) -> Option<DType>) -> Result<()> {
         for name in &self.inputs {
             if types(name).is_none() {
-                // Let type checking report it with a span.
-                sema::check(&self.ast, &types, self.is_expr)
+                sema::check(&self.ast, types, self.is_expr)
                     .map_err(|e| e.with_source(&self.src))?;
             }
         }
+        Ok(())
+    }
+
+    fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
+        self.check_names(&|name| vars.get(name).map(|v| v.dtype()))?;
         let bound = runtime::bind(&self.inputs, vars)?;
         let sig: Vec<(DType, Layout)> = bound
             .inputs
@@ -346,7 +350,8 @@ impl Kernel {
 
     /// The specialization for the input signature `sig` (dtype and layout of each of
     /// [`Kernel::input_names`], in order) from the kernel's cache, compiled for its
-    /// target on first use. For callers without host arrays (the CUDA `DeviceSession`).
+    /// target on first use. For callers without host arrays (the CUDA `DeviceSession`,
+    /// streamed evaluation).
     pub(crate) fn prepared(&self, sig: &[(DType, Layout)]) -> Result<Arc<Prepared>> {
         let key = SigKey(sig.to_vec());
         if let Some(p) = self
@@ -551,5 +556,341 @@ impl Kernel {
                 }
             }
         }
+    }
+}
+
+/// Elements per block of a streamed evaluation on `threads` threads: 32 chunks a
+/// thread (256 K elements, 2 MB of float64 per array and thread).
+pub fn default_block(threads: usize) -> usize {
+    threads.clamp(1, 1024) * 32 * backend::cpu::CHUNK
+}
+
+/// How one input of a streamed evaluation is bound.
+enum Mode {
+    /// Read a block at a time (it has the result's shape, in C order).
+    Window,
+    /// Bound whole (broadcast against the others, or not in C order).
+    Whole,
+}
+
+impl Kernel {
+    /// Evaluates over inputs that need not fit in memory, a block of `block` elements
+    /// (rounded up to a multiple of `cpu::CHUNK`) at a time, in C order of the result.
+    ///
+    /// Inputs with the result's shape in C order are read block by block: mapped
+    /// native-order data where it lies (its pages released after each block), other
+    /// files converted or inflated into a block buffer. The other inputs (smaller ones
+    /// broadcast against the big ones, Fortran order) are bound whole: mapped where
+    /// they can be, else loaded into memory (and kept there, in `vars`).
+    ///
+    /// Elementwise results go to `sink` block by block, every output advancing
+    /// together; the return value is then `None`. A whole-array reduction returns its
+    /// 0-d result and writes nothing to `sink`: with the CPU target it is the result of
+    /// [`Kernel::eval`] bit for bit (the same chunk partials, combined the same way).
+    ///
+    /// Peak memory is the blocks (inputs that need converting, and outputs) and the
+    /// inputs bound whole. Axis reductions and the CUDA target evaluate whole arrays:
+    /// every input is then loaded and the result built in memory before it is sent to
+    /// `sink` as one block.
+    pub fn eval_chunked(
+        &self,
+        vars: &mut BTreeMap<String, runtime::npy::Input>,
+        block: usize,
+        sink: &mut dyn runtime::outfile::Sink,
+    ) -> Result<Option<DynArray>> {
+        use runtime::bind::{broadcast_shapes, broadcast_strides, classify, BoundInput};
+        let types = |name: &str| vars.get(name).map(|v| v.dtype());
+        self.check_names(&types)?;
+        let shape = broadcast_shapes(self.inputs.iter().map(|n| {
+            let v = &vars[n];
+            (n.as_str(), v.shape())
+        }))?;
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &k| a.checked_mul(k))
+            .filter(|&n| n <= isize::MAX as usize / 16)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    format!("the result's shape {shape:?} is too large"),
+                )
+            })?;
+        let block = block.max(1).div_ceil(backend::cpu::CHUNK) * backend::cpu::CHUNK;
+        let modes: Vec<Mode> = self
+            .inputs
+            .iter()
+            .map(|name| {
+                let v = &vars[name];
+                if n > 1 && v.shape() == shape.as_slice() && v.c_order() {
+                    Mode::Window
+                } else {
+                    Mode::Whole
+                }
+            })
+            .collect();
+        // Whole inputs with no view where they lie are loaded.
+        for (name, m) in self.inputs.iter().zip(&modes) {
+            let v = vars.get_mut(name).expect("checked above");
+            if matches!(m, Mode::Whole) && v.view().is_none() {
+                let a = v.load()?;
+                *v = runtime::npy::Input::memory(a);
+            }
+        }
+        let c_strides: Vec<isize> = {
+            let mut st = vec![0isize; shape.len()];
+            let mut acc = 1isize;
+            for d in (0..shape.len()).rev() {
+                st[d] = acc;
+                acc = acc.saturating_mul(shape[d] as isize);
+            }
+            st
+        };
+        let layouts: Vec<Layout> = self
+            .inputs
+            .iter()
+            .zip(&modes)
+            .map(|(name, m)| match m {
+                Mode::Window => Layout::Contiguous,
+                Mode::Whole => {
+                    let v = vars[name].view().expect("loaded above");
+                    classify(&shape, &broadcast_strides(v.shape(), v.strides(), &shape))
+                }
+            })
+            .collect();
+        let sig: Vec<(DType, Layout)> = self
+            .inputs
+            .iter()
+            .zip(&layouts)
+            .map(|(name, &l)| (vars[name].dtype(), l))
+            .collect();
+        let p = self.prepared(&sig)?;
+        let axis_reduce = p.func.reduce.is_some_and(|r| r.axis.is_some());
+        if n == 0 || axis_reduce || !p.exec.spans() {
+            return self.chunked_whole(vars, sink);
+        }
+        let out_types = p.func.output_types();
+        let names = self.output_names();
+
+        // Split the inputs into those read by block and those bound whole.
+        let mut by_name: HashMap<&str, &mut runtime::npy::Input> =
+            vars.iter_mut().map(|(k, v)| (k.as_str(), v)).collect();
+        let mut win: Vec<(usize, &mut runtime::npy::Input)> = Vec::new();
+        let mut whole: Vec<(usize, &runtime::npy::Input)> = Vec::new();
+        for (k, (name, m)) in self.inputs.iter().zip(&modes).enumerate() {
+            let v = by_name
+                .remove(name.as_str())
+                .expect("an input appears once");
+            match m {
+                Mode::Window => win.push((k, v)),
+                Mode::Whole => whole.push((k, &*v)),
+            }
+        }
+        let whole_views: Vec<(usize, DynView)> = whole
+            .iter()
+            .map(|(k, v)| (*k, v.view().expect("loaded above")))
+            .collect();
+        // Block buffers of the inputs that must be converted, and of the outputs.
+        let mut in_bufs: Vec<Option<DynArray>> = win
+            .iter()
+            .map(|(_, v)| {
+                v.window(0, block.min(n))
+                    .is_none()
+                    .then(|| DynArray::zeros(v.dtype(), &[block.min(n)]))
+            })
+            .collect();
+        let reduce = p.func.reduce;
+        let elem_types: Vec<DType> = if reduce.is_some() {
+            vec![p.func.vars[p.func.outputs[0] as usize].ty]
+        } else {
+            out_types.clone()
+        };
+        let mut out_bufs: Vec<DynArray> = elem_types
+            .iter()
+            .map(|&t| DynArray::zeros(t, &[block.min(n)]))
+            .collect();
+        if reduce.is_none() {
+            let specs: Vec<(String, DType, Vec<usize>)> = names
+                .iter()
+                .zip(&out_types)
+                .map(|(name, &t)| (name.clone(), t, shape.clone()))
+                .collect();
+            sink.start(&specs)?;
+        }
+        let mut partials: Vec<DynArray> = Vec::new();
+        let mut lo = 0;
+        while lo < n {
+            let hi = (lo + block).min(n);
+            let len = hi - lo;
+            if len < block {
+                for b in in_bufs.iter_mut().flatten() {
+                    *b = DynArray::zeros(b.dtype(), &[len]);
+                }
+                for b in out_bufs.iter_mut() {
+                    *b = DynArray::zeros(b.dtype(), &[len]);
+                }
+            }
+            for ((_, v), buf) in win.iter_mut().zip(in_bufs.iter_mut()) {
+                if let Some(buf) = buf {
+                    v.read_block(lo, buf)?;
+                }
+            }
+            let mut slots: Vec<Option<BoundInput>> = (0..self.inputs.len()).map(|_| None).collect();
+            for ((k, v), buf) in win.iter().zip(&in_bufs) {
+                let view = match buf {
+                    Some(b) => b.view(),
+                    None => v
+                        .window(lo, hi)
+                        .ok_or_else(|| Error::backend("mapped window out of range"))?,
+                };
+                slots[*k] = Some(BoundInput {
+                    name: self.inputs[*k].clone(),
+                    view,
+                    strides: c_strides.clone(),
+                    layout: Layout::Contiguous,
+                    window: lo,
+                });
+            }
+            for (k, view) in &whole_views {
+                let strides = broadcast_strides(view.shape(), view.strides(), &shape);
+                slots[*k] = Some(BoundInput {
+                    name: self.inputs[*k].clone(),
+                    view: view.reborrow(),
+                    layout: classify(&shape, &strides),
+                    strides,
+                    window: 0,
+                });
+            }
+            let bound = runtime::Bound {
+                shape: shape.clone(),
+                inputs: slots
+                    .into_iter()
+                    .map(|s| s.expect("every input bound"))
+                    .collect(),
+            };
+            match reduce {
+                Some(r) => {
+                    let part = match p.exec.reduce_partials(&bound, r, lo, hi) {
+                        Some(part) => part?,
+                        None => {
+                            p.exec
+                                .run_span(&bound, &[OutBuf::of(&mut out_bufs[0])], lo, hi)?;
+                            runtime::reduce::chunk_partials(
+                                &out_bufs[0],
+                                r.ty,
+                                r.op,
+                                backend::cpu::CHUNK,
+                            )
+                        }
+                    };
+                    partials.push(part);
+                }
+                None => {
+                    let bufs: Vec<OutBuf> = out_bufs.iter_mut().map(OutBuf::of).collect();
+                    p.exec.run_span(&bound, &bufs, lo, hi)?;
+                    drop(bound);
+                    let refs: Vec<&DynArray> = out_bufs.iter().collect();
+                    sink.block(&refs)?;
+                }
+            }
+            for (_, v) in &win {
+                v.release(lo, hi);
+            }
+            lo = hi;
+        }
+        match reduce {
+            Some(r) => {
+                let all = concat(&partials);
+                Ok(Some(runtime::reduce::combine_partials(&all, r.op)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// `eval_chunked` for what is evaluated over whole arrays in memory.
+    fn chunked_whole(
+        &self,
+        vars: &mut BTreeMap<String, runtime::npy::Input>,
+        sink: &mut dyn runtime::outfile::Sink,
+    ) -> Result<Option<DynArray>> {
+        for name in &self.inputs {
+            let v = vars.get_mut(name).expect("checked by the caller");
+            if v.view().is_none() {
+                let a = v.load()?;
+                *v = runtime::npy::Input::memory(a);
+            }
+        }
+        let mut views = Vars::new();
+        for name in &self.inputs {
+            views.insert(name, vars[name].view().expect("loaded above"));
+        }
+        let (p, _) = self.specialize(&views)?;
+        let outs = self.run_vec(&views)?;
+        if p.func.reduce.is_some() {
+            return Ok(outs.into_iter().next());
+        }
+        let specs: Vec<(String, DType, Vec<usize>)> = self
+            .output_names()
+            .into_iter()
+            .zip(&outs)
+            .map(|(name, a)| (name, a.dtype(), a.shape().to_vec()))
+            .collect();
+        sink.start(&specs)?;
+        let refs: Vec<&DynArray> = outs.iter().collect();
+        sink.block(&refs)?;
+        Ok(None)
+    }
+}
+
+/// Concatenates 1-d arrays of one dtype.
+fn concat(parts: &[DynArray]) -> DynArray {
+    macro_rules! go {
+        ($($var:ident),*) => {
+            match parts.first() {
+                $(Some(DynArray::$var(_)) => {
+                    let v: Vec<_> = parts
+                        .iter()
+                        .flat_map(|p| match p {
+                            DynArray::$var(x) => x.iter().copied().collect::<Vec<_>>(),
+                            _ => unreachable!("one dtype"),
+                        })
+                        .collect();
+                    DynArray::$var(ndarray::Array1::from(v).into_dyn())
+                })*
+                None => unreachable!("at least one block"),
+            }
+        };
+    }
+    go!(Bool, I32, I64, F32, F64, C64, C128)
+}
+
+/// A [`Sink`](runtime::outfile::Sink) that keeps the results in memory.
+#[derive(Default, Debug)]
+pub struct MemSink {
+    /// Each output by name, once the evaluation is done.
+    pub outputs: BTreeMap<String, DynArray>,
+    order: Vec<(String, usize)>,
+}
+
+impl runtime::outfile::Sink for MemSink {
+    fn start(&mut self, outputs: &[(String, DType, Vec<usize>)]) -> Result<()> {
+        for (name, t, shape) in outputs {
+            let a = runtime::npy::try_zeros(*t, shape)?;
+            self.outputs.insert(name.clone(), a);
+            self.order.push((name.clone(), 0));
+        }
+        Ok(())
+    }
+
+    fn block(&mut self, blocks: &[&DynArray]) -> Result<()> {
+        for ((name, at), b) in self.order.iter_mut().zip(blocks) {
+            let dst = self.outputs.get_mut(name).expect("started");
+            let n = b.len();
+            let d = runtime::outfile::bytes_of_mut(dst);
+            let src = runtime::outfile::bytes_of(b);
+            let size = b.dtype().size();
+            d[*at * size..(*at + n) * size].copy_from_slice(src);
+            *at += n;
+        }
+        Ok(())
     }
 }

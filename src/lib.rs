@@ -48,6 +48,9 @@ pub use options::{CpuOptions, CudaOptions, OptLevel, Options, Simd};
 /// repository need of the internals. Anything here may change or go in any release.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::api::{default_block, MemSink};
+    pub use crate::cli::format::repr;
+    pub use crate::runtime::{npy, outfile};
     pub use crate::value::Scalar;
 
     /// Elements per chunk of the CPU driver.

@@ -102,4 +102,34 @@ pub(crate) trait Executable: std::any::Any + Send + Sync {
     fn run_reduce(&self, _bound: &Bound, _r: Reduce) -> Option<Result<DynArray>> {
         None
     }
+
+    /// Runs elements `[lo, hi)` only, writing element `i` to element `i - lo` of each
+    /// output (a block of a streamed evaluation; `Contiguous` inputs may hold only the
+    /// block, see `BoundInput::window`). Backends without it run whole arrays only.
+    fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
+        if lo == 0 && hi == bound.len() {
+            return self.run(bound, outputs);
+        }
+        Err(crate::error::Error::backend(
+            "this target evaluates whole arrays only",
+        ))
+    }
+
+    /// Whether `run_span` evaluates blocks.
+    fn spans(&self) -> bool {
+        false
+    }
+
+    /// A whole-array reduction's partial results over `[lo, hi)` (`lo` a multiple of
+    /// `cpu::CHUNK`): one per `CHUNK` elements, to be combined by
+    /// `runtime::reduce::combine_partials`, as `run_reduce` combines them.
+    fn reduce_partials(
+        &self,
+        _bound: &Bound,
+        _r: Reduce,
+        _lo: usize,
+        _hi: usize,
+    ) -> Option<Result<DynArray>> {
+        None
+    }
 }

@@ -2,11 +2,12 @@
 
 pub mod format;
 
-use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
+use crate::api::{default_block, default_threads, Emit, Expr, Kernel, MemSink, Program, Target};
 use crate::array::{DynArray, Vars};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
-use crate::runtime::npy;
+use crate::runtime::npy::{self, Input};
+use crate::runtime::outfile::{self, NpyFileSink, NpzFileSink};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -46,14 +47,18 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Time an expression: compile time, then median and minimum evaluation time.
+    /// Time an expression (or a program, with --program): compile time, then median and
+    /// minimum evaluation time.
     Bench {
-        /// The expression.
-        #[arg(allow_hyphen_values = true)]
-        expr: String,
+        /// The expression (omit it with --program).
+        #[arg(allow_hyphen_values = true, required_unless_present = "program")]
+        expr: Option<String>,
+        /// Time this program (.nx file) instead of an expression.
+        #[arg(long, conflicts_with = "expr")]
+        program: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
-        /// Number of timed evaluations.
+        /// Number of timed evaluations (1 to 100000).
         #[arg(long, default_value_t = 20)]
         repeat: usize,
         /// Print one JSON object instead of text.
@@ -137,10 +142,11 @@ impl Common {
         o
     }
 
-    fn load(&self) -> Result<BTreeMap<String, DynArray>> {
+    /// The variables: files opened (mapped, not read), `--set` values in memory.
+    fn open(&self) -> Result<BTreeMap<String, Input>> {
         let mut vars = BTreeMap::new();
         for p in &self.vars {
-            vars.extend(npy::read_vars(p)?);
+            vars.extend(npy::open_vars(p)?);
         }
         for s in &self.set {
             let (name, value) = s.split_once('=').ok_or_else(|| {
@@ -151,10 +157,18 @@ impl Common {
             })?;
             vars.insert(
                 name.trim().to_string(),
-                parse_scalar(name.trim(), value.trim())?,
+                Input::memory(parse_scalar(name.trim(), value.trim())?),
             );
         }
         Ok(vars)
+    }
+
+    /// Elements per block of a streamed evaluation.
+    fn block(&self) -> usize {
+        default_block(match self.target() {
+            Target::Cpu { threads } => threads,
+            _ => 1,
+        })
     }
 
     fn emit(&self) -> Option<Emit> {
@@ -181,6 +195,19 @@ fn parse_scalar(name: &str, text: &str) -> Result<DynArray> {
         })
 }
 
+/// Writes to standard output; a closed pipe or full disk is an error, not a panic.
+fn say(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::new(ErrorKind::Io, format!("standard output: {e}")))
+}
+
+fn emit_text(s: &str) -> Result<()> {
+    say(format_args!("{s}"))
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -191,13 +218,48 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match dispatch(cli) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("nexpr: {e}");
+    // A panic would be a bug: it still ends in one line and an exit code.
+    std::panic::set_hook(Box::new(|info| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "nexpr: {e}");
             e.exit_code()
         }
+        Err(_) => 70,
     }
+}
+
+/// The longest program file read (a program is text, not data).
+pub const MAX_PROGRAM_BYTES: u64 = 1 << 20;
+
+/// Most timed evaluations `bench` runs.
+pub const MAX_REPEAT: usize = 100_000;
+
+fn read_program(path: &std::path::Path) -> Result<Program> {
+    let bytes = npy::read_limited(path, MAX_PROGRAM_BYTES)?;
+    let src = String::from_utf8(bytes).map_err(|_| Error::io(path, "is not UTF-8 text"))?;
+    Program::parse(&src)
+}
+
+/// Views of every variable for the in-memory API: mapped where they lie, the rest
+/// loaded.
+fn views(vars: &mut BTreeMap<String, Input>) -> Result<Vars<'_>> {
+    for v in vars.values_mut() {
+        if v.view().is_none() {
+            let a = v.load()?;
+            *v = Input::memory(a);
+        }
+    }
+    let mut out = Vars::new();
+    for (name, v) in vars.iter() {
+        out.insert(name, v.view().expect("loaded above"));
+    }
+    Ok(out)
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -205,18 +267,26 @@ fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Eval { expr, common, out } => {
             let e = Expr::parse(&expr)?;
             let kernel = e.compile_with(common.compile_target(), &common.options())?;
-            let data = common.load()?;
-            let vars = Vars::from(data);
+            let mut data = common.open()?;
             if let Some(what) = common.emit() {
-                print!("{}", kernel.emit(&vars, what)?);
+                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
                 return Ok(());
             }
-            let r = kernel.eval(&vars)?;
             match out {
-                Some(path) => npy::write_npy(&path, &r),
+                Some(path) => {
+                    let mut sink = NpyFileSink::new(&path);
+                    match kernel.eval_chunked(&mut data, common.block(), &mut sink)? {
+                        Some(r) => outfile::write_npy(&path, &r),
+                        None => sink.finish(),
+                    }
+                }
                 None => {
-                    println!("{}", format::repr(&r));
-                    Ok(())
+                    let mut sink = MemSink::default();
+                    let r = match kernel.eval_chunked(&mut data, common.block(), &mut sink)? {
+                        Some(r) => r,
+                        None => sink.outputs.into_values().next().expect("one output"),
+                    };
+                    say(format_args!("{}\n", format::repr(&r)))
                 }
             }
         }
@@ -225,20 +295,26 @@ fn dispatch(cli: Cli) -> Result<()> {
             common,
             out,
         } => {
-            let src = std::fs::read_to_string(&program).map_err(|e| Error::io(&program, e))?;
-            let p = Program::parse(&src)?;
+            let p = read_program(&program)?;
             let kernel = p.compile_with(common.compile_target(), &common.options())?;
-            let vars = Vars::from(common.load()?);
+            let mut data = common.open()?;
             if let Some(what) = common.emit() {
-                print!("{}", kernel.emit(&vars, what)?);
+                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
                 return Ok(());
             }
-            let outs = kernel.run(&vars)?;
             match out {
-                Some(path) => npy::write_npz(&path, &outs),
+                Some(path) => {
+                    let mut sink = NpzFileSink::new(&path);
+                    kernel.eval_chunked(&mut data, common.block(), &mut sink)?;
+                    sink.finish()
+                }
                 None => {
-                    for (name, a) in &outs {
-                        println!("{name} = {}", format::repr(a));
+                    let mut sink = MemSink::default();
+                    kernel.eval_chunked(&mut data, common.block(), &mut sink)?;
+                    for name in kernel.output_names() {
+                        if let Some(a) = sink.outputs.get(&name) {
+                            say(format_args!("{name} = {}\n", format::repr(a)))?;
+                        }
                     }
                     Ok(())
                 }
@@ -246,26 +322,60 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Cmd::Bench {
             expr,
+            program,
             common,
             repeat,
             json,
-        } => bench(&expr, &common, repeat.max(1), json),
+        } => {
+            if !(1..=MAX_REPEAT).contains(&repeat) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("--repeat must be between 1 and {MAX_REPEAT}, got {repeat}"),
+                ));
+            }
+            let (label, what) = match (&expr, &program) {
+                (_, Some(path)) => (
+                    path.display().to_string(),
+                    Bench::Program(read_program(path)?),
+                ),
+                (Some(e), None) => (e.clone(), Bench::Expr(Expr::parse(e)?)),
+                (None, None) => {
+                    return Err(Error::new(
+                        ErrorKind::Usage,
+                        "bench wants an expression or --program FILE",
+                    ))
+                }
+            };
+            bench(&label, what, &common, repeat, json)
+        }
     }
 }
 
-fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
-    let vars = Vars::from(common.load()?);
+enum Bench {
+    Expr(Expr),
+    Program(Program),
+}
+
+fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -> Result<()> {
+    let mut data = common.open()?;
+    let vars = views(&mut data)?;
     let target = common.target();
     let t0 = Instant::now();
-    let kernel: Kernel = Expr::parse(expr)?.compile_with(target, &common.options())?;
+    let kernel: Kernel = match &what {
+        Bench::Expr(e) => e.compile_with(target, &common.options())?,
+        Bench::Program(p) => p.compile_with(target, &common.options())?,
+    };
     // The first evaluation specializes (type-checks, optimizes, compiles): that is
     // the compile time; its evaluation part is measured and subtracted below.
-    let first = kernel.eval(&vars)?;
+    let first = kernel.run(&vars)?;
     let first_s = t0.elapsed().as_secs_f64();
-    let mut times = Vec::with_capacity(repeat);
+    let mut times = Vec::new();
+    times
+        .try_reserve_exact(repeat)
+        .map_err(|_| Error::new(ErrorKind::Usage, "--repeat is too large"))?;
     for _ in 0..repeat {
         let t = Instant::now();
-        let r = kernel.eval(&vars)?;
+        let r = kernel.run(&vars)?;
         times.push(t.elapsed().as_secs_f64());
         drop(r);
     }
@@ -273,7 +383,7 @@ fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
     let median = times[times.len() / 2];
     let min = times[0];
     let compile_s = (first_s - median).max(0.0);
-    let elements: usize = first.len().max(
+    let elements: usize = first.values().map(|a| a.len()).max().unwrap_or(0).max(
         kernel
             .input_names()
             .iter()
@@ -291,20 +401,26 @@ fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
         Target::Cuda { .. } => "cuda",
     };
     if json {
+        let key = match what {
+            Bench::Expr(_) => "expr",
+            Bench::Program(_) => "program",
+        };
         let v = serde_json::json!({
-            "expr": expr, "target": target_name, "compile_s": compile_s, "median_s": median,
+            key: label, "target": target_name, "compile_s": compile_s, "median_s": median,
             "min_s": min, "elements": elements, "threads": threads, "repeat": repeat,
         });
-        println!("{v}");
+        say(format_args!("{v}\n"))?;
     } else {
-        println!("{expr}  [{target_name}, {threads} thread(s), {elements} elements]");
-        println!("  compile  {:>10.3} ms", compile_s * 1e3);
-        println!(
-            "  median   {:>10.3} ms   ({:.2} ns/element)",
+        say(format_args!(
+            "{label}  [{target_name}, {threads} thread(s), {elements} elements]\n"
+        ))?;
+        say(format_args!("  compile  {:>10.3} ms\n", compile_s * 1e3))?;
+        say(format_args!(
+            "  median   {:>10.3} ms   ({:.2} ns/element)\n",
             median * 1e3,
             median * 1e9 / elements.max(1) as f64
-        );
-        println!("  min      {:>10.3} ms", min * 1e3);
+        ))?;
+        say(format_args!("  min      {:>10.3} ms\n", min * 1e3))?;
     }
     Ok(())
 }

@@ -21,13 +21,16 @@ pub struct BoundInput<'v> {
     /// Strides in elements over the iteration shape (0 where broadcast).
     pub strides: Vec<isize>,
     pub layout: Layout,
+    /// The flat iteration index of the view's first element: a `Contiguous` input may
+    /// hold only the elements of the block being evaluated (streamed evaluation).
+    pub window: usize,
 }
 
 impl BoundInput<'_> {
     /// Element offset (in elements, from `view.as_ptr()`) of flat iteration index `i`.
     pub fn offset(&self, shape: &[usize], i: usize) -> isize {
         match self.layout {
-            Layout::Contiguous => i as isize,
+            Layout::Contiguous => i as isize - self.window as isize,
             Layout::Scalar => 0,
             Layout::Strided => strided_offset(shape, &self.strides, i),
         }
@@ -81,6 +84,7 @@ pub fn bind<'v>(func_inputs: &[String], vars: &'v Vars) -> Result<Bound<'v>> {
                 view,
                 strides,
                 layout,
+                window: 0,
             }
         })
         .collect();

@@ -278,6 +278,57 @@ pub fn cast_array(a: &DynArray, to: DType) -> DynArray {
     }
 }
 
+/// Combines the per-chunk partial results of a whole-array reduction (a 1-d array of
+/// the reduction's dtype) into the 0-d result. One chunk's result is final as is
+/// (re-reducing it would add 0 or multiply by 1, which changes -0.0 and complex
+/// infinities); products of several chunks fold from the first partial, as the
+/// sequential product would.
+pub fn combine_partials(p: &DynArray, op: ReduceOp) -> DynArray {
+    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp) -> ArrayD<T> {
+        let xs: Vec<T> = xs.iter().copied().collect();
+        let total = match (xs.len(), op) {
+            (1, _) => xs[0],
+            (_, ReduceOp::Prod) => xs[1..]
+                .iter()
+                .fold(xs[0], |acc, &x| T::binop(BinOp::Mul, acc, x)),
+            _ => reduce_slice(&xs, op),
+        };
+        ArrayD::from_elem(IxDyn(&[]), total)
+    }
+    macro_rules! each {
+        ($($var:ident),*) => {
+            match p { $(DynArray::$var(x) => DynArray::$var(go(x, op)),)* }
+        };
+    }
+    each!(Bool, I32, I64, F32, F64, C64, C128)
+}
+
+/// The partial results of reducing each `chunk` elements of `a` (1-d, cast to `ty`
+/// first), for `combine_partials`.
+pub fn chunk_partials(a: &DynArray, ty: DType, op: ReduceOp, chunk: usize) -> DynArray {
+    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp, chunk: usize) -> ArrayD<T> {
+        let xs: Vec<T> = xs.iter().copied().collect();
+        let p: Vec<T> = xs
+            .chunks(chunk.max(1))
+            .map(|c| reduce_slice(c, op))
+            .collect();
+        ndarray::Array1::from(p).into_dyn()
+    }
+    let cast;
+    let a = if a.dtype() == ty {
+        a
+    } else {
+        cast = cast_array(a, ty);
+        &cast
+    };
+    macro_rules! each {
+        ($($var:ident),*) => {
+            match a { $(DynArray::$var(x) => DynArray::$var(go(x, op, chunk)),)* }
+        };
+    }
+    each!(Bool, I32, I64, F32, F64, C64, C128)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,6 @@ use crate::runtime::bind::strided_offset;
 use crate::runtime::reduce::{reduce_slice, Reducible};
 use crate::runtime::{Bound, Layout};
 use crate::value::{self, Scalar};
-use ndarray::{ArrayD, IxDyn};
 use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -125,7 +124,12 @@ impl CpuExec {
             .inputs
             .iter()
             .map(|b| In {
-                ptr: b.view.as_ptr(),
+                // The kernel addresses element i at ptr + i * size; a windowed input
+                // holds elements from `window` on.
+                ptr: b
+                    .view
+                    .as_ptr()
+                    .wrapping_sub(b.window * elem_size(b.view.dtype()) as usize),
                 size: elem_size(b.view.dtype()) as usize,
                 layout: b.layout,
                 shape: &bound.shape,
@@ -256,22 +260,36 @@ impl CpuExec {
         Ok(())
     }
 
-    /// Splits `[0, n)` over the pool (or runs it here when small or single-threaded).
-    fn for_chunks(&self, n: usize, f: impl Fn(usize, usize) -> Result<()> + Sync) -> Result<()> {
-        if self.serial(n) {
-            return f(0, n);
+    /// Splits `[lo, hi)` over the pool in chunks (or runs it here when small or
+    /// single-threaded).
+    fn for_chunks(
+        &self,
+        lo: usize,
+        hi: usize,
+        f: impl Fn(usize, usize) -> Result<()> + Sync,
+    ) -> Result<()> {
+        if self.serial(hi - lo) {
+            return f(lo, hi);
         }
-        let chunks = n.div_ceil(CHUNK);
+        let chunks = (hi - lo).div_ceil(CHUNK);
         pool(self.threads)?.install(|| {
             (0..chunks)
                 .into_par_iter()
-                .try_for_each(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+                .try_for_each(|c| f(lo + c * CHUNK, (lo + (c + 1) * CHUNK).min(hi)))
         })
     }
 
     pub fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
+        self.run_span(bound, outputs, 0, bound.len())
+    }
+
+    /// Runs elements `[lo, hi)`, writing element i to element `i - lo` of each output.
+    pub fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
         self.check(bound)?;
-        let n = bound.len();
+        if lo > hi || hi > bound.len() {
+            return Err(Error::backend("element range outside the arrays"));
+        }
+        let n = hi - lo;
         // Exactly n elements each: all of them are written, so none stays uninitialized.
         crate::backend::check_outputs(outputs, n, &self.out_types)?;
         if n == 0 {
@@ -281,42 +299,71 @@ impl CpuExec {
             advise_huge_pages(o.ptr, n * elem_size(o.dtype) as usize);
         }
         let ins = self.inputs(bound);
-        let outs: Vec<*mut u8> = outputs.iter().map(|o| o.ptr).collect();
+        let outs: Vec<*mut u8> = outputs
+            .iter()
+            .map(|o| o.ptr.wrapping_sub(lo * elem_size(o.dtype) as usize))
+            .collect();
         let p = Ptrs {
             ins: &ins,
             outs: &outs,
         };
-        self.for_chunks(n, |lo, hi| self.run_range(p, lo, hi))
+        self.for_chunks(lo, hi, |a, b| self.run_range(p, a, b))
     }
 
     /// Whole-array reductions: each chunk is evaluated into a small per-task buffer
     /// and reduced there (NumPy's pairwise summation for floats); the per-chunk
-    /// results are then reduced the same way.
+    /// results are then reduced the same way (`combine_partials`).
     pub fn run_reduce(&self, bound: &Bound, r: Reduce) -> Option<Result<DynArray>> {
+        let partials = self.reduce_partials(bound, r, 0, bound.len())?;
+        Some(partials.map(|p| crate::runtime::reduce::combine_partials(&p, r.op)))
+    }
+
+    /// The per-chunk partial results of a whole-array reduction over `[lo, hi)`, `lo`
+    /// a multiple of `CHUNK`: a 1-d array of the reduction's dtype.
+    pub fn reduce_partials(
+        &self,
+        bound: &Bound,
+        r: Reduce,
+        lo: usize,
+        hi: usize,
+    ) -> Option<Result<DynArray>> {
         let t = *self.out_types.first()?;
-        if r.axis.is_some() || t != r.ty || self.out_types.len() != 1 || bound.is_empty() {
+        if r.axis.is_some()
+            || t != r.ty
+            || self.out_types.len() != 1
+            || bound.is_empty()
+            || !lo.is_multiple_of(CHUNK)
+            || lo >= hi
+            || hi > bound.len()
+        {
             return None;
         }
         if let Err(e) = self.check(bound) {
             return Some(Err(e));
         }
         Some(match t {
-            DType::Bool => self.reduce_typed::<bool>(bound, r.op),
-            DType::I32 => self.reduce_typed::<i32>(bound, r.op),
-            DType::I64 => self.reduce_typed::<i64>(bound, r.op),
-            DType::F32 => self.reduce_typed::<f32>(bound, r.op),
-            DType::F64 => self.reduce_typed::<f64>(bound, r.op),
-            DType::C64 => self.reduce_typed::<Complex32>(bound, r.op),
-            DType::C128 => self.reduce_typed::<Complex64>(bound, r.op),
+            DType::Bool => self.reduce_typed::<bool>(bound, r.op, lo, hi),
+            DType::I32 => self.reduce_typed::<i32>(bound, r.op, lo, hi),
+            DType::I64 => self.reduce_typed::<i64>(bound, r.op, lo, hi),
+            DType::F32 => self.reduce_typed::<f32>(bound, r.op, lo, hi),
+            DType::F64 => self.reduce_typed::<f64>(bound, r.op, lo, hi),
+            DType::C64 => self.reduce_typed::<Complex32>(bound, r.op, lo, hi),
+            DType::C128 => self.reduce_typed::<Complex64>(bound, r.op, lo, hi),
         })
     }
 
-    fn reduce_typed<T: Reducible>(&self, bound: &Bound, op: ReduceOp) -> Result<DynArray> {
-        let n = bound.len();
+    fn reduce_typed<T: Reducible>(
+        &self,
+        bound: &Bound,
+        op: ReduceOp,
+        lo: usize,
+        hi: usize,
+    ) -> Result<DynArray> {
+        let n = hi;
         let ins = self.inputs(bound);
         let size = std::mem::size_of::<T>();
         let zero = T::from_scalar(Scalar::zero(T::DTYPE));
-        let chunks = n.div_ceil(CHUNK);
+        let chunks = lo / CHUNK..n.div_ceil(CHUNK);
         let one_chunk = |buf: &mut Vec<T>, c: usize| -> Result<T> {
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
             let base = buf.as_mut_ptr() as *mut u8;
@@ -339,30 +386,20 @@ impl CpuExec {
             self.run_range(p, lo, hi)?;
             Ok(reduce_slice(&buf[..hi - lo], op))
         };
-        let partials: Vec<T> = if self.serial(n) {
-            let mut buf = vec![zero; CHUNK.min(n)];
-            (0..chunks)
+        let partials: Vec<T> = if self.serial(hi - lo) {
+            let mut buf = vec![zero; CHUNK.min(n - lo)];
+            chunks
                 .map(|c| one_chunk(&mut buf, c))
                 .collect::<Result<_>>()?
         } else {
             pool(self.threads)?.install(|| {
-                (0..chunks)
+                chunks
                     .into_par_iter()
                     .map_init(|| vec![zero; CHUNK], |buf, c| one_chunk(buf, c))
                     .collect::<Result<_>>()
             })?
         };
-        // One chunk's result is final as is (re-reducing it would add 0 or multiply
-        // by 1, which changes -0.0 and complex infinities); products of several
-        // chunks fold from the first partial, as the sequential product would.
-        let total = match (partials.len(), op) {
-            (1, _) => partials[0],
-            (_, ReduceOp::Prod) => partials[1..]
-                .iter()
-                .fold(partials[0], |acc, &x| T::binop(BinOp::Mul, acc, x)),
-            _ => reduce_slice(&partials, op),
-        };
-        Ok(T::wrap(ArrayD::from_elem(IxDyn(&[]), total)))
+        Ok(T::wrap(ndarray::Array1::from(partials).into_dyn()))
     }
 }
 

@@ -36,6 +36,24 @@ impl Executable for driver::CpuExec {
     fn run_reduce(&self, bound: &Bound, r: Reduce) -> Option<Result<DynArray>> {
         driver::CpuExec::run_reduce(self, bound, r)
     }
+
+    fn spans(&self) -> bool {
+        true
+    }
+
+    fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
+        driver::CpuExec::run_span(self, bound, outputs, lo, hi)
+    }
+
+    fn reduce_partials(
+        &self,
+        bound: &Bound,
+        r: Reduce,
+        lo: usize,
+        hi: usize,
+    ) -> Option<Result<DynArray>> {
+        driver::CpuExec::reduce_partials(self, bound, r, lo, hi)
+    }
 }
 
 pub fn compile(

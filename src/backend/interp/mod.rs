@@ -112,7 +112,15 @@ impl Interp {
         Ok(Flow::Normal)
     }
 
-    fn run_range(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
+    /// Elements `lo..hi`, element `i` written to element `i - base` of each output.
+    fn run_range(
+        &self,
+        bound: &Bound,
+        outputs: &[OutBuf],
+        lo: usize,
+        hi: usize,
+        base: usize,
+    ) -> Result<()> {
         let mut el = Element {
             bound,
             index: 0,
@@ -125,7 +133,8 @@ impl Interp {
                 el.locals[k] = match l.init_from {
                     Some(inp) => {
                         let b = &bound.inputs[inp as usize];
-                        // SAFETY: `i < hi <= bound.len()`: `run` splits `0..bound.len()`.
+                        // SAFETY: `i < hi <= bound.len()`: `run_span` splits a part of
+                        // `0..bound.len()`.
                         unsafe { read_scalar(&b.view, b.offset(&bound.shape, i)) }.cast(l.ty)
                     }
                     None => Scalar::zero(l.ty),
@@ -133,9 +142,10 @@ impl Interp {
             }
             self.block(&self.func.body, &mut el)?;
             for (o, &v) in outputs.iter().zip(&self.func.outputs) {
-                // SAFETY: `i < len` of every output buffer, and the value's dtype is the
-                // buffer's (both are the local's dtype).
-                unsafe { write_scalar(*o, i, el.locals[v as usize]) };
+                // SAFETY: `base <= i < base + len` of every output buffer (checked by
+                // `run_span`), and the value's dtype is the buffer's (both are the
+                // local's dtype).
+                unsafe { write_scalar(*o, i - base, el.locals[v as usize]) };
             }
         }
         Ok(())
@@ -152,8 +162,8 @@ struct Element<'a, 'v> {
 /// Writes `s` as element `i` of `o`.
 ///
 /// # Safety
-/// `i < o.len` and `s.dtype() == o.dtype`.
-pub unsafe fn write_scalar(o: OutBuf, i: usize, s: Scalar) {
+/// Element `i` of `o` exists (`i < o.len`) and `s.dtype() == o.dtype`.
+pub(crate) unsafe fn write_scalar(o: OutBuf, i: usize, s: Scalar) {
     debug_assert!(i < o.len && s.dtype() == o.dtype);
     match s {
         Scalar::Bool(x) => *(o.ptr as *mut bool).add(i) = x,
@@ -168,19 +178,29 @@ pub unsafe fn write_scalar(o: OutBuf, i: usize, s: Scalar) {
 
 impl Executable for Interp {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
-        let n = bound.len();
+        self.run_span(bound, outputs, 0, bound.len())
+    }
+
+    fn spans(&self) -> bool {
+        true
+    }
+
+    fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {
         let types: Vec<_> = self
             .func
             .outputs
             .iter()
             .map(|&v| self.func.vars[v as usize].ty)
             .collect();
-        super::check_outputs(outputs, n, &types)?;
-        if n <= CHUNK {
-            return self.run_range(bound, outputs, 0, n);
+        super::check_outputs(outputs, hi - lo, &types)?;
+        if hi - lo <= CHUNK {
+            return self.run_range(bound, outputs, lo, hi, lo);
         }
-        (0..n.div_ceil(CHUNK))
+        (0..(hi - lo).div_ceil(CHUNK))
             .into_par_iter()
-            .try_for_each(|c| self.run_range(bound, outputs, c * CHUNK, ((c + 1) * CHUNK).min(n)))
+            .try_for_each(|c| {
+                let s = lo + c * CHUNK;
+                self.run_range(bound, outputs, s, (s + CHUNK).min(hi), lo)
+            })
     }
 }

@@ -1,0 +1,34 @@
+//! `.npy` / `.npz` bytes, through every door nexpr reads files by: decoding from
+//! memory, and the file readers (mapped `.npy`, mapped or inflated `.npz` members,
+//! whole loads and block reads). Any bytes must give a value or an error: never a
+//! panic, an abort, a hang or an allocation beyond what the bytes justify.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nexpr::internals::npy;
+use std::io::Write;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = npy::decode(data);
+    let _ = npy::decode_npz(data);
+
+    thread_local! {
+        static DIR: tempfile::TempDir = tempfile::tempdir().expect("temp dir");
+    }
+    DIR.with(|d| {
+        let path = d.path().join("input.npy");
+        let mut f = std::fs::File::create(&path).expect("create");
+        f.write_all(data).expect("write");
+        drop(f);
+        if let Ok(mut vars) = npy::open_vars(&path) {
+            for input in vars.values_mut() {
+                if input.c_order() && input.len() > 0 {
+                    let mut block = nexpr::DynArray::zeros(input.dtype(), &[input.len().min(7)]);
+                    let _ = input.read_block(input.len() - block.len(), &mut block);
+                }
+                let _ = input.view();
+                let _ = input.load();
+            }
+        }
+    });
+});

@@ -1,0 +1,154 @@
+//! The command line around files: `bench --program`, bounded `--repeat`, reductions
+//! and programs written to files, errors that are messages with exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn nexpr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nexpr"))
+        .args(args)
+        .env("NEXPR_NUM_THREADS", "2")
+        .output()
+        .expect("run nexpr")
+}
+
+fn out(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn grid(path: &Path) {
+    let n = 16;
+    let c = ndarray::Array2::from_shape_fn((n, n), |(i, j)| {
+        num_complex::Complex64::new(
+            -2.0 + 2.5 * j as f64 / n as f64,
+            -1.25 + 2.5 * i as f64 / n as f64,
+        )
+    });
+    let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(path).unwrap());
+    w.add_array("c", &c).unwrap();
+    w.finish().unwrap();
+}
+
+#[test]
+fn bench_times_programs_like_expressions() {
+    let d = tempfile::tempdir().unwrap();
+    let g = d.path().join("grid.npz");
+    grid(&g);
+    let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels/mandelbrot.nx");
+    let o = nexpr(&[
+        "bench",
+        "--program",
+        prog,
+        "--vars",
+        g.to_str().unwrap(),
+        "--set",
+        "maxi=32",
+        "--repeat",
+        "3",
+        "--json",
+    ]);
+    let (so, se) = out(&o);
+    assert!(o.status.success(), "{se}");
+    let v: serde_json::Value = serde_json::from_str(so.trim()).unwrap();
+    assert_eq!(v["program"].as_str().unwrap(), prog);
+    assert_eq!(v["elements"].as_u64(), Some(256));
+    assert_eq!(v["threads"].as_u64(), Some(2));
+    assert_eq!(v["repeat"].as_u64(), Some(3));
+    for k in ["compile_s", "median_s", "min_s"] {
+        assert!(v[k].as_f64().unwrap() >= 0.0, "{k}");
+    }
+    let o = nexpr(&[
+        "bench",
+        "--program",
+        prog,
+        "--vars",
+        g.to_str().unwrap(),
+        "--set",
+        "maxi=8",
+        "--repeat",
+        "2",
+        "--target",
+        "interp",
+    ]);
+    let (so, se) = out(&o);
+    assert!(o.status.success(), "{se}");
+    assert!(so.contains("median") && so.contains("256 elements"), "{so}");
+}
+
+#[test]
+fn repeat_is_bounded_and_errors_are_messages() {
+    for r in ["0", "100001", "18446744073709551615"] {
+        let o = nexpr(&["bench", "1+1", "--repeat", r]);
+        let (_, se) = out(&o);
+        assert_eq!(o.status.code(), Some(2), "{se}");
+        assert!(se.contains("--repeat"), "{se}");
+        assert!(!se.contains("panicked"), "{se}");
+    }
+    let o = nexpr(&["bench", "1+1", "--repeat", "99999999999999999999999"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = nexpr(&["bench"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = nexpr(&["bench", "1+1", "--program", "x.nx"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = nexpr(&["run", "/nonexistent/p.nx"]);
+    let (_, se) = out(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(se.starts_with("nexpr: I/O error"), "{se}");
+    let o = nexpr(&["eval", "a", "--vars", "/nonexistent.npz"]);
+    assert_eq!(o.status.code(), Some(1));
+    let d = tempfile::tempdir().unwrap();
+    let o = nexpr(&[
+        "eval",
+        "1+1",
+        "--out",
+        d.path().join("no/such/dir/r.npy").to_str().unwrap(),
+    ]);
+    let (_, se) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{se}");
+    assert!(!se.contains("panicked"), "{se}");
+}
+
+#[test]
+fn reductions_and_programs_go_to_files() {
+    let d = tempfile::tempdir().unwrap();
+    let g = d.path().join("grid.npz");
+    grid(&g);
+    let r = d.path().join("s.npy");
+    let o = nexpr(&[
+        "eval",
+        "sum(real(c))",
+        "--vars",
+        g.to_str().unwrap(),
+        "--out",
+        r.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", out(&o).1);
+    let a = nexpr::internals::npy::read_npy(&r).unwrap();
+    assert_eq!(a.shape(), &[] as &[usize]);
+    let prog = d.path().join("p.nx");
+    std::fs::write(&prog, "output re, big\nre = real(c)\nbig = abs(c) > 1\n").unwrap();
+    let z = d.path().join("o.npz");
+    let o = nexpr(&[
+        "run",
+        prog.to_str().unwrap(),
+        "--vars",
+        g.to_str().unwrap(),
+        "--out",
+        z.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", out(&o).1);
+    let m = nexpr::internals::npy::read_npz(&z).unwrap();
+    assert_eq!(m["re"].shape(), &[16, 16]);
+    assert_eq!(m["big"].dtype(), nexpr::DType::Bool);
+    // NumPy reads it (ndarray-npy's reader stands in here).
+    let mut rd = ndarray_npy::NpzReader::new(std::fs::File::open(&z).unwrap()).unwrap();
+    let re: ndarray::ArrayD<f64> = rd.by_name("re").unwrap();
+    assert_eq!(re.shape(), &[16, 16]);
+    let o = nexpr(&["run", prog.to_str().unwrap(), "--vars", g.to_str().unwrap()]);
+    let (so, _) = out(&o);
+    assert!(so.starts_with("re = array([[-2.     , -1.84375,"), "{so}");
+    assert!(so.contains("big = array([[ True,  True,"), "{so}");
+}
