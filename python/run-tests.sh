@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 export VIRTUAL_ENV="$PWD/.venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" numpy pandas numexpr pytest ruff
+.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" numpy pandas numexpr pytest ruff "dask[array]" distributed
 if [ "${NEXPR_DEBUG:-0}" = 1 ]; then
     .venv/bin/maturin develop
 else

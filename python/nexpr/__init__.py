@@ -14,7 +14,8 @@ Each expression is compiled once (per thread count) into one fused, vectorized l
 on several cores; later calls with the same dtypes and layouts reuse the machine code.
 Beyond numexpr: :func:`compile` (a reusable kernel, for the CPU, the reference
 interpreter or CUDA), :func:`program` (multi-statement element programs with loops) and
-:mod:`nexpr.kernels` (ready-made programs such as Mandelbrot). With
+:mod:`nexpr.kernels` (ready-made programs such as Mandelbrot); :mod:`nexpr.dask` runs
+kernels and programs over Dask arrays, on a cluster too. With
 :func:`install_as_numexpr`, pandas (``pd.eval``, ``DataFrame.eval/query`` and its
 large-array arithmetic) uses nexpr in place of numexpr.
 """
@@ -102,6 +103,15 @@ def _init_num_threads():
 
 ncores = detect_number_of_cores()
 nthreads = _init_num_threads()
+
+
+def __getattr__(name):
+    # ``nexpr.dask`` needs Dask: imported on first use, not with nexpr.
+    if name == "dask":
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def install_as_numexpr():

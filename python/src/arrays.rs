@@ -392,6 +392,55 @@ pub fn to_input<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Input
     array_input(py, arr)
 }
 
+/// The dtype an input would have, from a dtype-like (a NumPy dtype, a type such as
+/// `np.float32` or `float`, a string such as `'f4'`) or from an example: an array or
+/// scalar, or any object with a NumPy `dtype` attribute (a Dask array, say), whose data
+/// is never read. Narrower dtypes give the dtype they are widened to.
+pub fn dtype_of<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<DType> {
+    if let Ok(descr) = obj.cast::<PyArrayDescr>() {
+        return Ok(classify(py, descr)?.0);
+    }
+    if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        return Ok(classify(py, &arr.dtype())?.0);
+    }
+    if obj.is_instance_of::<PyBool>()
+        || obj.is_exact_instance_of::<PyInt>()
+        || obj.is_exact_instance_of::<PyFloat>()
+        || obj.is_exact_instance_of::<PyComplex>()
+    {
+        return Ok(to_input(py, obj)?.raw.dtype);
+    }
+    if obj.is_instance_of::<pyo3::types::PyType>() || obj.is_instance_of::<pyo3::types::PyString>()
+    {
+        let d = py.import("numpy")?.getattr("dtype")?.call1((obj,))?;
+        return Ok(classify(py, d.cast::<PyArrayDescr>()?)?.0);
+    }
+    if let Ok(d) = obj.getattr("dtype") {
+        if let Ok(descr) = d.cast::<PyArrayDescr>() {
+            return Ok(classify(py, descr)?.0);
+        }
+    }
+    Ok(to_input(py, obj)?.raw.dtype)
+}
+
+/// A 0-d input of dtype `d` (its value is zero): enough for type checking.
+pub fn typed_zero(d: DType) -> Input<'static> {
+    match d {
+        DType::Bool => scalar(false),
+        DType::I32 => scalar(0i32),
+        DType::I64 => scalar(0i64),
+        DType::F32 => scalar(0f32),
+        DType::F64 => scalar(0f64),
+        DType::C64 => scalar(Complex32::new(0.0, 0.0)),
+        DType::C128 => scalar(Complex64::new(0.0, 0.0)),
+    }
+}
+
+/// The NumPy dtype object of `d`.
+pub fn np_dtype(py: Python<'_>, d: DType) -> Bound<'_, PyArrayDescr> {
+    numpy_dtype(py, d)
+}
+
 fn array_input<'py>(py: Python<'py>, arr: &Bound<'py, PyUntypedArray>) -> PyResult<Input<'py>> {
     let descr = arr.dtype();
     let (d, same) = classify(py, &descr)?;

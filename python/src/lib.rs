@@ -867,6 +867,9 @@ struct PyKernel {
     entry: Arc<Entry>,
     target_name: String,
     device: usize,
+    /// The `threads=` it was made with: `None` resolves to the default thread count of
+    /// the process it is made (or unpickled) in.
+    threads_arg: Option<usize>,
 }
 
 fn parse_target(
@@ -909,6 +912,7 @@ fn make_kernel(
         entry: Arc::new(entry),
         target_name: target.to_string(),
         device,
+        threads_arg: threads,
     })
 }
 
@@ -941,17 +945,62 @@ fn program(
     make_kernel(py, source, true, target, threads, device, exact_math)
 }
 
+/// Kernels rebuilt from pickles in this process, keyed by what defines them (source,
+/// kind, target, resolved thread count, device, options): a kernel shipped to a worker
+/// once per task is parsed, type-checked and compiled once per process.
+static REBUILT: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+/// Kernels `_rebuild_kernel` had to make (cache misses).
+static REBUILDS: AtomicUsize = AtomicUsize::new(0);
+const REBUILT_MAX: usize = 256;
+
+/// Unpickles a kernel: the cached one of this process when there is one.
 #[pyfunction]
 fn _rebuild_kernel(
     py: Python<'_>,
-    source: &str,
+    source: &Bound<'_, PyString>,
     program: bool,
     target: &str,
     threads: Option<usize>,
     device: usize,
     exact_math: bool,
-) -> PyResult<PyKernel> {
-    make_kernel(py, source, program, target, threads, device, exact_math)
+) -> PyResult<Py<PyKernel>> {
+    let cache = REBUILT
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    let resolved = match target {
+        "cpu" => threads.unwrap_or_else(crate::threads),
+        _ => 0,
+    };
+    let key = (
+        source, program, target, resolved, threads, device, exact_math,
+    )
+        .into_pyobject(py)?;
+    if let Some(k) = cache.get_item(&key)? {
+        return Ok(k.cast_into::<PyKernel>()?.unbind());
+    }
+    let k = make_kernel(
+        py,
+        &source.to_cow()?,
+        program,
+        target,
+        threads,
+        device,
+        exact_math,
+    )?;
+    let k = Py::new(py, k)?;
+    REBUILDS.fetch_add(1, Ordering::Relaxed);
+    if cache.len() >= REBUILT_MAX {
+        cache.clear();
+    }
+    cache.set_item(key, &k)?;
+    Ok(k)
+}
+
+/// (kernels held by the unpickling cache, kernels it has built) in this process.
+#[pyfunction]
+fn _rebuild_cache_info(py: Python<'_>) -> (usize, usize) {
+    let n = REBUILT.get(py).map_or(0, |c| c.bind(py).len());
+    (n, REBUILDS.load(Ordering::Relaxed))
 }
 
 impl PyKernel {
@@ -961,6 +1010,19 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Vec<Input<'py>>> {
+        self.objects(py, args, kwargs)?
+            .iter()
+            .map(|o| arrays::to_input(py, o))
+            .collect()
+    }
+
+    /// The argument of each input, in `input_names` order.
+    fn objects<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let e = &self.entry;
         if args.len() > e.names.len() {
             return Err(errors::usage(
@@ -1004,9 +1066,29 @@ impl PyKernel {
                     None => return Err(unknown_name(py, e, name)),
                 }
             };
-            ins.push(arrays::to_input(py, &obj)?);
+            ins.push(obj);
         }
         Ok(ins)
+    }
+
+    /// Output names and dtypes, and whether the result is a reduction, for inputs of
+    /// the dtypes the arguments give (dtype-likes or examples), by type checking alone.
+    fn types_of<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<(Vec<DType>, bool)> {
+        let objs = self.objects(py, args, kwargs)?;
+        let ins: Vec<Input<'_>> = objs
+            .iter()
+            .map(|o| arrays::dtype_of(py, o).map(arrays::typed_zero))
+            .collect::<PyResult<_>>()?;
+        let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
+        let vars = vars_of(&self.entry.names, &raws);
+        let (o, r) =
+            guard(|| self.entry.kernel.result_types(&vars)).map_err(|e| self.entry.err(py, e))?;
+        Ok((o, r))
     }
 }
 
@@ -1089,6 +1171,64 @@ impl PyKernel {
         guard(|| self.entry.kernel.emit(&vars, w)).map_err(|e| self.entry.err(py, e))
     }
 
+    /// result_dtypes(*inputs, **inputs) -> dict: the dtype of each output for inputs
+    /// given as dtypes (`np.float32`, `'f8'`, `x.dtype`) or examples (arrays, scalars,
+    /// Dask arrays: only their dtype is read), found by type checking alone.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn result_dtypes<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (o, _) = self.types_of(py, args, kwargs)?;
+        let d = PyDict::new(py);
+        for (name, t) in self.entry.outputs.iter().zip(o) {
+            d.set_item(name, arrays::np_dtype(py, t))?;
+        }
+        Ok(d)
+    }
+
+    /// result_dtype(*inputs, **inputs) -> numpy.dtype: the dtype of the single output
+    /// (as `result_dtypes`), e.g. for `dask.array.map_blocks(kernel, x, y,
+    /// dtype=kernel.result_dtype(x, y))`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn result_dtype<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (o, _) = self.types_of(py, args, kwargs)?;
+        match o.as_slice() {
+            [t] => Ok(arrays::np_dtype(py, *t).into_any()),
+            _ => Err(errors::usage(
+                py,
+                format!(
+                    "result_dtype: the program has {} outputs ({}); use result_dtypes",
+                    o.len(),
+                    self.entry.outputs.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// _result_types(*inputs, **inputs) -> ([dtype of each output], is a reduction).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn _result_types<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<(Vec<Bound<'py, PyAny>>, bool)> {
+        let (o, r) = self.types_of(py, args, kwargs)?;
+        let ds = o
+            .into_iter()
+            .map(|t| arrays::np_dtype(py, t).into_any())
+            .collect();
+        Ok((ds, r))
+    }
+
     #[getter]
     fn source(&self) -> &str {
         &self.entry.src
@@ -1131,12 +1271,18 @@ impl PyKernel {
             self.entry.src.clone(),
             self.entry.program,
             self.target_name.clone(),
-            self.threads(),
+            self.threads_arg,
             self.device,
             self.entry.exact_math,
         )
             .into_pyobject(py)?;
         Ok((f, args))
+    }
+
+    /// Dask's deterministic token: what the kernel is made of (its pickle).
+    fn __dask_tokenize__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let (_, args) = self.__reduce__(py)?;
+        Ok(args)
     }
 
     fn __repr__(&self) -> String {
@@ -1170,6 +1316,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(program, m)?)?;
     m.add_function(wrap_pyfunction!(expression_names, m)?)?;
     m.add_function(wrap_pyfunction!(_rebuild_kernel, m)?)?;
+    m.add_function(wrap_pyfunction!(_rebuild_cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
