@@ -3,6 +3,7 @@
 Usage: python benches/make_vars.py N OUT.npz
 """
 import sys
+
 import numpy as np
 
 n, out = int(sys.argv[1]), sys.argv[2]
