@@ -17,6 +17,6 @@ if [ "${NEXPR_DEBUG:-0}" = 1 ]; then
 else
     .venv/bin/maturin develop --release
 fi
-.venv/bin/ruff check .
+.venv/bin/ruff check . ../examples ../benches ../tests
 .venv/bin/python -m pytest tests -q
 .venv/bin/python tests/numexpr_suite/run.py
