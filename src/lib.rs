@@ -33,4 +33,4 @@ pub use api::{Emit, Expr, Kernel, Program, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use dtype::DType;
 pub use error::{Error, ErrorKind, Result, Span};
-pub use options::{CpuOptions, CudaOptions, OptLevel, Options, Simd};
+pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};

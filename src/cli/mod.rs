@@ -5,7 +5,7 @@ pub mod format;
 use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
 use crate::array::{DynArray, Vars};
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::Options;
+use crate::options::{MathWidth, Options};
 use crate::runtime::npy;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -87,6 +87,10 @@ struct Common {
     /// instead of vectorized libmvec (at most 4 ulp apart, faster).
     #[arg(long)]
     exact_math: bool,
+    /// CPU only: which libmvec variant evaluates transcendentals (`auto`: the widest
+    /// this CPU runs; 256 and 512 bits need AVX2 and AVX-512, else the widest there is).
+    #[arg(long, value_enum, default_value_t = MathWidthArg::Auto)]
+    math_width: MathWidthArg,
     /// Print the IR, Cranelift IR, CUDA C or disassembled machine code instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
@@ -97,6 +101,17 @@ enum TargetArg {
     Interp,
     Cpu,
     Cuda,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MathWidthArg {
+    Auto,
+    #[value(name = "128")]
+    Bits128,
+    #[value(name = "256")]
+    Bits256,
+    #[value(name = "512")]
+    Bits512,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -133,6 +148,12 @@ impl Common {
     fn options(&self) -> Options {
         let mut o = Options::default();
         o.cpu.exact_math = self.exact_math;
+        o.cpu.math_width = match self.math_width {
+            MathWidthArg::Auto => MathWidth::Auto,
+            MathWidthArg::Bits128 => MathWidth::Bits128,
+            MathWidthArg::Bits256 => MathWidth::Bits256,
+            MathWidthArg::Bits512 => MathWidth::Bits512,
+        };
         o.cuda.fast_math = self.fast_math;
         o
     }
