@@ -3,7 +3,8 @@
 //!
 //! Chunks are `CHUNK` elements: small enough that a chunk of every input and output
 //! (and the gather scratch of strided inputs) stays in L2, large enough that the
-//! per-chunk overhead (a rayon task, the pointer table) is noise.
+//! per-chunk overhead (claiming it, the pointer table) is noise. How the chunks of one
+//! evaluation are shared between the calling thread and the pool: `schedule.rs`.
 //!
 //! Small arrays run on the calling thread. Where threads start to pay depends on the
 //! work per element, so the test is `n * cost >= CpuOptions::parallel_min` (131072), with `cost` 1 plus 8 per
@@ -14,6 +15,7 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
+use super::schedule;
 use crate::array::DynArray;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -25,7 +27,6 @@ use crate::runtime::{Bound, Layout};
 use crate::value::{self, Scalar};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::{Complex32, Complex64};
-use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -262,11 +263,14 @@ impl CpuExec {
             return f(0, n);
         }
         let chunks = n.div_ceil(CHUNK);
-        pool(self.threads)?.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .try_for_each(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-        })
+        let pool = pool(self.threads)?;
+        schedule::chunks(
+            &pool,
+            self.threads,
+            chunks,
+            || (),
+            |_, c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)),
+        )
     }
 
     pub fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -351,12 +355,28 @@ impl CpuExec {
                 .map(|c| one_chunk(&mut buf, c))
                 .collect::<Result<_>>()?
         } else {
-            pool(self.threads)?.install(|| {
-                (0..chunks)
-                    .into_par_iter()
-                    .map_init(|| vec![zero; CHUNK], |buf, c| one_chunk(buf, c))
-                    .collect::<Result<_>>()
-            })?
+            // Each chunk's result goes to its own slot: the partials are combined in
+            // chunk order whichever thread computed them.
+            let slots: Vec<OnceLock<T>> = (0..chunks).map(|_| OnceLock::new()).collect();
+            let pool = pool(self.threads)?;
+            schedule::chunks(
+                &pool,
+                self.threads,
+                chunks,
+                || vec![zero; CHUNK],
+                |buf, c| {
+                    let r = one_chunk(buf, c)?;
+                    let _ = slots[c].set(r);
+                    Ok(())
+                },
+            )?;
+            slots
+                .into_iter()
+                .map(|s| {
+                    s.into_inner()
+                        .ok_or_else(|| Error::backend("a chunk was not reduced"))
+                })
+                .collect::<Result<_>>()?
         };
         // One chunk's result is final as is (re-reducing it would add 0 or multiply
         // by 1, which changes -0.0 and complex infinities); products of several
