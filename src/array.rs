@@ -5,6 +5,39 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use num_complex::{Complex32, Complex64};
 use std::collections::BTreeMap;
 
+/// Arrays from this size on are placed for transparent huge pages.
+const HUGE_MIN: usize = 4 << 20;
+const HUGE_PAGE: usize = 2 << 20;
+
+/// A C-contiguous array of `shape` whose elements are not initialized. From 4 MiB
+/// on, its data starts at a 2 MiB boundary of a slightly larger allocation (up to
+/// 4 MiB more, never touched, so never backed by memory): every page of it can then
+/// be a transparent huge page. Otherwise the (page-aligned, not 2 MiB-aligned) head
+/// and tail of a fresh large allocation fault in 4 KiB pages, 200 to 1000 faults per
+/// output, about 2 µs each on the development VM (1 to 2 ms of a 20 ms evaluation).
+///
+/// # Safety
+/// Every element must be written before the array is read.
+unsafe fn uninit_array<T: Copy>(shape: &[usize]) -> ArrayD<T> {
+    let n: usize = shape.iter().product();
+    let size = std::mem::size_of::<T>().max(1);
+    if n.saturating_mul(size) < HUGE_MIN || !HUGE_PAGE.is_multiple_of(size) {
+        // SAFETY: the caller writes every element before reading it.
+        return unsafe { ArrayD::<T>::uninit(IxDyn(shape)).assume_init() };
+    }
+    let pad = HUGE_PAGE / size;
+    let mut v: Vec<std::mem::MaybeUninit<T>> = Vec::with_capacity(n + 2 * pad);
+    // SAFETY: MaybeUninit needs no initialization; the capacity is there.
+    unsafe { v.set_len(n + 2 * pad) };
+    let off = v.as_ptr().align_offset(HUGE_PAGE).min(pad);
+    let a = ndarray::Array1::from_vec(v).slice_move(ndarray::s![off..off + n]);
+    let a = a
+        .into_shape_with_order(IxDyn(shape))
+        .expect("a contiguous slice of n elements takes any shape of n elements");
+    // SAFETY: the caller writes every element before reading it.
+    unsafe { a.assume_init() }
+}
+
 /// Rust element types that map one-to-one onto a nexpr dtype.
 pub trait Element: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
     const DTYPE: DType;
@@ -54,7 +87,7 @@ macro_rules! dyn_enums {
             /// each output element exactly once); skipping the zero fill saves a pass
             /// over memory-bound outputs.
             pub unsafe fn uninit(dtype: DType, shape: &[usize]) -> DynArray {
-                match dtype { $(DType::$var => DynArray::$var(unsafe { ArrayD::<$t>::uninit(IxDyn(shape)).assume_init() }),)* }
+                match dtype { $(DType::$var => DynArray::$var(unsafe { uninit_array::<$t>(shape) }),)* }
             }
             /// A C-contiguous array of zeros.
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
@@ -283,5 +316,32 @@ impl From<BTreeMap<String, DynArray>> for Vars<'static> {
                 .map(|(k, v)| (k, VarArray::Owned(v)))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_outputs_start_on_a_huge_page() {
+        for (dtype, shape) in [
+            (DType::F64, vec![1_000_003]),
+            (DType::C128, vec![1000, 999]),
+            (DType::Bool, vec![5 << 20]),
+            (DType::F32, vec![3, 7, 100_001]),
+        ] {
+            // SAFETY: written in full below before anything reads it.
+            let mut a = unsafe { DynArray::uninit(dtype, &shape) };
+            assert_eq!(a.shape(), &shape[..]);
+            let ptr = a.view().as_ptr() as usize;
+            assert_eq!(ptr % HUGE_PAGE, 0, "{dtype}");
+            a.view_mut().assign(&DynArray::zeros(dtype, &shape));
+            assert_eq!(a, DynArray::zeros(dtype, &shape));
+        }
+        // Small ones are plain allocations.
+        // SAFETY: not read.
+        let small = unsafe { DynArray::uninit(DType::F64, &[1000]) };
+        assert_eq!(small.len(), 1000);
     }
 }
