@@ -56,7 +56,7 @@ enum Cmd {
         /// Number of timed evaluations.
         #[arg(long, default_value_t = 20)]
         repeat: usize,
-        /// Print one JSON object instead of text.
+        /// Print one JSON object instead of text (with every evaluation time, in order).
         #[arg(long)]
         json: bool,
     },
@@ -290,6 +290,7 @@ fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
         times.push(t.elapsed().as_secs_f64());
         drop(r);
     }
+    let in_order = times.clone();
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let min = times[0];
@@ -315,6 +316,7 @@ fn bench(expr: &str, common: &Common, repeat: usize, json: bool) -> Result<()> {
         let v = serde_json::json!({
             "expr": expr, "target": target_name, "compile_s": compile_s, "median_s": median,
             "min_s": min, "elements": elements, "threads": threads, "repeat": repeat,
+            "times_s": in_order,
         });
         println!("{v}");
     } else {
