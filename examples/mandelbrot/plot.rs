@@ -9,6 +9,8 @@ use std::path::Path;
 pub struct Line {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// Drawn dashed: a peer, not one of nexpr's methods.
+    pub dashed: bool,
 }
 
 /// Registers a TrueType font with plotters: `--font`, else the first of the usual
@@ -167,11 +169,16 @@ pub fn draw_timings(
     let mut builder = ChartBuilder::on(&root);
     builder.margin_top(16).margin_left(16).margin_bottom(12);
     // Labels sit to the right of the plot area, at each line's end.
-    builder.margin_right(if text { 290 } else { 40 });
+    builder.margin_right(if text { 340 } else { 40 });
     if text {
+        let peers = if lines.iter().any(|l| l.dashed) {
+            ", dashed: peers"
+        } else {
+            ""
+        };
         builder
             .caption(
-                format!("Mandelbrot, maxi = {maxi}: runtime vs. grid size"),
+                format!("Mandelbrot, maxi = {maxi}: time vs. grid size{peers}"),
                 ("sans-serif", 24),
             )
             .x_label_area_size(50)
@@ -197,7 +204,16 @@ pub fn draw_timings(
     for (k, line) in lines.iter().enumerate() {
         let color = LINE_COLORS[k % LINE_COLORS.len()];
         let style = ShapeStyle::from(&color).stroke_width(3);
-        chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
+        if line.dashed {
+            chart.draw_series(DashedLineSeries::new(
+                line.points.iter().copied(),
+                10,
+                6,
+                style,
+            ))?;
+        } else {
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
+        }
         chart.draw_series(
             line.points
                 .iter()
