@@ -567,21 +567,21 @@ fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
         } else {
             format!("{t:.3} ms")
         };
-        let method = if r.method.starts_with("fused program") && r.target.starts_with("cpu") {
-            format!("**nexpr, {}**", r.method)
-        } else if r.target == "python"
-            || r.method.starts_with("C ")
-            || r.method.starts_with("numexpr")
-        {
-            r.method.clone()
-        } else {
-            format!("nexpr, {}", r.method)
+        let (method, target) = match (r.method.as_str(), r.target.as_str()) {
+            ("fused program", t) if t.starts_with("cpu") => {
+                (format!("**nexpr, {}**", r.method), t.to_string())
+            }
+            ("naive masked arrays", _) => (r.method.clone(), "Rust ndarray".to_string()),
+            (m, t) if t == "python" || m.starts_with("C ") || m.starts_with("numexpr") => {
+                (r.method.clone(), t.to_string())
+            }
+            (m, t) => (format!("nexpr, {m}"), t.to_string()),
         };
-        println!(
-            "| {method} | {} | {time} | {} |",
-            r.target,
-            versus(t, fused)
-        );
+        let vs = match fused {
+            Some(f) if f == t => "1".to_string(),
+            _ => versus(t, fused),
+        };
+        println!("| {method} | {target} | {time} | {vs} |");
     }
     println!();
 }

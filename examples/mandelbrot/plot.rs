@@ -224,23 +224,30 @@ pub fn draw_timings(
         }
     }
     if text {
-        // Lines ending at the same size would stack their labels on top of each other:
-        // spread those apart, keeping their order top to bottom.
-        ends.sort_by_key(|e| (e.0 .0, e.0 .1));
+        // Every label sits right of the plot area, at the height of its line's end,
+        // spread apart where ends are close (lines end at different sizes, so labels
+        // next to the ends would run into other lines' labels), keeping their order
+        // top to bottom; a thin line leads from each end to its label.
+        let right = chart.plotting_area().get_pixel_range().0.end;
+        ends.sort_by_key(|e| e.0 .1);
         let gap = 20;
-        let mut prev = (i32::MIN, 0);
-        for e in &mut ends {
-            if e.0 .0 == prev.0 {
-                e.0 .1 = e.0 .1.max(prev.1 + gap);
-            }
-            prev = e.0;
+        let mut y_prev = i32::MIN / 2;
+        let mut placed = Vec::with_capacity(ends.len());
+        for (end, color, label) in ends {
+            let y = end.1.max(y_prev + gap);
+            y_prev = y;
+            placed.push((end, y, color, label));
         }
         let style =
             TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-        for ((x, y), color, label) in ends {
+        for (end, y, color, label) in placed {
+            root.draw(&PathElement::new(
+                vec![end, (right + 4, y), (right + 10, y)],
+                ShapeStyle::from(&color.mix(0.5)).stroke_width(1),
+            ))?;
             root.draw(&Text::new(
                 label.to_string(),
-                (x + 10, y),
+                (right + 14, y),
                 style.color(&color),
             ))?;
         }
