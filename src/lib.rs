@@ -42,7 +42,7 @@ pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
 pub use dtype::DType;
 pub use error::{Error, ErrorKind, Result, Span};
-pub use options::{CpuOptions, CudaOptions, OptLevel, Options, Simd};
+pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 
 /// Not API: what the `nexpr` binary, the tests, benches and examples of this
 /// repository need of the internals. Anything here may change or go in any release.
@@ -61,6 +61,11 @@ pub mod internals {
     /// Kernels in the CPU compile cache now.
     pub fn cached_kernels() -> usize {
         crate::backend::cpu::cached_kernels()
+    }
+
+    /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).
+    pub fn resolve_math_width(requested: crate::MathWidth) -> crate::MathWidth {
+        crate::backend::cpu::math::resolve(requested)
     }
 
     /// Every function name the language knows.

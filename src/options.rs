@@ -44,6 +44,28 @@ pub enum Simd {
     All,
 }
 
+/// Which of glibc's libmvec variants evaluates transcendentals of float vectors.
+///
+/// Cranelift's x86-64 backend stops at 128-bit vectors, but the math functions need
+/// not: with a wider variant, straight-line kernels evaluate a block of elements in
+/// stages, collecting the arguments of each transcendental in a buffer and calling
+/// the 256- or 512-bit function over the whole buffer (see `backend::cpu::math`).
+/// Programs with loops, and CPUs without the instructions, keep the 128-bit calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MathWidth {
+    /// The widest variant this CPU runs (checked at run time): 512 bits with
+    /// AVX-512F and AVX-512DQ, 256 with AVX2 and FMA, else 128.
+    #[default]
+    Auto,
+    /// `_ZGVbN2v_*` (SSE4): one call per 128-bit vector, inside the loop.
+    Bits128,
+    /// `_ZGVdN4v_*` (AVX2) over buffers; 128 bits where the CPU lacks AVX2.
+    Bits256,
+    /// `_ZGVeN8v_*` (AVX-512) over buffers; the widest the CPU has where it lacks
+    /// AVX-512.
+    Bits512,
+}
+
 /// Cranelift's optimization level.
 ///
 /// ```
@@ -74,6 +96,8 @@ pub struct CpuOptions {
     /// bit equal to it) instead of glibc's vectorized libmvec (at most 4 ulp apart,
     /// several times faster).
     pub exact_math: bool,
+    /// Which libmvec variant computes vectorized transcendentals (without `exact_math`).
+    pub math_width: MathWidth,
     /// Which programs get a SIMD main loop.
     pub simd: Simd,
     /// Vectors per main-loop iteration of straight-line programs (1 to 8).
@@ -93,6 +117,7 @@ impl Default for CpuOptions {
     fn default() -> Self {
         CpuOptions {
             exact_math: false,
+            math_width: MathWidth::Auto,
             simd: Simd::All,
             straight_groups: 2,
             loop_groups: 3,

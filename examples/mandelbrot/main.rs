@@ -10,8 +10,12 @@
 //! 3. the fused program `kernels/mandelbrot.nx`: one compiled loop, early exit per point;
 //! 4. CUDA, for the program and the expression sequence, where a device is present,
 //!
-//! checks that they agree, prints a table of warmed-up median times, sweeps the grid
-//! size, and draws `mandelbrot.png` (the set) and `timings.png` (runtime vs. size).
+//! and, where they can run, the peers from `../shared/anchors` as subprocesses
+//! (`peers.rs`): NumPy masked arrays, numexpr's three-expression loop, scalar C and
+//! hand-vectorized C (pass the Python with NumPy and numexpr by `--peers-python`).
+//! It checks that they agree, prints a table of warmed-up median times (`--markdown`:
+//! as the README's table), sweeps the grid size, and draws `mandelbrot.png` (the set)
+//! and `timings.png` (runtime vs. size, the peers dashed).
 
 use clap::Parser;
 use ndarray::ArrayD;
@@ -58,6 +62,22 @@ struct Args {
     /// TrueType font for the plot's text (default: the first of the usual system fonts).
     #[arg(long)]
     font: Option<PathBuf>,
+    /// Python interpreter with NumPy and numexpr for the peer rows (default: python3).
+    #[arg(long)]
+    peers_python: Option<PathBuf>,
+    /// Folder of the peers' sources (default: ../shared/anchors or ../../shared/anchors
+    /// from the crate root).
+    #[arg(long)]
+    anchors: Option<PathBuf>,
+    /// C compiler for the C peers (default: $CC, else cc).
+    #[arg(long)]
+    cc: Option<PathBuf>,
+    /// Leave the peers out.
+    #[arg(long)]
+    no_peers: bool,
+    /// Print the table as Markdown (the README's Mandelbrot table).
+    #[arg(long)]
+    markdown: bool,
 }
 
 fn main() -> ExitCode {
@@ -98,9 +118,11 @@ fn validate(args: &Args) -> Result<(), String> {
 }
 
 mod methods;
+mod peers;
 mod plot;
 
 use methods::{fused_alloc, fused_into, grid, naive, ExprSeq};
+use peers::{PeerArgs, Peers};
 use plot::{draw_set, draw_timings, load_font, Line};
 
 enum Impl {
@@ -122,8 +144,12 @@ struct Variant {
 }
 
 impl Variant {
+    /// The name in the sweep and on the plot, where the peers' lines are too.
     fn label(&self) -> String {
-        format!("{}, {}", self.method, self.target)
+        match &self.imp {
+            Ok(Impl::Naive) => format!("{}, {}", self.method, self.target),
+            _ => format!("nexpr {}, {}", self.method, self.target),
+        }
     }
 
     fn compute(&self, c: &ArrayD<Complex64>, maxi: i32) -> nexpr::Result<ArrayD<i32>> {
@@ -173,11 +199,13 @@ fn variants(max_threads: usize, cuda: bool) -> Vec<Variant> {
         in_sweep: true,
         imp: Ok(Impl::Naive),
     }];
+    // The interpreter rows are table-only: the plot compares the ways to compute the
+    // set, and the interpreter is the reference, not one of them.
     v.push(mk(
         "expression sequence",
         Target::Interp,
         INTERP_MAX_N,
-        true,
+        false,
         seq(Target::Interp, false),
     ));
     for t in 1..=max_threads {
@@ -194,7 +222,7 @@ fn variants(max_threads: usize, cuda: bool) -> Vec<Variant> {
         "fused program",
         Target::Interp,
         INTERP_MAX_N,
-        true,
+        false,
         fused(Target::Interp, false),
     ));
     for t in 1..=max_threads {
@@ -295,10 +323,9 @@ impl Row {
     }
 }
 
-/// The first variant's escape array, which every other must reproduce, and its time.
+/// The first variant's escape array, which every other must reproduce.
 struct Reference {
     escape: ArrayD<i32>,
-    ms: f64,
 }
 
 fn run(args: &Args) -> Result<bool, String> {
@@ -318,9 +345,30 @@ fn run(args: &Args) -> Result<bool, String> {
     if let Err(e) = &cuda {
         println!("CUDA rows left out: {}\n", one_line(e));
     }
+    let peers = if args.no_peers {
+        None
+    } else {
+        let p = Peers::find(&PeerArgs {
+            anchors: args.anchors.as_deref(),
+            python: args.peers_python.as_deref(),
+            cc: args.cc.as_deref(),
+            max_threads,
+        });
+        if let Some(why) = &p.missing {
+            println!("peers left out: {why}\n");
+        }
+        Some(p)
+    };
+    let peer_list = peers.as_ref().map_or(&[][..], |p| &p.list[..]);
     let mut vs = variants(max_threads, cuda.is_ok());
     let (rows, reference, mut ok) = table(&mut vs, n, maxi, args.repeat);
-    print_table(&rows, reference.as_ref().map(|r| r.ms));
+    let mut all = peer_rows(peer_list, reference.as_ref(), n, maxi, args.repeat);
+    all.extend(rows);
+    if args.markdown {
+        print_markdown(&all, n, maxi, args.repeat);
+    } else {
+        print_table(&all);
+    }
     if let Some(r) = &reference {
         ok &= report_checksum(&r.escape, n, maxi);
     }
@@ -341,7 +389,7 @@ fn run(args: &Args) -> Result<bool, String> {
 
     let sizes: Vec<usize> = args.sizes.iter().copied().filter(|&s| s > 0).collect();
     if !sizes.is_empty() {
-        let (lines, sweep_ok) = sweep(&vs, &sizes, maxi, args.repeat);
+        let (lines, sweep_ok) = sweep(&vs, peer_list, &sizes, maxi, args.repeat);
         ok &= sweep_ok;
         match draw_timings(&args.plot, &lines, maxi, font.is_ok()) {
             Ok(()) => println!("wrote {}", args.plot.display()),
@@ -378,7 +426,7 @@ fn table(
                 let note = match &reference {
                     None => {
                         let note = format!("checksum {}", checksum(&escape));
-                        reference = Some(Reference { escape, ms: ms(t) });
+                        reference = Some(Reference { escape });
                         note
                     }
                     Some(r) if r.escape == escape => "same escape array".into(),
@@ -409,6 +457,43 @@ fn table(
     (rows, reference, ok)
 }
 
+/// The peers' rows at size `n`: their time, and whether their checksum is the
+/// reference's (peers return no escape array, only its sum).
+fn peer_rows(
+    peers: &[peers::Peer],
+    reference: Option<&Reference>,
+    n: usize,
+    maxi: i32,
+    repeat: usize,
+) -> Vec<Row> {
+    let mut rows = vec![];
+    for p in peers {
+        let row = |ms, note| Row {
+            method: p.method.into(),
+            target: p.target.clone(),
+            ms,
+            note,
+        };
+        if n > p.max_n {
+            let why = format!("skipped: n = {n} is above {} for this method", p.max_n);
+            rows.push(row(None, why));
+            continue;
+        }
+        rows.push(match p.measure(n, maxi, repeat, SLOW_RUN) {
+            Ok((t, sum)) => {
+                let note = match reference {
+                    Some(r) if checksum(&r.escape) == sum => "same checksum".to_string(),
+                    Some(r) => format!("checksum {sum} (nexpr: {})", checksum(&r.escape)),
+                    None => format!("checksum {sum}"),
+                };
+                row(Some(ms(t)), note)
+            }
+            Err(e) => row(None, format!("did not run: {e}")),
+        });
+    }
+    rows
+}
+
 /// Prints the checksum and, at NumPy's reference size, whether it matches NumPy's.
 fn report_checksum(escape: &ArrayD<i32>, n: usize, maxi: i32) -> bool {
     println!("\nchecksum (sum of escape): {}", checksum(escape));
@@ -422,7 +507,24 @@ fn report_checksum(escape: &ArrayD<i32>, n: usize, maxi: i32) -> bool {
     matches
 }
 
-fn print_table(rows: &[Row], naive_ms: Option<f64>) {
+/// The time of the fused program on 1 CPU thread, which the other rows are compared with.
+fn fused_1t(rows: &[Row]) -> Option<f64> {
+    rows.iter()
+        .find(|r| r.method == "fused program" && r.target == "cpu, 1 thread")
+        .and_then(|r| r.ms)
+}
+
+/// `t` against the fused program's time: "13× slower", "2.3× faster".
+fn versus(t: f64, fused: Option<f64>) -> String {
+    match fused {
+        Some(f) if t >= f => format!("{:.1}× slower", t / f),
+        Some(f) => format!("{:.1}× faster", f / t),
+        None => String::new(),
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let fused = fused_1t(rows);
     let w0 = rows
         .iter()
         .map(|r| r.method.len())
@@ -436,23 +538,63 @@ fn print_table(rows: &[Row], naive_ms: Option<f64>) {
         .unwrap_or(0)
         .max(14);
     println!(
-        "{:<w0$}  {:<w1$}  {:>10}  {:>8}",
-        "method", "target/threads", "time (ms)", "speedup"
+        "{:<w0$}  {:<w1$}  {:>10}  {:>20}",
+        "method", "target/threads", "time (ms)", "vs fused, 1 thread"
     );
-    println!("{}", "-".repeat(w0 + w1 + 24));
+    println!("{}", "-".repeat(w0 + w1 + 36));
     for r in rows {
         let (method, target, note) = (&r.method, &r.target, &r.note);
         match r.ms {
             Some(t) => {
-                let speedup = naive_ms.map_or(String::new(), |b| format!("{:.1}x", b / t));
-                println!("{method:<w0$}  {target:<w1$}  {t:>10.2}  {speedup:>8}  {note}");
+                let vs = versus(t, fused);
+                println!("{method:<w0$}  {target:<w1$}  {t:>10.2}  {vs:>20}  {note}");
             }
             None => println!("{method:<w0$}  {target:<w1$}  {note}"),
         }
     }
 }
 
-fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line>, bool) {
+/// The table as Markdown, as the README shows it.
+fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
+    let fused = fused_1t(rows);
+    println!("n = {n}, maxi = {maxi}, median of {repeat} runs after a warm-up:\n");
+    println!("| method | target | time | vs nexpr fused, 1 thread |");
+    println!("| --- | --- | ---: | ---: |");
+    for r in rows {
+        let Some(t) = r.ms else { continue };
+        let time = if t >= 100.0 {
+            format!("{t:.0} ms")
+        } else if t >= 1.0 {
+            format!("{t:.1} ms")
+        } else {
+            format!("{t:.3} ms")
+        };
+        let (method, target) = match (r.method.as_str(), r.target.as_str()) {
+            ("fused program", t) if t.starts_with("cpu") => {
+                (format!("**nexpr, {}**", r.method), t.to_string())
+            }
+            ("naive masked arrays", _) => (r.method.clone(), "Rust ndarray".to_string()),
+            (m, t) if t == "python" || m.starts_with("C ") || m.starts_with("numexpr") => {
+                (r.method.clone(), t.to_string())
+            }
+            (m, t) => (format!("nexpr, {m}"), t.to_string()),
+        };
+        let vs = match fused {
+            Some(f) if f == t => "1".to_string(),
+            _ => versus(t, fused),
+        };
+        println!("| {method} | {target} | {time} | {vs} |");
+    }
+    println!();
+}
+
+fn sweep(
+    vs: &[Variant],
+    peers: &[peers::Peer],
+    sizes: &[usize],
+    maxi: i32,
+    repeat: usize,
+) -> (Vec<Line>, bool) {
     let mut ok = true;
     let active: Vec<&Variant> = vs.iter().filter(|v| v.in_sweep).collect();
     println!("\ntiming sweep, maxi = {maxi} (ms; \"-\" = not run)");
@@ -462,24 +604,34 @@ fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line
         }
     }
     let runnable: Vec<&Variant> = active.into_iter().filter(|v| v.imp.is_ok()).collect();
-    let mut lines: Vec<Line> = runnable
+    let peers: Vec<&peers::Peer> = peers.iter().filter(|p| p.in_sweep).collect();
+    // Peers first, then nexpr's methods: the order of the legend.
+    let labels: Vec<String> = peers
         .iter()
-        .map(|v| Line {
-            label: v.label(),
+        .map(|p| p.label())
+        .chain(runnable.iter().map(|v| v.label()))
+        .collect();
+    let max_ns: Vec<usize> = peers
+        .iter()
+        .map(|p| p.max_n)
+        .chain(runnable.iter().map(|v| v.max_n))
+        .collect();
+    let mut lines: Vec<Line> = labels
+        .iter()
+        .enumerate()
+        .map(|(j, label)| Line {
+            label: label.clone(),
             points: vec![],
+            dashed: j < peers.len(),
         })
         .collect();
-    let wl = runnable.iter().map(|v| v.label().len()).max().unwrap_or(0);
-    print!("  {:<wl$}", "n");
-    for s in sizes {
-        print!("  {s:>9}");
-    }
-    println!();
-    let mut cells = vec![vec![String::from("-"); sizes.len()]; runnable.len()];
+    let wl = labels.iter().map(String::len).max().unwrap_or(0);
+    let mut cells = vec![vec![String::from("-"); sizes.len()]; labels.len()];
     for (k, &n) in sizes.iter().enumerate() {
         let c = grid(n);
         let mut reference: Option<ArrayD<i32>> = None;
         for (j, v) in runnable.iter().enumerate() {
+            let j = j + peers.len();
             if n > v.max_n {
                 continue;
             }
@@ -502,17 +654,42 @@ fn sweep(vs: &[Variant], sizes: &[usize], maxi: i32, repeat: usize) -> (Vec<Line
                 }
             }
         }
+        let want = reference.as_ref().map(checksum);
+        for (j, p) in peers.iter().enumerate() {
+            if n > p.max_n {
+                continue;
+            }
+            match p.measure(n, maxi, repeat, SLOW_RUN) {
+                Ok((t, sum)) => {
+                    if want.is_some_and(|w| w != sum) {
+                        println!(
+                            "  note: {} at n = {n}: checksum {sum}, nexpr's {}",
+                            p.label(),
+                            want.unwrap_or(0)
+                        );
+                    }
+                    cells[j][k] = format!("{:.2}", ms(t));
+                    lines[j].points.push(((n * n) as f64, ms(t)));
+                }
+                Err(e) => println!("  note: {} did not run at n = {n}: {e}", p.label()),
+            }
+        }
     }
-    for (v, row) in runnable.iter().zip(&cells) {
-        print!("  {:<wl$}", v.label());
+    print!("  {:<wl$}", "n");
+    for s in sizes {
+        print!("  {s:>9}");
+    }
+    println!();
+    for (label, row) in labels.iter().zip(&cells) {
+        print!("  {label:<wl$}");
         for cell in row {
             print!("  {cell:>9}");
         }
         println!();
     }
-    for v in &runnable {
-        if sizes.iter().any(|&s| s > v.max_n) {
-            println!("  ({} is not run above n = {})", v.label(), v.max_n);
+    for (label, &max_n) in labels.iter().zip(&max_ns) {
+        if sizes.iter().any(|&s| s > max_n) {
+            println!("  ({label} is not run above n = {max_n})");
         }
     }
     lines.retain(|l| !l.points.is_empty());

@@ -9,6 +9,8 @@ use std::path::Path;
 pub struct Line {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// Drawn dashed: a peer, not one of nexpr's methods.
+    pub dashed: bool,
 }
 
 /// Registers a TrueType font with plotters: `--font`, else the first of the usual
@@ -167,11 +169,16 @@ pub fn draw_timings(
     let mut builder = ChartBuilder::on(&root);
     builder.margin_top(16).margin_left(16).margin_bottom(12);
     // Labels sit to the right of the plot area, at each line's end.
-    builder.margin_right(if text { 290 } else { 40 });
+    builder.margin_right(if text { 340 } else { 40 });
     if text {
+        let peers = if lines.iter().any(|l| l.dashed) {
+            ", dashed: peers"
+        } else {
+            ""
+        };
         builder
             .caption(
-                format!("Mandelbrot, maxi = {maxi}: runtime vs. grid size"),
+                format!("Mandelbrot, maxi = {maxi}: time vs. grid size{peers}"),
                 ("sans-serif", 24),
             )
             .x_label_area_size(50)
@@ -197,7 +204,16 @@ pub fn draw_timings(
     for (k, line) in lines.iter().enumerate() {
         let color = LINE_COLORS[k % LINE_COLORS.len()];
         let style = ShapeStyle::from(&color).stroke_width(3);
-        chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
+        if line.dashed {
+            chart.draw_series(DashedLineSeries::new(
+                line.points.iter().copied(),
+                10,
+                6,
+                style,
+            ))?;
+        } else {
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
+        }
         chart.draw_series(
             line.points
                 .iter()
@@ -208,23 +224,30 @@ pub fn draw_timings(
         }
     }
     if text {
-        // Lines ending at the same size would stack their labels on top of each other:
-        // spread those apart, keeping their order top to bottom.
-        ends.sort_by_key(|e| (e.0 .0, e.0 .1));
+        // Every label sits right of the plot area, at the height of its line's end,
+        // spread apart where ends are close (lines end at different sizes, so labels
+        // next to the ends would run into other lines' labels), keeping their order
+        // top to bottom; a thin line leads from each end to its label.
+        let right = chart.plotting_area().get_pixel_range().0.end;
+        ends.sort_by_key(|e| e.0 .1);
         let gap = 20;
-        let mut prev = (i32::MIN, 0);
-        for e in &mut ends {
-            if e.0 .0 == prev.0 {
-                e.0 .1 = e.0 .1.max(prev.1 + gap);
-            }
-            prev = e.0;
+        let mut y_prev = i32::MIN / 2;
+        let mut placed = Vec::with_capacity(ends.len());
+        for (end, color, label) in ends {
+            let y = end.1.max(y_prev + gap);
+            y_prev = y;
+            placed.push((end, y, color, label));
         }
         let style =
             TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-        for ((x, y), color, label) in ends {
+        for (end, y, color, label) in placed {
+            root.draw(&PathElement::new(
+                vec![end, (right + 4, y), (right + 10, y)],
+                ShapeStyle::from(&color.mix(0.5)).stroke_width(1),
+            ))?;
             root.draw(&Text::new(
                 label.to_string(),
-                (x + 10, y),
+                (right + 14, y),
                 style.color(&color),
             ))?;
         }

@@ -5,7 +5,7 @@ pub mod format;
 use crate::api::{default_block, default_threads, Emit, Expr, Kernel, MemSink, Program, Target};
 use crate::array::{DynArray, Vars};
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::Options;
+use crate::options::{MathWidth, Options};
 use crate::runtime::npy::{self, Input};
 use crate::runtime::outfile::{self, NpyFileSink, NpzFileSink};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -61,7 +61,14 @@ enum Cmd {
         /// Number of timed evaluations (1 to 100000).
         #[arg(long, default_value_t = 20)]
         repeat: usize,
-        /// Print one JSON object instead of text.
+        /// Untimed evaluations after the first (which compiles) and before the timed
+        /// ones. Right after loading large variables the first evaluations can be
+        /// slower than the rest while the OS reclaims and compacts memory for fresh
+        /// outputs (600-840 ms against 30-50 for the first timed `z*z+zc` at 1e7 on
+        /// the dev VM).
+        #[arg(long, default_value_t = 2)]
+        warmup: usize,
+        /// Print one JSON object instead of text (with every evaluation time, in order).
         #[arg(long)]
         json: bool,
     },
@@ -92,6 +99,10 @@ struct Common {
     /// instead of vectorized libmvec (at most 4 ulp apart, faster).
     #[arg(long)]
     exact_math: bool,
+    /// CPU only: which libmvec variant evaluates transcendentals (`auto`: the widest
+    /// this CPU runs; 256 and 512 bits need AVX2 and AVX-512, else the widest there is).
+    #[arg(long, value_enum, default_value_t = MathWidthArg::Auto)]
+    math_width: MathWidthArg,
     /// Print the IR, Cranelift IR, CUDA C or disassembled machine code instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
@@ -102,6 +113,17 @@ enum TargetArg {
     Interp,
     Cpu,
     Cuda,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MathWidthArg {
+    Auto,
+    #[value(name = "128")]
+    Bits128,
+    #[value(name = "256")]
+    Bits256,
+    #[value(name = "512")]
+    Bits512,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -138,6 +160,12 @@ impl Common {
     fn options(&self) -> Options {
         let mut o = Options::default();
         o.cpu.exact_math = self.exact_math;
+        o.cpu.math_width = match self.math_width {
+            MathWidthArg::Auto => MathWidth::Auto,
+            MathWidthArg::Bits128 => MathWidth::Bits128,
+            MathWidthArg::Bits256 => MathWidth::Bits256,
+            MathWidthArg::Bits512 => MathWidth::Bits512,
+        };
         o.cuda.fast_math = self.fast_math;
         o
     }
@@ -325,12 +353,19 @@ fn dispatch(cli: Cli) -> Result<()> {
             program,
             common,
             repeat,
+            warmup,
             json,
         } => {
             if !(1..=MAX_REPEAT).contains(&repeat) {
                 return Err(Error::new(
                     ErrorKind::Usage,
                     format!("--repeat must be between 1 and {MAX_REPEAT}, got {repeat}"),
+                ));
+            }
+            if warmup > MAX_REPEAT {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("--warmup must be at most {MAX_REPEAT}, got {warmup}"),
                 ));
             }
             let (label, what) = match (&expr, &program) {
@@ -346,7 +381,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     ))
                 }
             };
-            bench(&label, what, &common, repeat, json)
+            bench(&label, what, &common, repeat, warmup, json)
         }
     }
 }
@@ -356,7 +391,14 @@ enum Bench {
     Program(Program),
 }
 
-fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -> Result<()> {
+fn bench(
+    label: &str,
+    what: Bench,
+    common: &Common,
+    repeat: usize,
+    warmup: usize,
+    json: bool,
+) -> Result<()> {
     let mut data = common.open()?;
     let vars = views(&mut data)?;
     let target = common.target();
@@ -369,6 +411,9 @@ fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -
     // the compile time; its evaluation part is measured and subtracted below.
     let first = kernel.run(&vars)?;
     let first_s = t0.elapsed().as_secs_f64();
+    for _ in 0..warmup {
+        drop(kernel.run(&vars)?);
+    }
     let mut times = Vec::new();
     times
         .try_reserve_exact(repeat)
@@ -379,6 +424,7 @@ fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -
         times.push(t.elapsed().as_secs_f64());
         drop(r);
     }
+    let in_order = times.clone();
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     let min = times[0];
@@ -408,6 +454,7 @@ fn bench(label: &str, what: Bench, common: &Common, repeat: usize, json: bool) -
         let v = serde_json::json!({
             key: label, "target": target_name, "compile_s": compile_s, "median_s": median,
             "min_s": min, "elements": elements, "threads": threads, "repeat": repeat,
+            "warmup": warmup, "times_s": in_order,
         });
         say(format_args!("{v}\n"))?;
     } else {

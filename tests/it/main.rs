@@ -11,6 +11,7 @@ mod cli;
 mod cpu_cache;
 mod cpu_differential;
 mod cpu_hypot;
+mod cpu_staged;
 mod cpu_ulp;
 mod cuda_differential;
 mod cuda_nvrtc;

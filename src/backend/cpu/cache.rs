@@ -1,6 +1,7 @@
 //! The process-wide compile cache: bounded, least-recently-used, keyed by the IR text
 //! (which names every input dtype and operation), the input layouts, the vector plan
-//! and the optimization level (which `CpuOptions` choose). The thread count is not
+//! (lanes, groups, vector math and the libmvec variant resolved for this CPU) and the
+//! optimization level (which `CpuOptions` choose). The thread count is not
 //! part of the key because it does not change the generated code.
 //!
 //! Evicting an entry only drops the cache's `Arc`; the machine code is freed when the
@@ -85,4 +86,39 @@ fn entry(key: Key, compile: impl FnOnce() -> Result<Compiled>) -> Result<Arc<Com
 /// Number of cached kernels (for tests).
 pub fn len() -> usize {
     cache().lock().unwrap_or_else(|e| e.into_inner()).map.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::MathWidth;
+    use crate::{Expr, Target, Vars};
+
+    /// The libmvec variant changes the code (staged kernels from 256 bits on), so it
+    /// is part of the key: kernels of the two widths are never shared.
+    #[test]
+    fn math_width_is_part_of_the_key() {
+        let a = ndarray::arr1(&[0.5f64, 1.5, 2.5]);
+        let vars = Vars::new().with("a", &a);
+        let k = Expr::parse("sin(a) * 2.0 + cos(a)")
+            .unwrap()
+            .compile(Target::Cpu { threads: 1 })
+            .unwrap();
+        let f = k.typed_ir(&vars).unwrap();
+        let layouts = [Layout::Contiguous];
+        let opts = |math_width| CpuOptions {
+            math_width,
+            ..Default::default()
+        };
+        let narrow = get_or_compile(&f, &layouts, &opts(MathWidth::Bits128)).unwrap();
+        let wide = get_or_compile(&f, &layouts, &opts(MathWidth::Bits512)).unwrap();
+        let again = get_or_compile(&f, &layouts, &opts(MathWidth::Bits128)).unwrap();
+        assert!(Arc::ptr_eq(&narrow.0, &again.0));
+        let resolved = crate::backend::cpu::math::resolve(MathWidth::Bits512);
+        assert_eq!(
+            Arc::ptr_eq(&narrow.0, &wide.0),
+            resolved == MathWidth::Bits128,
+            "resolved {resolved:?}"
+        );
+    }
 }

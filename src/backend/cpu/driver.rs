@@ -3,7 +3,8 @@
 //!
 //! Chunks are `CHUNK` elements: small enough that a chunk of every input and output
 //! (and the gather scratch of strided inputs) stays in L2, large enough that the
-//! per-chunk overhead (a rayon task, the pointer table) is noise.
+//! per-chunk overhead (claiming it, the pointer table) is noise. How the chunks of one
+//! evaluation are shared between the calling thread and the pool: `schedule.rs`.
 //!
 //! Small arrays run on the calling thread. Where threads start to pay depends on the
 //! work per element, so the test is `n * cost >= CpuOptions::parallel_min` (131072), with `cost` 1 plus 8 per
@@ -14,6 +15,7 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
+use super::schedule;
 use crate::array::DynArray;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -24,7 +26,6 @@ use crate::runtime::reduce::{reduce_slice, Reducible};
 use crate::runtime::{Bound, Layout};
 use crate::value::{self, Scalar};
 use num_complex::{Complex32, Complex64};
-use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -272,11 +273,14 @@ impl CpuExec {
             return f(lo, hi);
         }
         let chunks = (hi - lo).div_ceil(CHUNK);
-        pool(self.threads)?.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .try_for_each(|c| f(lo + c * CHUNK, (lo + (c + 1) * CHUNK).min(hi)))
-        })
+        let pool = pool(self.threads)?;
+        schedule::chunks(
+            &pool,
+            self.threads,
+            chunks,
+            || (),
+            |_, c| f(lo + c * CHUNK, (lo + (c + 1) * CHUNK).min(hi)),
+        )
     }
 
     pub fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -392,12 +396,29 @@ impl CpuExec {
                 .map(|c| one_chunk(&mut buf, c))
                 .collect::<Result<_>>()?
         } else {
-            pool(self.threads)?.install(|| {
-                chunks
-                    .into_par_iter()
-                    .map_init(|| vec![zero; CHUNK], |buf, c| one_chunk(buf, c))
-                    .collect::<Result<_>>()
-            })?
+            // Each chunk's result goes to its own slot: the partials are combined in
+            // chunk order whichever thread computed them.
+            let first = chunks.start;
+            let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
+            let pool = pool(self.threads)?;
+            schedule::chunks(
+                &pool,
+                self.threads,
+                slots.len(),
+                || vec![zero; CHUNK],
+                |buf, k| {
+                    let r = one_chunk(buf, first + k)?;
+                    let _ = slots[k].set(r);
+                    Ok(())
+                },
+            )?;
+            slots
+                .into_iter()
+                .map(|s| {
+                    s.into_inner()
+                        .ok_or_else(|| Error::backend("a chunk was not reduced"))
+                })
+                .collect::<Result<_>>()?
         };
         Ok(T::wrap(ndarray::Array1::from(partials).into_dyn()))
     }

@@ -8,7 +8,8 @@
 //! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
 //!   codes), shared with the interpreter's semantics;
 //! * `jit`: module lifetime; `cache`: the global compile cache;
-//! * `driver`: chunking, threads, strided gathers, fused reductions.
+//! * `driver`: chunking, strided gathers, fused reductions; `schedule`: how one
+//!   evaluation's chunks are shared between the calling thread and the pool.
 
 mod cache;
 mod driver;
@@ -16,6 +17,7 @@ mod helpers;
 mod jit;
 mod lower;
 pub mod math;
+mod schedule;
 
 use super::{Executable, OutBuf};
 use crate::array::DynArray;

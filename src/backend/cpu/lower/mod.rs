@@ -45,6 +45,8 @@
 //! * `node`: one IR node, memoized, dispatched to the operations below;
 //! * `cast`, `scalar_ops`, `vector_ops` (and the per-lane fallback), `complex`;
 //! * `calls`: calls of the out-of-line helpers (`super::helpers`);
+//! * `staged`: straight-line kernels whose transcendentals take libmvec's 256- or
+//!   512-bit variants, in stages over blocks with the arguments in buffers;
 //! * `abs_compare`: `abs(z) op k` without `hypot` where decided, and its trampoline;
 //! * `leaf_sum`: the leaf-sum kernel of float sums.
 
@@ -59,6 +61,7 @@ mod plan;
 mod predicated;
 mod scalar_flow;
 mod scalar_ops;
+mod staged;
 mod values;
 mod vector_ops;
 
@@ -132,6 +135,8 @@ pub struct Lowerer<'a, 'b> {
     memo: HashMap<ValueId, Val>,
     /// Where complex helpers write their result.
     helper_result_slot: Option<StackSlot>,
+    /// A staged block being emitted: where batched nodes are read (`staged.rs`).
+    staging: Option<staged::Staging>,
 }
 
 impl<'a, 'b> Lowerer<'a, 'b> {
@@ -164,6 +169,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             abs_compare_slot: None,
             memo: HashMap::new(),
             helper_result_slot: None,
+            staging: None,
         }
     }
 
@@ -265,6 +271,9 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     /// The vector main loop: whole steps of `p.step()` elements while they fit
     /// before `end`, then on to `done`.
     fn vector_loop(&mut self, p: VectorPlan, end: Value, done: Block) -> Result<()> {
+        if let Some(st) = staged::Staging::plan(self.f, self.layouts, p) {
+            return self.staged_loop(p, st, end, done);
+        }
         let step = p.step() as i64;
         let head = self.b.create_block();
         let body = self.b.create_block();

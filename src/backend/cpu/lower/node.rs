@@ -18,6 +18,13 @@ impl Lowerer<'_, '_> {
         }
         let f = self.f;
         let n = f.node(id);
+        if let Mode::Vector(p) = mode {
+            if let Some(v) = self.staged_value(p, id, i) {
+                let v = Val::S(v);
+                self.memo.insert(id, v);
+                return Ok(v);
+            }
+        }
         if let (Mode::Vector(p), Some(cmp)) = (mode, AbsCompare::of(f, id)) {
             let v = self.vabs_compare(p, cmp, i)?;
             self.memo.insert(id, v);

@@ -13,9 +13,10 @@
 //! 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
 //! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
 
+use crate::backend::cpu::math;
 use crate::dtype::DType;
 use crate::ir::Func;
-use crate::options::{CpuOptions, Simd};
+use crate::options::{CpuOptions, MathWidth, Simd};
 use cranelift_codegen::ir::types::{self, Type};
 
 /// Whether (and how wide) the main loop is vectorized.
@@ -28,6 +29,10 @@ pub struct VectorPlan {
     pub groups: u8,
     /// Transcendentals of whole vectors through libmvec (`!CpuOptions::exact_math`).
     pub vector_math: bool,
+    /// The libmvec variant of those transcendentals, resolved for this CPU (never
+    /// `Auto`): 256 and 512 bits evaluate straight-line kernels in stages over blocks
+    /// (`staged.rs`); programs with loops and exact math keep `Bits128`.
+    pub math: MathWidth,
 }
 
 impl VectorPlan {
@@ -47,10 +52,16 @@ impl VectorPlan {
         let vector_math = !opts.exact_math;
         if f.is_straight_line() {
             let groups = opts.straight_groups.clamp(1, 8);
+            let math = if vector_math {
+                math::resolve(opts.math_width)
+            } else {
+                MathWidth::Bits128
+            };
             return Some(VectorPlan {
                 lanes,
                 groups,
                 vector_math,
+                math,
             });
         }
         if lanes != 2 || opts.simd != Simd::All {
@@ -61,6 +72,7 @@ impl VectorPlan {
             lanes,
             groups,
             vector_math,
+            math: MathWidth::Bits128,
         })
     }
 

@@ -47,7 +47,13 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    fn assign(&mut self, mode: Mode, var: VarId, value: ValueId, i: Value) -> Result<()> {
+    pub(super) fn assign(
+        &mut self,
+        mode: Mode,
+        var: VarId,
+        value: ValueId,
+        i: Value,
+    ) -> Result<()> {
         let v = self.node(mode, value, i)?;
         let from = self.f.node(value).ty;
         let to = self.f.vars[var as usize].ty;

@@ -1,0 +1,86 @@
+"""nexpr against NumPy and numexpr, alternating: every round times each expression with
+NumPy, numexpr at 1 and 2 threads (in this process) and nexpr at 1 and 2 threads
+(`nexpr bench --json`, a subprocess), medians of 7 each, on the same data.
+
+Usage: python benches/compare.py NEXPR_BINARY [ROUNDS] [N] [EXPR_SUBSTRING ...]
+
+The data is benches/make_vars.py's, written once to $TMPDIR/nexpr-bench-N.npz. At the
+end, per expression and tool: the median of the round medians (and the minimum of
+all runs), and nexpr's 1-thread time over NumPy's and over numexpr's.
+Run it with an interpreter that has numpy and numexpr.
+"""
+import json, os, subprocess, sys, tempfile, time
+
+import numexpr as ne
+import numpy as np
+
+binary = sys.argv[1]
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000_000
+only = sys.argv[4:]
+path = os.path.join(tempfile.gettempdir(), f'nexpr-bench-{n}.npz')
+if not os.path.exists(path):
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.run([sys.executable, os.path.join(here, 'make_vars.py'), str(n), path], check=True)
+d = np.load(path)
+a, b, c, f, g, z, zc = (d[k] for k in ('a', 'b', 'c', 'f', 'g', 'z', 'zc'))
+local = dict(a=a, b=b, c=c, f=f, g=g, z=z, zc=zc)
+EXPRS = [
+    ('2*a+3*b', lambda: 2 * a + 3 * b),
+    ('a*b+c', lambda: a * b + c),
+    ('where(a>b,a,b)', lambda: np.where(a > b, a, b)),
+    ('(a>0.5)&(b<0.5)', lambda: (a > 0.5) & (b < 0.5)),
+    ('sin(a)**2+cos(b)**2', lambda: np.sin(a) ** 2 + np.cos(b) ** 2),
+    ('exp(-a*a)*log1p(b)', lambda: np.exp(-a * a) * np.log1p(b)),
+    ('2*f+3*g', lambda: 2 * f + 3 * g),
+    ('z*z+zc', lambda: z * z + zc),
+    ('sum(a*b)', lambda: (a * b).sum()),
+]
+EXPRS = [e for e in EXPRS if not only or any(o in e[0] for o in only)]
+
+
+def median_min(fn, k=7):
+    fn()
+    ts = []
+    for _ in range(k):
+        t = time.perf_counter()
+        r = fn()
+        ts.append(time.perf_counter() - t)
+        del r
+    ts.sort()
+    return ts[k // 2], ts[0]
+
+
+def nexpr(expr, threads):
+    out = subprocess.run([binary, 'bench', expr, '--vars', path, '--threads', str(threads),
+                          '--repeat', '7', '--json'], capture_output=True, text=True, check=True)
+    j = json.loads(out.stdout.strip().splitlines()[-1])
+    return j['median_s'], j['min_s']
+
+
+cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t']
+res = {}
+for r in range(rounds):
+    for expr, numpy_fn in EXPRS:
+        row = {'numpy': median_min(numpy_fn)}
+        for th in (1, 2):
+            ne.set_num_threads(th)
+            row[f'numexpr {th}t'] = median_min(lambda: ne.evaluate(expr, local_dict=local))
+        for th in (1, 2):
+            row[f'nexpr {th}t'] = nexpr(expr, th)
+        for k, v in row.items():
+            res.setdefault((expr, k), []).append(v)
+        print(f'round {r} load {os.getloadavg()[0]:.1f} {expr:22s} '
+              + '  '.join(f'{k} {m * 1e3:.1f}' for k, (m, _) in row.items()), flush=True)
+print(f'\n{n} elements, {rounds} rounds: median of the round medians (minimum of all runs), ms')
+print('| expression | ' + ' | '.join(cols) + ' | nexpr 1t / NumPy | nexpr 1t / numexpr 1t |')
+print('|---|' + '---:|' * (len(cols) + 2))
+for expr, _ in EXPRS:
+    v = {}
+    for k in cols:
+        runs = res[(expr, k)]
+        meds = sorted(m for m, _ in runs)
+        v[k] = (meds[len(meds) // 2], min(x for _, x in runs))
+    cells = ' | '.join(f'{v[k][0] * 1e3:.1f} ({v[k][1] * 1e3:.1f})' for k in cols)
+    print(f'| `{expr}` | {cells} | {v["nexpr 1t"][0] / v["numpy"][0]:.2f} | '
+          f'{v["nexpr 1t"][0] / v["numexpr 1t"][0]:.2f} |')
