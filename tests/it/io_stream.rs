@@ -262,7 +262,7 @@ fn generate(path: &Path, n: usize, seed: u64) {
 }
 
 /// The CLI streams: three 48 MB inputs and a 48 MB output in far less memory.
-/// (`NEXPR_BIG_GB=2 cargo test --release --test io_stream -- --ignored` runs the
+/// (`NEXPR_BIG_GB=2 cargo test --release --test it io_stream -- --ignored` runs the
 /// same with 2 GB files.)
 #[test]
 fn cli_streams_in_bounded_memory() {
