@@ -9,7 +9,12 @@ end, per expression and tool: the median of the round medians (and the minimum o
 all runs), and nexpr's 1-thread time over NumPy's and over numexpr's.
 Run it with an interpreter that has numpy and numexpr.
 """
-import json, os, subprocess, sys, tempfile, time
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
 
 import numexpr as ne
 import numpy as np
@@ -65,7 +70,7 @@ for r in range(rounds):
         row = {'numpy': median_min(numpy_fn)}
         for th in (1, 2):
             ne.set_num_threads(th)
-            row[f'numexpr {th}t'] = median_min(lambda: ne.evaluate(expr, local_dict=local))
+            row[f'numexpr {th}t'] = median_min(lambda e=expr: ne.evaluate(e, local_dict=local))
         for th in (1, 2):
             row[f'nexpr {th}t'] = nexpr(expr, th)
         for k, v in row.items():

@@ -10,7 +10,12 @@ ratio (the spread); at the end, per tool and thread count, the round medians, th
 overall minimum, the median of the round medians over that minimum, and the worst.
 Run it with PYTHON = an interpreter with numpy and numexpr.
 """
-import json, os, subprocess, sys, tempfile, time
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
 
 import numexpr as ne
 import numpy as np
@@ -50,8 +55,8 @@ results = {}
 for r in range(rounds):
     load = os.getloadavg()[0]
     for threads in (1, 2):
-        tools = [('numexpr', lambda: numexpr_times(threads))]
-        tools += [(b, lambda b=b: nexpr_times(b, threads)) for b in bins]
+        tools = [('numexpr', lambda t=threads: numexpr_times(t))]
+        tools += [(b, lambda b=b, t=threads: nexpr_times(b, t)) for b in bins]
         for name, run in tools:
             ts = sorted(run())
             med, lo = ts[len(ts) // 2], ts[0]
