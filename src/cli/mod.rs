@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The most timed evaluations `bench` takes: their times are kept to find the median.
+const MAX_REPEAT: u64 = 1_000_000;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "nexpr",
@@ -53,9 +56,9 @@ enum Cmd {
         expr: String,
         #[command(flatten)]
         common: Common,
-        /// Number of timed evaluations.
-        #[arg(long, default_value_t = 20)]
-        repeat: usize,
+        /// Number of timed evaluations (1 to 1000000).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=MAX_REPEAT))]
+        repeat: u64,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -249,7 +252,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             common,
             repeat,
             json,
-        } => bench(&expr, &common, repeat.max(1), json),
+        } => bench(&expr, &common, repeat as usize, json),
     }
 }
 
