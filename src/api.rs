@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 pub enum Target {
     /// The reference tree-walking interpreter.
     Interp,
-    /// Cranelift-compiled machine code, on `threads` threads.
+    /// Cranelift-compiled machine code, on `threads` threads (at most
+    /// [`crate::backend::cpu::max_threads`], four per core: larger counts are clamped).
     Cpu { threads: usize },
     /// CUDA C compiled by NVRTC, on device number `device`.
     Cuda { device: usize },

@@ -14,9 +14,10 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
+use super::pool;
 use crate::array::DynArray;
 use crate::backend::OutBuf;
-use crate::dtype::DType;
+use crate::dtype::{DType, Kind};
 use crate::error::{Error, Result};
 use crate::ir::{BinOp, Reduce, ReduceOp};
 use crate::runtime::bind::strided_offset;
@@ -25,10 +26,8 @@ use crate::runtime::{Bound, Layout};
 use crate::value::{self, Scalar};
 use ndarray::{ArrayD, IxDyn};
 use num_complex::{Complex32, Complex64};
-use rayon::prelude::*;
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 pub const CHUNK: usize = 8192;
 // A chunk's pairwise sum is then a perfect tree of leaves (see `halves`).
@@ -73,25 +72,6 @@ unsafe impl Sync for Ptrs<'_> {}
 // SAFETY: as for `Ptrs`: inputs are only read.
 unsafe impl Send for In<'_> {}
 unsafe impl Sync for In<'_> {}
-
-fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut m = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = m.get(&threads) {
-        return Ok(p.clone());
-    }
-    let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("nexpr-{i}"))
-        .build()
-        .map_err(|e| Error::backend(format!("thread pool: {e}")))?;
-    let p = Arc::new(p);
-    m.insert(threads, p.clone());
-    Ok(p)
-}
 
 thread_local! {
     /// Gather buffers for strided inputs, one per input, reused across chunks.
@@ -256,17 +236,19 @@ impl CpuExec {
         Ok(())
     }
 
-    /// Splits `[0, n)` over the pool (or runs it here when small or single-threaded).
+    /// Splits `[0, n)` over the workers (or runs it here when small or single-threaded).
     fn for_chunks(&self, n: usize, f: impl Fn(usize, usize) -> Result<()> + Sync) -> Result<()> {
         if self.serial(n) {
             return f(0, n);
         }
         let chunks = n.div_ceil(CHUNK);
-        pool(self.threads)?.install(|| {
-            (0..chunks)
-                .into_par_iter()
-                .try_for_each(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-        })
+        pool::map_chunks(
+            self.threads,
+            chunks,
+            || (),
+            |_, c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)),
+        )?;
+        Ok(())
     }
 
     pub fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -301,6 +283,13 @@ impl CpuExec {
     pub fn run_reduce(&self, bound: &Bound, r: Reduce) -> Option<Result<DynArray>> {
         let t = *self.out_types.first()?;
         if r.axis.is_some() || t != r.ty || self.out_types.len() != 1 || bound.is_empty() {
+            return None;
+        }
+        // NumPy multiplies floats in sequence, one element after the other (unlike
+        // its pairwise sums): that order cannot be split into chunks, so the
+        // elementwise result is computed (in parallel) and reduced as the interpreter
+        // does.
+        if r.op == ReduceOp::Prod && matches!(t.kind(), Kind::Float | Kind::Complex) {
             return None;
         }
         if let Err(e) = self.check(bound) {
@@ -351,21 +340,12 @@ impl CpuExec {
                 .map(|c| one_chunk(&mut buf, c))
                 .collect::<Result<_>>()?
         } else {
-            pool(self.threads)?.install(|| {
-                (0..chunks)
-                    .into_par_iter()
-                    .map_init(|| vec![zero; CHUNK], |buf, c| one_chunk(buf, c))
-                    .collect::<Result<_>>()
-            })?
+            pool::map_chunks(self.threads, chunks, || vec![zero; CHUNK], one_chunk)?
         };
-        // One chunk's result is final as is (re-reducing it would add 0 or multiply
-        // by 1, which changes -0.0 and complex infinities); products of several
-        // chunks fold from the first partial, as the sequential product would.
-        let total = match (partials.len(), op) {
-            (1, _) => partials[0],
-            (_, ReduceOp::Prod) => partials[1..]
-                .iter()
-                .fold(partials[0], |acc, &x| T::binop(BinOp::Mul, acc, x)),
+        // One chunk's result is final as is (re-reducing it would add 0, which
+        // changes -0.0). Integer products are exact in any order.
+        let total = match partials.len() {
+            1 => partials[0],
             _ => reduce_slice(&partials, op),
         };
         Ok(T::wrap(ArrayD::from_elem(IxDyn(&[]), total)))

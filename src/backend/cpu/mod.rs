@@ -14,6 +14,7 @@ mod helpers;
 mod jit;
 mod lower;
 pub mod math;
+mod pool;
 
 use super::{Executable, OutBuf};
 use crate::array::DynArray;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use cache::CAPACITY as CACHE_CAPACITY;
 pub use driver::CHUNK;
+pub use pool::max_threads;
 
 impl Executable for driver::CpuExec {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -50,7 +52,7 @@ pub fn compile(
         layouts: layouts.to_vec(),
         in_types: f.inputs.iter().map(|p| p.ty).collect(),
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
-        threads: threads.max(1),
+        threads: threads.clamp(1, pool::max_threads()),
         cost: cost_per_element(f),
         parallel_min: opts.parallel_min,
     }))
