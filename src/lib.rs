@@ -22,6 +22,7 @@ pub mod cli;
 pub mod dtype;
 pub mod error;
 pub mod ir;
+pub mod limits;
 pub mod options;
 pub mod passes;
 pub mod runtime;

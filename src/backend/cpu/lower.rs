@@ -891,6 +891,16 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         if_mask: &[Option<Value>],
         idx: &[Value],
     ) -> Result<()> {
+        crate::limits::stack(|| self.vblock_at(p, body, if_mask, idx))
+    }
+
+    fn vblock_at(
+        &mut self,
+        p: VectorPlan,
+        body: &'a [Stmt],
+        if_mask: &[Option<Value>],
+        idx: &[Value],
+    ) -> Result<()> {
         let mode = Mode::Vector(p);
         let groups = p.groups as usize;
         for s in body {
@@ -1130,6 +1140,10 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn block(&mut self, mode: Mode, body: &[Stmt], i: Value) -> Result<()> {
+        crate::limits::stack(|| self.block_at(mode, body, i))
+    }
+
+    fn block_at(&mut self, mode: Mode, body: &[Stmt], i: Value) -> Result<()> {
         for s in body {
             self.memo.clear();
             match s {
@@ -1211,6 +1225,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn node(&mut self, mode: Mode, id: ValueId, i: Value) -> Result<Val> {
+        // Operand chains may be `limits::MAX_DEPTH` deep (and more after lowering).
+        crate::limits::stack(|| self.node_at(mode, id, i))
+    }
+
+    fn node_at(&mut self, mode: Mode, id: ValueId, i: Value) -> Result<Val> {
         if let Some(&v) = self.memo.get(&id) {
             return Ok(v);
         }
