@@ -19,6 +19,8 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
     let ndim = a.shape().len() as i64;
     let axis = match r.axis {
         None => None,
+        // NumPy reduces a 0-d array over axis 0 (or -1) as over everything.
+        Some(0 | -1) if ndim == 0 => None,
         Some(ax) => {
             let k = if ax < 0 { ax + ndim } else { ax };
             if !(0..ndim).contains(&k) {
