@@ -21,7 +21,7 @@ pub enum Target {
     /// The reference tree-walking interpreter.
     Interp,
     /// Cranelift-compiled machine code, on `threads` threads (at most
-    /// [`crate::backend::cpu::max_threads`], four per core: larger counts are clamped).
+    /// [`Target::max_threads`]: larger counts are clamped).
     Cpu { threads: usize },
     /// CUDA C compiled by NVRTC, on device number `device`.
     Cuda { device: usize },
@@ -33,6 +33,12 @@ impl Target {
         Target::Cpu {
             threads: default_threads(),
         }
+    }
+
+    /// The most threads a CPU kernel runs on: four per core, at least 16. All CPU
+    /// kernels share one pool of workers, which never grows beyond this.
+    pub fn max_threads() -> usize {
+        backend::cpu::max_threads()
     }
 }
 
