@@ -109,6 +109,9 @@ pub struct VectorPlan {
     pub vector_math: bool,
 }
 
+/// Programs with loops of more nodes than this run one vector group (see `for_func`).
+const INTERLEAVE_MAX_NODES: usize = 2000;
+
 // Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3.
 // Measured with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes
 // 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
@@ -161,7 +164,14 @@ impl VectorPlan {
         if lanes != 2 || opts.simd != Simd::All {
             return None;
         }
-        let groups = opts.loop_groups.clamp(1, 8);
+        // Interleaved groups multiply what is live across a loop body, and Cranelift's
+        // register allocator then slows down faster than linearly (a loop of 10,000
+        // statements took minutes at 3 groups, seconds at 1); a body that large has
+        // parallelism of its own to hide latency.
+        let groups = match f.nodes.len() {
+            n if n > INTERLEAVE_MAX_NODES => 1,
+            _ => opts.loop_groups.clamp(1, 8),
+        };
         Some(VectorPlan {
             lanes,
             groups,
