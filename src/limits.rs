@@ -30,6 +30,10 @@ pub const MAX_DEPTH: usize = 10_000;
 /// nesting here, as in Python, and may be of any length.)
 pub const MAX_BLOCKS: usize = 100;
 
+/// Bytes of text parsed at once: an expression, or one line of a program. pest keeps
+/// a few hundred bytes of parse tree per byte of text, so this bounds its memory.
+pub const MAX_TEXT: usize = 1 << 20;
+
 /// Stack that must be left before a recursive step runs in place; more than any one
 /// step (a type-checking or lowering frame and the library calls under it) needs.
 pub const RED_ZONE: usize = 256 * 1024;

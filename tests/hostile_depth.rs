@@ -165,3 +165,15 @@ fn many_statements_compile() {
     let out = run_program(src).expect("a long program");
     assert_eq!(out[0], out[1]);
 }
+
+#[test]
+fn huge_text_is_refused_before_parsing() {
+    // A balanced sum of about 2**17 terms: shallow, but more than a megabyte of text.
+    let mut src = "x".to_string();
+    while src.len() <= 1 << 20 {
+        src = format!("({src}+{src})");
+    }
+    let err = on_small_stack(move || Expr::parse(&src).expect_err("too long"));
+    assert_eq!(err.kind, ErrorKind::Parse);
+    assert!(err.message.contains("1048576"), "{err}");
+}

@@ -8,7 +8,7 @@
 
 use super::ast::{Expr, ExprKind};
 use crate::error::{Error, Result, Span};
-use crate::limits::{MAX_DEPTH, MAX_NESTING};
+use crate::limits::{MAX_DEPTH, MAX_NESTING, MAX_TEXT};
 
 /// pest rule levels per bracket, per `**` and per unary operator.
 const BRACKET_LEVELS: usize = 12;
@@ -27,6 +27,15 @@ struct Run {
 /// Checks the nesting of `text` (at byte offset `base` of the source) and returns the
 /// stack pest needs to parse it.
 pub fn measure(text: &str, base: usize) -> Result<usize> {
+    if text.len() > MAX_TEXT {
+        return Err(Error::parse(
+            Span::new(base, base + text.chars().next().map_or(0, char::len_utf8)),
+            format!(
+                "more than {MAX_TEXT} bytes to parse at once; split the expression into \
+                 statements of a program"
+            ),
+        ));
+    }
     let b = text.as_bytes();
     let mut open: Vec<Run> = Vec::new();
     let (mut outer, mut run) = (Run::default(), Run::default());
