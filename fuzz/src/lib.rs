@@ -150,7 +150,13 @@ pub fn differential(case: &generate::Case) {
             Ok(p.compile_with(target, &exact())?.run(&vars)?.into_values().collect())
         }
     };
-    let want = match run(Target::Interp) {
+    let interp = run(Target::Interp);
+    if std::env::var_os("NEXPR_FUZZ_SHOW").is_some() {
+        // How often generated cases type-check: `NEXPR_FUZZ_SHOW=1 cargo fuzz run ...`.
+        let outcome = interp.as_ref().map_or_else(|e| format!("{:?}", e.kind), |_| "ok".into());
+        eprintln!("[{outcome}] {}", case.source.replace('\n', "; "));
+    }
+    let want = match interp {
         Ok(v) => v,
         // Not well-typed after all (the generator is approximate): nothing to compare.
         Err(e) if e.kind != ErrorKind::Eval => return,
