@@ -52,6 +52,12 @@ impl Target {
             threads: default_threads(),
         }
     }
+
+    /// The most threads a CPU kernel runs on: four per core, at least 16. All CPU
+    /// kernels share one pool of workers, which never grows beyond this.
+    pub fn max_threads() -> usize {
+        backend::cpu::max_threads()
+    }
 }
 
 /// Thread count from `NEXPR_NUM_THREADS`, else the number of available cores.
@@ -774,12 +780,17 @@ impl Kernel {
                         None => {
                             p.exec
                                 .run_span(&bound, &[OutBuf::of(&mut out_bufs[0])], lo, hi)?;
-                            runtime::reduce::chunk_partials(
-                                &out_bufs[0],
-                                r.ty,
-                                r.op,
-                                backend::cpu::CHUNK,
-                            )
+                            if runtime::reduce::is_sequential(r.op, r.ty) {
+                                let acc = partials.pop();
+                                runtime::reduce::fold_block(acc.as_ref(), &out_bufs[0], r.ty, r.op)
+                            } else {
+                                runtime::reduce::chunk_partials(
+                                    &out_bufs[0],
+                                    r.ty,
+                                    r.op,
+                                    backend::cpu::CHUNK,
+                                )
+                            }
                         }
                     };
                     partials.push(part);

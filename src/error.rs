@@ -180,25 +180,88 @@ impl std::error::Error for Error {}
 ///  1 | a + * b
 ///    |     ^
 /// ```
+/// Any span is accepted: it is clamped to the text and widened to whole characters.
+/// The column counts characters; the carets sit under the fault as a terminal shows
+/// it (CJK and emoji two columns wide, tabs as four spaces, control characters as
+/// `�`), and a long line is cut to the part around the fault.
 pub(crate) fn caret(src: &str, span: Span) -> String {
-    let start = span.start.min(src.len());
+    let start = src.floor_char_boundary(span.start.min(src.len()));
+    let end = src.ceil_char_boundary(span.end.clamp(start, src.len()));
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
     let line_no = src[..line_start].matches('\n').count() + 1;
-    let line = &src[line_start..line_end];
-    let col = src[line_start..start].chars().count();
-    let width = src[start..span.end.clamp(start, line_end)]
-        .chars()
-        .count()
-        .max(1);
+    // A byte-order mark before the first line is not part of what is shown.
+    let bom = if line_start == 0 && src.starts_with('\u{feff}') {
+        3
+    } else {
+        0
+    };
+    let line = src[line_start + bom..line_end].trim_end_matches('\r');
+    let a = (start.max(bom) - line_start - bom).min(line.len());
+    let b = (end.min(line_end).max(bom) - line_start - bom).clamp(a, line.len());
+    let col = line[..a].chars().count() + 1;
+    let (before, before_w, cut_before) = shown_tail(&line[..a], CARET_CONTEXT);
+    let (marked, marked_w, cut_marked) = shown_head(&line[a..b], CARET_CONTEXT);
+    let (after, _, cut_after) = match cut_marked {
+        true => (String::new(), 0, true),
+        false => shown_head(&line[b..], CARET_CONTEXT),
+    };
+    let lead = if cut_before { "…" } else { "" };
+    let trail = if cut_after { "…" } else { "" };
     let num = line_no.to_string();
     let pad = " ".repeat(num.len());
     format!(
-        "{pad}--> line {line_no}, column {}\n{pad} |\n{num} | {line}\n{pad} | {}{}",
-        col + 1,
-        " ".repeat(col),
-        "^".repeat(width)
+        "{pad}--> line {line_no}, column {col}\n{pad} |\n\
+         {num} | {lead}{before}{marked}{after}{trail}\n{pad} | {}{}",
+        " ".repeat(usize::from(cut_before) + before_w),
+        "^".repeat(marked_w.max(1))
     )
+}
+
+/// Display columns of the text shown on each side of a caret, at most.
+const CARET_CONTEXT: usize = 60;
+
+/// A character as a terminal should show it: a tab as four spaces; control and
+/// bidirectional-override characters (which would reorder the line) as `�`.
+fn shown(c: char) -> (std::borrow::Cow<'static, str>, usize) {
+    use unicode_width::UnicodeWidthChar;
+    match c {
+        '\t' => ("    ".into(), 4),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => ("\u{fffd}".into(), 1),
+        c if c.is_control() => ("\u{fffd}".into(), 1),
+        c => (c.to_string().into(), c.width().unwrap_or(0)),
+    }
+}
+
+/// The first characters of `s` as shown, up to `max` columns: (text, width, cut).
+fn shown_head(s: &str, max: usize) -> (String, usize, bool) {
+    let (mut out, mut width) = (String::new(), 0);
+    for c in s.chars() {
+        let (piece, w) = shown(c);
+        if width + w > max {
+            return (out, width, true);
+        }
+        out.push_str(&piece);
+        width += w;
+    }
+    (out, width, false)
+}
+
+/// The last characters of `s` as shown, up to `max` columns: (text, width, cut).
+fn shown_tail(s: &str, max: usize) -> (String, usize, bool) {
+    let (mut pieces, mut width) = (Vec::new(), 0);
+    let mut cut = false;
+    for c in s.chars().rev() {
+        let (piece, w) = shown(c);
+        if width + w > max {
+            cut = true;
+            break;
+        }
+        pieces.push(piece);
+        width += w;
+    }
+    pieces.reverse();
+    (pieces.concat(), width, cut)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ mod cli;
 mod dtype;
 mod error;
 mod ir;
+mod limits;
 mod options;
 mod passes;
 mod runtime;

@@ -106,52 +106,59 @@ pub fn rebuild(
     func: &Func,
     mut rewrite: impl FnMut(&mut Builder, &Node, Vec<ValueId>) -> ValueId,
 ) -> Func {
-    let mut b = Builder::new(func.inputs.clone(), func.vars.clone());
-    let body = rebuild_body(func, &func.body, &mut b, &mut rewrite);
-    b.finish(func.outputs.clone(), body, func.reduce)
+    let mut r = Rebuild {
+        func,
+        b: Builder::new(func.inputs.clone(), func.vars.clone()),
+        rw: &mut rewrite,
+        map: vec![0; func.nodes.len()],
+        mark: Marks::new(func.nodes.len()),
+    };
+    let body = r.body(&func.body);
+    r.b.finish(func.outputs.clone(), body, func.reduce)
 }
 
 type Rewrite<'a> = dyn FnMut(&mut Builder, &Node, Vec<ValueId>) -> ValueId + 'a;
 
-fn rebuild_root(func: &Func, root: ValueId, b: &mut Builder, rw: &mut Rewrite) -> ValueId {
-    b.begin_stmt();
-    let mut map: HashMap<ValueId, ValueId> = HashMap::new();
-    // Arguments precede their users, so walking the reachable ids in order is enough.
-    let mut reach = vec![false; root as usize + 1];
-    reach[root as usize] = true;
-    for i in (0..=root as usize).rev() {
-        if reach[i] {
-            for &a in &func.nodes[i].args {
-                reach[a as usize] = true;
-            }
-        }
-    }
-    for (i, r) in reach.iter().enumerate() {
-        if *r {
-            let n = &func.nodes[i];
-            let args = n.args.iter().map(|a| map[a]).collect();
-            let v = rw(b, n, args);
-            map.insert(i as ValueId, v);
-        }
-    }
-    map[&root]
+struct Rebuild<'f, 'r> {
+    func: &'f Func,
+    b: Builder,
+    rw: &'r mut Rewrite<'r>,
+    /// Old id -> new id, for the nodes of the statement being rebuilt.
+    map: Vec<ValueId>,
+    mark: Marks,
 }
 
-fn rebuild_body(func: &Func, body: &[Stmt], b: &mut Builder, rw: &mut Rewrite) -> Vec<Stmt> {
-    body.iter()
-        .map(|s| match s {
+impl Rebuild<'_, '_> {
+    fn root(&mut self, root: ValueId) -> ValueId {
+        self.b.begin_stmt();
+        // Arguments precede their users, so the statement's nodes in id order are in
+        // dependency order; collecting them costs their number, not the arena's size.
+        for i in self.mark.reachable(&self.func.nodes, root) {
+            let n = &self.func.nodes[i as usize];
+            let args = n.args.iter().map(|&a| self.map[a as usize]).collect();
+            self.map[i as usize] = (self.rw)(&mut self.b, n, args);
+        }
+        self.map[root as usize]
+    }
+
+    fn body(&mut self, body: &[Stmt]) -> Vec<Stmt> {
+        crate::limits::stack(|| body.iter().map(|s| self.stmt(s)).collect())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Stmt {
+        match s {
             Stmt::Assign { var, value } => Stmt::Assign {
                 var: *var,
-                value: rebuild_root(func, *value, b, rw),
+                value: self.root(*value),
             },
             Stmt::If {
                 cond,
                 then_body,
                 else_body,
             } => Stmt::If {
-                cond: rebuild_root(func, *cond, b, rw),
-                then_body: rebuild_body(func, then_body, b, rw),
-                else_body: rebuild_body(func, else_body, b, rw),
+                cond: self.root(*cond),
+                then_body: self.body(then_body),
+                else_body: self.body(else_body),
             },
             Stmt::For {
                 var,
@@ -160,13 +167,45 @@ fn rebuild_body(func: &Func, body: &[Stmt], b: &mut Builder, rw: &mut Rewrite) -
                 body,
             } => Stmt::For {
                 var: *var,
-                start: rebuild_root(func, *start, b, rw),
-                end: rebuild_root(func, *end, b, rw),
-                body: rebuild_body(func, body, b, rw),
+                start: self.root(*start),
+                end: self.root(*end),
+                body: self.body(body),
             },
             Stmt::Break => Stmt::Break,
-        })
-        .collect()
+        }
+    }
+}
+
+/// Finds the nodes a root depends on, repeatedly, in time proportional to their
+/// number: a visit stamp per node instead of a fresh array per root.
+pub struct Marks {
+    stamp: Vec<u32>,
+    epoch: u32,
+}
+
+impl Marks {
+    pub fn new(nodes: usize) -> Marks {
+        Marks {
+            stamp: vec![0; nodes],
+            epoch: 0,
+        }
+    }
+
+    /// The ids `root` depends on (itself included), ascending: dependency order.
+    pub fn reachable(&mut self, nodes: &[Node], root: ValueId) -> Vec<ValueId> {
+        self.epoch += 1;
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut self.stamp[v as usize], self.epoch) == self.epoch {
+                continue;
+            }
+            out.push(v);
+            stack.extend(&nodes[v as usize].args);
+        }
+        out.sort_unstable();
+        out
+    }
 }
 
 /// The identity rewrite: re-adds the node as it was.

@@ -9,6 +9,7 @@
 //! * binary operands have one dtype (type checking inserted the casts).
 
 pub mod builder;
+mod deep;
 pub mod ops;
 pub mod print;
 
@@ -43,7 +44,8 @@ pub struct Node {
     pub ty: DType,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// A statement; bodies nest `limits::MAX_BLOCKS` deep, so its recursive traits are
+/// written out (`deep.rs`) to run on a stack that cannot overflow.
 pub enum Stmt {
     Assign {
         var: VarId,
@@ -123,6 +125,9 @@ impl Func {
     /// Calls `f` on every statement operand root, in program order.
     pub fn for_each_root(&self, mut f: impl FnMut(ValueId)) {
         fn walk(body: &[Stmt], f: &mut dyn FnMut(ValueId)) {
+            crate::limits::stack(|| walk_at(body, f))
+        }
+        fn walk_at(body: &[Stmt], f: &mut dyn FnMut(ValueId)) {
             for s in body {
                 match s {
                     Stmt::Assign { value, .. } => f(*value),

@@ -53,6 +53,10 @@ pub fn print(f: &Func) -> String {
 }
 
 fn body(f: &Func, stmts: &[Stmt], depth: usize, printed: &mut [bool], out: &mut String) {
+    crate::limits::stack(|| body_at(f, stmts, depth, printed, out))
+}
+
+fn body_at(f: &Func, stmts: &[Stmt], depth: usize, printed: &mut [bool], out: &mut String) {
     let ind = "  ".repeat(depth);
     for s in stmts {
         match s {
@@ -97,20 +101,17 @@ fn body(f: &Func, stmts: &[Stmt], depth: usize, printed: &mut [bool], out: &mut 
 
 /// Prints the not-yet-printed nodes `root` depends on, in arena (topological) order.
 fn nodes(f: &Func, root: ValueId, ind: &str, printed: &mut [bool], out: &mut String) {
-    let mut need = vec![false; root as usize + 1];
-    need[root as usize] = true;
-    for i in (0..=root as usize).rev() {
-        if need[i] && !printed[i] {
-            for &a in &f.nodes[i].args {
-                need[a as usize] = true;
-            }
+    // Only the nodes not printed yet are visited: linear in the function overall.
+    let mut todo = Vec::new();
+    let mut stack = vec![root];
+    while let Some(v) = stack.pop() {
+        if !std::mem::replace(&mut printed[v as usize], true) {
+            todo.push(v as usize);
+            stack.extend(&f.nodes[v as usize].args);
         }
     }
-    for i in 0..=root as usize {
-        if !need[i] || printed[i] {
-            continue;
-        }
-        printed[i] = true;
+    todo.sort_unstable();
+    for i in todo {
         let n = &f.nodes[i];
         let args: Vec<String> = n.args.iter().map(|a| format!("%{a}")).collect();
         let args = args.join(", ");

@@ -19,6 +19,8 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
     let ndim = a.shape().len() as i64;
     let axis = match r.axis {
         None => None,
+        // NumPy reduces a 0-d array over axis 0 (or -1) as over everything.
+        Some(0 | -1) if ndim == 0 => None,
         Some(ax) => {
             let k = if ax < 0 { ax + ndim } else { ax };
             if !(0..ndim).contains(&k) {
@@ -298,6 +300,44 @@ pub fn combine_partials(p: &DynArray, op: ReduceOp) -> DynArray {
     macro_rules! each {
         ($($var:ident),*) => {
             match p { $(DynArray::$var(x) => DynArray::$var(go(x, op)),)* }
+        };
+    }
+    each!(Bool, I32, I64, F32, F64, C64, C128)
+}
+
+/// Whether NumPy reduces `op` over `ty` one element after the other (float and complex
+/// products, unlike its pairwise sums): an order that per-chunk partials cannot give.
+pub fn is_sequential(op: ReduceOp, ty: DType) -> bool {
+    op == ReduceOp::Prod
+        && matches!(
+            ty.kind(),
+            crate::dtype::Kind::Float | crate::dtype::Kind::Complex
+        )
+}
+
+/// Continues a sequential reduction over the next block: `acc` (one element, 1-d;
+/// `None` at the start) folded with every element of `block` (1-d, cast to `ty`
+/// first) in order. The result is again one element, for `combine_partials`.
+pub fn fold_block(acc: Option<&DynArray>, block: &DynArray, ty: DType, op: ReduceOp) -> DynArray {
+    fn go<T: Reducible>(acc: Option<T>, xs: &ArrayD<T>, op: ReduceOp) -> ArrayD<T> {
+        let data: Vec<T> = acc.into_iter().chain(xs.iter().copied()).collect();
+        ndarray::Array1::from(vec![reduce_slice(&data, op)]).into_dyn()
+    }
+    let cast;
+    let block = if block.dtype() == ty {
+        block
+    } else {
+        cast = cast_array(block, ty);
+        &cast
+    };
+    macro_rules! each {
+        ($($var:ident),*) => {
+            match block {
+                $(DynArray::$var(x) => {
+                    let acc = acc.and_then(|a| a.as_array::<_>()?.first().copied());
+                    DynArray::$var(go(acc, x, op))
+                })*
+            }
         };
     }
     each!(Bool, I32, I64, F32, F64, C64, C128)

@@ -3,18 +3,29 @@
 //! NumPy 2 semantics are decided here, once: NEP 50 promotion (Python literals and
 //! Python-int loop variables are weak), which operand types each operation computes
 //! in (casts are inserted so backends see uniform operands), and which combinations
-//! NumPy refuses. Locals keep one dtype for the whole program: the join of every value
-//! assigned to them, found by iterating to a fixpoint.
+//! NumPy refuses. Constant expressions of literals are Python's arithmetic (`python`),
+//! converted where they meet a typed value (`literal`). Locals keep one dtype for the
+//! whole program: the join of every value assigned to them, found by iterating to a
+//! fixpoint.
+//!
+//! `ops` types the operators, `calls` the functions and reductions.
 
+mod calls;
+mod literal;
 mod names;
+mod ops;
+mod python;
 
 use crate::dtype::{DType, Kind, Ty};
 use crate::error::{Error, ErrorKind, Result, Span};
-use crate::ir::{self, BinOp, Builder, Local, Op, Param, Reduce, ReduceOp, Stmt, UnOp, ValueId};
-use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, ProgramAst, StmtKind, UnaryOp};
+use crate::ir::{self, Builder, Local, Op, Param, Reduce, Stmt, ValueId};
+use crate::limits;
+use crate::syntax::ast::{self, Expr, ExprKind, ProgramAst, StmtKind};
 use crate::value::Scalar;
+use python::{Py, PyError};
 use std::collections::HashMap;
 
+pub use calls::function_names;
 pub use names::free_inputs;
 
 /// The name of the single output of a plain expression.
@@ -54,26 +65,7 @@ pub fn check(
             ty,
         });
     }
-    let mut cx = Checker {
-        inputs,
-        local_names: info.locals.clone(),
-        local_tys: vec![None; info.locals.len()],
-        loop_vars: info.loop_vars.clone(),
-        reduce: None,
-        allow_reduce,
-        b: Builder::new(vec![], vec![]),
-        loop_depth: 0,
-        big: HashMap::new(),
-    };
-    // Locals read before assignment start from the input of the same name.
-    for (i, name) in info.locals.iter().enumerate() {
-        if let Some(k) = cx.inputs.iter().position(|p| &p.name == name) {
-            cx.local_tys[i] = Some(Ty::strong(cx.inputs[k].ty));
-        }
-        if cx.loop_vars.contains(name) {
-            cx.local_tys[i] = Some(Ty::weak(DType::I64));
-        }
-    }
+    let mut cx = Checker::new(inputs, &info, allow_reduce);
     // Fixpoint over local types; errors count only on the final pass.
     for _ in 0..16 {
         let before = cx.local_tys.clone();
@@ -90,11 +82,7 @@ pub fn check(
         .map(|(name, ty)| Local {
             name: name.clone(),
             ty: ty.map_or(DType::I64, |t| t.dtype),
-            init_from: cx
-                .inputs
-                .iter()
-                .position(|p| &p.name == name)
-                .map(|k| k as u32),
+            init_from: cx.input_index.get(name).copied(),
         })
         .collect();
     cx.b = Builder::new(cx.inputs.clone(), vars);
@@ -102,8 +90,8 @@ pub fn check(
     let body = cx.stmts(&prog.body, false)?;
     let mut outputs = Vec::new();
     for (name, span) in &prog.outputs {
-        match info.locals.iter().position(|l| l == name) {
-            Some(v) => outputs.push(v as u32),
+        match cx.local(name) {
+            Some(v) => outputs.push(v),
             None => {
                 return Err(Error::ty(
                     *span,
@@ -113,7 +101,7 @@ pub fn check(
         }
     }
     for (name, span) in &info.maybe_unassigned_outputs {
-        if !cx.inputs.iter().any(|p| &p.name == name) {
+        if !cx.input_index.contains_key(name) {
             return Err(Error::ty(
                 *span,
                 format!("output `{name}` is not assigned on every path"),
@@ -127,43 +115,92 @@ pub fn check(
 
 struct Checker {
     inputs: Vec<Param>,
-    local_names: Vec<String>,
+    input_index: HashMap<String, u32>,
+    local_index: HashMap<String, u32>,
     local_tys: Vec<Option<Ty>>,
-    loop_vars: Vec<String>,
     reduce: Option<Reduce>,
     allow_reduce: bool,
     b: Builder,
     loop_depth: usize,
-    /// Integer literals beyond int64, by the placeholder node that stands for them.
-    big: HashMap<ValueId, i128>,
+    /// The Python values of the current statement's literals (see [`V::lit`]).
+    lits: Vec<Py>,
 }
 
-type V = (ValueId, Ty);
+/// A typed value during checking.
+#[derive(Clone, Copy, Debug)]
+struct V {
+    /// Its node. For a literal, a stand-in only (the default dtype's constant, or for
+    /// an integer beyond int64 its float value): use [`Checker::operand`].
+    id: ValueId,
+    ty: Ty,
+    /// For a Python literal (or a constant expression of literals), its index in
+    /// `Checker::lits`.
+    lit: Option<u32>,
+}
+
+impl V {
+    fn of(id: ValueId, ty: Ty) -> V {
+        V { id, ty, lit: None }
+    }
+}
+
+/// A Python exception raised by a constant expression, as a type error at `span`.
+fn py_error(e: PyError, span: Span) -> Error {
+    Error::ty(span, format!("{}: {}", e.class, e.message))
+}
 
 impl Checker {
+    fn new(inputs: Vec<Param>, info: &names::Info, allow_reduce: bool) -> Checker {
+        let input_index: HashMap<String, u32> = (inputs.iter().enumerate())
+            .map(|(k, p)| (p.name.clone(), k as u32))
+            .collect();
+        let local_index = (info.locals.iter().enumerate())
+            .map(|(k, name)| (name.clone(), k as u32))
+            .collect();
+        // Locals read before assignment start from the input of the same name; loop
+        // variables are Python ints.
+        let local_tys = (info.locals.iter())
+            .map(|name| match input_index.get(name) {
+                _ if info.loop_vars.contains(name) => Some(Ty::weak(DType::I64)),
+                Some(&k) => Some(Ty::strong(inputs[k as usize].ty)),
+                None => None,
+            })
+            .collect();
+        Checker {
+            inputs,
+            input_index,
+            local_index,
+            local_tys,
+            reduce: None,
+            allow_reduce,
+            b: Builder::new(vec![], vec![]),
+            loop_depth: 0,
+            lits: Vec::new(),
+        }
+    }
+
     fn local(&self, name: &str) -> Option<u32> {
-        self.local_names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| i as u32)
+        self.local_index.get(name).copied()
     }
 
     fn stmts(&mut self, body: &[ast::Stmt], infer: bool) -> Result<Vec<Stmt>> {
-        let mut out = Vec::new();
-        for s in body {
-            match self.stmt(s, infer) {
-                Ok(Some(st)) => out.push(st),
-                Ok(None) => {}
-                Err(e) if !infer => return Err(e),
-                Err(_) => {}
+        limits::stack(|| {
+            let mut out = Vec::new();
+            for s in body {
+                match self.stmt(s, infer) {
+                    Ok(Some(st)) => out.push(st),
+                    Ok(None) => {}
+                    Err(e) if !infer => return Err(e),
+                    Err(_) => {}
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn begin(&mut self) {
         self.b.begin_stmt();
-        self.big.clear();
+        self.lits.clear();
     }
 
     fn stmt(&mut self, s: &ast::Stmt, infer: bool) -> Result<Option<Stmt>> {
@@ -186,15 +223,15 @@ impl Checker {
                 let var = self.local(target).expect("assigned names are locals");
                 let slot = &mut self.local_tys[var as usize];
                 let joined = match *slot {
-                    None => v.1,
-                    Some(t) => Ty::join(t, v.1),
+                    None => v.ty,
+                    Some(t) => Ty::join(t, v.ty),
                 };
                 if infer {
                     *slot = Some(joined);
                     return Ok(None);
                 }
                 let var_ty = self.b.vars[var as usize].ty;
-                let value = self.coerce(v, var_ty, value.span)?;
+                let value = self.operand(v, var_ty, value.span)?;
                 Ok(Some(Stmt::Assign { var, value }))
             }
             StmtKind::If {
@@ -204,7 +241,7 @@ impl Checker {
             } => {
                 self.begin();
                 let c = self.expr(cond, false)?;
-                let c = self.b.cast(c.0, DType::Bool);
+                let c = self.operand(c, DType::Bool, cond.span)?;
                 let then_body = self.stmts(then_body, infer)?;
                 let else_body = self.stmts(else_body, infer)?;
                 Ok(Some(Stmt::If {
@@ -220,22 +257,8 @@ impl Checker {
                 body,
                 ..
             } => {
-                let bound = |cx: &mut Checker, e: Option<&Expr>| -> Result<ValueId> {
-                    cx.begin();
-                    let Some(e) = e else {
-                        return Ok(cx.b.konst(Scalar::I64(0)));
-                    };
-                    let v = cx.expr(e, false)?;
-                    if !matches!(v.1.dtype.kind(), Kind::Int | Kind::Bool) {
-                        return Err(Error::ty(
-                            e.span,
-                            format!("range() bounds must be integers, not {}", v.1.dtype),
-                        ));
-                    }
-                    Ok(cx.b.cast(v.0, DType::I64))
-                };
-                let start = bound(self, start.as_ref())?;
-                let end = bound(self, Some(end))?;
+                let start = self.range_bound(start.as_ref())?;
+                let end = self.range_bound(Some(end))?;
                 self.loop_depth += 1;
                 let body = self.stmts(body, infer);
                 self.loop_depth -= 1;
@@ -255,72 +278,62 @@ impl Checker {
         }
     }
 
-    /// Converts a value to a variable's dtype for assignment.
-    fn coerce(&mut self, v: V, to: DType, span: Span) -> Result<ValueId> {
-        self.materialize(v, to, span)
+    /// A `range()` bound (absent: 0), as int64.
+    fn range_bound(&mut self, e: Option<&Expr>) -> Result<ValueId> {
+        self.begin();
+        let Some(e) = e else {
+            return Ok(self.b.konst(Scalar::I64(0)));
+        };
+        let v = self.expr(e, false)?;
+        if !matches!(v.ty.dtype.kind(), Kind::Int | Kind::Bool) {
+            return Err(Error::ty(
+                e.span,
+                format!("range() bounds must be integers, not {}", v.ty.dtype),
+            ));
+        }
+        self.operand(v, DType::I64, e.span)
     }
 
-    /// Casts `v` to `to`, checking that a weak integer literal fits (NumPy raises
-    /// OverflowError for `int32_array + 3000000000`).
-    fn materialize(&mut self, v: V, to: DType, span: Span) -> Result<ValueId> {
-        if let Some(x) = self.weak_int(v) {
-            let fits = match to {
-                DType::I32 => i32::try_from(x).is_ok(),
-                DType::I64 | DType::Bool => i64::try_from(x).is_ok(),
-                _ => true,
-            };
-            if !fits {
-                return Err(Error::ty(
-                    span,
-                    format!("Python integer {x} out of bounds for {to}"),
-                ));
-            }
-            if self.big.contains_key(&v.0) {
-                return Ok(self.b.konst(Scalar::F64(x as f64).cast(to)));
-            }
+    /// A Python literal (or constant expression of literals) as a weak value.
+    fn literal(&mut self, py: Py) -> V {
+        let stand_in = match &py {
+            Py::Bool(b) => Scalar::Bool(*b),
+            Py::Int(x) => match num_traits::ToPrimitive::to_i64(x) {
+                Some(v) => Scalar::I64(v),
+                None => Scalar::F64(python::int_to_f64(x).unwrap_or(f64::NAN)),
+            },
+            Py::Float(f) => Scalar::F64(*f),
+            Py::Complex(c) => Scalar::C128(*c),
+        };
+        let ty = literal::weak_ty(&py);
+        self.lits.push(py);
+        V {
+            id: self.b.konst(stand_in),
+            ty,
+            lit: Some(self.lits.len() as u32 - 1),
         }
-        Ok(self.b.cast(v.0, to))
     }
 
-    /// NumPy 2 compares an integer array with a Python int outside the array's range
-    /// without converting it: the answer is the same for every element.
-    fn out_of_range_compare(&mut self, op: BinaryOp, a: V, b: V) -> Option<V> {
-        use BinaryOp as B;
-        let (arr, lit, flipped) = match (self.weak_int(a), self.weak_int(b)) {
-            (None, Some(x)) => (a, x, false),
-            (Some(x), None) => (b, x, true),
-            _ => return None,
-        };
-        let (lo, hi) = match arr.1 {
-            t if t.weak => return None,
-            t if t.dtype == DType::I32 => (i32::MIN as i128, i32::MAX as i128),
-            t if t.dtype == DType::I64 => (i64::MIN as i128, i64::MAX as i128),
-            _ => return None,
-        };
-        if (lo..=hi).contains(&lit) {
-            return None;
-        }
-        // `arr OP lit` with lit above (or below) every value of the array.
-        let above = lit > hi;
-        let op = if flipped {
-            match op {
-                B::Lt => B::Gt,
-                B::Le => B::Ge,
-                B::Gt => B::Lt,
-                B::Ge => B::Le,
-                o => o,
+    /// The Python value of a literal operand.
+    fn py(&self, v: V) -> Option<&Py> {
+        v.lit.map(|k| &self.lits[k as usize])
+    }
+
+    /// `v` as an operand of dtype `to`: a cast, or for a literal NumPy's conversion of
+    /// the Python value (which may raise OverflowError, reported at `span`).
+    fn operand(&mut self, v: V, to: DType, span: Span) -> Result<ValueId> {
+        match self.py(v) {
+            Some(py) => {
+                let s = literal::to_dtype(py, to).map_err(|e| py_error(e, span))?;
+                Ok(self.b.konst(s))
             }
-        } else {
-            op
-        };
-        let r = match op {
-            B::Lt | B::Le => above,
-            B::Gt | B::Ge => !above,
-            B::Ne => true,
-            B::Eq => false,
-            _ => return None,
-        };
-        Some(self.lit(Scalar::Bool(r), false))
+            None => Ok(self.b.cast(v.id, to)),
+        }
+    }
+
+    /// A constant that is not a Python literal (a NumPy scalar: strong).
+    fn konst(&mut self, s: Scalar) -> V {
+        V::of(self.b.konst(s), Ty::strong(s.dtype()))
     }
 
     /// Adds a node; operations on constants are folded at once (with the run-time
@@ -339,72 +352,8 @@ impl Checker {
             _ => None,
         };
         match folded {
-            Some(s) => (self.b.konst(s), ty),
-            None => (self.b.add(op, args, ty.dtype), ty),
-        }
-    }
-
-    /// NumPy's complex `reciprocal` loop, spelled in IR (it differs from `1/z` by
-    /// Smith's method at zero and infinity).
-    fn complex_reciprocal(&mut self, z: V) -> V {
-        let ty = z.1;
-        let part = Ty::strong(ty.dtype.real_part());
-        let un = |cx: &mut Self, op, x: ValueId| cx.mk(Op::Unary(op), vec![x], part).0;
-        let bin = |cx: &mut Self, op, x: ValueId, y: ValueId, t: Ty| {
-            cx.mk(Op::Binary(op), vec![x, y], t).0
-        };
-        let re = un(self, UnOp::Real, z.0);
-        let im = un(self, UnOp::Imag, z.0);
-        let one = self.b.konst(Scalar::one(part.dtype));
-        // |im| <= |re|: r = im/re, d = re + im*r, 1/z = (1/d, -r/d)
-        let r1 = bin(self, BinOp::Div, im, re, part);
-        let t1 = bin(self, BinOp::Mul, im, r1, part);
-        let d1 = bin(self, BinOp::Add, re, t1, part);
-        let re1 = bin(self, BinOp::Div, one, d1, part);
-        let q1 = bin(self, BinOp::Div, r1, d1, part);
-        let im1 = un(self, UnOp::Neg, q1);
-        // otherwise: r = re/im, d = re*r + im, 1/z = (r/d, -1/d)
-        let r2 = bin(self, BinOp::Div, re, im, part);
-        let t2 = bin(self, BinOp::Mul, re, r2, part);
-        let d2 = bin(self, BinOp::Add, t2, im, part);
-        let re2 = bin(self, BinOp::Div, r2, d2, part);
-        let q2 = bin(self, BinOp::Div, one, d2, part);
-        let im2 = un(self, UnOp::Neg, q2);
-        let are = un(self, UnOp::Abs, re);
-        let aim = un(self, UnOp::Abs, im);
-        let small_im = bin(self, BinOp::Le, aim, are, Ty::strong(DType::Bool));
-        let z1 = bin(self, BinOp::Complex, re1, im1, ty);
-        let z2 = bin(self, BinOp::Complex, re2, im2, ty);
-        self.mk(Op::Where, vec![small_im, z1, z2], ty)
-    }
-
-    /// NumPy's `ndarray.__pow__` fast path for a Python-scalar exponent on a float or
-    /// complex array: `** 2` is `square`, `** -1` is `reciprocal`, `** 0.5` is `sqrt`.
-    fn fast_power(&mut self, a: V, b: V) -> Option<V> {
-        let Op::Const(e) = self.b.node(b.0).op else {
-            return None;
-        };
-        if a.1.weak || !b.1.weak {
-            return None;
-        }
-        if a.1.dtype == DType::Bool && e == Scalar::I64(2) {
-            // square(bool) is int8 in NumPy; nexpr's nearest is int32.
-            let x = self.b.cast(a.0, DType::I32);
-            return Some(self.mk(Op::Binary(BinOp::Mul), vec![x, x], Ty::strong(DType::I32)));
-        }
-        if !matches!(a.1.dtype.kind(), Kind::Float | Kind::Complex) {
-            return None;
-        }
-        let ty = a.1;
-        match e {
-            Scalar::I64(2) => Some(self.mk(Op::Binary(BinOp::Mul), vec![a.0, a.0], ty)),
-            Scalar::I64(-1) if ty.dtype.is_complex() => Some(self.complex_reciprocal(a)),
-            Scalar::I64(-1) => {
-                let one = self.b.konst(Scalar::one(ty.dtype));
-                Some(self.mk(Op::Binary(BinOp::Div), vec![one, a.0], ty))
-            }
-            Scalar::F64(0.5) => Some(self.mk(Op::Unary(UnOp::Sqrt), vec![a.0], ty)),
-            _ => None,
+            Some(s) => V::of(self.b.konst(s), ty),
+            None => V::of(self.b.add(op, args, ty.dtype), ty),
         }
     }
 
@@ -421,31 +370,25 @@ impl Checker {
                 format!("`{name}` is used before it is assigned"),
             ));
         }
-        let k = self
-            .inputs
-            .iter()
-            .position(|p| p.name == name)
-            .ok_or_else(|| {
-                Error::at(ErrorKind::Name, span, format!("unknown variable `{name}`"))
-            })?;
-        let ty = Ty::strong(self.inputs[k].ty);
-        Ok(self.mk(Op::Input(k as u32), vec![], ty))
+        let k = *self.input_index.get(name).ok_or_else(|| {
+            Error::at(ErrorKind::Name, span, format!("unknown variable `{name}`"))
+        })?;
+        let ty = Ty::strong(self.inputs[k as usize].ty);
+        Ok(self.mk(Op::Input(k), vec![], ty))
     }
 
     fn expr(&mut self, e: &Expr, top: bool) -> Result<V> {
+        limits::stack(|| self.expr_at(e, top))
+    }
+
+    fn expr_at(&mut self, e: &Expr, top: bool) -> Result<V> {
         match &e.kind {
-            ExprKind::Int(x) => Ok(self.int_lit(*x)),
-            ExprKind::Unary(UnaryOp::Neg, x) if matches!(x.kind, ExprKind::Int(_)) => {
-                let ExprKind::Int(v) = x.kind else {
-                    unreachable!()
-                };
-                Ok(self.int_lit(-v))
-            }
-            ExprKind::Float(x) => Ok(self.lit(Scalar::F64(*x), true)),
+            ExprKind::Int(x) => Ok(self.literal(Py::Int(x.clone()))),
+            ExprKind::Float(x) => Ok(self.literal(Py::Float(*x))),
             ExprKind::Imag(x) => {
-                Ok(self.lit(Scalar::C128(num_complex::Complex64::new(0.0, *x)), true))
+                Ok(self.literal(Py::Complex(num_complex::Complex64::new(0.0, *x))))
             }
-            ExprKind::Bool(x) => Ok(self.lit(Scalar::Bool(*x), false)),
+            ExprKind::Bool(x) => Ok(self.literal(Py::Bool(*x))),
             ExprKind::Name(n) => self.name(n, e.span),
             ExprKind::Unary(op, x) => {
                 let v = self.expr(x, false)?;
@@ -456,20 +399,7 @@ impl Checker {
                 let b = self.expr(b, false)?;
                 self.binary(*op, a, b, e.span)
             }
-            ExprKind::Compare(first, rest) => {
-                let mut left = self.expr(first, false)?;
-                let mut acc: Option<V> = None;
-                for (op, _, rhs) in rest {
-                    let right = self.expr(rhs, false)?;
-                    let c = self.binary(*op, left, right, e.span)?;
-                    acc = Some(match acc {
-                        None => c,
-                        Some(prev) => self.binary(BinaryOp::And, prev, c, e.span)?,
-                    });
-                    left = right;
-                }
-                Ok(acc.expect("a chain has two comparisons"))
-            }
+            ExprKind::Compare(first, rest) => self.compare_chain(first, rest, e.span),
             ExprKind::Attr(x, name, span) => {
                 let v = self.expr(x, false)?;
                 match name.as_str() {
@@ -486,412 +416,7 @@ impl Checker {
                 func_span,
                 args,
                 kwargs,
-            } => {
-                if let Some(op) = reduce_op(func) {
-                    return self.reduction(op, e, *func_span, args, kwargs, top);
-                }
-                if let Some((k, span, _)) = kwargs.first() {
-                    return Err(Error::ty(
-                        *span,
-                        format!("`{func}` takes no keyword argument `{k}`"),
-                    ));
-                }
-                let vals = args
-                    .iter()
-                    .map(|a| self.expr(a, false))
-                    .collect::<Result<Vec<_>>>()?;
-                self.func(func, *func_span, vals, e.span)
-            }
+            } => self.call(e, func, *func_span, args, kwargs, top),
         }
     }
-
-    /// A Python int literal: weak int64, or (beyond int64) a placeholder that only a
-    /// float or complex context, or a comparison, can use.
-    fn int_lit(&mut self, v: i128) -> V {
-        match i64::try_from(v) {
-            Ok(x) => self.lit(Scalar::I64(x), true),
-            Err(_) => {
-                let id = self.b.konst(Scalar::F64(v as f64));
-                self.big.insert(id, v);
-                (id, Ty::weak(DType::I64))
-            }
-        }
-    }
-
-    /// The value of a weak integer literal operand, if `v` is one.
-    fn weak_int(&self, v: V) -> Option<i128> {
-        if !v.1.weak || v.1.dtype != DType::I64 {
-            return None;
-        }
-        if let Some(&x) = self.big.get(&v.0) {
-            return Some(x);
-        }
-        match self.b.node(v.0).op {
-            Op::Const(Scalar::I64(x)) => Some(x as i128),
-            _ => None,
-        }
-    }
-
-    fn lit(&mut self, s: Scalar, weak: bool) -> V {
-        let id = self.b.konst(s);
-        (
-            id,
-            Ty {
-                dtype: s.dtype(),
-                weak,
-            },
-        )
-    }
-
-    fn reduction(
-        &mut self,
-        op: ReduceOp,
-        e: &Expr,
-        func_span: Span,
-        args: &[Expr],
-        kwargs: &[(String, Span, Expr)],
-        top: bool,
-    ) -> Result<V> {
-        if !top || !self.allow_reduce {
-            return Err(Error::ty(
-                func_span,
-                format!(
-                    "`{}` must be the outermost operation of an expression",
-                    op.name()
-                ),
-            ));
-        }
-        let mut axis_expr = None;
-        match args {
-            [_] => {}
-            [_, ax] => axis_expr = Some(ax),
-            _ => {
-                return Err(Error::ty(
-                    func_span,
-                    format!(
-                        "`{}` takes 1 or 2 arguments (x, axis), got {}",
-                        op.name(),
-                        args.len()
-                    ),
-                ))
-            }
-        }
-        for (k, span, v) in kwargs {
-            if k != "axis" || axis_expr.is_some() {
-                return Err(Error::ty(
-                    *span,
-                    format!("`{}` takes one keyword argument, `axis`", op.name()),
-                ));
-            }
-            axis_expr = Some(v);
-        }
-        let axis = match axis_expr {
-            None => None,
-            Some(Expr {
-                kind: ExprKind::Int(a),
-                ..
-            }) => Some(*a as i64),
-            Some(Expr {
-                kind: ExprKind::Unary(UnaryOp::Neg, x),
-                ..
-            }) if matches!(x.kind, ExprKind::Int(_)) => {
-                let ExprKind::Int(a) = x.kind else {
-                    unreachable!()
-                };
-                Some(-(a as i64))
-            }
-            Some(other) => return Err(Error::ty(other.span, "`axis` must be an integer literal")),
-        };
-        let v = self.expr(&args[0], false)?;
-        let d = v.1.dtype;
-        let ty = match op {
-            ReduceOp::Sum | ReduceOp::Prod => match d {
-                DType::Bool | DType::I32 => DType::I64,
-                d => d,
-            },
-            ReduceOp::Min | ReduceOp::Max => d,
-        };
-        self.reduce = Some(Reduce { op, axis, ty });
-        let _ = e;
-        Ok((v.0, Ty::strong(d)))
-    }
-
-    fn type_error(&self, span: Span, what: &str, ty: DType) -> Error {
-        Error::ty(span, format!("{what} is not supported for {ty} operands"))
-    }
-
-    fn unary(&mut self, op: UnaryOp, v: V, span: Span) -> Result<V> {
-        let d = v.1.dtype;
-        match op {
-            UnaryOp::Pos => {
-                if d == DType::Bool {
-                    return Err(self.type_error(span, "unary `+`", d));
-                }
-                Ok(v)
-            }
-            UnaryOp::Neg => {
-                if d == DType::Bool {
-                    return Err(Error::ty(
-                        span,
-                        "unary `-` is not supported for bool operands; use `~` for logical not",
-                    ));
-                }
-                Ok(self.mk(Op::Unary(UnOp::Neg), vec![v.0], v.1))
-            }
-            UnaryOp::Invert => {
-                if matches!(d.kind(), Kind::Float | Kind::Complex) {
-                    return Err(self.type_error(span, "`~`", d));
-                }
-                Ok(self.mk(Op::Unary(UnOp::Not), vec![v.0], v.1))
-            }
-        }
-    }
-
-    /// Joins two operand types and casts both operands to the joined dtype.
-    fn unify(&mut self, a: V, b: V, span: Span) -> Result<(ValueId, ValueId, Ty)> {
-        let t = Ty::join(a.1, b.1);
-        let x = self.materialize(a, t.dtype, span)?;
-        let y = self.materialize(b, t.dtype, span)?;
-        Ok((x, y, t))
-    }
-
-    fn binary(&mut self, op: BinaryOp, a: V, b: V, span: Span) -> Result<V> {
-        use BinaryOp as B;
-        if op == B::Pow {
-            if let Some(v) = self.fast_power(a, b) {
-                return Ok(v);
-            }
-        }
-        if matches!(op, B::Lt | B::Le | B::Eq | B::Ne | B::Ge | B::Gt) {
-            if let Some(v) = self.out_of_range_compare(op, a, b) {
-                return Ok(v);
-            }
-        }
-        let t = Ty::join(a.1, b.1);
-        let kind = t.dtype.kind();
-        let err = |what: &str| {
-            Error::ty(
-                span,
-                format!(
-                    "`{what}` is not supported for {} and {} operands",
-                    a.1.dtype, b.1.dtype
-                ),
-            )
-        };
-        // The dtype the operation computes in, when it differs from the joined dtype.
-        let operand = match op {
-            B::Div => match kind {
-                Kind::Bool | Kind::Int => DType::F64,
-                _ => t.dtype,
-            },
-            B::FloorDiv | B::Mod | B::Pow | B::Shl | B::Shr if kind == Kind::Bool => DType::I32,
-            B::FloorDiv | B::Mod if kind == Kind::Complex => return Err(err(op.symbol())),
-            B::Shl | B::Shr | B::And | B::Or | B::Xor
-                if matches!(kind, Kind::Float | Kind::Complex) =>
-            {
-                return Err(err(op.symbol()))
-            }
-            B::Sub if kind == Kind::Bool => {
-                return Err(Error::ty(
-                    span,
-                    "`-` is not supported for bool operands; use `^` for logical xor",
-                ))
-            }
-            _ => t.dtype,
-        };
-        let x = self.materialize(a, t.dtype, span)?;
-        let y = self.materialize(b, t.dtype, span)?;
-        let x = self.b.cast(x, operand);
-        let y = self.b.cast(y, operand);
-        let bop = match op {
-            B::Add => BinOp::Add,
-            B::Sub => BinOp::Sub,
-            B::Mul => BinOp::Mul,
-            B::Div => BinOp::Div,
-            B::FloorDiv => BinOp::FloorDiv,
-            B::Mod => BinOp::Mod,
-            B::Pow => BinOp::Pow,
-            B::And => BinOp::BitAnd,
-            B::Or => BinOp::BitOr,
-            B::Xor => BinOp::BitXor,
-            B::Shl => BinOp::Shl,
-            B::Shr => BinOp::Shr,
-            B::Lt => BinOp::Lt,
-            B::Le => BinOp::Le,
-            B::Eq => BinOp::Eq,
-            B::Ne => BinOp::Ne,
-            B::Ge => BinOp::Ge,
-            B::Gt => BinOp::Gt,
-        };
-        let out = if bop.is_comparison() {
-            Ty::strong(DType::Bool)
-        } else {
-            Ty {
-                dtype: operand,
-                weak: t.weak,
-            }
-        };
-        Ok(self.mk(Op::Binary(bop), vec![x, y], out))
-    }
-
-    fn func(&mut self, name: &str, fspan: Span, args: Vec<V>, span: Span) -> Result<V> {
-        let arity = match name {
-            "where" => 3,
-            "arctan2" | "hypot" | "nextafter" | "copysign" | "maximum" | "minimum" | "fmod"
-            | "complex" => 2,
-            _ if unary_fn(name).is_some() || cast_fn(name).is_some() => 1,
-            "copy" | "ones_like" => 1,
-            _ => return Err(Error::ty(fspan, format!("unknown function `{name}`"))),
-        };
-        if args.len() != arity {
-            let s = if arity == 1 { "" } else { "s" };
-            return Err(Error::ty(
-                span,
-                format!("`{name}` takes {arity} argument{s}, got {}", args.len()),
-            ));
-        }
-        let strong = |v: V| (v.0, Ty::strong(v.1.dtype));
-        if let Some(to) = cast_fn(name) {
-            let x = self.materialize(args[0], args[0].1.dtype, span)?;
-            return Ok((self.b.cast(x, to), Ty::strong(to)));
-        }
-        match name {
-            "copy" => return Ok(strong(args[0])),
-            "ones_like" => return Ok(strong(self.lit(Scalar::one(args[0].1.dtype), false))),
-            "where" => {
-                let c = self.b.cast(args[0].0, DType::Bool);
-                let (x, y, t) = self.unify(args[1], args[2], span)?;
-                return Ok(self.mk(Op::Where, vec![c, x, y], Ty::strong(t.dtype)));
-            }
-            _ => {}
-        }
-        if let Some(op) = unary_fn(name) {
-            let d = args[0].1.dtype;
-            let bad = || Error::ty(span, format!("`{name}` is not supported for {d} operands"));
-            let (operand, out) = match op {
-                _ if op.is_transcendental() => (d.to_float(), d.to_float()),
-                UnOp::Abs | UnOp::Real | UnOp::Imag => (d, d.real_part()),
-                // NumPy has no bool loop for these: conj gives int8, round float16.
-                UnOp::Conj if d == DType::Bool => (DType::I32, DType::I32),
-                UnOp::Round if d == DType::Bool => (DType::F32, DType::F32),
-                UnOp::Conj | UnOp::Round => (d, d),
-                UnOp::Ceil | UnOp::Floor | UnOp::Trunc | UnOp::SignBit if d.is_complex() => {
-                    return Err(bad())
-                }
-                UnOp::Ceil | UnOp::Floor | UnOp::Trunc => (d, d),
-                UnOp::Sign if d == DType::Bool => return Err(bad()),
-                UnOp::Sign => (d, d),
-                UnOp::IsNan | UnOp::IsFinite | UnOp::IsInf | UnOp::SignBit => (d, DType::Bool),
-                _ => unreachable!("{op:?}"),
-            };
-            let x = self.b.cast(args[0].0, operand);
-            return Ok(self.mk(Op::Unary(op), vec![x], Ty::strong(out)));
-        }
-        // Binary functions.
-        let (x, y, t) = self.unify(args[0], args[1], span)?;
-        let d = t.dtype;
-        let bad = || {
-            Error::ty(
-                span,
-                format!(
-                    "`{name}` is not supported for {} and {} operands",
-                    args[0].1.dtype, args[1].1.dtype
-                ),
-            )
-        };
-        let (op, operand, out) = match name {
-            "maximum" => (BinOp::Maximum, d, d),
-            "minimum" => (BinOp::Minimum, d, d),
-            "fmod" => match d.kind() {
-                Kind::Complex => return Err(bad()),
-                Kind::Bool => (BinOp::Fmod, DType::I32, DType::I32),
-                _ => (BinOp::Fmod, d, d),
-            },
-            "complex" => {
-                if d.is_complex() {
-                    return Err(bad());
-                }
-                // The dtype of `re + 1j*im`, which complex(re, im) means.
-                let imag = Ty::join(Ty::weak(DType::C128), args[1].1);
-                let out = Ty::join(args[0].1, imag).dtype;
-                (BinOp::Complex, out.real_part(), out)
-            }
-            _ => {
-                if d.is_complex() {
-                    return Err(bad());
-                }
-                let op = match name {
-                    "arctan2" => BinOp::Arctan2,
-                    "hypot" => BinOp::Hypot,
-                    "nextafter" => BinOp::NextAfter,
-                    _ => BinOp::CopySign,
-                };
-                (op, d.to_float(), d.to_float())
-            }
-        };
-        let x = self.b.cast(x, operand);
-        let y = self.b.cast(y, operand);
-        Ok(self.mk(Op::Binary(op), vec![x, y], Ty::strong(out)))
-    }
-}
-
-fn reduce_op(name: &str) -> Option<ReduceOp> {
-    Some(match name {
-        "sum" => ReduceOp::Sum,
-        "prod" => ReduceOp::Prod,
-        "min" => ReduceOp::Min,
-        "max" => ReduceOp::Max,
-        _ => return None,
-    })
-}
-
-fn cast_fn(name: &str) -> Option<DType> {
-    Some(match name {
-        "bool" => DType::Bool,
-        "int32" => DType::I32,
-        "int64" => DType::I64,
-        "float32" => DType::F32,
-        "float64" => DType::F64,
-        "complex64" => DType::C64,
-        "complex128" => DType::C128,
-        _ => return None,
-    })
-}
-
-fn unary_fn(name: &str) -> Option<UnOp> {
-    UnOp::FUNCTIONS
-        .into_iter()
-        .chain([UnOp::SignBit])
-        .find(|u| u.name() == name)
-}
-
-/// Every function name the language knows (for messages and tests).
-pub fn function_names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = UnOp::FUNCTIONS.iter().map(|u| u.name()).collect();
-    v.extend([
-        "signbit",
-        "where",
-        "arctan2",
-        "hypot",
-        "nextafter",
-        "copysign",
-        "maximum",
-        "minimum",
-        "fmod",
-        "complex",
-        "copy",
-        "ones_like",
-        "bool",
-        "int32",
-        "int64",
-        "float32",
-        "float64",
-        "complex64",
-        "complex128",
-        "sum",
-        "prod",
-        "min",
-        "max",
-    ]);
-    v
 }

@@ -1,30 +1,42 @@
 //! Name resolution for programs: which names are inputs (read before they are surely
 //! assigned), which are locals, and whether each output is assigned on every path.
+//!
+//! One pass in program order. The set of surely assigned names is updated in place,
+//! with a journal to undo what a branch or a loop body added (so the work is linear in
+//! the program, not in statements times names).
 
 use crate::error::{Error, Result, Span};
+use crate::limits;
 use crate::syntax::ast::{Expr, ExprKind, ProgramAst, Stmt, StmtKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 pub struct Info {
     /// Names read before they are definitely assigned, with their first use.
     pub inputs: Vec<(String, Span)>,
     /// Names assigned somewhere (loop variables included), in order of first assignment.
     pub locals: Vec<String>,
-    pub loop_vars: Vec<String>,
+    pub loop_vars: HashSet<String>,
     /// Outputs that some path leaves unassigned.
     pub maybe_unassigned_outputs: Vec<(String, Span)>,
 }
 
 pub fn analyze(p: &ProgramAst) -> Result<Info> {
-    let mut info = Info {
-        inputs: vec![],
-        locals: vec![],
-        loop_vars: vec![],
-        maybe_unassigned_outputs: vec![],
+    let mut w = Walk {
+        info: Info {
+            inputs: vec![],
+            locals: vec![],
+            loop_vars: HashSet::new(),
+            maybe_unassigned_outputs: vec![],
+        },
+        input_set: HashSet::new(),
+        local_set: HashSet::new(),
+        assigned: HashSet::new(),
+        journal: Vec::new(),
     };
-    let assigned = block(&p.body, BTreeSet::new(), &mut info);
+    w.block(&p.body);
+    let mut info = w.info;
     for (name, span) in &p.outputs {
-        if !assigned.contains(name) && info.locals.contains(name) {
+        if !w.assigned.contains(name) && w.local_set.contains(name) {
             info.maybe_unassigned_outputs.push((name.clone(), *span));
         }
     }
@@ -47,37 +59,58 @@ pub fn free_inputs(p: &ProgramAst) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn block(stmts: &[Stmt], mut assigned: BTreeSet<String>, info: &mut Info) -> BTreeSet<String> {
-    for s in stmts {
+struct Walk {
+    info: Info,
+    input_set: HashSet<String>,
+    local_set: HashSet<String>,
+    /// Names surely assigned at the current point.
+    assigned: HashSet<String>,
+    /// Names added to `assigned`, in order, so that a branch can be undone.
+    journal: Vec<String>,
+}
+
+impl Walk {
+    fn block(&mut self, stmts: &[Stmt]) {
+        limits::stack(|| {
+            for s in stmts {
+                self.stmt(s);
+            }
+        })
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
         match &s.kind {
             StmtKind::Assign {
                 target,
                 op,
                 value,
                 target_span,
-                ..
             } => {
                 if op.is_some() {
-                    read(target, *target_span, &assigned, info);
+                    self.read(target, *target_span);
                 }
-                reads(value, &assigned, info);
-                define(target, info);
-                assigned.insert(target.clone());
+                self.reads(value);
+                self.define(target);
+                self.assign(target);
             }
             StmtKind::If {
                 cond,
                 then_body,
                 else_body,
             } => {
-                reads(cond, &assigned, info);
-                let a = block(then_body, assigned.clone(), info);
-                let b = block(else_body, assigned.clone(), info);
-                assigned = a.intersection(&b).cloned().collect();
+                self.reads(cond);
+                let a = self.branch(then_body, None);
+                let b = self.branch(else_body, None);
                 // A branch that ends in `break` does not reach the statements after the if.
-                if ends_in_break(then_body) {
-                    assigned = b;
+                let after: Vec<String> = if ends_in_break(then_body) {
+                    b.into_iter().collect()
                 } else if ends_in_break(else_body) {
-                    assigned = a;
+                    a.into_iter().collect()
+                } else {
+                    a.intersection(&b).cloned().collect()
+                };
+                for name in after {
+                    self.assign(&name);
                 }
             }
             StmtKind::For {
@@ -88,21 +121,86 @@ fn block(stmts: &[Stmt], mut assigned: BTreeSet<String>, info: &mut Info) -> BTr
                 ..
             } => {
                 if let Some(st) = start {
-                    reads(st, &assigned, info);
+                    self.reads(st);
                 }
-                reads(end, &assigned, info);
-                define(var, info);
-                if !info.loop_vars.contains(var) {
-                    info.loop_vars.push(var.clone());
-                }
-                let mut inner = assigned.clone();
-                inner.insert(var.clone());
-                block(body, inner, info);
+                self.reads(end);
+                self.define(var);
+                self.info.loop_vars.insert(var.clone());
+                // The body may not run: nothing it assigns is sure after the loop.
+                self.branch(body, Some(var));
             }
             StmtKind::Break => {}
         }
     }
-    assigned
+
+    /// Walks `body` (with `var` assigned first, for a loop), then undoes what it
+    /// assigned; returns those names.
+    fn branch(&mut self, body: &[Stmt], var: Option<&str>) -> HashSet<String> {
+        let mark = self.journal.len();
+        if let Some(v) = var {
+            self.assign(v);
+        }
+        self.block(body);
+        let added: HashSet<String> = self.journal.drain(mark..).collect();
+        for name in &added {
+            self.assigned.remove(name);
+        }
+        added
+    }
+
+    fn assign(&mut self, name: &str) {
+        if self.assigned.insert(name.to_string()) {
+            self.journal.push(name.to_string());
+        }
+    }
+
+    fn define(&mut self, name: &str) {
+        if self.local_set.insert(name.to_string()) {
+            self.info.locals.push(name.to_string());
+        }
+    }
+
+    fn read(&mut self, name: &str, span: Span) {
+        if !self.assigned.contains(name) && self.input_set.insert(name.to_string()) {
+            self.info.inputs.push((name.to_string(), span));
+        }
+    }
+
+    fn reads(&mut self, e: &Expr) {
+        limits::stack(|| self.reads_at(e))
+    }
+
+    fn reads_at(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Name(n) => self.read(n, e.span),
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) => {}
+            ExprKind::Unary(_, x) | ExprKind::Attr(x, _, _) => self.reads(x),
+            ExprKind::Binary(_, a, b) => {
+                self.reads(a);
+                self.reads(b);
+            }
+            ExprKind::Compare(first, rest) => {
+                self.reads(first);
+                for (_, _, x) in rest {
+                    self.reads(x);
+                }
+            }
+            ExprKind::Call {
+                args, kwargs, func, ..
+            } => {
+                // `axis=` is a literal, not a read.
+                let reduction = is_reduction(func);
+                for a in args.iter().take(if reduction { 1 } else { usize::MAX }) {
+                    self.reads(a);
+                }
+                if !reduction {
+                    for (_, _, x) in kwargs {
+                        self.reads(x);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn ends_in_break(b: &[Stmt]) -> bool {
@@ -113,52 +211,6 @@ fn ends_in_break(b: &[Stmt]) -> bool {
             ..
         })
     )
-}
-
-fn define(name: &str, info: &mut Info) {
-    if !info.locals.iter().any(|l| l == name) {
-        info.locals.push(name.to_string());
-    }
-}
-
-fn read(name: &str, span: Span, assigned: &BTreeSet<String>, info: &mut Info) {
-    if !assigned.contains(name) && !info.inputs.iter().any(|(n, _)| n == name) {
-        info.inputs.push((name.to_string(), span));
-    }
-}
-
-fn reads(e: &Expr, assigned: &BTreeSet<String>, info: &mut Info) {
-    match &e.kind {
-        ExprKind::Name(n) => read(n, e.span, assigned, info),
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) => {}
-        ExprKind::Unary(_, x) | ExprKind::Attr(x, _, _) => reads(x, assigned, info),
-        ExprKind::Binary(_, a, b) => {
-            reads(a, assigned, info);
-            reads(b, assigned, info);
-        }
-        ExprKind::Compare(first, rest) => {
-            reads(first, assigned, info);
-            for (_, _, x) in rest {
-                reads(x, assigned, info);
-            }
-        }
-        ExprKind::Call {
-            args, kwargs, func, ..
-        } => {
-            // `axis=` is a literal, not a read.
-            for a in args
-                .iter()
-                .take(if is_reduction(func) { 1 } else { usize::MAX })
-            {
-                reads(a, assigned, info);
-            }
-            if !is_reduction(func) {
-                for (_, _, x) in kwargs {
-                    reads(x, assigned, info);
-                }
-            }
-        }
-    }
 }
 
 fn is_reduction(f: &str) -> bool {

@@ -1,6 +1,9 @@
 //! The abstract syntax tree, as written (no types yet).
 
 use crate::error::Span;
+use crate::limits;
+use num_bigint::BigInt;
+use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
@@ -59,8 +62,8 @@ pub enum UnaryOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    /// An integer literal; Python's are unbounded, nexpr keeps 128 bits.
-    Int(i128),
+    /// An integer literal, unbounded as Python's.
+    Int(BigInt),
     Float(f64),
     /// An imaginary literal `2.5j` (its imaginary part).
     Imag(f64),
@@ -80,10 +83,46 @@ pub enum ExprKind {
     Attr(Box<Expr>, String, Span),
 }
 
-#[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+// Trees may be `limits::MAX_DEPTH` deep: the recursive traits take each step through
+// `limits::stack`, so that cloning, comparing, printing and dropping one cannot
+// overflow the stack.
+
+impl Clone for Expr {
+    fn clone(&self) -> Expr {
+        limits::stack(|| Expr {
+            kind: self.kind.clone(),
+            span: self.span,
+        })
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        limits::stack(|| self.span == other.span && self.kind == other.kind)
+    }
+}
+
+impl fmt::Debug for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        limits::stack(|| {
+            f.debug_struct("Expr")
+                .field("kind", &self.kind)
+                .field("span", &self.span)
+                .finish()
+        })
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let kind = std::mem::replace(&mut self.kind, ExprKind::Bool(false));
+        limits::stack(move || drop(kind));
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -110,10 +149,45 @@ pub enum StmtKind {
     Break,
 }
 
-#[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
+}
+
+// Blocks nest `limits::MAX_BLOCKS` deep: as for `Expr`, each step of the recursive
+// traits goes through `limits::stack`.
+
+impl Clone for Stmt {
+    fn clone(&self) -> Stmt {
+        limits::stack(|| Stmt {
+            kind: self.kind.clone(),
+            span: self.span,
+        })
+    }
+}
+
+impl PartialEq for Stmt {
+    fn eq(&self, other: &Stmt) -> bool {
+        limits::stack(|| self.span == other.span && self.kind == other.kind)
+    }
+}
+
+impl fmt::Debug for Stmt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        limits::stack(|| {
+            f.debug_struct("Stmt")
+                .field("kind", &self.kind)
+                .field("span", &self.span)
+                .finish()
+        })
+    }
+}
+
+impl Drop for Stmt {
+    fn drop(&mut self) {
+        let kind = std::mem::replace(&mut self.kind, StmtKind::Break);
+        limits::stack(move || drop(kind));
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 //! messages with a caret under the fault.
 
 pub mod ast;
+mod nesting;
 pub mod parser;
 
 pub use parser::{parse_expr, parse_program};

@@ -1,7 +1,9 @@
 //! Builds the AST from pest's parse tree; resolves program indentation.
 
 use super::ast::*;
+use super::nesting;
 use crate::error::{Error, Result, Span};
+use crate::limits::{self, MAX_BLOCKS};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -9,13 +11,33 @@ use pest::Parser as _;
 #[grammar = "../grammar/nexpr.pest"]
 struct Grammar;
 
+/// A byte-order mark at the start of the text (editors on Windows write one) is
+/// skipped; spans keep counting from the start of the original text.
+fn skip_bom(src: &str) -> (&str, usize) {
+    match src.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, src.len() - rest.len()),
+        None => (src, 0),
+    }
+}
+
 /// Parses one expression.
 pub fn parse_expr(src: &str) -> Result<Expr> {
-    let mut pairs = Grammar::parse(Rule::expression, src)
-        .map_err(|e| pest_error(e, 0, src).with_source(src))?;
-    let top = pairs.next().expect("expression rule");
-    let expr = top.into_inner().next().expect("expr");
-    build_expr(expr, 0).map_err(|e| e.with_source(src))
+    let (text, base) = skip_bom(src);
+    parse_one(Rule::expression, text, base)
+        .and_then(|p| {
+            let expr = p.into_inner().next().expect("expr");
+            top_expr(expr, base)
+        })
+        .map_err(|e| e.with_source(src))
+}
+
+/// Runs pest on `text` (at `base` in the source) once its nesting is known to be
+/// within the limit, on a stack large enough for it.
+fn parse_one(rule: Rule, text: &str, base: usize) -> Result<Pair<'_, Rule>> {
+    let bytes = nesting::measure(text, base)?;
+    let mut pairs = limits::with_stack(bytes, || Grammar::parse(rule, text))
+        .map_err(|e| pest_error(e, base, text))?;
+    Ok(pairs.next().expect("the rule matched"))
 }
 
 /// Parses a program: `output` declarations and indented statements, one per line.
@@ -31,9 +53,9 @@ struct Line<'a> {
 }
 
 fn parse_program_inner(src: &str) -> Result<ProgramAst> {
+    let (text, mut offset) = skip_bom(src);
     let mut lines = Vec::new();
-    let mut offset = 0;
-    for raw in src.split_inclusive('\n') {
+    for raw in text.split_inclusive('\n') {
         let body = raw.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start_matches([' ', '\t']);
         let indent = &body[..body.len() - trimmed.len()];
@@ -49,7 +71,7 @@ fn parse_program_inner(src: &str) -> Result<ProgramAst> {
     }
     let mut outputs = Vec::new();
     let mut pos = 0;
-    let body = parse_block(&lines, &mut pos, "", &mut outputs, true)?;
+    let body = parse_block(&lines, &mut pos, "", &mut outputs, 0)?;
     if outputs.is_empty() {
         return Err(Error::parse(
             Span::new(0, src.len().min(1)),
@@ -70,10 +92,7 @@ enum Head {
 }
 
 fn parse_line(line: &Line) -> Result<(Head, Span)> {
-    let pair = Grammar::parse(Rule::line, line.text)
-        .map_err(|e| pest_error(e, line.offset, line.text))?
-        .next()
-        .expect("line")
+    let pair = parse_one(Rule::line, line.text, line.offset)?
         .into_inner()
         .next()
         .expect("statement");
@@ -100,7 +119,7 @@ fn parse_line(line: &Line) -> Result<(Head, Span)> {
                 "/=" => Some(BinaryOp::Div),
                 _ => None,
             };
-            let value = build_expr(inner.next().unwrap(), base)?;
+            let value = top_expr(inner.next().unwrap(), base)?;
             Head::Simple(Stmt {
                 kind: StmtKind::Assign {
                     target: target.as_str().to_string(),
@@ -111,14 +130,14 @@ fn parse_line(line: &Line) -> Result<(Head, Span)> {
                 span,
             })
         }
-        Rule::if_stmt => Head::If(build_expr(inner.next().unwrap(), base)?),
-        Rule::elif_stmt => Head::Elif(build_expr(inner.next().unwrap(), base)?),
+        Rule::if_stmt => Head::If(top_expr(inner.next().unwrap(), base)?),
+        Rule::elif_stmt => Head::Elif(top_expr(inner.next().unwrap(), base)?),
         Rule::else_stmt => Head::Else,
         Rule::for_stmt => {
             let var = inner.next().unwrap();
-            let a = build_expr(inner.next().unwrap(), base)?;
+            let a = top_expr(inner.next().unwrap(), base)?;
             let (start, end) = match inner.next() {
-                Some(b) => (Some(a), build_expr(b, base)?),
+                Some(b) => (Some(a), top_expr(b, base)?),
                 None => (None, a),
             };
             Head::For(var.as_str().to_string(), sp(&var, base), start, end)
@@ -142,13 +161,24 @@ fn is_keyword(r: Rule) -> bool {
     )
 }
 
-/// Parses the statements of one block, all at indentation `indent`.
+/// Parses the statements of one block, all at indentation `indent`, `depth` blocks
+/// deep (0 for the top level).
 fn parse_block(
     lines: &[Line],
     pos: &mut usize,
     indent: &str,
     outputs: &mut Vec<(String, Span)>,
-    top: bool,
+    depth: usize,
+) -> Result<Vec<Stmt>> {
+    limits::stack(|| parse_block_at(lines, pos, indent, outputs, depth))
+}
+
+fn parse_block_at(
+    lines: &[Line],
+    pos: &mut usize,
+    indent: &str,
+    outputs: &mut Vec<(String, Span)>,
+    depth: usize,
 ) -> Result<Vec<Stmt>> {
     let mut out: Vec<Stmt> = Vec::new();
     let mut after_child = false;
@@ -176,7 +206,7 @@ fn parse_block(
         after_child = matches!(head, Head::If(_) | Head::For(..));
         match head {
             Head::Output(names) => {
-                if !top {
+                if depth > 0 {
                     return Err(Error::parse(
                         span,
                         "`output` declarations belong at the top level",
@@ -186,8 +216,8 @@ fn parse_block(
             }
             Head::Simple(s) => out.push(s),
             Head::If(cond) => {
-                let then_body = parse_child(lines, pos, indent, outputs, span)?;
-                let else_body = parse_else(lines, pos, indent, outputs)?;
+                let then_body = parse_child(lines, pos, indent, outputs, span, depth)?;
+                let else_body = parse_else(lines, pos, indent, outputs, depth)?;
                 out.push(Stmt {
                     kind: StmtKind::If {
                         cond,
@@ -198,7 +228,7 @@ fn parse_block(
                 });
             }
             Head::For(var, var_span, start, end) => {
-                let body = parse_child(lines, pos, indent, outputs, span)?;
+                let body = parse_child(lines, pos, indent, outputs, span, depth)?;
                 out.push(Stmt {
                     kind: StmtKind::For {
                         var,
@@ -224,6 +254,7 @@ fn parse_else(
     pos: &mut usize,
     indent: &str,
     outputs: &mut Vec<(String, Span)>,
+    depth: usize,
 ) -> Result<Vec<Stmt>> {
     let Some(line) = lines.get(*pos) else {
         return Ok(vec![]);
@@ -235,12 +266,12 @@ fn parse_else(
     match head {
         Head::Else => {
             *pos += 1;
-            parse_child(lines, pos, indent, outputs, span)
+            parse_child(lines, pos, indent, outputs, span, depth)
         }
         Head::Elif(cond) => {
             *pos += 1;
-            let then_body = parse_child(lines, pos, indent, outputs, span)?;
-            let else_body = parse_else(lines, pos, indent, outputs)?;
+            let then_body = parse_child(lines, pos, indent, outputs, span, depth)?;
+            let else_body = limits::stack(|| parse_else(lines, pos, indent, outputs, depth))?;
             Ok(vec![Stmt {
                 kind: StmtKind::If {
                     cond,
@@ -254,17 +285,27 @@ fn parse_else(
     }
 }
 
-/// The indented block that must follow a line ending in `:`.
+/// The indented block that must follow a line ending in `:`, one deeper than `depth`.
 fn parse_child(
     lines: &[Line],
     pos: &mut usize,
     indent: &str,
     outputs: &mut Vec<(String, Span)>,
     head: Span,
+    depth: usize,
 ) -> Result<Vec<Stmt>> {
     match lines.get(*pos) {
         Some(l) if l.indent.len() > indent.len() && l.indent.starts_with(indent) => {
-            parse_block(lines, pos, l.indent, outputs, false)
+            if depth >= MAX_BLOCKS {
+                return Err(Error::parse(
+                    Span::new(l.offset, l.offset + 1),
+                    format!(
+                        "too many levels of indentation (the limit is {MAX_BLOCKS}, as in \
+                         Python); split the program or flatten its conditions"
+                    ),
+                ));
+            }
+            parse_block(lines, pos, l.indent, outputs, depth + 1)
         }
         _ => Err(Error::parse(
             Span::new(head.end.saturating_sub(1), head.end),
@@ -285,7 +326,18 @@ fn sp(p: &Pair<Rule>, base: usize) -> Span {
     Span::new(base + s.start(), base + s.end())
 }
 
+/// A whole expression of the text: built, then checked against the depth limit.
+fn top_expr(p: Pair<Rule>, base: usize) -> Result<Expr> {
+    let e = build_expr(p, base)?;
+    nesting::check_depth(&e)?;
+    Ok(e)
+}
+
 fn build_expr(p: Pair<Rule>, base: usize) -> Result<Expr> {
+    limits::stack(|| build_node(p, base))
+}
+
+fn build_node(p: Pair<Rule>, base: usize) -> Result<Expr> {
     let span = sp(&p, base);
     match p.as_rule() {
         Rule::expr => {
@@ -435,6 +487,9 @@ fn build_expr(p: Pair<Rule>, base: usize) -> Result<Expr> {
     }
 }
 
+/// The most digits an integer literal may have.
+const MAX_INT_DIGITS: usize = 4300;
+
 fn number(text: &str, span: Span) -> Result<Expr> {
     let clean: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(body) = clean.strip_suffix(['j', 'J']) {
@@ -453,16 +508,15 @@ fn number(text: &str, span: Span) -> Result<Expr> {
                 .parse()
                 .map_err(|_| Error::parse(span, format!("invalid float literal `{text}`")))?,
         )
+    } else if clean.len() > MAX_INT_DIGITS {
+        // Python's own limit (`sys.int_max_str_digits`): decimal conversion is
+        // quadratic, and no array value needs more.
+        return Err(Error::parse(
+            span,
+            format!("integer literal of more than {MAX_INT_DIGITS} digits"),
+        ));
     } else {
-        match clean.parse::<i128>() {
-            Ok(v) => ExprKind::Int(v),
-            Err(_) => {
-                return Err(Error::parse(
-                    span,
-                    format!("integer literal `{text}` is too large"),
-                ))
-            }
-        }
+        ExprKind::Int(clean.parse().expect("the grammar admits only digits"))
     };
     Ok(Expr { kind, span })
 }
@@ -492,14 +546,17 @@ fn binop(s: &str) -> BinaryOp {
 fn pest_error(e: pest::error::Error<Rule>, base: usize, text: &str) -> Error {
     use pest::error::{ErrorVariant, InputLocation};
     let (start, end) = match e.location {
-        InputLocation::Pos(p) => (p, p + 1),
+        InputLocation::Pos(p) => (p, p),
         InputLocation::Span((a, b)) => (a, b),
     };
-    let at = if start >= text.len() {
-        "end of input".to_string()
-    } else {
-        let c = text[start..].chars().next().unwrap();
-        format!("`{c}`")
+    // pest reports byte positions; the span covers at least the character there.
+    let start = text.floor_char_boundary(start.min(text.len()));
+    let next = text[start..].chars().next();
+    let end = text.ceil_char_boundary(end.min(text.len()));
+    let end = end.max(start + next.map_or(1, char::len_utf8));
+    let at = match next {
+        None => "end of input".to_string(),
+        Some(c) => format!("`{}`", c.escape_debug()),
     };
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -512,9 +569,13 @@ fn pest_error(e: pest::error::Error<Rule>, base: usize, text: &str) -> Error {
                 format!("unexpected {at}, expected {}", join_or(&names))
             }
         }
+        // pest's own guards; `nesting::measure` sizes the stack so that they do not fire.
+        ErrorVariant::CustomError { message } if message.contains("limit reached") => {
+            format!("the text nests too deeply for the parser ({message})")
+        }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Error::parse(Span::new(base + start, base + end.max(start + 1)), message)
+    Error::parse(Span::new(base + start, base + end), message)
 }
 
 fn join_or(names: &[&str]) -> String {

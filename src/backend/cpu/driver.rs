@@ -15,7 +15,7 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
-use super::schedule;
+use super::{pool, schedule};
 use crate::array::DynArray;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -27,8 +27,7 @@ use crate::runtime::{Bound, Layout};
 use crate::value::{self, Scalar};
 use num_complex::{Complex32, Complex64};
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 pub const CHUNK: usize = 8192;
 // A chunk's pairwise sum is then a perfect tree of leaves (see `halves`).
@@ -73,25 +72,6 @@ unsafe impl Sync for Ptrs<'_> {}
 // SAFETY: as for `Ptrs`: inputs are only read.
 unsafe impl Send for In<'_> {}
 unsafe impl Sync for In<'_> {}
-
-fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut m = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = m.get(&threads) {
-        return Ok(p.clone());
-    }
-    let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("nexpr-{i}"))
-        .build()
-        .map_err(|e| Error::backend(format!("thread pool: {e}")))?;
-    let p = Arc::new(p);
-    m.insert(threads, p.clone());
-    Ok(p)
-}
 
 thread_local! {
     /// Gather buffers for strided inputs, one per input, reused across chunks.
@@ -273,10 +253,10 @@ impl CpuExec {
             return f(lo, hi);
         }
         let chunks = (hi - lo).div_ceil(CHUNK);
-        let pool = pool(self.threads)?;
+        let workers = self.threads;
         schedule::chunks(
-            &pool,
-            self.threads,
+            &*pool::shared(workers)?,
+            workers,
             chunks,
             || (),
             |_, c| f(lo + c * CHUNK, (lo + (c + 1) * CHUNK).min(hi)),
@@ -342,6 +322,13 @@ impl CpuExec {
         {
             return None;
         }
+        // NumPy multiplies floats in sequence, one element after the other (unlike
+        // its pairwise sums): that order cannot be split into chunks, so the
+        // elementwise result is computed (in parallel) and reduced as the interpreter
+        // does.
+        if crate::runtime::reduce::is_sequential(r.op, t) {
+            return None;
+        }
         if let Err(e) = self.check(bound) {
             return Some(Err(e));
         }
@@ -400,10 +387,10 @@ impl CpuExec {
             // chunk order whichever thread computed them.
             let first = chunks.start;
             let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
-            let pool = pool(self.threads)?;
+            let workers = self.threads;
             schedule::chunks(
-                &pool,
-                self.threads,
+                &*pool::shared(workers)?,
+                workers,
                 slots.len(),
                 || vec![zero; CHUNK],
                 |buf, k| {

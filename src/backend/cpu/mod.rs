@@ -17,6 +17,7 @@ mod helpers;
 mod jit;
 mod lower;
 pub mod math;
+mod pool;
 mod schedule;
 
 use super::{Executable, OutBuf};
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 pub use cache::CAPACITY as CACHE_CAPACITY;
 pub use driver::CHUNK;
+pub use pool::max_threads;
 
 impl Executable for driver::CpuExec {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -72,7 +74,7 @@ pub fn compile(
         layouts: layouts.to_vec(),
         in_types: f.inputs.iter().map(|p| p.ty).collect(),
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
-        threads: threads.max(1),
+        threads: threads.clamp(1, pool::max_threads()),
         cost: cost_per_element(f),
         parallel_min: opts.parallel_min,
     }))

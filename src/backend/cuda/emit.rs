@@ -533,19 +533,18 @@ impl Emitter<'_> {
     /// Emits the nodes `root` needs, as `const` temporaries, and returns its C text.
     fn value(&mut self, root: ValueId, ind: &str) -> Result<String> {
         let f = self.f;
-        let mut need = vec![false; root as usize + 1];
-        need[root as usize] = true;
-        for i in (0..=root as usize).rev() {
-            if need[i] {
-                for &a in &f.nodes[i].args {
-                    need[a as usize] = true;
-                }
+        // The nodes without text yet that `root` needs (their work, not the arena's).
+        let mut need = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![root];
+        while let Some(v) = stack.pop() {
+            if self.text[v as usize].is_none() && seen.insert(v) {
+                need.push(v as usize);
+                stack.extend(&f.nodes[v as usize].args);
             }
         }
-        for (id, &needed) in need.iter().enumerate() {
-            if !needed || self.text[id].is_some() {
-                continue;
-            }
+        need.sort_unstable();
+        for id in need {
             let n = &f.nodes[id];
             let arg = |k: usize| -> (String, DType) {
                 let a = n.args[k] as usize;
@@ -594,6 +593,10 @@ impl Emitter<'_> {
     }
 
     fn block(&mut self, body: &[Stmt], depth: usize) -> Result<()> {
+        crate::limits::stack(|| self.block_at(body, depth))
+    }
+
+    fn block_at(&mut self, body: &[Stmt], depth: usize) -> Result<()> {
         let ind = "    ".repeat(depth);
         for s in body {
             match s {
@@ -675,7 +678,10 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
             }
         })
         .collect();
+    // A float product is NumPy's sequential one, which no block tree reproduces: the
+    // elementwise result comes back to the host and is reduced there, in order.
     let fused_reduce = match f.reduce {
+        Some(r) if r.op == ReduceOp::Prod && (r.ty.is_float() || r.ty.is_complex()) => None,
         Some(r) if r.axis.is_none() && f.outputs.len() == 1 => Some((r.op, r.ty)),
         _ => None,
     };

@@ -4,6 +4,7 @@
 
 use super::{Executable, OutBuf};
 use crate::error::{Error, Result};
+use crate::ir::builder::Marks;
 use crate::ir::{Func, Op, Stmt, ValueId};
 use crate::runtime::bind::read_scalar;
 use crate::runtime::Bound;
@@ -27,18 +28,9 @@ const CHUNK: usize = 4096;
 impl Interp {
     pub fn new(func: Func) -> Interp {
         let mut plans = HashMap::new();
+        let mut marks = Marks::new(func.nodes.len());
         func.for_each_root(|root| {
-            let mut need = vec![false; root as usize + 1];
-            need[root as usize] = true;
-            for i in (0..=root as usize).rev() {
-                if need[i] {
-                    for &a in &func.nodes[i].args {
-                        need[a as usize] = true;
-                    }
-                }
-            }
-            let order = (0..=root).filter(|&i| need[i as usize]).collect();
-            plans.insert(root, order);
+            plans.insert(root, marks.reachable(&func.nodes, root));
         });
         Interp { func, plans }
     }
@@ -72,6 +64,10 @@ impl Interp {
     }
 
     fn block(&self, body: &[Stmt], el: &mut Element) -> Result<Flow> {
+        crate::limits::stack(|| self.block_at(body, el))
+    }
+
+    fn block_at(&self, body: &[Stmt], el: &mut Element) -> Result<Flow> {
         for s in body {
             match s {
                 Stmt::Assign { var, value } => {

@@ -13,6 +13,11 @@ use cranelift_codegen::ir::{InstBuilder, Value};
 impl Lowerer<'_, '_> {
     /// The value of node `id` for the element (vector) at index `i`.
     pub(super) fn node(&mut self, mode: Mode, id: ValueId, i: Value) -> Result<Val> {
+        // Operand chains may be `limits::MAX_DEPTH` deep (and more after lowering).
+        crate::limits::stack(|| self.node_at(mode, id, i))
+    }
+
+    fn node_at(&mut self, mode: Mode, id: ValueId, i: Value) -> Result<Val> {
         if let Some(&v) = self.memo.get(&id) {
             return Ok(v);
         }

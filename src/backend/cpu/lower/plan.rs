@@ -19,6 +19,9 @@ use crate::ir::Func;
 use crate::options::{CpuOptions, MathWidth, Simd};
 use cranelift_codegen::ir::types::{self, Type};
 
+/// Programs with loops of more nodes than this run one vector group (see `for_func`).
+const INTERLEAVE_MAX_NODES: usize = 2000;
+
 /// Whether (and how wide) the main loop is vectorized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VectorPlan {
@@ -67,7 +70,14 @@ impl VectorPlan {
         if lanes != 2 || opts.simd != Simd::All {
             return None;
         }
-        let groups = opts.loop_groups.clamp(1, 8);
+        // Interleaved groups multiply what is live across a loop body, and Cranelift's
+        // register allocator then slows down faster than linearly (a loop of 10,000
+        // statements took minutes at 3 groups, seconds at 1); a body that large has
+        // parallelism of its own to hide latency.
+        let groups = match f.nodes.len() {
+            n if n > INTERLEAVE_MAX_NODES => 1,
+            _ => opts.loop_groups.clamp(1, 8),
+        };
         Some(VectorPlan {
             lanes,
             groups,

@@ -131,6 +131,16 @@ impl<'a> Lowerer<'a, '_> {
         body: &'a [Stmt],
         arm: &[Option<Value>],
     ) -> Result<()> {
+        // Blocks nest up to `limits::MAX_BLOCKS` deep.
+        crate::limits::stack(|| self.masked_block_at(p, body, arm))
+    }
+
+    fn masked_block_at(
+        &mut self,
+        p: VectorPlan,
+        body: &'a [Stmt],
+        arm: &[Option<Value>],
+    ) -> Result<()> {
         for s in body {
             let commit = self.commit_masks(arm);
             match s {

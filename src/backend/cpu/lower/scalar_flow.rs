@@ -26,6 +26,11 @@ impl Lowerer<'_, '_> {
     }
 
     fn block(&mut self, mode: Mode, body: &[Stmt], i: Value) -> Result<()> {
+        // Blocks nest up to `limits::MAX_BLOCKS` deep.
+        crate::limits::stack(|| self.block_at(mode, body, i))
+    }
+
+    fn block_at(&mut self, mode: Mode, body: &[Stmt], i: Value) -> Result<()> {
         for s in body {
             self.memo.clear();
             match s {

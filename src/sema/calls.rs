@@ -1,0 +1,285 @@
+//! Typing of function calls: casts, `where`, the elementwise functions (each computes
+//! in the dtype of its NumPy loop, which is what a literal argument is converted to),
+//! and the reductions.
+
+use super::{literal, py_error, Checker, V};
+use crate::dtype::{DType, Kind, Ty};
+use crate::error::{Error, Result, Span};
+use crate::ir::{BinOp, Op, Reduce, ReduceOp, UnOp};
+use crate::syntax::ast::{Expr, ExprKind, UnaryOp};
+use crate::value::Scalar;
+use num_traits::ToPrimitive;
+
+impl Checker {
+    /// `func(args, kwargs)`: a reduction, or an elementwise function.
+    pub(super) fn call(
+        &mut self,
+        e: &Expr,
+        func: &str,
+        func_span: Span,
+        args: &[Expr],
+        kwargs: &[(String, Span, Expr)],
+        top: bool,
+    ) -> Result<V> {
+        if let Some(op) = reduce_op(func) {
+            return self.reduction(op, func_span, args, kwargs, top);
+        }
+        if let Some((k, span, _)) = kwargs.first() {
+            return Err(Error::ty(
+                *span,
+                format!("`{func}` takes no keyword argument `{k}`"),
+            ));
+        }
+        let vals = args
+            .iter()
+            .map(|a| self.expr(a, false))
+            .collect::<Result<Vec<_>>>()?;
+        self.func(func, func_span, vals, e.span)
+    }
+
+    pub(super) fn func(&mut self, name: &str, fspan: Span, args: Vec<V>, span: Span) -> Result<V> {
+        let arity = match name {
+            "where" => 3,
+            "arctan2" | "hypot" | "nextafter" | "copysign" | "maximum" | "minimum" | "fmod"
+            | "complex" => 2,
+            _ if unary_fn(name).is_some() || cast_fn(name).is_some() => 1,
+            "copy" | "ones_like" => 1,
+            _ => return Err(Error::ty(fspan, format!("unknown function `{name}`"))),
+        };
+        if args.len() != arity {
+            let s = if arity == 1 { "" } else { "s" };
+            return Err(Error::ty(
+                span,
+                format!("`{name}` takes {arity} argument{s}, got {}", args.len()),
+            ));
+        }
+        if let Some(to) = cast_fn(name) {
+            return self.cast_call(args[0], to, span);
+        }
+        match name {
+            "copy" => {
+                let x = self.operand(args[0], args[0].ty.dtype, span)?;
+                Ok(V::of(x, Ty::strong(args[0].ty.dtype)))
+            }
+            "ones_like" => Ok(self.konst(Scalar::one(args[0].ty.dtype))),
+            "where" => {
+                let c = self.operand(args[0], DType::Bool, span)?;
+                let (x, y, t) = self.unify(args[1], args[2], span)?;
+                Ok(self.mk(Op::Where, vec![c, x, y], Ty::strong(t.dtype)))
+            }
+            _ => match unary_fn(name) {
+                Some(op) => self.unary_func(name, op, args[0], span),
+                None => self.binary_func(name, args[0], args[1], span),
+            },
+        }
+    }
+
+    /// `int32(x)` and the other casts: `astype` of a typed value; for a literal,
+    /// NumPy's scalar constructor (`np.int32(1e20)` is an OverflowError, not a wrap).
+    fn cast_call(&mut self, v: V, to: DType, span: Span) -> Result<V> {
+        if let Some(py) = self.py(v) {
+            let s = literal::construct(py, to).map_err(|e| py_error(e, span))?;
+            return Ok(self.konst(s));
+        }
+        Ok(V::of(self.b.cast(v.id, to), Ty::strong(to)))
+    }
+
+    fn unary_func(&mut self, name: &str, op: UnOp, v: V, span: Span) -> Result<V> {
+        let d = v.ty.dtype;
+        let bad = || Error::ty(span, format!("`{name}` is not supported for {d} operands"));
+        let (operand, out) = match op {
+            _ if op.is_transcendental() => (d.to_float(), d.to_float()),
+            UnOp::Abs | UnOp::Real | UnOp::Imag => (d, d.real_part()),
+            // NumPy has no bool loop for these: conj gives int8, round float16.
+            UnOp::Conj if d == DType::Bool => (DType::I32, DType::I32),
+            UnOp::Round if d == DType::Bool => (DType::F32, DType::F32),
+            UnOp::Conj | UnOp::Round => (d, d),
+            UnOp::Ceil | UnOp::Floor | UnOp::Trunc | UnOp::SignBit if d.is_complex() => {
+                return Err(bad())
+            }
+            UnOp::Ceil | UnOp::Floor | UnOp::Trunc => (d, d),
+            UnOp::Sign if d == DType::Bool => return Err(bad()),
+            UnOp::Sign => (d, d),
+            UnOp::IsNan | UnOp::IsFinite | UnOp::IsInf | UnOp::SignBit => (d, DType::Bool),
+            _ => unreachable!("{op:?}"),
+        };
+        let x = self.operand(v, operand, span)?;
+        Ok(self.mk(Op::Unary(op), vec![x], Ty::strong(out)))
+    }
+
+    fn binary_func(&mut self, name: &str, a: V, b: V, span: Span) -> Result<V> {
+        let t = Ty::join(a.ty, b.ty);
+        let d = t.dtype;
+        let bad = || {
+            Error::ty(
+                span,
+                format!(
+                    "`{name}` is not supported for {} and {} operands",
+                    a.ty.dtype, b.ty.dtype
+                ),
+            )
+        };
+        let (op, operand, out) = match name {
+            "maximum" => (BinOp::Maximum, d, d),
+            "minimum" => (BinOp::Minimum, d, d),
+            "fmod" => match d.kind() {
+                Kind::Complex => return Err(bad()),
+                Kind::Bool => (BinOp::Fmod, DType::I32, DType::I32),
+                _ => (BinOp::Fmod, d, d),
+            },
+            "complex" => {
+                if d.is_complex() {
+                    return Err(bad());
+                }
+                // The dtype of `re + 1j*im`, which complex(re, im) means.
+                let imag = Ty::join(Ty::weak(DType::C128), b.ty);
+                let out = Ty::join(a.ty, imag).dtype;
+                (BinOp::Complex, out.real_part(), out)
+            }
+            _ => {
+                if d.is_complex() {
+                    return Err(bad());
+                }
+                let op = match name {
+                    "arctan2" => BinOp::Arctan2,
+                    "hypot" => BinOp::Hypot,
+                    "nextafter" => BinOp::NextAfter,
+                    _ => BinOp::CopySign,
+                };
+                (op, d.to_float(), d.to_float())
+            }
+        };
+        let x = self.loop_operand(a, d, operand, span)?;
+        let y = self.loop_operand(b, d, operand, span)?;
+        Ok(self.mk(Op::Binary(op), vec![x, y], Ty::strong(out)))
+    }
+
+    fn reduction(
+        &mut self,
+        op: ReduceOp,
+        func_span: Span,
+        args: &[Expr],
+        kwargs: &[(String, Span, Expr)],
+        top: bool,
+    ) -> Result<V> {
+        if !top || !self.allow_reduce {
+            return Err(Error::ty(
+                func_span,
+                format!(
+                    "`{}` must be the outermost operation of an expression",
+                    op.name()
+                ),
+            ));
+        }
+        let mut axis_expr = match args {
+            [_] => None,
+            [_, ax] => Some(ax),
+            _ => {
+                return Err(Error::ty(
+                    func_span,
+                    format!(
+                        "`{}` takes 1 or 2 arguments (x, axis), got {}",
+                        op.name(),
+                        args.len()
+                    ),
+                ))
+            }
+        };
+        for (k, span, v) in kwargs {
+            if k != "axis" || axis_expr.is_some() {
+                return Err(Error::ty(
+                    *span,
+                    format!("`{}` takes one keyword argument, `axis`", op.name()),
+                ));
+            }
+            axis_expr = Some(v);
+        }
+        let axis = axis_expr.map(axis_literal).transpose()?;
+        let v = self.expr(&args[0], false)?;
+        let d = v.ty.dtype;
+        let x = self.operand(v, d, args[0].span)?;
+        let ty = match op {
+            ReduceOp::Sum | ReduceOp::Prod => match d {
+                DType::Bool | DType::I32 => DType::I64,
+                d => d,
+            },
+            ReduceOp::Min | ReduceOp::Max => d,
+        };
+        self.reduce = Some(Reduce { op, axis, ty });
+        Ok(V::of(x, Ty::strong(d)))
+    }
+}
+
+/// The value of `axis=`: an integer literal, maybe negated.
+fn axis_literal(e: &Expr) -> Result<i64> {
+    let value = match &e.kind {
+        ExprKind::Int(a) => a.to_i64(),
+        ExprKind::Unary(UnaryOp::Neg, x) => match &x.kind {
+            ExprKind::Int(a) => a.to_i64().map(|a| -a),
+            _ => return Err(Error::ty(e.span, "`axis` must be an integer literal")),
+        },
+        _ => return Err(Error::ty(e.span, "`axis` must be an integer literal")),
+    };
+    value.ok_or_else(|| Error::ty(e.span, "`axis` is out of range"))
+}
+
+fn reduce_op(name: &str) -> Option<ReduceOp> {
+    Some(match name {
+        "sum" => ReduceOp::Sum,
+        "prod" => ReduceOp::Prod,
+        "min" => ReduceOp::Min,
+        "max" => ReduceOp::Max,
+        _ => return None,
+    })
+}
+
+fn cast_fn(name: &str) -> Option<DType> {
+    Some(match name {
+        "bool" => DType::Bool,
+        "int32" => DType::I32,
+        "int64" => DType::I64,
+        "float32" => DType::F32,
+        "float64" => DType::F64,
+        "complex64" => DType::C64,
+        "complex128" => DType::C128,
+        _ => return None,
+    })
+}
+
+fn unary_fn(name: &str) -> Option<UnOp> {
+    UnOp::FUNCTIONS
+        .into_iter()
+        .chain([UnOp::SignBit])
+        .find(|u| u.name() == name)
+}
+
+/// Every function name the language knows (for messages and tests).
+pub fn function_names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = UnOp::FUNCTIONS.iter().map(|u| u.name()).collect();
+    v.extend([
+        "signbit",
+        "where",
+        "arctan2",
+        "hypot",
+        "nextafter",
+        "copysign",
+        "maximum",
+        "minimum",
+        "fmod",
+        "complex",
+        "copy",
+        "ones_like",
+        "bool",
+        "int32",
+        "int64",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+        "sum",
+        "prod",
+        "min",
+        "max",
+    ]);
+    v
+}
