@@ -16,6 +16,7 @@ mod cuda_differential;
 mod cuda_nvrtc;
 mod cuda_prelude_host;
 mod golden;
+mod io_api;
 mod io_cli;
 mod io_files;
 mod io_repr;
