@@ -11,11 +11,8 @@
 //! file), as `nexpr eval "a*b+c" --vars ... --out` did before and does now.
 //! `load` prints the median time to read every array of an `.npz` into memory.
 
-use nexpr::internals::default_block;
-use nexpr::internals::npy;
-use nexpr::internals::outfile::{npy_header, write_npy, NpyFileSink};
+use nexpr::io::{self, NpySink, OutputSpec, Sink};
 use nexpr::{Expr, Target, Vars};
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,18 +25,23 @@ fn generate(path: &Path, n: usize, seed: u64) {
     if path.exists() {
         return;
     }
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    f.write_all(&npy_header(nexpr::DType::F64, &[n]).unwrap())
+    let mut sink = NpySink::new(path);
+    sink.start(&[OutputSpec::new("x", nexpr::DType::F64, &[n])])
         .unwrap();
     let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    for _ in 0..n {
+    let mut block = Vec::with_capacity(1 << 20);
+    for i in 0..n {
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
-        let x = (s >> 11) as f64 / (1u64 << 53) as f64;
-        f.write_all(&x.to_le_bytes()).unwrap();
+        block.push((s >> 11) as f64 / (1u64 << 53) as f64);
+        if block.len() == 1 << 20 || i + 1 == n {
+            let a = ndarray::Array1::from(std::mem::take(&mut block));
+            sink.block(&[(&a).into()]).unwrap();
+            block.reserve(1 << 20);
+        }
     }
-    f.flush().unwrap();
+    sink.finish().unwrap();
 }
 
 fn main() {
@@ -70,13 +72,13 @@ fn eval(args: &[String]) {
     let out_s = dir.join("r_stream.npy");
     for rep in 0..=reps {
         let t = Instant::now();
-        let loaded: Vec<_> = files.iter().map(|f| npy::read_npy(f).unwrap()).collect();
+        let loaded: Vec<_> = files.iter().map(|f| io::read_npy(f).unwrap()).collect();
         let mut vars = Vars::new();
         for (name, a) in names.iter().zip(&loaded) {
             vars.insert(name, a);
         }
         let r = kernel.eval(&vars).unwrap();
-        write_npy(&out_m, &r).unwrap();
+        io::write_npy(&out_m, &r).unwrap();
         drop(r);
         drop(vars);
         drop(loaded);
@@ -85,12 +87,10 @@ fn eval(args: &[String]) {
         let t = Instant::now();
         let mut vars = std::collections::BTreeMap::new();
         for (name, f) in names.iter().zip(&files) {
-            vars.insert(name.to_string(), npy::open_npy(f).unwrap());
+            vars.insert(name.to_string(), io::open_npy(f).unwrap());
         }
-        let mut sink = NpyFileSink::new(&out_s);
-        kernel
-            .eval_chunked(&mut vars, default_block(threads), &mut sink)
-            .unwrap();
+        let mut sink = NpySink::new(&out_s);
+        kernel.eval_streamed(&mut vars, &mut sink).unwrap();
         sink.finish().unwrap();
         let ts = t.elapsed().as_secs_f64();
         if rep > 0 {
@@ -119,7 +119,7 @@ fn load(args: &[String]) {
     let mut t = Vec::new();
     for _ in 0..reps {
         let s = Instant::now();
-        let m = npy::read_vars(path).unwrap();
+        let m = io::read(path).unwrap();
         t.push(s.elapsed().as_secs_f64());
         drop(m);
     }

@@ -29,9 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let rounds: usize = args.get(3).map_or(Ok(4), |s| s.parse())?;
     let repeat: usize = args.get(4).map_or(Ok(7), |s| s.parse())?;
-    let vars = Vars::from(nexpr::internals::npy::read_vars(std::path::Path::new(
-        &args[1],
-    ))?);
+    let vars = Vars::from(nexpr::io::read(&args[1])?);
     let e = Expr::parse(&args[2])?;
     let k1 = e.compile(Target::Cpu { threads: 1 })?;
     let k2 = e.compile(Target::Cpu { threads: 2 })?;

@@ -16,10 +16,15 @@
 //! # Ok::<(), nexpr::Error>(())
 //! ```
 //!
+//! Files: [`io`] reads and writes NumPy's `.npy` and `.npz`, and opens them for
+//! [`Kernel::eval_streamed`], which evaluates over arrays larger than memory a block
+//! at a time.
+//!
 //! Inside, one module per stage: `syntax` (text -> AST) -> `sema` (AST + input dtypes
 //! -> typed IR) -> `ir` -> `passes` (constant folding, CSE, power expansion) ->
 //! `backend` (interp, cpu, cuda), driven by `runtime` (broadcasting, chunking) behind
-//! `api`. None of them is public: the items re-exported here are the whole API.
+//! `api`. None of them is public: the items re-exported here and the [`io`] module are
+//! the whole API.
 
 #![warn(missing_docs)]
 
@@ -29,6 +34,7 @@ mod backend;
 mod cli;
 mod dtype;
 mod error;
+pub mod io;
 mod ir;
 mod limits;
 mod options;
@@ -49,9 +55,7 @@ pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 /// repository need of the internals. Anything here may change or go in any release.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::api::{default_block, MemSink};
     pub use crate::cli::format::repr;
-    pub use crate::runtime::{npy, outfile};
     pub use crate::value::Scalar;
 
     /// Elements per chunk of the CPU driver.

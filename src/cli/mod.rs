@@ -2,12 +2,11 @@
 
 pub mod format;
 
-use crate::api::{default_block, default_threads, Emit, Expr, Kernel, MemSink, Program, Target};
+use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
 use crate::array::{DynArray, Vars};
 use crate::error::{Error, ErrorKind, Result};
+use crate::io::{self, Input, MemorySink, NpySink, NpzSink};
 use crate::options::{MathWidth, Options};
-use crate::runtime::npy::{self, Input};
-use crate::runtime::outfile::{self, NpyFileSink, NpzFileSink};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -174,7 +173,7 @@ impl Common {
     fn open(&self) -> Result<BTreeMap<String, Input>> {
         let mut vars = BTreeMap::new();
         for p in &self.vars {
-            vars.extend(npy::open_vars(p)?);
+            vars.extend(io::open(p)?);
         }
         for s in &self.set {
             let (name, value) = s.split_once('=').ok_or_else(|| {
@@ -185,18 +184,10 @@ impl Common {
             })?;
             vars.insert(
                 name.trim().to_string(),
-                Input::memory(parse_scalar(name.trim(), value.trim())?),
+                Input::from_array(parse_scalar(name.trim(), value.trim())?),
             );
         }
         Ok(vars)
-    }
-
-    /// Elements per block of a streamed evaluation.
-    fn block(&self) -> usize {
-        default_block(match self.target() {
-            Target::Cpu { threads } => threads,
-            _ => 1,
-        })
     }
 
     fn emit(&self) -> Option<Emit> {
@@ -269,7 +260,7 @@ pub const MAX_PROGRAM_BYTES: u64 = 1 << 20;
 pub const MAX_REPEAT: usize = 100_000;
 
 fn read_program(path: &std::path::Path) -> Result<Program> {
-    let bytes = npy::read_limited(path, MAX_PROGRAM_BYTES)?;
+    let bytes = crate::runtime::npy::read_limited(path, MAX_PROGRAM_BYTES)?;
     let src = String::from_utf8(bytes).map_err(|_| Error::io(path, "is not UTF-8 text"))?;
     Program::parse(&src)
 }
@@ -279,8 +270,7 @@ fn read_program(path: &std::path::Path) -> Result<Program> {
 fn views(vars: &mut BTreeMap<String, Input>) -> Result<Vars<'_>> {
     for v in vars.values_mut() {
         if v.view().is_none() {
-            let a = v.load()?;
-            *v = Input::memory(a);
+            *v = Input::from_array(v.load()?);
         }
     }
     let mut out = Vars::new();
@@ -302,18 +292,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             match out {
                 Some(path) => {
-                    let mut sink = NpyFileSink::new(&path);
-                    match kernel.eval_chunked(&mut data, common.block(), &mut sink)? {
-                        Some(r) => outfile::write_npy(&path, &r),
-                        None => sink.finish(),
-                    }
+                    let mut sink = NpySink::new(&path);
+                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    sink.finish()
                 }
                 None => {
-                    let mut sink = MemSink::default();
-                    let r = match kernel.eval_chunked(&mut data, common.block(), &mut sink)? {
-                        Some(r) => r,
-                        None => sink.outputs.into_values().next().expect("one output"),
-                    };
+                    let mut sink = MemorySink::new();
+                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    let r = sink.finish()?.into_values().next().expect("one output");
                     say(format_args!("{}\n", format::repr(&r)))
                 }
             }
@@ -332,15 +318,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             match out {
                 Some(path) => {
-                    let mut sink = NpzFileSink::new(&path);
-                    kernel.eval_chunked(&mut data, common.block(), &mut sink)?;
+                    let mut sink = NpzSink::new(&path);
+                    kernel.eval_streamed(&mut data, &mut sink)?;
                     sink.finish()
                 }
                 None => {
-                    let mut sink = MemSink::default();
-                    kernel.eval_chunked(&mut data, common.block(), &mut sink)?;
+                    let mut sink = MemorySink::new();
+                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    let outputs = sink.finish()?;
                     for name in kernel.output_names() {
-                        if let Some(a) = sink.outputs.get(&name) {
+                        if let Some(a) = outputs.get(&name) {
                             say(format_args!("{name} = {}\n", format::repr(a)))?;
                         }
                     }

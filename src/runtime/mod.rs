@@ -1,13 +1,12 @@
 //! What every backend shares at run time: binding variables to a function's inputs
-//! (NumPy broadcasting), element addressing, reductions, and npy/npz files.
+//! (NumPy broadcasting), element addressing, reductions, and npy/npz files (read by
+//! `npy`, written by `outfile`'s atomic files and sinks, `sink` for the `Sink` trait
+//! and results kept in memory; `crate::io` is their public face).
 
 pub mod bind;
-// Reachable from `internals` (not API) for the tests and fuzz targets of the readers
-// and writers; their docs are for this crate's readers, not a public surface.
-#[allow(missing_docs)]
-pub mod npy;
-#[allow(missing_docs)]
-pub mod outfile;
+pub(crate) mod npy;
+pub(crate) mod outfile;
 pub mod reduce;
+pub(crate) mod sink;
 
 pub use bind::{bind, Bound, Layout};

@@ -1,15 +1,19 @@
-//! Writing results: atomically (a temporary file beside the destination, renamed over
-//! it when complete), block by block, and with nothing left behind on an error or on
-//! SIGINT, SIGTERM or SIGHUP (the temporary file is unlinked by the signal handler,
-//! then the signal is raised again with its default action).
+//! Output files: written to a temporary file beside the destination, renamed over it
+//! when complete, and with nothing left behind on an error or on SIGINT, SIGTERM or
+//! SIGHUP (the temporary file is unlinked by the signal handler, then the signal is
+//! raised again with its default action).
 //!
-//! `.npy` results stream straight into the temporary file. A `.npz` archive of several
-//! results streams each into its own unnamed scratch file in the same directory, then
-//! copies them as uncompressed members (NumPy's `np.savez` layout) into the archive.
+//! The file sinks write through them: [`NpySink`] streams a `.npy` result straight
+//! into its temporary file; [`NpzSink`] streams each of several results into its own
+//! unnamed scratch file in the same directory, then copies them as uncompressed members
+//! (NumPy's `np.savez` layout) into the archive. `write_npy` and `write_npz` write
+//! whole arrays through them.
 
-use crate::array::DynArray;
+use super::npy::view_bytes;
+use super::sink::{not_started, started, usage, Expected, OutputSpec, Sink};
+use crate::array::DynView;
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use ndarray_npy::npy::header::{Header, Layout as NpyLayout};
 use std::ffi::CString;
 use std::fs::File;
@@ -59,6 +63,7 @@ fn install_handlers() {
 }
 
 /// A path the signal handler unlinks while registered.
+#[derive(Debug)]
 struct Registered(Option<usize>);
 
 impl Registered {
@@ -94,14 +99,16 @@ impl Drop for Registered {
 ///
 /// The temporary path is registered with the signal handler *before* the file is
 /// created, so there is no moment at which it exists unregistered.
-pub struct AtomicFile {
+#[derive(Debug)]
+pub(crate) struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
     file: Option<File>,
     _reg: Registered,
 }
 
-fn dir_of(path: &Path) -> &Path {
+/// The directory `path` is in (`.` for a bare file name).
+pub(crate) fn dir_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -109,7 +116,8 @@ fn dir_of(path: &Path) -> &Path {
 }
 
 impl AtomicFile {
-    pub fn create(path: &Path) -> Result<AtomicFile> {
+    /// Creates the temporary file (registered first) for `path`.
+    pub(crate) fn create(path: &Path) -> Result<AtomicFile> {
         use std::os::unix::fs::OpenOptionsExt;
         use std::sync::atomic::AtomicU64;
         static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -150,16 +158,13 @@ impl AtomicFile {
         }
     }
 
-    pub fn file(&mut self) -> &mut File {
+    /// The open temporary file.
+    pub(crate) fn file(&mut self) -> &mut File {
         self.file.as_mut().expect("open until committed")
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Renames the complete file over the destination.
-    pub fn commit(mut self) -> Result<()> {
+    pub(crate) fn commit(mut self) -> Result<()> {
         let f = self.file.take().expect("open until committed");
         f.sync_data().ok();
         drop(f);
@@ -180,7 +185,7 @@ impl Drop for AtomicFile {
 }
 
 /// The `.npy` header of a C-order array.
-pub fn npy_header(dtype: DType, shape: &[usize]) -> Result<Vec<u8>> {
+fn npy_header(dtype: DType, shape: &[usize]) -> Result<Vec<u8>> {
     let descr = match dtype {
         DType::Bool => "|b1",
         DType::I32 => "<i4",
@@ -196,132 +201,190 @@ pub fn npy_header(dtype: DType, shape: &[usize]) -> Result<Vec<u8>> {
         shape: shape.to_vec(),
     }
     .to_bytes()
-    .map_err(|e| Error::new(crate::error::ErrorKind::Io, format!("npy header: {e}")))
+    .map_err(|e| Error::new(ErrorKind::Io, format!("npy header: {e}")))
 }
 
-/// The bytes of a C-contiguous array's elements, as `.npy` stores them (little-endian).
-pub fn bytes_of(a: &DynArray) -> &[u8] {
-    macro_rules! go {
-        ($($var:ident),*) => {
-            match a {
-                $(DynArray::$var(x) => {
-                    let s = x.as_slice().expect("C-contiguous");
-                    // SAFETY: plain data (bool is one byte, 0 or 1), viewed as bytes.
-                    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
-                })*
-            }
-        };
-    }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
-}
-
-/// The bytes of a C-contiguous array's elements, to overwrite (bool: only 0 or 1).
-pub(crate) fn bytes_of_mut(a: &mut DynArray) -> &mut [u8] {
-    macro_rules! go {
-        ($($var:ident),*) => {
-            match a {
-                $(DynArray::$var(x) => {
-                    let s = x.as_slice_mut().expect("C-contiguous");
-                    // SAFETY: plain data viewed as bytes; callers copy in bytes of
-                    // arrays of the same dtype (bool bytes are then 0 or 1).
-                    unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr() as *mut u8, std::mem::size_of_val(s)) }
-                })*
-            }
-        };
-    }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
-}
-
-/// Where a streamed evaluation sends its results, block by block in C order.
-pub trait Sink {
-    /// Called once, before any block, with each output's dtype and shape.
-    fn start(&mut self, outputs: &[(String, DType, Vec<usize>)]) -> Result<()>;
-    /// The next `blocks[k].len()` elements of output `k` (all outputs advance together).
-    fn block(&mut self, blocks: &[&DynArray]) -> Result<()>;
-}
-
-/// Writes one output as `.npy`, atomically, as it comes.
-pub struct NpyFileSink {
+/// Writes the one output of a streamed evaluation as a `.npy` file, as it comes, and
+/// atomically: into a temporary file beside `path`, renamed over `path` by
+/// [`NpySink::finish`]. Dropped unfinished, or interrupted by SIGINT, SIGTERM or
+/// SIGHUP, it leaves nothing behind.
+///
+/// ```
+/// use nexpr::io::{self, Input, NpySink};
+/// use nexpr::{Expr, Target};
+/// use std::collections::BTreeMap;
+/// let dir = tempfile::tempdir().unwrap();
+/// let out = dir.path().join("r.npy");
+/// let a = ndarray::arr1(&[1.0f64, 2.0, 3.0]).into_dyn();
+/// let mut inputs = BTreeMap::from([("a".to_string(), Input::from_array(a))]);
+/// let mut sink = NpySink::new(&out);
+/// Expr::parse("a * 10")?.compile(Target::cpu())?.eval_streamed(&mut inputs, &mut sink)?;
+/// sink.finish()?;
+/// let r = io::read_npy(&out)?;
+/// assert_eq!(r.as_array::<f64>().unwrap().as_slice().unwrap(), &[10.0, 20.0, 30.0]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+///
+/// It also writes a `.npy` larger than memory from blocks of any source:
+///
+/// ```
+/// use nexpr::io::{self, NpySink, OutputSpec, Sink};
+/// use nexpr::DType;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("ramp.npy");
+/// let mut sink = NpySink::new(&path);
+/// sink.start(&[OutputSpec::new("ramp", DType::I64, &[4, 1000])])?;
+/// for row in 0..4i64 {
+///     let block = ndarray::Array1::from_iter(row * 1000..(row + 1) * 1000);
+///     sink.block(&[(&block).into()])?;
+/// }
+/// sink.finish()?;
+/// assert_eq!(io::read_npy(&path)?.shape(), &[4, 1000]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NpySink {
     path: PathBuf,
-    state: Option<(AtomicFile, BufWriter<File>, usize)>,
+    /// Once started: what is expected, the temporary file and its writer.
+    state: Option<(Expected, AtomicFile, BufWriter<File>)>,
 }
 
-impl NpyFileSink {
-    pub fn new(path: &Path) -> NpyFileSink {
-        NpyFileSink {
-            path: path.to_path_buf(),
+impl NpySink {
+    /// A sink that writes `path` (nothing is created before [`Sink::start`]).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let sink = nexpr::io::NpySink::new(dir.path().join("r.npy"));
+    /// assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    /// ```
+    pub fn new(path: impl AsRef<Path>) -> NpySink {
+        NpySink {
+            path: path.as_ref().to_path_buf(),
             state: None,
         }
     }
 
-    /// Completes the file and renames it into place.
+    /// Completes the file and renames it into place: an error, and no file, if it
+    /// did not get every element.
+    ///
+    /// ```
+    /// use nexpr::io::{NpySink, OutputSpec, Sink};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut sink = NpySink::new(dir.path().join("r.npy"));
+    /// sink.start(&[OutputSpec::new("r", nexpr::DType::F32, &[10])])?;
+    /// assert!(sink.finish().is_err()); // no element came
+    /// assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn finish(mut self) -> Result<()> {
-        let (af, w, left) = self
-            .state
-            .take()
-            .ok_or_else(|| Error::io(&self.path, "no result was written"))?;
-        if left != 0 {
-            return Err(Error::io(&self.path, "incomplete result"));
-        }
-        w.into_inner()
-            .map_err(|e| Error::io(&self.path, e.error()))?;
+        let (expected, _, w) = started(&mut self.state)?;
+        expected.finish()?;
+        w.flush().map_err(|e| Error::io(&self.path, e))?;
+        let (_, af, _) = self.state.take().expect("started");
         af.commit()
     }
 }
 
-impl Sink for NpyFileSink {
-    fn start(&mut self, outputs: &[(String, DType, Vec<usize>)]) -> Result<()> {
-        let (_, dtype, shape) = outputs
-            .first()
-            .ok_or_else(|| Error::io(&self.path, "nothing to write"))?;
+impl Sink for NpySink {
+    fn start(&mut self, outputs: &[OutputSpec]) -> Result<()> {
+        not_started(&self.state)?;
+        let [o] = outputs else {
+            return Err(usage(format!(
+                "a .npy file holds one array, not {} (write several to a .npz)",
+                outputs.len()
+            )));
+        };
+        let expected = Expected::new(outputs)?;
         let mut af = AtomicFile::create(&self.path)?;
         let f = af
             .file()
             .try_clone()
             .map_err(|e| Error::io(&self.path, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        w.write_all(&npy_header(*dtype, shape)?)
+        w.write_all(&npy_header(o.dtype, &o.shape)?)
             .map_err(|e| Error::io(&self.path, e))?;
-        self.state = Some((af, w, shape.iter().product()));
+        self.state = Some((expected, af, w));
         Ok(())
     }
 
-    fn block(&mut self, blocks: &[&DynArray]) -> Result<()> {
-        let (_, w, left) = self.state.as_mut().expect("started");
-        let b = blocks[0];
-        *left = left.saturating_sub(b.len());
-        w.write_all(bytes_of(b))
+    fn block(&mut self, blocks: &[DynView<'_>]) -> Result<()> {
+        let (expected, _, w) = started(&mut self.state)?;
+        expected.block(blocks)?;
+        w.write_all(&view_bytes(&blocks[0]))
             .map_err(|e| Error::io(&self.path, e))
     }
 }
 
-/// Writes every output as an uncompressed member of one `.npz`, atomically.
-pub struct NpzFileSink {
+/// Writes every output of a streamed evaluation as an uncompressed member
+/// (`<name>.npy`) of one `.npz` archive, atomically: each output streams into a scratch
+/// file in the directory of `path` (unnamed: nothing to clean up), and
+/// [`NpzSink::finish`] copies them into the archive and renames it into place.
+///
+/// ```
+/// use nexpr::io::{self, Input, NpzSink};
+/// use nexpr::{Program, Target};
+/// use std::collections::BTreeMap;
+/// let dir = tempfile::tempdir().unwrap();
+/// let out = dir.path().join("o.npz");
+/// let a = ndarray::arr1(&[1.0f64, -2.0]).into_dyn();
+/// let mut inputs = BTreeMap::from([("a".to_string(), Input::from_array(a))]);
+/// let prog = Program::parse("output sq, neg\nsq = a*a\nneg = a < 0\n")?;
+/// let mut sink = NpzSink::new(&out);
+/// prog.compile(Target::cpu())?.eval_streamed(&mut inputs, &mut sink)?;
+/// sink.finish()?;
+/// let r = io::read_npz(&out)?;
+/// assert_eq!(r.keys().collect::<Vec<_>>(), ["neg", "sq"]);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct NpzSink {
     path: PathBuf,
-    names: Vec<String>,
-    /// One scratch file per output (unnamed: nothing to clean up), and elements left.
-    spills: Vec<(BufWriter<File>, usize)>,
+    /// Once started: what is expected, and each output's name and scratch file.
+    state: Option<(Expected, Vec<Spill>)>,
 }
 
-impl NpzFileSink {
-    pub fn new(path: &Path) -> NpzFileSink {
-        NpzFileSink {
-            path: path.to_path_buf(),
-            names: Vec::new(),
-            spills: Vec::new(),
+/// An output of an [`NpzSink`]: its name and the scratch file its `.npy` goes to.
+type Spill = (String, BufWriter<File>);
+
+impl NpzSink {
+    /// A sink that writes `path` (nothing is created before [`Sink::start`]).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let sink = nexpr::io::NpzSink::new(dir.path().join("o.npz"));
+    /// assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    /// ```
+    pub fn new(path: impl AsRef<Path>) -> NpzSink {
+        NpzSink {
+            path: path.as_ref().to_path_buf(),
+            state: None,
         }
     }
 
-    /// Copies the scratch files into the archive and renames it into place.
-    pub fn finish(self) -> Result<()> {
+    /// Copies the outputs into the archive and renames it into place: an error, and no
+    /// file, if they did not get every element.
+    ///
+    /// ```
+    /// use nexpr::io::{self, NpzSink, OutputSpec, Sink};
+    /// use nexpr::DType;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("pair.npz");
+    /// let mut sink = NpzSink::new(&path);
+    /// sink.start(&[OutputSpec::new("x", DType::F64, &[2]), OutputSpec::new("n", DType::I32, &[2])])?;
+    /// let (x, n) = (ndarray::arr1(&[0.5f64, 1.5]), ndarray::arr1(&[7i32, 8]));
+    /// sink.block(&[(&x).into(), (&n).into()])?;
+    /// sink.finish()?;
+    /// assert_eq!(io::read_npz(&path)?.len(), 2);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn finish(mut self) -> Result<()> {
+        started(&mut self.state)?.0.finish()?;
+        let (_, spills) = self.state.take().expect("started");
         let p = &self.path;
         let mut af = AtomicFile::create(p)?;
         let f = af.file().try_clone().map_err(|e| Error::io(p, e))?;
         let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, f));
-        for (name, (w, left)) in self.names.iter().zip(self.spills) {
-            if left != 0 {
-                return Err(Error::io(p, "incomplete result"));
-            }
+        for (name, w) in spills {
             let mut f = w.into_inner().map_err(|e| Error::io(p, e.error()))?;
             let len = f.stream_position().map_err(|e| Error::io(p, e))?;
             f.rewind().map_err(|e| Error::io(p, e))?;
@@ -338,75 +401,51 @@ impl NpzFileSink {
     }
 }
 
-impl Sink for NpzFileSink {
-    fn start(&mut self, outputs: &[(String, DType, Vec<usize>)]) -> Result<()> {
-        for (name, dtype, shape) in outputs {
+impl Sink for NpzSink {
+    fn start(&mut self, outputs: &[OutputSpec]) -> Result<()> {
+        not_started(&self.state)?;
+        let expected = Expected::new(outputs)?;
+        let mut spills = Vec::with_capacity(outputs.len());
+        for o in outputs {
             let f =
                 tempfile::tempfile_in(dir_of(&self.path)).map_err(|e| Error::io(&self.path, e))?;
             let mut w = BufWriter::with_capacity(1 << 20, f);
-            w.write_all(&npy_header(*dtype, shape)?)
+            w.write_all(&npy_header(o.dtype, &o.shape)?)
                 .map_err(|e| Error::io(&self.path, e))?;
-            self.names.push(name.clone());
-            self.spills.push((w, shape.iter().product()));
+            spills.push((o.name.clone(), w));
         }
+        self.state = Some((expected, spills));
         Ok(())
     }
 
-    fn block(&mut self, blocks: &[&DynArray]) -> Result<()> {
-        for ((w, left), b) in self.spills.iter_mut().zip(blocks) {
-            *left = left.saturating_sub(b.len());
-            w.write_all(bytes_of(b))
+    fn block(&mut self, blocks: &[DynView<'_>]) -> Result<()> {
+        let (expected, spills) = started(&mut self.state)?;
+        expected.block(blocks)?;
+        for ((_, w), b) in spills.iter_mut().zip(blocks) {
+            w.write_all(&view_bytes(b))
                 .map_err(|e| Error::io(&self.path, e))?;
         }
         Ok(())
     }
-}
-
-/// Writes `path` atomically: into a temporary file beside it, then renamed over it.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> std::result::Result<(), String>,
-) -> Result<()> {
-    let mut af = AtomicFile::create(path)?;
-    write(af.file()).map_err(|e| Error::io(path, e))?;
-    af.file().flush().map_err(|e| Error::io(path, e))?;
-    af.commit()
-}
-
-/// A C-contiguous copy of `a` (or `a` itself when it already is).
-fn standard(a: &DynArray) -> std::borrow::Cow<'_, DynArray> {
-    macro_rules! go {
-        ($($var:ident),*) => {
-            match a {
-                $(DynArray::$var(x) if !x.is_standard_layout() => {
-                    std::borrow::Cow::Owned(DynArray::$var(x.as_standard_layout().into_owned()))
-                })*
-                _ => std::borrow::Cow::Borrowed(a),
-            }
-        };
-    }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
 }
 
 /// Writes one array as `.npy`, atomically.
-pub fn write_npy(path: &Path, a: &DynArray) -> Result<()> {
-    let a = standard(a);
-    let mut s = NpyFileSink::new(path);
-    s.start(&[(String::new(), a.dtype(), a.shape().to_vec())])?;
-    s.block(&[&a])?;
+pub(crate) fn write_npy(path: &Path, a: DynView<'_>) -> Result<()> {
+    let mut s = NpySink::new(path);
+    s.start(&[OutputSpec::new("", a.dtype(), a.shape())])?;
+    s.block(&[a])?;
     s.finish()
 }
 
 /// Writes named arrays as an uncompressed `.npz`, atomically.
-pub fn write_npz(path: &Path, arrays: &std::collections::BTreeMap<String, DynArray>) -> Result<()> {
-    let specs: Vec<_> = arrays
+pub(crate) fn write_npz(path: &Path, arrays: &[(String, DynView<'_>)]) -> Result<()> {
+    let specs: Vec<OutputSpec> = arrays
         .iter()
-        .map(|(n, a)| (n.clone(), a.dtype(), a.shape().to_vec()))
+        .map(|(n, a)| OutputSpec::new(n.as_str(), a.dtype(), a.shape()))
         .collect();
-    let owned: Vec<_> = arrays.values().map(standard).collect();
-    let refs: Vec<&DynArray> = owned.iter().map(|c| c.as_ref()).collect();
-    let mut s = NpzFileSink::new(path);
+    let views: Vec<DynView> = arrays.iter().map(|(_, a)| a.reborrow()).collect();
+    let mut s = NpzSink::new(path);
     s.start(&specs)?;
-    s.block(&refs)?;
+    s.block(&views)?;
     s.finish()
 }

@@ -126,7 +126,7 @@ fn reductions_and_programs_go_to_files() {
         r.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", out(&o).1);
-    let a = nexpr::internals::npy::read_npy(&r).unwrap();
+    let a = nexpr::io::read_npy(&r).unwrap();
     assert_eq!(a.shape(), &[] as &[usize]);
     let prog = d.path().join("p.nx");
     std::fs::write(&prog, "output re, big\nre = real(c)\nbig = abs(c) > 1\n").unwrap();
@@ -140,7 +140,7 @@ fn reductions_and_programs_go_to_files() {
         z.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", out(&o).1);
-    let m = nexpr::internals::npy::read_npz(&z).unwrap();
+    let m = nexpr::io::read_npz(&z).unwrap();
     assert_eq!(m["re"].shape(), &[16, 16]);
     assert_eq!(m["big"].dtype(), nexpr::DType::Bool);
     // NumPy reads it (ndarray-npy's reader stands in here).

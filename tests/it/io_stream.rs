@@ -1,10 +1,8 @@
-//! Streamed evaluation (`Kernel::eval_chunked`, `nexpr eval/run --out`): the same
+//! Streamed evaluation (`Kernel::eval_streamed`, `nexpr eval/run --out`): the same
 //! results as the in-memory path, block by block, over mapped and converted inputs,
 //! with broadcasting; bounded memory; nothing left behind when interrupted.
 
-use nexpr::internals::npy::{self, Input};
-use nexpr::internals::outfile::{write_npy, write_npz, NpyFileSink, NpzFileSink};
-use nexpr::internals::MemSink;
+use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink, OutputSpec, Sink};
 use nexpr::{DynArray, Expr, Program, Target, Vars};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,14 +41,14 @@ fn files(dir: &Path) -> Vec<BTreeMap<String, Input>> {
     let a = f64_array(&[37, 1000], 1);
     let b = f64_array(&[37, 1000], 2);
     let c = f64_array(&[1000], 3);
-    write_npy(&dir.join("a.npy"), &a).unwrap();
-    write_npy(&dir.join("b.npy"), &b).unwrap();
-    write_npy(&dir.join("c.npy"), &c).unwrap();
+    io::write_npy(dir.join("a.npy"), &a).unwrap();
+    io::write_npy(dir.join("b.npy"), &b).unwrap();
+    io::write_npy(dir.join("c.npy"), &c).unwrap();
     let m: BTreeMap<String, DynArray> = [("a", &a), ("b", &b), ("c", &c)]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    write_npz(&dir.join("abc.npz"), &m).unwrap();
+    io::write_npz(dir.join("abc.npz"), &m).unwrap();
     // A deflated archive and a big-endian file, written as NumPy would.
     let mut w =
         ndarray_npy::NpzWriter::new_compressed(std::fs::File::create(dir.join("z.npz")).unwrap());
@@ -77,17 +75,19 @@ fn files(dir: &Path) -> Vec<BTreeMap<String, Input>> {
 
     let npy_set = |bname: &str| {
         let mut v = BTreeMap::new();
-        v.insert("a".to_string(), npy::open_npy(&dir.join("a.npy")).unwrap());
-        v.insert("b".to_string(), npy::open_npy(&dir.join(bname)).unwrap());
-        v.insert("c".to_string(), npy::open_npy(&dir.join("c.npy")).unwrap());
+        v.insert("a".to_string(), io::open_npy(dir.join("a.npy")).unwrap());
+        v.insert("b".to_string(), io::open_npy(dir.join(bname)).unwrap());
+        v.insert("c".to_string(), io::open_npy(dir.join("c.npy")).unwrap());
         v
     };
     vec![
         npy_set("b.npy"),
         npy_set("b.npy.be"),
-        npy::open_vars(&dir.join("abc.npz")).unwrap(),
-        npy::open_vars(&dir.join("z.npz")).unwrap(),
-        m.into_iter().map(|(k, v)| (k, Input::memory(v))).collect(),
+        io::open(dir.join("abc.npz")).unwrap(),
+        io::open(dir.join("z.npz")).unwrap(),
+        m.into_iter()
+            .map(|(k, v)| (k, Input::from_array(v)))
+            .collect(),
     ]
 }
 
@@ -119,11 +119,10 @@ fn chunked_equals_in_memory_for_expressions_reductions_and_programs() {
                 let k = Expr::parse(expr).unwrap().compile(target).unwrap();
                 let want = k.eval(&in_memory(&reference)).unwrap();
                 for block in [1, 3 * CHUNK, 1 << 22] {
-                    let mut sink = MemSink::default();
-                    let got = match k.eval_chunked(&mut vars, block, &mut sink).unwrap() {
-                        Some(r) => r,
-                        None => sink.outputs.into_values().next().unwrap(),
-                    };
+                    let mut sink = MemorySink::new();
+                    k.eval_streamed_with_block(&mut vars, block, &mut sink)
+                        .unwrap();
+                    let got = sink.finish().unwrap().into_values().next().unwrap();
                     if target == Target::Interp && expr.starts_with("sum(a*b)") {
                         // The interpreter's in-memory sum is one pairwise sum over all
                         // elements; streamed, one per chunk, then over the chunks.
@@ -140,12 +139,10 @@ fn chunked_equals_in_memory_for_expressions_reductions_and_programs() {
             }
             let k = prog.compile(target).unwrap();
             let want = k.run(&in_memory(&reference)).unwrap();
-            let mut sink = MemSink::default();
-            assert!(k
-                .eval_chunked(&mut vars, 2 * CHUNK, &mut sink)
-                .unwrap()
-                .is_none());
-            assert_eq!(sink.outputs, want);
+            let mut sink = MemorySink::new();
+            k.eval_streamed_with_block(&mut vars, 2 * CHUNK, &mut sink)
+                .unwrap();
+            assert_eq!(sink.finish().unwrap(), want);
         }
     }
 }
@@ -162,23 +159,22 @@ fn streamed_files_equal_in_memory_results() {
     let want = k.eval(&in_memory(&reference)).unwrap();
     for mut vars in sets {
         let out = d.path().join("r.npy");
-        let mut sink = NpyFileSink::new(&out);
-        assert!(k
-            .eval_chunked(&mut vars, CHUNK, &mut sink)
-            .unwrap()
-            .is_none());
+        let mut sink = NpySink::new(&out);
+        k.eval_streamed_with_block(&mut vars, CHUNK, &mut sink)
+            .unwrap();
         sink.finish().unwrap();
-        assert_eq!(npy::read_npy(&out).unwrap(), want);
+        assert_eq!(io::read_npy(&out).unwrap(), want);
     }
     let prog = Program::parse("output x, y\nx = a*b\ny = x > c\n").unwrap();
     let k = prog.compile(Target::Cpu { threads: 2 }).unwrap();
     let want = k.run(&in_memory(&reference)).unwrap();
-    let mut vars = npy::open_vars(&d.path().join("z.npz")).unwrap();
+    let mut vars = io::open(d.path().join("z.npz")).unwrap();
     let out = d.path().join("o.npz");
-    let mut sink = NpzFileSink::new(&out);
-    k.eval_chunked(&mut vars, CHUNK, &mut sink).unwrap();
+    let mut sink = NpzSink::new(&out);
+    k.eval_streamed_with_block(&mut vars, CHUNK, &mut sink)
+        .unwrap();
     sink.finish().unwrap();
-    assert_eq!(npy::read_npz(&out).unwrap(), want);
+    assert_eq!(io::read_npz(&out).unwrap(), want);
     let leftovers: Vec<_> = std::fs::read_dir(d.path())
         .unwrap()
         .filter_map(|e| {
@@ -205,9 +201,9 @@ fn fortran_order_and_broadcast_inputs_are_bound_whole() {
     .unwrap();
     let row = f64_array(&[70], 5);
     let mut vars: BTreeMap<String, Input> = BTreeMap::new();
-    vars.insert("f".into(), npy::open_npy(&p).unwrap());
-    vars.insert("r".into(), Input::memory(row.clone()));
-    vars.insert("s".into(), Input::memory(DynArray::scalar(2.0f64)));
+    vars.insert("f".into(), io::open_npy(&p).unwrap());
+    vars.insert("r".into(), Input::from_array(row.clone()));
+    vars.insert("s".into(), Input::from_array(DynArray::scalar(2.0f64)));
     let k = Expr::parse("f*s + r")
         .unwrap()
         .compile(Target::Cpu { threads: 2 })
@@ -215,9 +211,10 @@ fn fortran_order_and_broadcast_inputs_are_bound_whole() {
     let two = DynArray::scalar(2.0f64);
     let v = Vars::new().with("f", &a).with("r", &row).with("s", &two);
     let want = k.eval(&v).unwrap();
-    let mut sink = MemSink::default();
-    k.eval_chunked(&mut vars, CHUNK, &mut sink).unwrap();
-    assert_eq!(sink.outputs.into_values().next().unwrap(), want);
+    let mut sink = MemorySink::new();
+    k.eval_streamed_with_block(&mut vars, CHUNK, &mut sink)
+        .unwrap();
+    assert_eq!(sink.finish().unwrap().into_values().next().unwrap(), want);
 }
 
 /// Runs `cmd` and returns whether it succeeded and its peak RSS in bytes, as the high
@@ -243,20 +240,18 @@ fn max_rss_of(cmd: &mut Command) -> (bool, u64) {
 
 /// Writes a `.npy` of `n` float64 values without holding them in memory.
 fn generate(path: &Path, n: usize, seed: u64) {
-    use std::io::Write;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    f.write_all(&nexpr::internals::outfile::npy_header(nexpr::DType::F64, &[n]).unwrap())
+    let mut sink = NpySink::new(path);
+    sink.start(&[OutputSpec::new("x", nexpr::DType::F64, &[n])])
         .unwrap();
     let per = 1 << 20;
     let mut done = 0;
     while done < n {
         let k = per.min(n - done);
-        for x in random(k, seed + done as u64) {
-            f.write_all(&x.to_le_bytes()).unwrap();
-        }
+        let block = ndarray::Array1::from(random(k, seed + done as u64));
+        sink.block(&[(&block).into()]).unwrap();
         done += k;
     }
-    f.flush().unwrap();
+    sink.finish().unwrap();
 }
 
 /// The CLI streams: three 48 MB inputs and a 48 MB output in far less memory.
@@ -302,24 +297,23 @@ fn rss_case(n: usize, limit: u64) {
     assert!(status, "nexpr eval failed");
     assert!(rss < limit, "peak RSS {} MB", rss >> 20);
     // The result, checked block by block against the inputs.
-    let ins: Vec<Input> = ["a", "b", "c"]
+    let mut ins: Vec<Input> = ["a", "b", "c"]
         .iter()
-        .map(|n| npy::open_npy(&d.path().join(format!("{n}.npy"))).unwrap())
+        .map(|n| io::open_npy(d.path().join(format!("{n}.npy"))).unwrap())
         .collect();
-    let r = npy::open_npy(&d.path().join("r.npy")).unwrap();
+    let mut r = io::open_npy(d.path().join("r.npy")).unwrap();
     assert_eq!(r.shape(), &[n]);
     let per = 1 << 20;
     let mut lo = 0;
     while lo < n {
         let hi = (lo + per).min(n);
-        let w: Vec<_> = ins.iter().map(|i| i.window(lo, hi).unwrap()).collect();
-        let out = r.window(lo, hi).unwrap();
-        let (
-            nexpr::DynView::F64(a),
-            nexpr::DynView::F64(b),
-            nexpr::DynView::F64(c),
-            nexpr::DynView::F64(o),
-        ) = (&w[0], &w[1], &w[2], &out)
+        let w: Vec<_> = ins
+            .iter_mut()
+            .map(|i| i.read_range(lo..hi).unwrap())
+            .collect();
+        let out = r.read_range(lo..hi).unwrap();
+        let (DynArray::F64(a), DynArray::F64(b), DynArray::F64(c), DynArray::F64(o)) =
+            (&w[0], &w[1], &w[2], &out)
         else {
             panic!("float64")
         };
@@ -331,10 +325,6 @@ fn rss_case(n: usize, limit: u64) {
                 lo + i
             );
         }
-        for x in &ins {
-            x.release(lo, hi);
-        }
-        r.release(lo, hi);
         lo = hi;
     }
 }

@@ -23,6 +23,7 @@ mod hostile_literals;
 mod hostile_prod;
 mod hostile_threads;
 mod hostile_unicode;
+mod io_api;
 mod io_cli;
 mod io_files;
 mod io_repr;
