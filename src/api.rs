@@ -15,7 +15,9 @@ use crate::syntax::{self, ast::ProgramAst};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+mod steps;
 mod stream;
+pub use steps::Steps;
 
 /// Where a kernel runs.
 ///

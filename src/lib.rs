@@ -44,7 +44,7 @@ mod sema;
 mod syntax;
 mod value;
 
-pub use api::{Emit, Expr, Kernel, Program, Target};
+pub use api::{Emit, Expr, Kernel, Program, Steps, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
 pub use dtype::DType;

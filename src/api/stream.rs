@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Reduce;
 use crate::runtime::bind::{broadcast_shapes, broadcast_strides, classify, BoundInput};
 use crate::runtime::npy::Input;
-use crate::runtime::reduce::{chunk_partials, combine_partials, fold_block, is_sequential};
+use crate::runtime::reduce::{chunk_partials, combine_partials, concat, fold_block, is_sequential};
 use crate::runtime::sink::{OutputSpec, Sink};
 use crate::runtime::{Bound, Layout};
 use std::borrow::Cow;
@@ -471,26 +471,4 @@ fn fit(buf: &mut DynArray, len: usize) {
     if buf.len() != len {
         *buf = DynArray::zeros(buf.dtype(), &[len]);
     }
-}
-
-/// Concatenates 1-d arrays of one dtype.
-fn concat(parts: &[DynArray]) -> DynArray {
-    macro_rules! go {
-        ($($var:ident),*) => {
-            match parts.first() {
-                $(Some(DynArray::$var(_)) => {
-                    let v: Vec<_> = parts
-                        .iter()
-                        .flat_map(|p| match p {
-                            DynArray::$var(x) => x.iter().copied().collect::<Vec<_>>(),
-                            _ => unreachable!("one dtype"),
-                        })
-                        .collect();
-                    DynArray::$var(ndarray::Array1::from(v).into_dyn())
-                })*
-                None => unreachable!("at least one block"),
-            }
-        };
-    }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
 }

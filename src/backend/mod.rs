@@ -61,6 +61,20 @@ impl<'a> OutBuf<'a> {
         }
     }
 
+    /// Elements `[lo, hi)` of an array that is not initialized yet (a span of a
+    /// stepped evaluation).
+    pub(crate) fn of_uninit_span(a: &'a mut UninitArray, lo: usize, hi: usize) -> OutBuf<'a> {
+        assert!(lo <= hi && hi <= a.len(), "span outside the array");
+        let size = a.dtype().size();
+        OutBuf {
+            dtype: a.dtype(),
+            len: hi - lo,
+            // In bounds: `lo <= len` elements of `size` bytes.
+            ptr: a.as_mut_ptr().wrapping_add(lo * size),
+            _borrow: PhantomData,
+        }
+    }
+
     /// The elements of a view in standard (C) layout; `None` for any other layout.
     pub(crate) fn of_view(a: &'a mut DynViewMut<'_>) -> Option<OutBuf<'a>> {
         let dtype = a.dtype();

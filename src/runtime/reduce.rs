@@ -369,6 +369,28 @@ pub fn chunk_partials(a: &DynArray, ty: DType, op: ReduceOp, chunk: usize) -> Dy
     each!(Bool, I32, I64, F32, F64, C64, C128)
 }
 
+/// Concatenates 1-d arrays of one dtype (the partials of several spans), at least one.
+pub fn concat(parts: &[DynArray]) -> DynArray {
+    macro_rules! go {
+        ($($var:ident),*) => {
+            match parts.first() {
+                $(Some(DynArray::$var(_)) => {
+                    let v: Vec<_> = parts
+                        .iter()
+                        .flat_map(|p| match p {
+                            DynArray::$var(x) => x.iter().copied().collect::<Vec<_>>(),
+                            _ => unreachable!("one dtype"),
+                        })
+                        .collect();
+                    DynArray::$var(ndarray::Array1::from(v).into_dyn())
+                })*
+                None => unreachable!("at least one block"),
+            }
+        };
+    }
+    go!(Bool, I32, I64, F32, F64, C64, C128)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

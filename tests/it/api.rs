@@ -130,3 +130,77 @@ fn errors_keep_kind_message_span_and_text() {
     // The expression text is not the error's `source()`: that is for a causing error.
     assert!(std::error::Error::source(&e).is_none());
 }
+
+/// `Kernel::steps` gives what `run` gives, bit for bit, whatever the span sizes:
+/// elementwise outputs, fused float reductions (chunk partials), integer sums that
+/// `run` reduces from the elementwise values, axis reductions, several outputs.
+#[test]
+fn steps_give_the_result_of_run_bit_for_bit() {
+    let n = 3 * 8192 + 123;
+    let a = ndarray::Array1::from_iter((0..n).map(|i| ((i * 7919) % 1000) as f64 * 0.37 - 150.0));
+    let b = ndarray::Array1::from_iter((0..n).map(|i| ((i * 104_729) % 997) as f64 * 1e-3));
+    let i = ndarray::Array1::from_iter((0..n).map(|k| (k as i32).wrapping_mul(48_271)));
+    let m = a.clone().into_shape_with_order((n / 3, 3)).unwrap();
+    let mut vars = Vars::new().with("a", &a).with("b", &b).with("i", &i);
+    vars.insert("m", &m);
+    let cases: [(&str, bool); 9] = [
+        ("sin(a) * b + 1", false),
+        ("sum(sin(a) * b)", false),
+        ("sum(a * 1e-3 + b * 1j)", false),
+        ("prod(1 + b * 1e-4)", false),
+        ("min(a - b)", false),
+        ("sum(i)", false),
+        ("sum(m * 2, axis=0)", false),
+        ("max(m, axis=1)", false),
+        (TWO_OUTPUTS, true),
+    ];
+    for target in TARGETS {
+        for (src, program) in cases {
+            let k = if program {
+                Program::parse(src).unwrap().compile(target).unwrap()
+            } else {
+                Expr::parse(src).unwrap().compile(target).unwrap()
+            };
+            let mut run = k.run(&vars).unwrap();
+            let whole: Vec<DynArray> = k
+                .output_names()
+                .iter()
+                .map(|name| run.remove(name).unwrap())
+                .collect();
+            for span in [1, 1000, 8192, 20_000, usize::MAX] {
+                let mut steps = k.steps(&vars).unwrap().expect("CPU and interp step");
+                let mut calls = 0;
+                while !steps.is_done() {
+                    let before = steps.done();
+                    steps.step(span).unwrap();
+                    assert!(steps.done() > before);
+                    calls += 1;
+                }
+                assert!(calls >= 1);
+                let got = steps.finish().unwrap();
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{whole:?}"),
+                    "{target:?} {src:?} in spans of {span}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn steps_refuse_to_finish_early_and_skip_empty_inputs() {
+    let a = ndarray::Array1::from_iter((0..50_000).map(|i| i as f64));
+    let vars = Vars::new().with("a", &a);
+    for target in TARGETS {
+        let k = Expr::parse("sum(a * 2)").unwrap().compile(target).unwrap();
+        let mut steps = k.steps(&vars).unwrap().unwrap();
+        steps.step(10).unwrap();
+        assert_eq!(steps.len(), 50_000);
+        assert!(!steps.is_done());
+        let e = steps.finish().unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+        let empty = ndarray::Array1::<f64>::zeros(0);
+        assert!(k.steps(&Vars::new().with("a", &empty)).unwrap().is_none());
+    }
+}

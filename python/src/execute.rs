@@ -1,0 +1,309 @@
+//! Running a kernel: into a given block, into a fresh array, or to the core's own
+//! arrays; large evaluations in slices or steps with the GIL released and signals
+//! handled between them.
+
+use crate::arrays::{self, Input, Raw};
+use crate::entry::{guard, vars_of, Entry, Order, DETACH_MIN, FIRST_SLICE, SLICE_TIME};
+use crate::errors;
+use nexpr::{DType, DynArray, Target, Vars};
+use numpy::PyUntypedArray;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use std::time::Instant;
+
+/// Evaluates into `out` (a block of the result's shape and dtype), slicing large
+/// evaluations along their outer axes and handling signals between slices.
+pub(crate) fn run_into(
+    py: Python<'_>,
+    e: &Entry,
+    ins: &[Raw],
+    shape: &[usize],
+    out: &Raw,
+) -> PyResult<()> {
+    let len: usize = shape.iter().product();
+    if len < e.slice_min() {
+        let call = || {
+            let raws: Vec<&Raw> = ins.iter().collect();
+            let vars = vars_of(&e.names, &raws);
+            // SAFETY: `out` is alive and writable; aliasing of inputs was checked.
+            guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
+        };
+        let r = if len >= DETACH_MIN {
+            py.detach(call)
+        } else {
+            call()
+        };
+        return r.map_err(|err| e.err(py, err));
+    }
+    let nd = shape.len();
+    let ins: Vec<Raw> = ins.iter().map(|r| r.padded(nd)).collect();
+    let mut state = SliceState { elems: FIRST_SLICE };
+    slices(py, e, &ins, shape, out, &mut state)
+}
+
+pub(crate) struct SliceState {
+    pub(crate) elems: usize,
+}
+
+pub(crate) fn slices(
+    py: Python<'_>,
+    e: &Entry,
+    ins: &[Raw],
+    shape: &[usize],
+    out: &Raw,
+    st: &mut SliceState,
+) -> PyResult<()> {
+    if shape.is_empty() {
+        return one_slice(py, e, ins, out, 1, st);
+    }
+    let n0 = shape[0];
+    let inner: usize = shape[1..].iter().product();
+    if shape.len() >= 2 && inner >= st.elems {
+        for i in 0..n0 {
+            let sub: Vec<Raw> = ins.iter().map(|r| r.row(i)).collect();
+            slices(py, e, &sub, &shape[1..], &out.row(i), st)?;
+        }
+        return Ok(());
+    }
+    let mut a = 0;
+    while a < n0 {
+        let rows = (st.elems / inner.max(1)).max(1);
+        let b = (a + rows).min(n0);
+        let sub: Vec<Raw> = ins.iter().map(|r| r.rows(a, b)).collect();
+        one_slice(py, e, &sub, &out.rows(a, b), (b - a) * inner, st)?;
+        a = b;
+    }
+    Ok(())
+}
+
+pub(crate) fn one_slice(
+    py: Python<'_>,
+    e: &Entry,
+    ins: &[Raw],
+    out: &Raw,
+    n: usize,
+    st: &mut SliceState,
+) -> PyResult<()> {
+    let t0 = Instant::now();
+    let r = py.detach(|| {
+        let raws: Vec<&Raw> = ins.iter().collect();
+        let vars = vars_of(&e.names, &raws);
+        // SAFETY: as in `run_into`.
+        guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
+    });
+    r.map_err(|err| e.err(py, err))?;
+    let dt = t0.elapsed().as_secs_f64().max(1e-6);
+    if n > 0 {
+        let want = (n as f64 * SLICE_TIME.as_secs_f64() / dt) as usize;
+        st.elems = want.clamp(FIRST_SLICE, 1 << 26);
+    }
+    py.check_signals()
+}
+
+/// Evaluates to a fresh array (the single output), without an `out=`. `ins` and
+/// `shape` are over reversed axes when `reverse` (a Fortran-order result).
+///
+/// Element-wise results are written straight into a new NumPy array; reductions (whose
+/// shape the core decides) come back as the core's array, handed to NumPy as is.
+pub(crate) fn run_fresh<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Raw],
+    shape: Option<&[usize]>,
+    dtype: DType,
+    reverse: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    match shape {
+        Some(shape) => {
+            let orig: Vec<usize> = if reverse {
+                shape.iter().rev().copied().collect()
+            } else {
+                shape.to_vec()
+            };
+            // SAFETY: `run_into` writes every element before the array is returned.
+            let (arr, out) = unsafe { arrays::empty(py, dtype, &orig, reverse) };
+            run_into(py, e, ins, shape, &out)?;
+            Ok(arr)
+        }
+        None => {
+            let r = run_outputs(py, e, ins)?.swap_remove(0);
+            Ok(arrays::to_numpy(py, r, reverse))
+        }
+    }
+}
+
+pub(crate) static COPYTO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+pub(crate) fn copyto(
+    py: Python<'_>,
+    out: &Bound<'_, PyAny>,
+    r: &Bound<'_, PyAny>,
+    casting: &str,
+) -> PyResult<()> {
+    let f = COPYTO.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("numpy")?.getattr("copyto")?.unbind())
+    })?;
+    let kw = PyDict::new(py);
+    kw.set_item("casting", casting)?;
+    f.bind(py).call((out, r), Some(&kw))?;
+    Ok(())
+}
+
+/// Everything after the inputs are found: the result dtype and shape, the layout,
+/// `out=`, and the run itself.
+pub(crate) fn execute<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Input<'py>],
+    out: Option<&Bound<'py, PyAny>>,
+    order: Order,
+    casting: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (dtype, n_out, reduce) = e.result_types(py, ins)?;
+    if n_out != 1 {
+        if out.is_some() {
+            return Err(errors::usage(
+                py,
+                "out= needs a single output; this program has several",
+            ));
+        }
+        return run_program(py, e, ins).map(|d| d.into_any());
+    }
+    let raws: Vec<Raw> = ins.iter().map(|i| i.raw.clone()).collect();
+    let shape = if reduce {
+        None
+    } else {
+        Some(arrays::broadcast(
+            py,
+            raws.iter().map(|r| r.shape.as_slice()),
+        )?)
+    };
+    if let Some(out) = out {
+        let arr = out
+            .cast::<PyUntypedArray>()
+            .map_err(|_| errors::usage(py, "out= must be a NumPy array"))?;
+        if let (Some(shape), Some(o)) = (shape.as_ref(), arrays::out_raw(arr)?) {
+            let safe_alias = |r: &Raw| {
+                !r.overlaps(&o) || (r.same_as(&o) && matches!(e.target, Target::Cpu { .. }))
+            };
+            if o.dtype == dtype
+                && o.shape.as_slice() == shape.as_slice()
+                && raws.iter().all(safe_alias)
+            {
+                let nd = shape.len();
+                let reverse = nd >= 2 && o.is_f_contiguous() && !o.is_c_contiguous();
+                if reverse {
+                    let ins: Vec<Raw> = raws.iter().map(|r| r.padded(nd).reversed()).collect();
+                    let rshape: Vec<usize> = shape.iter().rev().copied().collect();
+                    run_into(py, e, &ins, &rshape, &o.reversed())?;
+                } else {
+                    run_into(py, e, &raws, shape, &o)?;
+                }
+                return Ok(out.clone());
+            }
+        }
+        // Anything else: compute, then let NumPy cast, broadcast and copy.
+        let r = run_fresh(py, e, &raws, shape.as_deref(), dtype, false)?;
+        copyto(py, out, &r, casting)?;
+        return Ok(out.clone());
+    }
+    let reverse = match &shape {
+        Some(s) if s.len() >= 2 => fortran_result(&raws, s, order),
+        _ => false,
+    };
+    if reverse {
+        let shape = shape.unwrap_or_default();
+        let nd = shape.len();
+        let ins: Vec<Raw> = raws.iter().map(|r| r.padded(nd).reversed()).collect();
+        let rshape: Vec<usize> = shape.iter().rev().copied().collect();
+        return run_fresh(py, e, &ins, Some(&rshape), dtype, true);
+    }
+    run_fresh(py, e, &raws, shape.as_deref(), dtype, false)
+}
+
+/// Whether the result is laid out in Fortran order: numexpr's (and NumPy's) `order=`.
+pub(crate) fn fortran_result(raws: &[Raw], shape: &[usize], order: Order) -> bool {
+    let arrays: Vec<&Raw> = raws.iter().filter(|r| r.len() > 1).collect();
+    let all_f = !arrays.is_empty()
+        && arrays
+            .iter()
+            .all(|r| r.shape.as_slice() == shape && r.is_f_contiguous());
+    match order {
+        Order::C => false,
+        Order::F => true,
+        Order::A => all_f,
+        Order::K => all_f && arrays.iter().any(|r| !r.is_c_contiguous()),
+    }
+}
+
+pub(crate) fn run_program<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Input<'py>],
+) -> PyResult<Bound<'py, PyDict>> {
+    let raws: Vec<Raw> = ins.iter().map(|i| i.raw.clone()).collect();
+    let outs = run_outputs(py, e, &raws)?;
+    let d = PyDict::new(py);
+    for (k, v) in e.kernel.output_names().iter().zip(outs) {
+        d.set_item(k, arrays::to_numpy(py, v, false))?;
+    }
+    Ok(d)
+}
+
+/// Every output of the kernel as the core's arrays (a program's outputs, a reduction,
+/// whose shapes the core decides), in `output_names` order. Large evaluations run in
+/// steps, with signals handled between them.
+pub(crate) fn run_outputs(py: Python<'_>, e: &Entry, raws: &[Raw]) -> PyResult<Vec<DynArray>> {
+    let len: usize = raws.iter().map(|r| r.len()).max().unwrap_or(1);
+    let rr: Vec<&Raw> = raws.iter().collect();
+    let vars = vars_of(&e.names, &rr);
+    if len >= e.slice_min() {
+        if let Some(outs) = stepped(py, e, &vars)? {
+            return Ok(outs);
+        }
+    }
+    let call = || {
+        let mut r = e.kernel.run(&vars)?;
+        Ok(e.kernel
+            .output_names()
+            .iter()
+            .map(|name| r.remove(name).expect("run returns every output"))
+            .collect())
+    };
+    let r = if len >= DETACH_MIN {
+        py.detach(|| guard(call))
+    } else {
+        guard(call)
+    };
+    r.map_err(|err| e.err(py, err))
+}
+
+/// Evaluates in steps (`Kernel::steps`) sized to take about `SLICE_TIME` each, with
+/// the GIL released during a step and signals handled between two: Ctrl-C stops a
+/// long reduction or program. `None` where the target evaluates whole arrays only.
+pub(crate) fn stepped(
+    py: Python<'_>,
+    e: &Entry,
+    vars: &Vars<'_>,
+) -> PyResult<Option<Vec<DynArray>>> {
+    let steps = py
+        .detach(|| guard(|| e.kernel.steps(vars)))
+        .map_err(|err| e.err(py, err))?;
+    let Some(mut steps) = steps else {
+        return Ok(None);
+    };
+    let mut span = FIRST_SLICE;
+    while !steps.is_done() {
+        let (t0, before) = (Instant::now(), steps.done());
+        py.detach(|| guard(|| steps.step(span)))
+            .map_err(|err| e.err(py, err))?;
+        let dt = t0.elapsed().as_secs_f64().max(1e-6);
+        let want = (steps.done() - before) as f64 * SLICE_TIME.as_secs_f64() / dt;
+        span = (want as usize).clamp(FIRST_SLICE, 1 << 26);
+        py.check_signals()?;
+    }
+    py.detach(|| guard(|| steps.finish()))
+        .map(Some)
+        .map_err(|err| e.err(py, err))
+}

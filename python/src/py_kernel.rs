@@ -1,0 +1,461 @@
+//! `nexpr.Kernel`: a compiled expression or program (`nexpr.compile`,
+//! `nexpr.program`), its calls, `emit`, and pickling.
+
+use crate::arrays::{self, Input, Raw};
+use crate::entry::{guard, vars_of, Entry, Order};
+use crate::errors;
+use crate::execute::{execute, run_program};
+use crate::numexpr_api::unknown_name;
+use nexpr::{DType, Emit, Target};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// A compiled expression or program: call it with arrays (by name, or positionally in
+/// `input_names` order). Thread-safe; picklable (by source and options).
+#[pyclass(frozen, module = "nexpr", name = "Kernel")]
+pub(crate) struct PyKernel {
+    pub(crate) entry: Arc<Entry>,
+    pub(crate) target_name: String,
+    pub(crate) device: usize,
+    /// The `threads=` it was made with: `None` resolves to the default thread count of
+    /// the process it is made (or unpickled) in.
+    pub(crate) threads_arg: Option<usize>,
+}
+
+pub(crate) fn parse_target(
+    py: Python<'_>,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+) -> PyResult<Target> {
+    Ok(match target {
+        "cpu" => Target::Cpu {
+            threads: threads.unwrap_or_else(crate::threads),
+        },
+        "interp" => Target::Interp,
+        "cuda" => Target::Cuda { device },
+        t => {
+            return Err(errors::usage(
+                py,
+                format!("target must be 'cpu', 'interp' or 'cuda', got {t:?}"),
+            ))
+        }
+    })
+}
+
+pub(crate) fn make_kernel(
+    py: Python<'_>,
+    source: &str,
+    program: bool,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<PyKernel> {
+    if threads == Some(0) {
+        return Err(errors::usage(py, "threads must be at least 1"));
+    }
+    let t = parse_target(py, target, threads, device)?;
+    let entry = guard(|| Entry::new(py, source, program, t, exact_math))
+        .map_err(|e| errors::to_py(py, &e, source))?;
+    Ok(PyKernel {
+        entry: Arc::new(entry),
+        target_name: target.to_string(),
+        device,
+        threads_arg: threads,
+    })
+}
+
+/// Compiles the expression `ex` into a reusable kernel.
+#[pyfunction]
+#[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, exact_math=false))]
+pub(crate) fn compile(
+    py: Python<'_>,
+    ex: &str,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<PyKernel> {
+    make_kernel(py, ex, false, target, threads, device, exact_math)
+}
+
+/// Compiles a program (statements run for every element; `output` names what comes
+/// back) into a kernel whose `run(**arrays)` returns a dict of outputs.
+#[pyfunction]
+#[pyo3(signature = (source, target="cpu", threads=None, *, device=0, exact_math=false))]
+pub(crate) fn program(
+    py: Python<'_>,
+    source: &str,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<PyKernel> {
+    make_kernel(py, source, true, target, threads, device, exact_math)
+}
+
+/// Kernels rebuilt from pickles in this process, keyed by what defines them (source,
+/// kind, target, resolved thread count, device, options): a kernel shipped to a worker
+/// once per task is parsed, type-checked and compiled once per process.
+pub(crate) static REBUILT: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+/// Kernels `_rebuild_kernel` had to make (cache misses).
+pub(crate) static REBUILDS: AtomicUsize = AtomicUsize::new(0);
+pub(crate) const REBUILT_MAX: usize = 256;
+
+/// Unpickles a kernel: the cached one of this process when there is one.
+#[pyfunction]
+pub(crate) fn _rebuild_kernel(
+    py: Python<'_>,
+    source: &Bound<'_, PyString>,
+    program: bool,
+    target: &str,
+    threads: Option<usize>,
+    device: usize,
+    exact_math: bool,
+) -> PyResult<Py<PyKernel>> {
+    let cache = REBUILT
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    let resolved = match target {
+        "cpu" => threads.unwrap_or_else(crate::threads),
+        _ => 0,
+    };
+    let key = (
+        source, program, target, resolved, threads, device, exact_math,
+    )
+        .into_pyobject(py)?;
+    if let Some(k) = cache.get_item(&key)? {
+        return Ok(k.cast_into::<PyKernel>()?.unbind());
+    }
+    let k = make_kernel(
+        py,
+        &source.to_cow()?,
+        program,
+        target,
+        threads,
+        device,
+        exact_math,
+    )?;
+    let k = Py::new(py, k)?;
+    REBUILDS.fetch_add(1, Ordering::Relaxed);
+    if cache.len() >= REBUILT_MAX {
+        cache.clear();
+    }
+    cache.set_item(key, &k)?;
+    Ok(k)
+}
+
+/// (kernels held by the unpickling cache, kernels it has built) in this process.
+#[pyfunction]
+pub(crate) fn _rebuild_cache_info(py: Python<'_>) -> (usize, usize) {
+    let n = REBUILT.get(py).map_or(0, |c| c.bind(py).len());
+    (n, REBUILDS.load(Ordering::Relaxed))
+}
+
+impl PyKernel {
+    pub(crate) fn inputs<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Vec<Input<'py>>> {
+        self.objects(py, args, kwargs)?
+            .iter()
+            .map(|o| arrays::to_input(py, o))
+            .collect()
+    }
+
+    /// The argument of each input, in `input_names` order.
+    pub(crate) fn objects<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let e = &self.entry;
+        if args.len() > e.names.len() {
+            return Err(errors::usage(
+                py,
+                format!(
+                    "the kernel takes {} inputs ({}), got {} positional arguments",
+                    e.names.len(),
+                    e.names.join(", "),
+                    args.len()
+                ),
+            ));
+        }
+        if let Some(kw) = kwargs {
+            for k in kw.keys() {
+                let k: String = k.extract()?;
+                if !e.names.contains(&k) {
+                    return Err(errors::usage(
+                        py,
+                        format!(
+                            "the kernel has no input `{k}` (its inputs: {})",
+                            e.names.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut ins = Vec::with_capacity(e.names.len());
+        for (i, (name, py_name)) in e.names.iter().zip(&e.py_names).enumerate() {
+            let obj = if i < args.len() {
+                if kwargs.is_some_and(|k| k.contains(py_name.bind(py)).unwrap_or(false)) {
+                    return Err(errors::usage(py, format!("input `{name}` given twice")));
+                }
+                args.get_item(i)?
+            } else {
+                match kwargs
+                    .map(|k| k.get_item(py_name.bind(py)))
+                    .transpose()?
+                    .flatten()
+                {
+                    Some(v) => v,
+                    None => return Err(unknown_name(py, e, name)),
+                }
+            };
+            ins.push(obj);
+        }
+        Ok(ins)
+    }
+
+    /// Output names and dtypes, and whether the result is a reduction, for inputs of
+    /// the dtypes the arguments give (dtype-likes or examples), by type checking alone.
+    pub(crate) fn types_of<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<(Vec<DType>, bool)> {
+        let objs = self.objects(py, args, kwargs)?;
+        let ins: Vec<Input<'_>> = objs
+            .iter()
+            .map(|o| arrays::dtype_of(py, o).map(arrays::typed_zero))
+            .collect::<PyResult<_>>()?;
+        let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
+        let vars = vars_of(&self.entry.names, &raws);
+        let (o, r) =
+            guard(|| self.entry.kernel.result_types(&vars)).map_err(|e| self.entry.err(py, e))?;
+        Ok((o, r))
+    }
+}
+
+#[pymethods]
+impl PyKernel {
+    /// kernel(*arrays, out=None, **arrays): the result (a dict of outputs for a program
+    /// with several).
+    #[pyo3(signature = (*args, out=None, **kwargs))]
+    pub(crate) fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        out: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if self.entry.program {
+            if out.is_some_and(|o| !o.is_none()) {
+                return Err(errors::usage(
+                    py,
+                    "a program returns its outputs by name; out= is for expressions",
+                ));
+            }
+            return self.run(py, args, kwargs).map(|d| d.into_any());
+        }
+        let ins = self.inputs(py, args, kwargs)?;
+        execute(
+            py,
+            &self.entry,
+            &ins,
+            out.filter(|o| !o.is_none()),
+            Order::K,
+            "same_kind",
+        )
+    }
+
+    /// run(*arrays, **arrays) -> dict: every output by name.
+    #[pyo3(signature = (*args, **kwargs))]
+    pub(crate) fn run<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let ins = self.inputs(py, args, kwargs)?;
+        let (_, n_out, _) = self.entry.result_types(py, &ins)?;
+        if n_out == 1 {
+            let r = execute(py, &self.entry, &ins, None, Order::K, "same_kind")?;
+            let d = PyDict::new(py);
+            d.set_item(&self.entry.outputs[0], r)?;
+            return Ok(d);
+        }
+        run_program(py, &self.entry, &ins)
+    }
+
+    /// emit(what='ir', *arrays, **arrays) -> str: the optimized IR ('ir'), Cranelift IR
+    /// ('clif'), CUDA C ('cuda') or disassembly ('asm') for inputs like these.
+    #[pyo3(signature = (what="ir", *args, **kwargs))]
+    pub(crate) fn emit<'py>(
+        &self,
+        py: Python<'py>,
+        what: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<String> {
+        let w = match what {
+            "ir" => Emit::Ir,
+            "clif" => Emit::Clif,
+            "cuda" => Emit::Cuda,
+            "asm" => Emit::Asm,
+            _ => {
+                return Err(errors::usage(
+                    py,
+                    format!("emit what? 'ir', 'clif', 'cuda' or 'asm', got {what:?}"),
+                ))
+            }
+        };
+        let ins = self.inputs(py, args, kwargs)?;
+        let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
+        let vars = vars_of(&self.entry.names, &raws);
+        guard(|| self.entry.kernel.emit(&vars, w)).map_err(|e| self.entry.err(py, e))
+    }
+
+    /// result_dtypes(*inputs, **inputs) -> dict: the dtype of each output for inputs
+    /// given as dtypes (`np.float32`, `'f8'`, `x.dtype`) or examples (arrays, scalars,
+    /// Dask arrays: only their dtype is read), found by type checking alone.
+    #[pyo3(signature = (*args, **kwargs))]
+    pub(crate) fn result_dtypes<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (o, _) = self.types_of(py, args, kwargs)?;
+        let d = PyDict::new(py);
+        for (name, t) in self.entry.outputs.iter().zip(o) {
+            d.set_item(name, arrays::np_dtype(py, t))?;
+        }
+        Ok(d)
+    }
+
+    /// result_dtype(*inputs, **inputs) -> numpy.dtype: the dtype of the single output
+    /// (as `result_dtypes`), e.g. for `dask.array.map_blocks(kernel, x, y,
+    /// dtype=kernel.result_dtype(x, y))`.
+    #[pyo3(signature = (*args, **kwargs))]
+    pub(crate) fn result_dtype<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (o, _) = self.types_of(py, args, kwargs)?;
+        match o.as_slice() {
+            [t] => Ok(arrays::np_dtype(py, *t).into_any()),
+            _ => Err(errors::usage(
+                py,
+                format!(
+                    "result_dtype: the program has {} outputs ({}); use result_dtypes",
+                    o.len(),
+                    self.entry.outputs.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// _result_types(*inputs, **inputs) -> ([dtype of each output], is a reduction).
+    #[pyo3(signature = (*args, **kwargs))]
+    pub(crate) fn _result_types<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<(Vec<Bound<'py, PyAny>>, bool)> {
+        let (o, r) = self.types_of(py, args, kwargs)?;
+        let ds = o
+            .into_iter()
+            .map(|t| arrays::np_dtype(py, t).into_any())
+            .collect();
+        Ok((ds, r))
+    }
+
+    #[getter]
+    pub(crate) fn source(&self) -> &str {
+        &self.entry.src
+    }
+
+    #[getter]
+    pub(crate) fn input_names(&self) -> Vec<String> {
+        self.entry.names.clone()
+    }
+
+    #[getter]
+    pub(crate) fn output_names(&self) -> Vec<String> {
+        self.entry.outputs.clone()
+    }
+
+    #[getter]
+    pub(crate) fn target(&self) -> &str {
+        &self.target_name
+    }
+
+    #[getter]
+    pub(crate) fn threads(&self) -> Option<usize> {
+        match self.entry.target {
+            Target::Cpu { threads } => Some(threads),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    pub(crate) fn is_program(&self) -> bool {
+        self.entry.program
+    }
+
+    pub(crate) fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let f = py.import("nexpr._nexpr")?.getattr("_rebuild_kernel")?;
+        let args = (
+            self.entry.src.clone(),
+            self.entry.program,
+            self.target_name.clone(),
+            self.threads_arg,
+            self.device,
+            self.entry.exact_math,
+        )
+            .into_pyobject(py)?;
+        Ok((f, args))
+    }
+
+    /// Dask's deterministic token: what the kernel is made of (its pickle).
+    pub(crate) fn __dask_tokenize__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let (_, args) = self.__reduce__(py)?;
+        Ok(args)
+    }
+
+    pub(crate) fn __repr__(&self) -> String {
+        let what = if self.entry.program {
+            "program"
+        } else {
+            "expression"
+        };
+        let threads = match self.threads() {
+            Some(t) => format!(", threads={t}"),
+            None => String::new(),
+        };
+        let src = if self.entry.program {
+            format!("{} lines", self.entry.src.lines().count())
+        } else {
+            format!("{:?}", self.entry.src)
+        };
+        format!(
+            "<nexpr.Kernel {what} {src}, target={:?}{threads}>",
+            self.target_name
+        )
+    }
+}
