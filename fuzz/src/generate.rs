@@ -85,7 +85,11 @@ pub fn case(u: &mut Unstructured) -> Result<Case> {
     }
     let mut g = Gen { u, names, depth: 0 };
     let is_expr = g.u.ratio(1, 4)?;
-    let source = if is_expr { g.reduction()? } else { g.program()? };
+    let source = if is_expr {
+        g.reduction()?
+    } else {
+        g.program()?
+    };
     Ok(Case {
         source,
         is_expr,
@@ -126,7 +130,10 @@ fn input(u: &mut Unstructured, len: usize) -> Result<(DynArray, K)> {
         2 => (arr!(small_int(u)), K::Int),
         3 => (arr!(float(u).map(|x| x as f32)), K::Float),
         4 => (arr!(float(u)), K::Float),
-        5 => (arr!(Ok(Complex32::new(float(u)? as f32, float(u)? as f32))), K::Complex),
+        5 => (
+            arr!(Ok(Complex32::new(float(u)? as f32, float(u)? as f32))),
+            K::Complex,
+        ),
         _ => (arr!(Ok(Complex64::new(float(u)?, float(u)?))), K::Complex),
     })
 }
@@ -161,16 +168,54 @@ struct Gen<'a, 'b> {
 }
 
 const UNARY_ANY: &[&str] = &[
-    "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1", "abs",
-    "conj", "real", "imag", "sign", "isnan", "isfinite", "isinf", "copy", "ones_like",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "log",
+    "log1p",
+    "log10",
+    "log2",
+    "exp",
+    "expm1",
+    "abs",
+    "conj",
+    "real",
+    "imag",
+    "sign",
+    "isnan",
+    "isfinite",
+    "isinf",
+    "copy",
+    "ones_like",
 ];
 const UNARY_REAL: &[&str] = &["ceil", "floor", "trunc", "round", "signbit"];
 const BINARY_REAL: &[&str] = &[
-    "arctan2", "hypot", "nextafter", "copysign", "fmod", "maximum", "minimum",
+    "arctan2",
+    "hypot",
+    "nextafter",
+    "copysign",
+    "fmod",
+    "maximum",
+    "minimum",
 ];
 const CASTS: &[&str] = &[
-    "bool", "int32", "int64", "float32", "float64", "complex64", "complex128",
+    "bool",
+    "int32",
+    "int64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
 ];
 
 impl Gen<'_, '_> {
@@ -186,7 +231,11 @@ impl Gen<'_, '_> {
     fn expr(&mut self, want: K) -> Result<String> {
         self.depth += 1;
         let leaf = self.depth > 4 || self.u.ratio(1, 3)?;
-        let r = if leaf { self.leaf(want) } else { self.node(want) };
+        let r = if leaf {
+            self.leaf(want)
+        } else {
+            self.node(want)
+        };
         self.depth -= 1;
         r
     }
@@ -206,12 +255,25 @@ impl Gen<'_, '_> {
         Ok(match want {
             K::Bool => self.pick(&["True", "False"])?.to_string(),
             K::Int => self
-                .pick(&["0", "1", "2", "3", "-1", "7", "64", "3000000000", "2**63", "-2**31"])?
+                .pick(&[
+                    "0",
+                    "1",
+                    "2",
+                    "3",
+                    "-1",
+                    "7",
+                    "64",
+                    "3000000000",
+                    "2**63",
+                    "-2**31",
+                ])?
                 .to_string(),
             K::Float => self
                 .pick(&["0.5", "-0.0", "1e300", "1e400", "2.5", "1e-310", "3.0"])?
                 .to_string(),
-            K::Complex => self.pick(&["1j", "(0.5-2j)", "(1e300+1e300j)", "0j"])?.to_string(),
+            K::Complex => self
+                .pick(&["1j", "(0.5-2j)", "(1e300+1e300j)", "0j"])?
+                .to_string(),
         })
     }
 
@@ -329,7 +391,11 @@ impl Gen<'_, '_> {
                         false => (format!("t{}", self.names.len()), self.kind()?),
                     };
                     let e = self.expr(k)?;
-                    let op = if self.u.ratio(1, 5)? && keep { "+=" } else { "=" };
+                    let op = if self.u.ratio(1, 5)? && keep {
+                        "+="
+                    } else {
+                        "="
+                    };
                     *src += &format!("{pad}{target} {op} {e}\n");
                     // A local assigned at the top level may be read from now on.
                     if indent == 0 && !self.names.iter().any(|(n, _)| n == &target) {

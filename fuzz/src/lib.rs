@@ -12,10 +12,7 @@ pub fn vars() -> Vars<'static> {
     let mut v = Vars::new();
     let f = [0.5, -0.0, f64::INFINITY, f64::NAN, 1e300, -3.0];
     v.insert_owned("a", ndarray::arr1(&f).into_dyn());
-    v.insert_owned(
-        "f",
-        ndarray::arr1(&f.map(|x| x as f32)).into_dyn(),
-    );
+    v.insert_owned("f", ndarray::arr1(&f.map(|x| x as f32)).into_dyn());
     v.insert_owned(
         "b",
         ndarray::arr1(&[0i32, -1, i32::MIN, i32::MAX, 7, 2]).into_dyn(),
@@ -147,13 +144,18 @@ pub fn differential(case: &generate::Case) {
             Ok(vec![e.compile_with(target, &exact())?.eval(&vars)?])
         } else {
             let p = Program::parse(&case.source)?;
-            Ok(p.compile_with(target, &exact())?.run(&vars)?.into_values().collect())
+            Ok(p.compile_with(target, &exact())?
+                .run(&vars)?
+                .into_values()
+                .collect())
         }
     };
     let interp = run(Target::Interp);
     if std::env::var_os("NEXPR_FUZZ_SHOW").is_some() {
         // How often generated cases type-check: `NEXPR_FUZZ_SHOW=1 cargo fuzz run ...`.
-        let outcome = interp.as_ref().map_or_else(|e| format!("{:?}", e.kind), |_| "ok".into());
+        let outcome = interp
+            .as_ref()
+            .map_or_else(|e| format!("{:?}", e.kind), |_| "ok".into());
         eprintln!("[{outcome}] {}", case.source.replace('\n', "; "));
     }
     let want = match interp {
@@ -171,6 +173,7 @@ pub fn differential(case: &generate::Case) {
             return;
         }
     };
+    cuda_compiles(case, &vars);
     for threads in [1, 3] {
         let got = run(Target::Cpu { threads })
             .unwrap_or_else(|e| panic!("{case}\ninterpreter: {want:?}\ncpu: {e}"));
@@ -181,5 +184,35 @@ pub fn differential(case: &generate::Case) {
                 "{case}\ninterpreter: {w:?}\ncpu ({threads} threads): {g:?}"
             );
         }
+    }
+}
+
+/// Where NVRTC is found (`NEXPR_NVRTC_LIB` or the usual places), the CUDA C emitted for
+/// one well-typed case in eight (NVRTC takes tens of milliseconds a kernel) must compile.
+fn cuda_compiles(case: &generate::Case, vars: &Vars) {
+    use std::hash::{Hash, Hasher};
+    static NVRTC: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    case.source.hash(&mut h);
+    // NVRTC counts as present when it compiles an empty kernel (it needs its builtins
+    // library on the loader's path too).
+    let present = || {
+        nexpr::internals::nvrtc_probe_from(None).is_ok()
+            && nexpr::internals::compile_ptx("extern \"C\" __global__ void k() {}", (8, 0), false)
+                .is_ok()
+    };
+    if h.finish() % 8 != 0 || !*NVRTC.get_or_init(present) {
+        return;
+    }
+    let emitted = if case.is_expr {
+        Expr::parse(&case.source)
+            .and_then(|e| e.compile(Target::Interp)?.emit(vars, nexpr::Emit::Cuda))
+    } else {
+        Program::parse(&case.source)
+            .and_then(|p| p.compile(Target::Interp)?.emit(vars, nexpr::Emit::Cuda))
+    };
+    let cuda = emitted.unwrap_or_else(|e| panic!("{case}\nemitting CUDA C: {e}"));
+    if let Err(e) = nexpr::internals::compile_ptx(&cuda, (8, 0), false) {
+        panic!("{case}\nNVRTC refused the emitted CUDA C: {e}\n{cuda}");
     }
 }
