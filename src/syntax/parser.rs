@@ -340,140 +340,14 @@ fn build_expr(p: Pair<Rule>, base: usize) -> Result<Expr> {
 fn build_node(p: Pair<Rule>, base: usize) -> Result<Expr> {
     let span = sp(&p, base);
     match p.as_rule() {
-        Rule::expr => {
-            let mut it = p.into_inner();
-            let first = build_expr(it.next().unwrap(), base)?;
-            let mut rest = Vec::new();
-            while let Some(op) = it.next() {
-                let o = binop(op.as_str());
-                rest.push((o, sp(&op, base), build_expr(it.next().unwrap(), base)?));
-            }
-            if rest.is_empty() {
-                Ok(first)
-            } else if rest.len() == 1 {
-                let (o, _, rhs) = rest.pop().unwrap();
-                Ok(Expr {
-                    kind: ExprKind::Binary(o, Box::new(first), Box::new(rhs)),
-                    span,
-                })
-            } else {
-                Ok(Expr {
-                    kind: ExprKind::Compare(Box::new(first), rest),
-                    span,
-                })
-            }
-        }
+        Rule::expr => comparison(p, base, span),
         Rule::bit_or | Rule::bit_xor | Rule::bit_and | Rule::shift | Rule::sum | Rule::term => {
-            // Left-associative chains; operators are either explicit pairs or literal
-            // separators ("|", "^", "&"), which pest does not report.
-            let rule = p.as_rule();
-            let mut it = p.into_inner().peekable();
-            let mut acc = build_expr(it.next().unwrap(), base)?;
-            while let Some(next) = it.next() {
-                let (o, rhs) = match next.as_rule() {
-                    Rule::shift_op | Rule::add_op | Rule::mul_op => {
-                        (binop(next.as_str()), it.next().unwrap())
-                    }
-                    _ => (
-                        match rule {
-                            Rule::bit_or => BinaryOp::Or,
-                            Rule::bit_xor => BinaryOp::Xor,
-                            _ => BinaryOp::And,
-                        },
-                        next,
-                    ),
-                };
-                let rhs = build_expr(rhs, base)?;
-                let s = acc.span.to(rhs.span);
-                acc = Expr {
-                    kind: ExprKind::Binary(o, Box::new(acc), Box::new(rhs)),
-                    span: s,
-                };
-            }
-            Ok(acc)
+            left_chain(p, base)
         }
-        Rule::factor => {
-            let mut it = p.into_inner();
-            let first = it.next().unwrap();
-            if first.as_rule() == Rule::unary_op {
-                let op = match first.as_str() {
-                    "-" => UnaryOp::Neg,
-                    "+" => UnaryOp::Pos,
-                    _ => UnaryOp::Invert,
-                };
-                let operand = build_expr(it.next().unwrap(), base)?;
-                Ok(Expr {
-                    kind: ExprKind::Unary(op, Box::new(operand)),
-                    span,
-                })
-            } else {
-                build_expr(first, base)
-            }
-        }
-        Rule::power => {
-            let mut it = p.into_inner();
-            let lhs = build_expr(it.next().unwrap(), base)?;
-            match it.next() {
-                Some(rhs) => Ok(Expr {
-                    kind: ExprKind::Binary(
-                        BinaryOp::Pow,
-                        Box::new(lhs),
-                        Box::new(build_expr(rhs, base)?),
-                    ),
-                    span,
-                }),
-                None => Ok(lhs),
-            }
-        }
-        Rule::postfix => {
-            let mut it = p.into_inner();
-            let mut acc = build_expr(it.next().unwrap(), base)?;
-            for attr in it {
-                let name = attr.into_inner().next().unwrap();
-                let nspan = sp(&name, base);
-                let s = acc.span.to(nspan);
-                acc = Expr {
-                    kind: ExprKind::Attr(Box::new(acc), name.as_str().to_string(), nspan),
-                    span: s,
-                };
-            }
-            Ok(acc)
-        }
-        Rule::call => {
-            let mut it = p.into_inner();
-            let f = it.next().unwrap();
-            let mut args = Vec::new();
-            let mut kwargs = Vec::new();
-            for a in it {
-                if a.as_rule() == Rule::keyword_arg {
-                    let mut kv = a.into_inner();
-                    let k = kv.next().unwrap();
-                    let kspan = sp(&k, base);
-                    kwargs.push((
-                        k.as_str().to_string(),
-                        kspan,
-                        build_expr(kv.next().unwrap(), base)?,
-                    ));
-                } else {
-                    if !kwargs.is_empty() {
-                        return Err(Error::parse(
-                            sp(&a, base),
-                            "positional argument follows keyword argument",
-                        ));
-                    }
-                    args.push(build_expr(a, base)?);
-                }
-            }
-            Ok(Expr {
-                kind: ExprKind::Call {
-                    func: f.as_str().to_string(),
-                    func_span: sp(&f, base),
-                    args,
-                    kwargs,
-                },
-                span,
-            })
-        }
+        Rule::factor => unary(p, base, span),
+        Rule::power => power(p, base, span),
+        Rule::postfix => attributes(p, base),
+        Rule::call => call(p, base, span),
         Rule::ident => Ok(Expr {
             kind: ExprKind::Name(p.as_str().to_string()),
             span,
@@ -485,6 +359,152 @@ fn build_node(p: Pair<Rule>, base: usize) -> Result<Expr> {
         Rule::number => number(p.as_str(), span),
         r => unreachable!("expression rule {r:?}"),
     }
+}
+
+/// `a`, `a op b`, or a chain of comparisons `a < b < c`.
+fn comparison(p: Pair<Rule>, base: usize, span: Span) -> Result<Expr> {
+    let mut it = p.into_inner();
+    let first = build_expr(it.next().unwrap(), base)?;
+    let mut rest = Vec::new();
+    while let Some(op) = it.next() {
+        let o = binop(op.as_str());
+        rest.push((o, sp(&op, base), build_expr(it.next().unwrap(), base)?));
+    }
+    if rest.is_empty() {
+        Ok(first)
+    } else if rest.len() == 1 {
+        let (o, _, rhs) = rest.pop().unwrap();
+        Ok(Expr {
+            kind: ExprKind::Binary(o, Box::new(first), Box::new(rhs)),
+            span,
+        })
+    } else {
+        Ok(Expr {
+            kind: ExprKind::Compare(Box::new(first), rest),
+            span,
+        })
+    }
+}
+
+/// Left-associative chains of binary operators (`|`, `^`, `&`, shifts, `+ -`, `* / // %`).
+fn left_chain(p: Pair<Rule>, base: usize) -> Result<Expr> {
+    // Left-associative chains; operators are either explicit pairs or literal
+    // separators ("|", "^", "&"), which pest does not report.
+    let rule = p.as_rule();
+    let mut it = p.into_inner().peekable();
+    let mut acc = build_expr(it.next().unwrap(), base)?;
+    while let Some(next) = it.next() {
+        let (o, rhs) = match next.as_rule() {
+            Rule::shift_op | Rule::add_op | Rule::mul_op => {
+                (binop(next.as_str()), it.next().unwrap())
+            }
+            _ => (
+                match rule {
+                    Rule::bit_or => BinaryOp::Or,
+                    Rule::bit_xor => BinaryOp::Xor,
+                    _ => BinaryOp::And,
+                },
+                next,
+            ),
+        };
+        let rhs = build_expr(rhs, base)?;
+        let s = acc.span.to(rhs.span);
+        acc = Expr {
+            kind: ExprKind::Binary(o, Box::new(acc), Box::new(rhs)),
+            span: s,
+        };
+    }
+    Ok(acc)
+}
+
+/// A unary `-`, `+` or `~` and its operand, or the operand alone.
+fn unary(p: Pair<Rule>, base: usize, span: Span) -> Result<Expr> {
+    let mut it = p.into_inner();
+    let first = it.next().unwrap();
+    if first.as_rule() == Rule::unary_op {
+        let op = match first.as_str() {
+            "-" => UnaryOp::Neg,
+            "+" => UnaryOp::Pos,
+            _ => UnaryOp::Invert,
+        };
+        let operand = build_expr(it.next().unwrap(), base)?;
+        Ok(Expr {
+            kind: ExprKind::Unary(op, Box::new(operand)),
+            span,
+        })
+    } else {
+        build_expr(first, base)
+    }
+}
+
+/// `a ** b` (right-associative through the grammar), or `a` alone.
+fn power(p: Pair<Rule>, base: usize, span: Span) -> Result<Expr> {
+    let mut it = p.into_inner();
+    let lhs = build_expr(it.next().unwrap(), base)?;
+    match it.next() {
+        Some(rhs) => Ok(Expr {
+            kind: ExprKind::Binary(
+                BinaryOp::Pow,
+                Box::new(lhs),
+                Box::new(build_expr(rhs, base)?),
+            ),
+            span,
+        }),
+        None => Ok(lhs),
+    }
+}
+
+/// An operand followed by attributes (`z.real`).
+fn attributes(p: Pair<Rule>, base: usize) -> Result<Expr> {
+    let mut it = p.into_inner();
+    let mut acc = build_expr(it.next().unwrap(), base)?;
+    for attr in it {
+        let name = attr.into_inner().next().unwrap();
+        let nspan = sp(&name, base);
+        let s = acc.span.to(nspan);
+        acc = Expr {
+            kind: ExprKind::Attr(Box::new(acc), name.as_str().to_string(), nspan),
+            span: s,
+        };
+    }
+    Ok(acc)
+}
+
+/// A function call with positional, then keyword arguments.
+fn call(p: Pair<Rule>, base: usize, span: Span) -> Result<Expr> {
+    let mut it = p.into_inner();
+    let f = it.next().unwrap();
+    let mut args = Vec::new();
+    let mut kwargs = Vec::new();
+    for a in it {
+        if a.as_rule() == Rule::keyword_arg {
+            let mut kv = a.into_inner();
+            let k = kv.next().unwrap();
+            let kspan = sp(&k, base);
+            kwargs.push((
+                k.as_str().to_string(),
+                kspan,
+                build_expr(kv.next().unwrap(), base)?,
+            ));
+        } else {
+            if !kwargs.is_empty() {
+                return Err(Error::parse(
+                    sp(&a, base),
+                    "positional argument follows keyword argument",
+                ));
+            }
+            args.push(build_expr(a, base)?);
+        }
+    }
+    Ok(Expr {
+        kind: ExprKind::Call {
+            func: f.as_str().to_string(),
+            func_span: sp(&f, base),
+            args,
+            kwargs,
+        },
+        span,
+    })
 }
 
 /// The most digits an integer literal may have.

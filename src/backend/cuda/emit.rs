@@ -664,20 +664,7 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
     }
     f.verify()
         .map_err(|e| Error::backend(format!("CUDA backend: invalid IR: {e}")))?;
-    let mut namer = Namer::new();
-    let inputs: Vec<String> = f.inputs.iter().map(|p| namer.name(&p.name)).collect();
-    let locals: Vec<String> = f.vars.iter().map(|l| namer.name(&l.name)).collect();
-    // Loop counters are `k<N>`: keep locals from taking those names.
-    let locals: Vec<String> = locals
-        .into_iter()
-        .map(|l| {
-            if l.starts_with('k') && l[1..].starts_with(|c: char| c.is_ascii_digit()) {
-                namer.name(&format!("{l}_"))
-            } else {
-                l
-            }
-        })
-        .collect();
+    let (inputs, locals) = c_names(f);
     // A float product is NumPy's sequential one, which no block tree reproduces: the
     // elementwise result comes back to the host and is reduced there, in order.
     let fused_reduce = match f.reduce {
@@ -699,45 +686,19 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
         uses_err: false,
         loop_counter: 0,
     };
-    let depth = 2;
-    let ind = "    ".repeat(depth);
-    // Per-element body.
-    for (k, l) in f.vars.iter().enumerate() {
-        let init = match l.init_from {
-            Some(inp) => cast(&e.input_ref(inp as usize), f.inputs[inp as usize].ty, l.ty),
-            None => zero_value(l.ty),
-        };
-        let _ = writeln!(e.out, "{ind}{} {} = {init};", cty(l.ty), e.locals[k]);
-    }
-    e.block(&f.body, depth)?;
-    let body = std::mem::take(&mut e.out);
+    let body = e.element_body()?;
 
     let mut src = String::new();
     let _ = writeln!(src, "#include \"{}\"\n", super::PRELUDE_NAME);
     for line in crate::ir::print::print(f).lines() {
         let _ = writeln!(src, "// {line}");
     }
-    let mut params = vec![
-        "const long long n".to_string(),
-        "const long long* __restrict__ geom".to_string(),
-        "int* __restrict__ err".to_string(),
-    ];
-    for (k, p) in f.inputs.iter().enumerate() {
-        params.push(format!("const {}* __restrict__ {}", cty(p.ty), e.inputs[k]));
-    }
     let out_names: Vec<String> = f
         .outputs
         .iter()
         .map(|&v| format!("out_{}", e.locals[v as usize]))
         .collect();
-    match fused_reduce {
-        Some((_, rty)) => params.push(format!("{}* __restrict__ partial", cty(rty))),
-        None => {
-            for (o, &v) in out_names.iter().zip(&f.outputs) {
-                params.push(format!("{}* __restrict__ {o}", cty(f.vars[v as usize].ty)));
-            }
-        }
-    }
+    let params = e.params(&out_names, fused_reduce);
     let _ = writeln!(src, "extern \"C\" __global__ void {KERNEL_NAME}(");
     let _ = writeln!(src, "    {})", params.join(",\n    "));
     src.push_str("{\n");
@@ -749,29 +710,7 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
         "    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;\n         i += (long long)gridDim.x * blockDim.x) {\n",
     );
     if !strided.is_empty() {
-        // geom = [ndim, shape..., then each strided input's element strides].
-        let decl: Vec<String> = strided
-            .iter()
-            .map(|&k| format!("off_{} = 0", e.inputs[k]))
-            .collect();
-        let _ = writeln!(src, "        long long {};", decl.join(", "));
-        src.push_str("        {\n");
-        src.push_str("            const int ndim = (int)geom[0];\n");
-        src.push_str("            long long rem = i;\n");
-        src.push_str("            for (int d = ndim - 1; d >= 0; --d) {\n");
-        src.push_str("                const long long q = rem / geom[1 + d];\n");
-        src.push_str("                const long long coord = rem - q * geom[1 + d];\n");
-        for (j, &k) in strided.iter().enumerate() {
-            let _ = writeln!(
-                src,
-                "                off_{} += coord * geom[1 + {} * ndim + d];",
-                e.inputs[k],
-                j + 1
-            );
-        }
-        src.push_str("                rem = q;\n");
-        src.push_str("            }\n");
-        src.push_str("        }\n");
+        src.push_str(&e.strided_offsets(&strided));
     }
     src.push_str(&body);
     match fused_reduce {
@@ -788,25 +727,7 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
     }
     src.push_str("    }\n");
     if let Some((op, rty)) = fused_reduce {
-        let _ = writeln!(src, "    sdata[threadIdx.x] = acc;");
-        let _ = writeln!(src, "    __syncthreads();");
-        let _ = writeln!(
-            src,
-            "    for (unsigned int s = blockDim.x / 2; s > 0; s >>= 1) {{"
-        );
-        let _ = writeln!(src, "        if (threadIdx.x < s) {{");
-        let _ = writeln!(
-            src,
-            "            sdata[threadIdx.x] = {};",
-            reduce_combine(op, rty, "sdata[threadIdx.x]", "sdata[threadIdx.x + s]")
-        );
-        let _ = writeln!(src, "        }}");
-        let _ = writeln!(src, "        __syncthreads();");
-        let _ = writeln!(src, "    }}");
-        let _ = writeln!(
-            src,
-            "    if (threadIdx.x == 0) partial[blockIdx.x] = sdata[0];"
-        );
+        src.push_str(&block_reduction(op, rty));
     }
     src.push_str("}\n");
     Ok(Emitted {
@@ -815,6 +736,131 @@ pub fn emit(f: &Func, layouts: &[Layout]) -> Result<Emitted> {
         uses_geom: !strided.is_empty(),
         reduce: fused_reduce,
     })
+}
+
+/// C names of the inputs and of the locals, unique and clear of C keywords and of the
+/// loop counters' `k<N>`.
+fn c_names(f: &Func) -> (Vec<String>, Vec<String>) {
+    let mut namer = Namer::new();
+    let inputs: Vec<String> = f.inputs.iter().map(|p| namer.name(&p.name)).collect();
+    let locals: Vec<String> = f.vars.iter().map(|l| namer.name(&l.name)).collect();
+    // Loop counters are `k<N>`: keep locals from taking those names.
+    let locals: Vec<String> = locals
+        .into_iter()
+        .map(|l| {
+            if l.starts_with('k') && l[1..].starts_with(|c: char| c.is_ascii_digit()) {
+                namer.name(&format!("{l}_"))
+            } else {
+                l
+            }
+        })
+        .collect();
+    (inputs, locals)
+}
+
+impl Emitter<'_> {
+    /// What each element runs: its locals' declarations, then the statements.
+    fn element_body(&mut self) -> Result<String> {
+        let depth = 2;
+        let ind = "    ".repeat(depth);
+        for (k, l) in self.f.vars.iter().enumerate() {
+            let init = match l.init_from {
+                Some(inp) => cast(
+                    &self.input_ref(inp as usize),
+                    self.f.inputs[inp as usize].ty,
+                    l.ty,
+                ),
+                None => zero_value(l.ty),
+            };
+            let _ = writeln!(self.out, "{ind}{} {} = {init};", cty(l.ty), self.locals[k]);
+        }
+        self.block(&self.f.body, depth)?;
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// The kernel's parameters: size, geometry, error flag, inputs, then the outputs or
+    /// the per-block partials of a fused reduction.
+    fn params(&self, out_names: &[String], fused_reduce: Option<(ReduceOp, DType)>) -> Vec<String> {
+        let mut params = vec![
+            "const long long n".to_string(),
+            "const long long* __restrict__ geom".to_string(),
+            "int* __restrict__ err".to_string(),
+        ];
+        for (k, p) in self.f.inputs.iter().enumerate() {
+            params.push(format!(
+                "const {}* __restrict__ {}",
+                cty(p.ty),
+                self.inputs[k]
+            ));
+        }
+        match fused_reduce {
+            Some((_, rty)) => params.push(format!("{}* __restrict__ partial", cty(rty))),
+            None => {
+                for (o, &v) in out_names.iter().zip(&self.f.outputs) {
+                    params.push(format!(
+                        "{}* __restrict__ {o}",
+                        cty(self.f.vars[v as usize].ty)
+                    ));
+                }
+            }
+        }
+        params
+    }
+
+    /// The element offsets `off_<input>` of the strided inputs, from the flat index `i`
+    /// and `geom = [ndim, shape..., then each strided input's element strides]`.
+    fn strided_offsets(&self, strided: &[usize]) -> String {
+        let mut src = String::new();
+        let decl: Vec<String> = strided
+            .iter()
+            .map(|&k| format!("off_{} = 0", self.inputs[k]))
+            .collect();
+        let _ = writeln!(src, "        long long {};", decl.join(", "));
+        src.push_str("        {\n");
+        src.push_str("            const int ndim = (int)geom[0];\n");
+        src.push_str("            long long rem = i;\n");
+        src.push_str("            for (int d = ndim - 1; d >= 0; --d) {\n");
+        src.push_str("                const long long q = rem / geom[1 + d];\n");
+        src.push_str("                const long long coord = rem - q * geom[1 + d];\n");
+        for (j, &k) in strided.iter().enumerate() {
+            let _ = writeln!(
+                src,
+                "                off_{} += coord * geom[1 + {} * ndim + d];",
+                self.inputs[k],
+                j + 1
+            );
+        }
+        src.push_str("                rem = q;\n");
+        src.push_str("            }\n");
+        src.push_str("        }\n");
+        src
+    }
+}
+
+/// The end of a fused reduction: each thread's `acc` reduced over the block in shared
+/// memory, and the block's result written to `partial[blockIdx.x]`.
+fn block_reduction(op: ReduceOp, rty: DType) -> String {
+    let mut src = String::new();
+    let _ = writeln!(src, "    sdata[threadIdx.x] = acc;");
+    let _ = writeln!(src, "    __syncthreads();");
+    let _ = writeln!(
+        src,
+        "    for (unsigned int s = blockDim.x / 2; s > 0; s >>= 1) {{"
+    );
+    let _ = writeln!(src, "        if (threadIdx.x < s) {{");
+    let _ = writeln!(
+        src,
+        "            sdata[threadIdx.x] = {};",
+        reduce_combine(op, rty, "sdata[threadIdx.x]", "sdata[threadIdx.x + s]")
+    );
+    let _ = writeln!(src, "        }}");
+    let _ = writeln!(src, "        __syncthreads();");
+    let _ = writeln!(src, "    }}");
+    let _ = writeln!(
+        src,
+        "    if (threadIdx.x == 0) partial[blockIdx.x] = sdata[0];"
+    );
+    src
 }
 
 fn reduce_identity(op: ReduceOp, t: DType) -> String {
