@@ -19,19 +19,26 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Once;
 
 const SLOTS: usize = 32;
 static PENDING: [AtomicPtr<libc::c_char>; SLOTS] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
 
+/// Set by the signal handler before it reads `PENDING`. A path taken out of its slot is
+/// freed only while this is unset: with both sides `SeqCst`, either the handler sees
+/// the slot empty, or the owner sees the flag and leaves the path allocated (the process
+/// is about to end anyway).
+static HANDLING: AtomicBool = AtomicBool::new(false);
+
 extern "C" fn on_signal(sig: libc::c_int) {
+    HANDLING.store(true, Ordering::SeqCst);
     for slot in &PENDING {
         let p = slot.load(Ordering::SeqCst);
         if !p.is_null() {
-            // SAFETY: `p` is a NUL-terminated path that is never freed; `unlink`,
-            // `signal` and `raise` are async-signal-safe.
+            // SAFETY: `p` is a NUL-terminated path that stays allocated once `HANDLING`
+            // is set; `unlink`, `signal` and `raise` are async-signal-safe.
             unsafe { libc::unlink(p) };
         }
     }
@@ -73,7 +80,6 @@ impl Registered {
         let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
             return Registered(None);
         };
-        // Never freed: the handler may be reading it on another thread.
         let p = c.into_raw();
         for (i, slot) in PENDING.iter().enumerate() {
             if slot
@@ -83,14 +89,22 @@ impl Registered {
                 return Registered(Some(i));
             }
         }
+        // Every slot taken (more than `SLOTS` files being written at once): this one is
+        // still removed on errors, just not by the signal handler.
+        // SAFETY: `p` came from `into_raw` above and was never published.
+        drop(unsafe { CString::from_raw(p) });
         Registered(None)
     }
 }
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        if let Some(i) = self.0 {
-            PENDING[i].store(std::ptr::null_mut(), Ordering::SeqCst);
+        let Some(i) = self.0 else { return };
+        let p = PENDING[i].swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if !p.is_null() && !HANDLING.load(Ordering::SeqCst) {
+            // SAFETY: `p` came from `CString::into_raw` in `new`; the handler has not
+            // started (see `HANDLING`), so it never reads `p` after the swap.
+            drop(unsafe { CString::from_raw(p) });
         }
     }
 }

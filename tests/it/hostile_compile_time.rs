@@ -1,7 +1,7 @@
 //! Compile time grows linearly with the number of statements (it used to grow with
 //! their square: name lookups, per-statement scans of the whole IR arena, interleaved
 //! vector groups in huge loop bodies). Timing on a shared machine is noisy, so the
-//! check is ignored by default: `cargo test --release --test hostile_compile_time --
+//! check is ignored by default: `cargo test --release --test it hostile_compile_time --
 //! --ignored`.
 
 use nexpr::{Program, Target, Vars};
