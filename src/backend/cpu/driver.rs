@@ -255,7 +255,7 @@ impl CpuExec {
         let chunks = (hi - lo).div_ceil(CHUNK);
         let workers = self.threads;
         schedule::chunks(
-            &*pool::shared(workers)?,
+            &*pool::shared(workers.saturating_sub(1).max(1))?,
             workers,
             chunks,
             || (),
@@ -389,7 +389,7 @@ impl CpuExec {
             let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
             let workers = self.threads;
             schedule::chunks(
-                &*pool::shared(workers)?,
+                &*pool::shared(workers.saturating_sub(1).max(1))?,
                 workers,
                 slots.len(),
                 || vec![zero; CHUNK],

@@ -1,10 +1,13 @@
 //! The worker threads of CPU kernels: one shared rayon pool for the whole process.
 //!
-//! A kernel asks for `threads` workers; the pool has as many threads as the largest
-//! request so far (and is replaced by a larger one when a larger request comes, the
-//! old one ending with its last run). `schedule::chunks` then starts exactly the
-//! requested number of workers on it, so kernels with different thread counts share
-//! the same threads and a run never has more than its count working. Thread counts
+//! A kernel asks for `threads` workers, the calling thread being one of them
+//! (`schedule::chunks`), so it asks the pool for `threads - 1` helpers; the pool has
+//! as many threads as the largest request so far (and is replaced by a larger one when
+//! a larger request comes, the old one ending with its last run). `schedule::chunks`
+//! then starts exactly the requested number of helpers on it, so kernels with
+//! different thread counts share the same threads and a run never has more than its
+//! count working (a pool thread more than needed would only wait, or spin for work on
+//! a core the others need). Thread counts
 //! above [`max_threads`] are clamped: the process never holds more than that many
 //! workers, however many distinct counts its kernels ask for.
 
@@ -22,7 +25,7 @@ pub fn max_threads() -> usize {
     })
 }
 
-/// The shared pool, with at least `threads` threads (`threads <= max_threads()`).
+/// The shared pool, with at least `threads` threads (`threads < max_threads()`).
 pub fn shared(threads: usize) -> Result<Arc<ThreadPool>> {
     static POOL: Mutex<Option<Arc<ThreadPool>>> = Mutex::new(None);
     let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
