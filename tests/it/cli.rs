@@ -1,24 +1,9 @@
 //! End-to-end tests of the `nexpr` binary: results, exit codes, messages, files.
 
+use crate::common::cli::{nexpr, text};
 use ndarray::{arr1, arr2, ArrayD};
 use ndarray_npy::{NpzWriter, ReadNpyExt, WriteNpyExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn nexpr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexpr"))
-        .args(args)
-        .env("NEXPR_NUM_THREADS", "2")
-        .output()
-        .expect("run nexpr")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

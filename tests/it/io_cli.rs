@@ -1,23 +1,8 @@
 //! The command line around files: `bench --program`, bounded `--repeat`, reductions
 //! and programs written to files, errors that are messages with exit codes.
 
+use crate::common::cli::{nexpr, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn nexpr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexpr"))
-        .args(args)
-        .env("NEXPR_NUM_THREADS", "2")
-        .output()
-        .expect("run nexpr")
-}
-
-fn out(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn grid(path: &Path) {
     let n = 16;
@@ -50,7 +35,7 @@ fn bench_times_programs_like_expressions() {
         "3",
         "--json",
     ]);
-    let (so, se) = out(&o);
+    let (so, se) = text(&o);
     assert!(o.status.success(), "{se}");
     let v: serde_json::Value = serde_json::from_str(so.trim()).unwrap();
     assert_eq!(v["program"].as_str().unwrap(), prog);
@@ -73,7 +58,7 @@ fn bench_times_programs_like_expressions() {
         "--target",
         "interp",
     ]);
-    let (so, se) = out(&o);
+    let (so, se) = text(&o);
     assert!(o.status.success(), "{se}");
     assert!(so.contains("median") && so.contains("256 elements"), "{so}");
 }
@@ -82,7 +67,7 @@ fn bench_times_programs_like_expressions() {
 fn repeat_is_bounded_and_errors_are_messages() {
     for r in ["0", "100001", "18446744073709551615"] {
         let o = nexpr(&["bench", "1+1", "--repeat", r]);
-        let (_, se) = out(&o);
+        let (_, se) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{se}");
         assert!(se.contains("--repeat"), "{se}");
         assert!(!se.contains("panicked"), "{se}");
@@ -94,7 +79,7 @@ fn repeat_is_bounded_and_errors_are_messages() {
     let o = nexpr(&["bench", "1+1", "--program", "x.nx"]);
     assert_eq!(o.status.code(), Some(2));
     let o = nexpr(&["run", "/nonexistent/p.nx"]);
-    let (_, se) = out(&o);
+    let (_, se) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(se.starts_with("nexpr: I/O error"), "{se}");
     let o = nexpr(&["eval", "a", "--vars", "/nonexistent.npz"]);
@@ -106,7 +91,7 @@ fn repeat_is_bounded_and_errors_are_messages() {
         "--out",
         d.path().join("no/such/dir/r.npy").to_str().unwrap(),
     ]);
-    let (_, se) = out(&o);
+    let (_, se) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{se}");
     assert!(!se.contains("panicked"), "{se}");
 }
@@ -125,7 +110,7 @@ fn reductions_and_programs_go_to_files() {
         "--out",
         r.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", out(&o).1);
+    assert!(o.status.success(), "{}", text(&o).1);
     let a = nexpr::io::read_npy(&r).unwrap();
     assert_eq!(a.shape(), &[] as &[usize]);
     let prog = d.path().join("p.nx");
@@ -139,7 +124,7 @@ fn reductions_and_programs_go_to_files() {
         "--out",
         z.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", out(&o).1);
+    assert!(o.status.success(), "{}", text(&o).1);
     let m = nexpr::io::read_npz(&z).unwrap();
     assert_eq!(m["re"].shape(), &[16, 16]);
     assert_eq!(m["big"].dtype(), nexpr::DType::Bool);
@@ -148,7 +133,7 @@ fn reductions_and_programs_go_to_files() {
     let re: ndarray::ArrayD<f64> = rd.by_name("re").unwrap();
     assert_eq!(re.shape(), &[16, 16]);
     let o = nexpr(&["run", prog.to_str().unwrap(), "--vars", g.to_str().unwrap()]);
-    let (so, _) = out(&o);
+    let (so, _) = text(&o);
     assert!(so.starts_with("re = array([[-2.     , -1.84375,"), "{so}");
     assert!(so.contains("big = array([[ True,  True,"), "{so}");
 }

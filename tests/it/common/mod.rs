@@ -4,6 +4,7 @@
 //! from it (`corpus`), and how NVRTC and a CUDA device are found (`cuda`).
 
 pub mod builtins;
+pub mod cli;
 pub mod cmp;
 pub mod corpus;
 pub mod cuda;

@@ -275,18 +275,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             return self.staged_loop(p, st, end, done);
         }
         let step = p.step() as i64;
-        let head = self.b.create_block();
-        let body = self.b.create_block();
-        self.b.ins().jump(head, &[]);
-        self.b.switch_to_block(head);
-        let i = self.b.use_var(self.idx);
-        let room = self.b.ins().isub(end, i);
-        let go = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
-        self.b.ins().brif(go, body, &[], done, &[]);
-        self.b.switch_to_block(body);
+        let (head, _) = self.whole_steps_head(end, step, done);
         let i = self.b.use_var(self.idx);
         if self.f.is_straight_line() {
             for g in 0..p.groups as usize {
@@ -303,6 +292,30 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.def_var(self.idx, next);
         self.b.ins().jump(head, &[]);
         Ok(())
+    }
+
+    /// The head of a main loop over whole steps: to a new body block while at least
+    /// `step` elements are left before `end`, else to `done`. Returns the head (for the
+    /// body's jump back) and the elements left, with the body block current.
+    pub(super) fn whole_steps_head(
+        &mut self,
+        end: Value,
+        step: i64,
+        done: Block,
+    ) -> (Block, Value) {
+        let head = self.b.create_block();
+        let body = self.b.create_block();
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(head);
+        let i = self.b.use_var(self.idx);
+        let room = self.b.ins().isub(end, i);
+        let go = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
+        self.b.ins().brif(go, body, &[], done, &[]);
+        self.b.switch_to_block(body);
+        (head, room)
     }
 
     /// The scalar loop, one element per iteration from `head` until `end`.

@@ -266,19 +266,7 @@ impl Lowerer<'_, '_> {
             let data = StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 6);
             b.slot = Some(self.b.create_sized_stack_slot(data));
         }
-        let head = self.b.create_block();
-        let body = self.b.create_block();
-        self.b.ins().jump(head, &[]);
-        self.b.switch_to_block(head);
-        let i = self.b.use_var(self.idx);
-        let room = self.b.ins().isub(end, i);
-        let go = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, room, step);
-        self.b.ins().brif(go, body, &[], done, &[]);
-
-        self.b.switch_to_block(body);
+        let (head, room) = self.whole_steps_head(end, step, done);
         let i = self.b.use_var(self.idx);
         let full = self.b.ins().iconst(types::I64, block);
         let cnt = self.b.ins().smin(room, full);
