@@ -2,12 +2,15 @@
 
 Usage: python benches/spread.py NEXPR_BINARY[,NEXPR_BINARY2...] EXPR [ROUNDS] [REPEAT] [N]
 
-Each round times numexpr in this process and every nexpr binary as a subprocess
-(`nexpr bench --json`, which reports every evaluation's time), at 1 and 2 threads,
-REPEAT evaluations each, on the data of benches/make_vars.py (written once to
-$TMPDIR/nexpr-bench-N.npz). Per round it prints the median, the minimum and their
-ratio (the spread); at the end, per tool and thread count, the round medians, the
-overall minimum, the median of the round medians over that minimum, and the worst.
+Each round times numexpr and every nexpr binary (`nexpr bench --json`, which reports
+every evaluation's time), each in a process of its own, at 1 and 2 threads, REPEAT
+evaluations each after 2 untimed ones, on the data of benches/make_vars.py (written
+once to $TMPDIR/nexpr-bench-N.npz). A fresh process per round for both tools: how
+fast a process runs can depend on where its memory and threads land, so timing one
+tool in a single long-lived process and the other in fresh ones would compare unlike
+things. Per round it prints the median, the minimum and their ratio (the spread); at
+the end, per tool and thread count, the round medians, the overall minimum, the median
+of the round medians over that minimum, and the worst.
 Run it with PYTHON = an interpreter with numpy and numexpr.
 """
 import json
@@ -15,10 +18,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-
-import numexpr as ne
-import numpy as np
 
 bins = sys.argv[1].split(',')
 expr = sys.argv[2]
@@ -29,20 +28,31 @@ path = os.path.join(tempfile.gettempdir(), f'nexpr-bench-{n}.npz')
 if not os.path.exists(path):
     here = os.path.dirname(os.path.abspath(__file__))
     subprocess.run([sys.executable, os.path.join(here, 'make_vars.py'), str(n), path], check=True)
+
+NUMEXPR_TIMES = """
+import json, sys, time
+import numexpr as ne
+import numpy as np
+path, expr, threads, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 data = np.load(path)
 local = {k: data[k] for k in data.files}
+ne.set_num_threads(threads)
+for _ in range(2):
+    ne.evaluate(expr, local_dict=local)
+times = []
+for _ in range(repeat):
+    t = time.perf_counter()
+    r = ne.evaluate(expr, local_dict=local)
+    times.append(time.perf_counter() - t)
+    del r
+print(json.dumps(times))
+"""
 
 
 def numexpr_times(threads):
-    ne.set_num_threads(threads)
-    ne.evaluate(expr, local_dict=local)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        r = ne.evaluate(expr, local_dict=local)
-        times.append(time.perf_counter() - t)
-        del r
-    return times
+    out = subprocess.run([sys.executable, '-c', NUMEXPR_TIMES, path, expr, str(threads), str(repeat)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def nexpr_times(binary, threads):

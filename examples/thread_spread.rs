@@ -1,14 +1,16 @@
 //! How steady repeated evaluations are, at 1 and 2 threads, with fresh outputs (as
-//! `eval` allocates them) and with a preallocated one (`eval_into`): per mode, the
-//! distribution of wall times, and per evaluation the CPU time (user + system) and
-//! minor page faults of the process, from `getrusage`. The modes alternate, so that
-//! they see the same load from other processes.
+//! `eval` allocates them; at 2 threads with their pages faulted in ahead by one thread,
+//! the default, and by whichever thread writes them first) and with a preallocated one
+//! (`eval_into`): per mode, the distribution of wall times, and per evaluation the CPU
+//! time (user + system) and minor page faults of the process, from `getrusage`. The
+//! modes take turns evaluation by evaluation, so that they see the same load from
+//! other processes.
 //!
 //! `cargo run --release --example thread_spread -- VARS.npz EXPR [ROUNDS] [REPEAT]`
 //! (e.g. the `.npz` of `benches/make_vars.py` and `'z*z+zc'`); the findings are in
 //! `docs/cpu-performance.md`.
 
-use nexpr::{Expr, Target, Vars};
+use nexpr::{CpuOptions, Expr, Options, Target, Vars};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -33,6 +35,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let e = Expr::parse(&args[2])?;
     let k1 = e.compile(Target::Cpu { threads: 1 })?;
     let k2 = e.compile(Target::Cpu { threads: 2 })?;
+    let inline = Options {
+        cpu: CpuOptions {
+            fault_ahead: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let k2_inline = e.compile_with(Target::Cpu { threads: 2 }, &inline)?;
     let mut out = k1.eval(&vars)?;
     // (wall s, CPU s, minor faults, involuntary switches) per evaluation, per mode.
     let mut res: BTreeMap<&str, Vec<(f64, f64, i64, i64)>> = BTreeMap::new();
@@ -40,11 +50,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let modes = [
             ("1 thread, fresh", &k1, true),
             ("2 threads, fresh", &k2, true),
+            ("2 threads, fresh, inline faults", &k2_inline, true),
             ("1 thread, into", &k1, false),
             ("2 threads, into", &k2, false),
         ];
-        for (name, k, fresh) in modes {
-            for _ in 0..repeat {
+        for _ in 0..repeat {
+            for (name, k, fresh) in modes {
                 let u0 = usage();
                 let t = Instant::now();
                 let r = if fresh {
@@ -71,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let faults = v.iter().map(|x| x.2).sum::<i64>() / n as i64;
         let switches = v.iter().map(|x| x.3).sum::<i64>() as f64 / n as f64;
         println!(
-            "{name:17} min {:6.2}  median {:6.2}  max {:7.2}  median/min {:.2} | CPU {:6.2} per evaluation, {faults} minor faults, {switches:.1} involuntary switches",
+            "{name:31} min {:6.2}  median {:6.2}  max {:7.2}  median/min {:.2} | CPU {:6.2} per evaluation, {faults} minor faults, {switches:.1} involuntary switches",
             w[0],
             w[n / 2],
             w[n - 1],

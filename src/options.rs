@@ -109,6 +109,11 @@ pub struct CpuOptions {
     /// Work (elements times a cost per element) from which an evaluation is split over
     /// threads; below it the calling thread does it all.
     pub parallel_min: usize,
+    /// How the pages of a fresh output (allocated by the evaluation) are faulted in
+    /// when the evaluation is split over threads: `true`, by one thread ahead of the
+    /// others, which then never wait in a page fault; `false`, by whichever thread
+    /// writes each page first.
+    pub fault_ahead: bool,
 }
 
 /// Measured defaults; the measurements are in `backend::cpu` (see
@@ -123,6 +128,7 @@ impl Default for CpuOptions {
             loop_groups: 3,
             opt_level: OptLevel::Speed,
             parallel_min: 131072,
+            fault_ahead: true,
         }
     }
 }

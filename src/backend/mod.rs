@@ -21,6 +21,9 @@ pub(crate) struct OutBuf<'a> {
     pub(crate) ptr: *mut u8,
     pub(crate) dtype: DType,
     pub(crate) len: usize,
+    /// Memory this evaluation allocated and nothing has touched yet: its pages are
+    /// not yet in memory, so the first write to each one is a page fault.
+    pub(crate) fresh: bool,
     _borrow: PhantomData<&'a mut [u8]>,
 }
 
@@ -47,6 +50,7 @@ impl<'a> OutBuf<'a> {
             ptr,
             dtype,
             len,
+            fresh: false,
             _borrow: PhantomData,
         }
     }
@@ -57,6 +61,7 @@ impl<'a> OutBuf<'a> {
             dtype: a.dtype(),
             len: a.len(),
             ptr: a.as_mut_ptr(),
+            fresh: true,
             _borrow: PhantomData,
         }
     }
@@ -71,6 +76,7 @@ impl<'a> OutBuf<'a> {
             len: hi - lo,
             // In bounds: `lo <= len` elements of `size` bytes.
             ptr: a.as_mut_ptr().wrapping_add(lo * size),
+            fresh: true,
             _borrow: PhantomData,
         }
     }
@@ -83,6 +89,7 @@ impl<'a> OutBuf<'a> {
             ptr: a.as_mut_ptr_c()?,
             dtype,
             len,
+            fresh: false,
             _borrow: PhantomData,
         })
     }

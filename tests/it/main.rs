@@ -10,6 +10,7 @@ mod api;
 mod cli;
 mod cpu_cache;
 mod cpu_differential;
+mod cpu_fault_ahead;
 mod cpu_hypot;
 mod cpu_staged;
 mod cpu_ulp;

@@ -15,7 +15,7 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
-use super::{pool, schedule};
+use super::{fault_ahead, pool, schedule};
 use crate::array::DynArray;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -47,6 +47,8 @@ pub struct CpuExec {
     pub cost: usize,
     /// `CpuOptions::parallel_min`: work from which the evaluation is split over threads.
     pub parallel_min: usize,
+    /// `CpuOptions::fault_ahead`.
+    pub fault_ahead: bool,
 }
 
 /// One input as the kernel sees it.
@@ -291,7 +293,35 @@ impl CpuExec {
             ins: &ins,
             outs: &outs,
         };
-        self.for_chunks(lo, hi, |a, b| self.run_range(p, a, b))
+        let run = |a, b| self.run_range(p, a, b);
+        let fresh: Vec<&OutBuf> = outputs.iter().filter(|o| o.fresh).collect();
+        let fresh_bytes = |o: &OutBuf| n * elem_size(o.dtype) as usize;
+        if self.serial(n) || !self.fault_ahead || !fresh.iter().any(|o| fresh_bytes(o) >= HUGE_MIN)
+        {
+            return self.for_chunks(lo, hi, run);
+        }
+        // Fresh huge-page outputs: their pages are made present ahead of the chunks
+        // (`fault_ahead.rs`), a group of chunks covering a huge page of each at a time.
+        let widest = fresh.iter().map(|o| elem_size(o.dtype) as usize).max();
+        let group = HUGE_PAGE / (CHUNK * widest.unwrap_or(1));
+        let at = |c: usize| lo + (c * CHUNK).min(n);
+        let workers = self.threads;
+        fault_ahead::chunks(
+            &*pool::shared(workers.saturating_sub(1).max(1))?,
+            workers,
+            n.div_ceil(CHUNK),
+            group,
+            |a, b| {
+                for o in &fresh {
+                    let size = elem_size(o.dtype) as usize;
+                    populate(
+                        o.ptr.wrapping_add((at(a) - lo) * size),
+                        (at(b) - at(a)) * size,
+                    );
+                }
+            },
+            |c| run(at(c), at(c + 1)),
+        )
     }
 
     /// Whole-array reductions: each chunk is evaluated into a small per-task buffer
@@ -420,22 +450,44 @@ fn halves<T: Reducible>(xs: &[T]) -> T {
     T::binop(BinOp::Add, halves(&xs[..h]), halves(&xs[h..]))
 }
 
+/// Outputs from this size on are advised to be huge pages (and made present ahead
+/// when fresh).
+const HUGE_MIN: usize = 4 << 20;
+const HUGE_PAGE: usize = 2 << 20;
+const PAGE: usize = 4096;
+
+/// The whole pages inside `[ptr, ptr + bytes)`, if any.
+fn whole_pages(ptr: *mut u8, bytes: usize) -> Option<(*mut libc::c_void, usize)> {
+    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
+    let end = (ptr as usize + bytes) / PAGE * PAGE;
+    (end > start).then_some((start as *mut libc::c_void, end - start))
+}
+
 /// Asks for transparent huge pages on a large output that has not been touched yet
 /// (fresh outputs are lazily zeroed pages): with THP in `madvise` mode, first-touch
 /// page faults otherwise cost about a third of a memory-bound expression's time.
 /// NumPy does the same for its large arrays.
 fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
-    const MIN: usize = 4 << 20;
-    const PAGE: usize = 4096;
-    if bytes < MIN {
+    if bytes < HUGE_MIN {
         return;
     }
-    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
-    let end = (ptr as usize + bytes) / PAGE * PAGE;
-    if end > start {
+    if let Some((start, len)) = whole_pages(ptr, bytes) {
         // SAFETY: the range lies inside the caller's buffer; MADV_HUGEPAGE only changes
         // how the kernel backs it, never its contents. Failure is harmless.
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+        unsafe { libc::madvise(start, len, libc::MADV_HUGEPAGE) };
+    }
+}
+
+/// Makes the pages of `[ptr, ptr + bytes)` present and writable without writing to
+/// them (`MADV_POPULATE_WRITE`, Linux 5.14): the page faults happen here, not in the
+/// kernel's loop. Where the kernel does not have it, nothing happens and the loop
+/// takes the faults as before. (The pages holding the range's partial first and
+/// last 4 KiB are made present with the neighbouring range, or by the loop.)
+fn populate(ptr: *mut u8, bytes: usize) {
+    if let Some((start, len)) = whole_pages(ptr, bytes) {
+        // SAFETY: the range lies inside an output buffer of this evaluation;
+        // MADV_POPULATE_WRITE faults its pages in but never changes their contents.
+        unsafe { libc::madvise(start, len, libc::MADV_POPULATE_WRITE) };
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod cache;
 mod driver;
+mod fault_ahead;
 mod helpers;
 mod jit;
 mod lower;
@@ -77,6 +78,7 @@ pub fn compile(
         threads: threads.clamp(1, pool::max_threads()),
         cost: cost_per_element(f),
         parallel_min: opts.parallel_min,
+        fault_ahead: opts.fault_ahead,
     }))
 }
 

@@ -77,7 +77,7 @@ pub fn chunks<S>(
     }
 }
 
-fn pack(front: u64, back: u64) -> u64 {
+pub(super) fn pack(front: u64, back: u64) -> u64 {
     front << 32 | back
 }
 
@@ -102,7 +102,7 @@ fn take_front(part: &AtomicU64) -> Option<usize> {
 }
 
 /// Takes the last chunk left in a part.
-fn take_back(part: &AtomicU64) -> Option<usize> {
+pub(super) fn take_back(part: &AtomicU64) -> Option<usize> {
     let mut v = part.load(Ordering::Acquire);
     loop {
         let (front, back) = (v >> 32, v & 0xffff_ffff);
@@ -121,7 +121,7 @@ fn take_back(part: &AtomicU64) -> Option<usize> {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -147,7 +147,7 @@ unsafe impl Sync for Gate {}
 /// Runs `work(0)` here and `work(1)`, …, `work(workers - 1)` as jobs on `pool`, and
 /// returns when `work(0)` has returned and no job is inside `work`; jobs that start
 /// later do not call it. A panic in any of them is resumed here.
-fn run_workers(pool: &rayon::ThreadPool, workers: usize, work: &(dyn Fn(usize) + Sync)) {
+pub(super) fn run_workers(pool: &rayon::ThreadPool, workers: usize, work: &(dyn Fn(usize) + Sync)) {
     // SAFETY: only the lifetime changes. The jobs may outlive this call, but they call
     // `work` only after entering the gate while it is open, and this function does not
     // return (nor unwind, see `Closer`) before it has closed the gate and seen every

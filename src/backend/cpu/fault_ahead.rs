@@ -1,0 +1,295 @@
+//! How the chunks of an evaluation into fresh outputs are shared out: the pages of the
+//! outputs are made present ahead of the chunks that write them, and the threads that
+//! compute never take a page fault.
+//!
+//! A fresh output's pages are not in memory until first written: the first write to
+//! each 2 MiB huge page is a page fault in which the kernel zeroes the page. When every
+//! worker faults the pages of its own chunks (`schedule::chunks`), two threads of one
+//! process fault at the same time, and on the development VM such faults were erratic:
+//! in some evaluations (and in whole processes) the helper thread spent 20 ms zeroing
+//! three pages while the calling thread computed alone, so 2 threads took longer than
+//! 1 (measurements: `docs/cpu-performance.md`). Into an output whose pages are present,
+//! 2 threads were steady in every process.
+//!
+//! So here the calling thread first makes the outputs' pages present, group after
+//! group of chunks (a group covers at least one huge page of every output), and then
+//! computes chunks from the back. Helpers compute chunks from the front, in order,
+//! behind the groups that are present; a helper that finds the next chunk's group not
+//! yet present makes the next unclaimed group present itself instead of waiting, so
+//! with many threads the faulting spreads over as many threads as the computing needs
+//! (the calling thread alone zeroes at about a third of a memory-bound kernel's
+//! speed). A helper only waits (spinning, then yielding) for a group another thread is
+//! still making present. The pages a helper writes were zeroed moments before, so
+//! they are still in the cache.
+
+use super::schedule::{lock, pack, run_workers, take_back};
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs `f(c)` for every chunk `c` in `0..chunks` on the calling thread and up to
+/// `workers - 1` threads of `pool`, after `populate(first, end)` has made the output
+/// pages of chunks `first..end` present, for groups of `group` chunks. Returns the
+/// first error (the others stop at their next chunk).
+pub fn chunks(
+    pool: &rayon::ThreadPool,
+    workers: usize,
+    chunks: usize,
+    group: usize,
+    populate: impl Fn(usize, usize) + Sync,
+    f: impl Fn(usize) -> Result<()> + Sync,
+) -> Result<()> {
+    let Ok(total) = u32::try_from(chunks) else {
+        return Err(Error::backend("too many chunks"));
+    };
+    let group = group.max(1);
+    let groups = Groups {
+        chunks,
+        group,
+        next: AtomicUsize::new(0),
+        present: (0..chunks.div_ceil(group))
+            .map(|_| AtomicBool::new(false))
+            .collect(),
+    };
+    let part = AtomicU64::new(pack(0, total as u64));
+    let failed = AtomicBool::new(false);
+    let error: Mutex<Option<Error>> = Mutex::new(None);
+    let run = |c: usize| -> bool {
+        groups.wait_present(c);
+        match f(c) {
+            Ok(()) => true,
+            Err(e) => {
+                failed.store(true, Ordering::Relaxed);
+                lock(&error).get_or_insert(e);
+                false
+            }
+        }
+    };
+    let work = |me: usize| {
+        if me == 0 {
+            // Make every group present (not a busy wait: each call does the work).
+            let mut left = true;
+            while left && !failed.load(Ordering::Relaxed) {
+                left = groups.populate_next(&populate);
+            }
+            while !failed.load(Ordering::Relaxed) {
+                match take_back(&part) {
+                    Some(c) if run(c) => {}
+                    _ => break,
+                }
+            }
+            return;
+        }
+        while !failed.load(Ordering::Relaxed) {
+            match take_front_present(&part, &groups) {
+                Front::Chunk(c) if run(c) => {}
+                Front::NotPresent => {
+                    if !groups.populate_next(&populate) {
+                        groups.wait_a_little();
+                    }
+                }
+                Front::Chunk(_) | Front::Done => break,
+            }
+        }
+    };
+    run_workers(pool, workers.clamp(1, chunks.max(1)), &work);
+    match error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The groups of chunks whose output pages are made present together.
+struct Groups {
+    chunks: usize,
+    group: usize,
+    /// The next group nobody has claimed to make present.
+    next: AtomicUsize,
+    present: Vec<AtomicBool>,
+}
+
+impl Groups {
+    /// Claims the next group and makes its pages present; false when none is left.
+    fn populate_next(&self, populate: &impl Fn(usize, usize)) -> bool {
+        let g = self.next.fetch_add(1, Ordering::Relaxed);
+        let Some(flag) = self.present.get(g) else {
+            return false;
+        };
+        /// Marks the group present also if `populate` unwinds, so nobody waits forever.
+        struct Mark<'a>(&'a AtomicBool);
+        impl Drop for Mark<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let _mark = Mark(flag);
+        populate(g * self.group, ((g + 1) * self.group).min(self.chunks));
+        true
+    }
+
+    fn is_present(&self, c: usize) -> bool {
+        self.present[c / self.group].load(Ordering::Acquire)
+    }
+
+    /// Waits until chunk `c`'s group is present (another thread has claimed it).
+    fn wait_present(&self, c: usize) {
+        while !self.is_present(c) {
+            self.wait_a_little();
+        }
+    }
+
+    /// A short wait for another thread's page faults: spin, and let a thread that
+    /// lost its core run.
+    fn wait_a_little(&self) {
+        for _ in 0..64 {
+            std::hint::spin_loop();
+        }
+        std::thread::yield_now();
+    }
+}
+
+enum Front {
+    Chunk(usize),
+    /// The first chunk left is in a group that is not present yet.
+    NotPresent,
+    Done,
+}
+
+/// Takes the first chunk left, if its group is present.
+fn take_front_present(part: &AtomicU64, groups: &Groups) -> Front {
+    let mut v = part.load(Ordering::Acquire);
+    loop {
+        let (front, back) = (v >> 32, v & 0xffff_ffff);
+        if front >= back {
+            return Front::Done;
+        }
+        if !groups.is_present(front as usize) {
+            return Front::NotPresent;
+        }
+        match part.compare_exchange_weak(
+            v,
+            pack(front + 1, back),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => return Front::Chunk(front as usize),
+            Err(now) => v = now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    fn pool(n: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    }
+
+    /// Every chunk runs once, and only after its group was populated, whatever the
+    /// group size and thread count.
+    #[test]
+    fn every_chunk_runs_once_after_its_group() {
+        let p = pool(3);
+        for (workers, total, group) in [
+            (1, 5, 2),
+            (2, 1, 16),
+            (2, 100, 16),
+            (4, 1000, 7),
+            (3, 0, 4),
+            (2, 33, 1),
+        ] {
+            let populated: Vec<AtomicUsize> = (0..total).map(|_| AtomicUsize::new(0)).collect();
+            let seen: Vec<AtomicUsize> = (0..total).map(|_| AtomicUsize::new(0)).collect();
+            chunks(
+                &p,
+                workers,
+                total,
+                group,
+                |a, b| {
+                    assert!(a < b && b <= total && a % group == 0);
+                    for c in &populated[a..b] {
+                        c.fetch_add(1, Ordering::Relaxed);
+                    }
+                },
+                |c| {
+                    assert_eq!(populated[c].load(Ordering::Relaxed), 1, "chunk {c}");
+                    seen[c].fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+            assert!(populated.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+        }
+    }
+
+    #[test]
+    fn an_error_stops_the_others_and_is_returned() {
+        let p = pool(2);
+        let ran = AtomicUsize::new(0);
+        let r = chunks(
+            &p,
+            2,
+            10_000,
+            16,
+            |_, _| {},
+            |c| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                if c == 17 {
+                    return Err(Error::eval("chunk 17"));
+                }
+                Ok(())
+            },
+        );
+        assert_eq!(r.unwrap_err().message, "chunk 17");
+        assert!(ran.load(Ordering::Relaxed) < 10_000);
+    }
+
+    /// A panic while populating reaches the caller, and nobody waits forever for the
+    /// group it left.
+    #[test]
+    fn a_panic_while_populating_reaches_the_caller() {
+        let p = pool(2);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            chunks(
+                &p,
+                2,
+                64,
+                4,
+                |a, _| assert!(a != 8, "group at 8"),
+                |_| Ok(()),
+            )
+        }));
+        assert!(r.is_err());
+    }
+
+    /// The calling thread populates and computes everything when no helper runs.
+    #[test]
+    fn a_busy_pool_does_not_hold_the_caller() {
+        let p = pool(1);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        p.spawn(move || {
+            let _ = rx.recv();
+        });
+        let count = AtomicUsize::new(0);
+        chunks(
+            &p,
+            2,
+            100,
+            8,
+            |_, _| {},
+            |_| {
+                count.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), 100);
+        tx.send(()).unwrap();
+    }
+}
