@@ -102,6 +102,11 @@ struct Common {
     /// this CPU runs; 256 and 512 bits need AVX2 and AVX-512, else the widest there is).
     #[arg(long, value_enum, default_value_t = MathWidthArg::Auto)]
     math_width: MathWidthArg,
+    /// CPU only: at 2 threads and more, let each thread take the page faults of the
+    /// fresh output pages it writes first, instead of the calling thread making them
+    /// present ahead of the others (the default; for comparing the two).
+    #[arg(long)]
+    no_fault_ahead: bool,
     /// Print the IR, Cranelift IR, CUDA C or disassembled machine code instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
@@ -165,6 +170,7 @@ impl Common {
             MathWidthArg::Bits256 => MathWidth::Bits256,
             MathWidthArg::Bits512 => MathWidth::Bits512,
         };
+        o.cpu.fault_ahead = !self.no_fault_ahead;
         o.cuda.fast_math = self.fast_math;
         o
     }

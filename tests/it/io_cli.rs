@@ -2,6 +2,7 @@
 //! and programs written to files, errors that are messages with exit codes.
 
 use crate::common::cli::{nexpr, text};
+use ndarray_npy::WriteNpyExt;
 use std::path::Path;
 
 fn grid(path: &Path) {
@@ -15,6 +16,35 @@ fn grid(path: &Path) {
     let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(path).unwrap());
     w.add_array("c", &c).unwrap();
     w.finish().unwrap();
+}
+
+/// `--no-fault-ahead` (each thread faults its own pages of a fresh output) times the
+/// same evaluation; both ways the output is large enough for huge pages.
+#[test]
+fn bench_with_and_without_fault_ahead() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a.npy");
+    ndarray::Array1::from_iter((0..1_000_003).map(|i| i as f64))
+        .write_npy(std::fs::File::create(&a).unwrap())
+        .unwrap();
+    for extra in [&[][..], &["--no-fault-ahead"][..]] {
+        let mut args = vec![
+            "bench",
+            "2*a + 1",
+            "--vars",
+            a.to_str().unwrap(),
+            "--repeat",
+            "3",
+            "--json",
+        ];
+        args.extend(extra);
+        let o = nexpr(&args);
+        let (so, se) = text(&o);
+        assert!(o.status.success(), "{extra:?}: {se}");
+        let v: serde_json::Value = serde_json::from_str(so.trim()).unwrap();
+        assert_eq!(v["elements"].as_u64(), Some(1_000_003), "{extra:?}");
+        assert_eq!(v["threads"].as_u64(), Some(2), "{extra:?}");
+    }
 }
 
 #[test]
