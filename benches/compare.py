@@ -13,9 +13,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
+import make_vars
 import numexpr as ne
 import numpy as np
 
@@ -23,10 +23,7 @@ binary = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000_000
 only = sys.argv[4:]
-path = os.path.join(tempfile.gettempdir(), f'nexpr-bench-{n}.npz')
-if not os.path.exists(path):
-    here = os.path.dirname(os.path.abspath(__file__))
-    subprocess.run([sys.executable, os.path.join(here, 'make_vars.py'), str(n), path], check=True)
+path = make_vars.cached(n)
 d = np.load(path)
 a, b, c, f, g, z, zc = (d[k] for k in ('a', 'b', 'c', 'f', 'g', 'z', 'zc'))
 local = dict(a=a, b=b, c=c, f=f, g=g, z=z, zc=zc)

@@ -17,17 +17,15 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+
+import make_vars
 
 bins = sys.argv[1].split(',')
 expr = sys.argv[2]
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 7
 n = int(sys.argv[5]) if len(sys.argv) > 5 else 10_000_000
-path = os.path.join(tempfile.gettempdir(), f'nexpr-bench-{n}.npz')
-if not os.path.exists(path):
-    here = os.path.dirname(os.path.abspath(__file__))
-    subprocess.run([sys.executable, os.path.join(here, 'make_vars.py'), str(n), path], check=True)
+path = make_vars.cached(n)
 
 NUMEXPR_TIMES = """
 import json, sys, time

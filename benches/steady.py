@@ -15,11 +15,11 @@ $TMPDIR/nexpr-bench-N.npz. Run it with an interpreter that has numpy, numexpr an
 nexpr.
 """
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
+
+import make_vars
 
 ONE_PROCESS = """
 import json, sys, time
@@ -57,10 +57,7 @@ def main():
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 9
     n = int(sys.argv[5]) if len(sys.argv) > 5 else 10_000_000
-    path = os.path.join(tempfile.gettempdir(), f'nexpr-bench-{n}.npz')
-    if not os.path.exists(path):
-        here = os.path.dirname(os.path.abspath(__file__))
-        subprocess.run([sys.executable, os.path.join(here, 'make_vars.py'), str(n), path], check=True)
+    path = make_vars.cached(n)
     print(f'{expr}, {n} elements; per process and tool: median of {rounds} round medians '
           f'of {repeat} (ms), minimum, spread')
     for p in range(processes):

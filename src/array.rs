@@ -7,9 +7,12 @@ use num_complex::{Complex32, Complex64};
 use std::collections::BTreeMap;
 use std::mem::MaybeUninit;
 
-/// Arrays from this size on are placed for transparent huge pages.
-const HUGE_MIN: usize = 4 << 20;
-const HUGE_PAGE: usize = 2 << 20;
+/// Arrays from this size on are placed for transparent huge pages (and the CPU
+/// backend advises huge pages for outputs from this size on, and makes fresh ones
+/// present ahead of its threads).
+pub(crate) const HUGE_MIN: usize = 4 << 20;
+/// A transparent huge page on x86-64.
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
 /// A C-contiguous array of `shape` whose elements are not initialized. From 4 MiB
 /// on, its data starts at a 2 MiB boundary of a slightly larger allocation (up to

@@ -16,7 +16,7 @@
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
 use super::{fault_ahead, pool, schedule};
-use crate::array::DynArray;
+use crate::array::{DynArray, HUGE_MIN, HUGE_PAGE};
 use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -257,7 +257,7 @@ impl CpuExec {
         let chunks = (hi - lo).div_ceil(CHUNK);
         let workers = self.threads;
         schedule::chunks(
-            &*pool::shared(workers.saturating_sub(1).max(1))?,
+            &*pool::for_workers(workers)?,
             workers,
             chunks,
             || (),
@@ -307,7 +307,7 @@ impl CpuExec {
         let at = |c: usize| lo + (c * CHUNK).min(n);
         let workers = self.threads;
         fault_ahead::chunks(
-            &*pool::shared(workers.saturating_sub(1).max(1))?,
+            &*pool::for_workers(workers)?,
             workers,
             n.div_ceil(CHUNK),
             group,
@@ -419,7 +419,7 @@ impl CpuExec {
             let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
             let workers = self.threads;
             schedule::chunks(
-                &*pool::shared(workers.saturating_sub(1).max(1))?,
+                &*pool::for_workers(workers)?,
                 workers,
                 slots.len(),
                 || vec![zero; CHUNK],
@@ -450,10 +450,6 @@ fn halves<T: Reducible>(xs: &[T]) -> T {
     T::binop(BinOp::Add, halves(&xs[..h]), halves(&xs[h..]))
 }
 
-/// Outputs from this size on are advised to be huge pages (and made present ahead
-/// when fresh).
-const HUGE_MIN: usize = 4 << 20;
-const HUGE_PAGE: usize = 2 << 20;
 const PAGE: usize = 4096;
 
 /// The whole pages inside `[ptr, ptr + bytes)`, if any.

@@ -23,10 +23,9 @@
 //! faulting then spreads over as many as the computing needs), and waits (spinning,
 //! then yielding) only for a group another thread is making present.
 
-use super::schedule::{lock, pack, run_workers, take_back};
+use super::schedule::{pack, run_workers, take_back, take_front_if, FirstError, Front};
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Groups made present ahead of the helpers' front, per helper: measured on the
 /// development VM with `examples/thread_spread.rs` (1, 2 and 3 ahead within the noise
@@ -59,18 +58,8 @@ pub fn chunks(
             .collect(),
     };
     let part = AtomicU64::new(pack(0, total as u64));
-    let failed = AtomicBool::new(false);
-    let error: Mutex<Option<Error>> = Mutex::new(None);
-    let run = |c: usize| -> bool {
-        match f(c) {
-            Ok(()) => true,
-            Err(e) => {
-                failed.store(true, Ordering::Relaxed);
-                lock(&error).get_or_insert(e);
-                false
-            }
-        }
-    };
+    let first_error = FirstError::default();
+    let run = |c: usize| first_error.keep(f(c));
     // How many groups past the helpers' front may be made present.
     let window = AHEAD_PER_HELPER * workers.saturating_sub(1).max(1);
     let in_window = || {
@@ -79,7 +68,7 @@ pub fn chunks(
     };
     let work = |me: usize| {
         if me == 0 {
-            while !failed.load(Ordering::Relaxed) {
+            while !first_error.stopped() {
                 if in_window() && groups.populate_next(&populate) {
                     continue;
                 }
@@ -91,10 +80,10 @@ pub fn chunks(
             }
             return;
         }
-        while !failed.load(Ordering::Relaxed) {
-            match take_front_present(&part, &groups) {
+        while !first_error.stopped() {
+            match take_front_if(&part, |c| groups.is_present(c)) {
                 Front::Chunk(c) if run(c) => {}
-                Front::NotPresent => {
+                Front::NotYet => {
                     if !(in_window() && groups.populate_next(&populate)) {
                         groups.wait_a_little();
                     }
@@ -104,10 +93,7 @@ pub fn chunks(
         }
     };
     run_workers(pool, workers.clamp(1, chunks.max(1)), &work);
-    match error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    first_error.into_result()
 }
 
 /// The groups of chunks whose output pages are made present together.
@@ -152,47 +138,11 @@ impl Groups {
     }
 }
 
-enum Front {
-    Chunk(usize),
-    /// The first chunk left is in a group that is not present yet.
-    NotPresent,
-    Done,
-}
-
-/// Takes the first chunk left, if its group is present.
-fn take_front_present(part: &AtomicU64, groups: &Groups) -> Front {
-    let mut v = part.load(Ordering::Acquire);
-    loop {
-        let (front, back) = (v >> 32, v & 0xffff_ffff);
-        if front >= back {
-            return Front::Done;
-        }
-        if !groups.is_present(front as usize) {
-            return Front::NotPresent;
-        }
-        match part.compare_exchange_weak(
-            v,
-            pack(front + 1, back),
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => return Front::Chunk(front as usize),
-            Err(now) => v = now,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::schedule::testing::{occupy, pool};
     use super::*;
     use std::panic::{catch_unwind, AssertUnwindSafe};
-
-    fn pool(n: usize) -> rayon::ThreadPool {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .unwrap()
-    }
 
     /// Every chunk runs once, no group is populated twice, and helpers run only chunks
     /// of populated groups, whatever the group size and thread count.
@@ -288,10 +238,7 @@ mod tests {
     #[test]
     fn a_busy_pool_does_not_hold_the_caller() {
         let p = pool(1);
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        p.spawn(move || {
-            let _ = rx.recv();
-        });
+        let busy = occupy(&p);
         let count = AtomicUsize::new(0);
         chunks(
             &p,
@@ -306,6 +253,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 100);
-        tx.send(()).unwrap();
+        busy.send(()).unwrap();
     }
 }

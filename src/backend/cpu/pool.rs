@@ -25,8 +25,14 @@ pub fn max_threads() -> usize {
     })
 }
 
+/// The shared pool, with a helper thread for every one of `workers` but the calling
+/// thread (which works too, see `schedule::chunks`).
+pub fn for_workers(workers: usize) -> Result<Arc<ThreadPool>> {
+    shared(workers.saturating_sub(1).max(1))
+}
+
 /// The shared pool, with at least `threads` threads (`threads < max_threads()`).
-pub fn shared(threads: usize) -> Result<Arc<ThreadPool>> {
+fn shared(threads: usize) -> Result<Arc<ThreadPool>> {
     static POOL: Mutex<Option<Arc<ThreadPool>>> = Mutex::new(None);
     let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = slot.as_ref() {

@@ -45,8 +45,7 @@ pub fn chunks<S>(
     let parts: Vec<AtomicU64> = (0..w)
         .map(|k| AtomicU64::new(pack(k * total / w, (k + 1) * total / w)))
         .collect();
-    let failed = AtomicBool::new(false);
-    let error: Mutex<Option<Error>> = Mutex::new(None);
+    let first_error = FirstError::default();
     let work = |me: usize| {
         let mut st: Option<S> = None;
         let others = (1..workers).map(|j| (me + j) % workers);
@@ -60,20 +59,44 @@ pub fn chunks<S>(
                     .take_while(Option::is_some)
                     .flatten()
             }));
-        while !failed.load(Ordering::Relaxed) {
+        while !first_error.stopped() {
             let Some(c) = claims.next() else { break };
-            let s = st.get_or_insert_with(&state);
-            if let Err(e) = f(s, c) {
-                failed.store(true, Ordering::Relaxed);
-                lock(&error).get_or_insert(e);
+            if !first_error.keep(f(st.get_or_insert_with(&state), c)) {
                 break;
             }
         }
     };
     run_workers(pool, workers, &work);
-    match error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(()),
+    first_error.into_result()
+}
+
+/// The first error of an evaluation's workers: once there is one, the others stop at
+/// their next chunk.
+#[derive(Default)]
+pub(super) struct FirstError {
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+}
+
+impl FirstError {
+    /// Whether a worker has failed.
+    pub(super) fn stopped(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the error of a chunk's result, if it is the first; true when it was `Ok`.
+    pub(super) fn keep(&self, r: Result<()>) -> bool {
+        let Err(e) = r else { return true };
+        self.failed.store(true, Ordering::Relaxed);
+        lock(&self.error).get_or_insert(e);
+        false
+    }
+
+    pub(super) fn into_result(self) -> Result<()> {
+        match self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
@@ -83,11 +106,32 @@ pub(super) fn pack(front: u64, back: u64) -> u64 {
 
 /// Takes the first chunk left in a part.
 fn take_front(part: &AtomicU64) -> Option<usize> {
+    match take_front_if(part, |_| true) {
+        Front::Chunk(c) => Some(c),
+        Front::NotYet | Front::Done => None,
+    }
+}
+
+/// What [`take_front_if`] found at the front of a part.
+pub(super) enum Front {
+    /// The chunk now taken.
+    Chunk(usize),
+    /// The first chunk left may not be taken yet.
+    NotYet,
+    /// No chunk is left.
+    Done,
+}
+
+/// Takes the first chunk left in a part if `ready` says it may be taken.
+pub(super) fn take_front_if(part: &AtomicU64, ready: impl Fn(usize) -> bool) -> Front {
     let mut v = part.load(Ordering::Acquire);
     loop {
         let (front, back) = (v >> 32, v & 0xffff_ffff);
         if front >= back {
-            return None;
+            return Front::Done;
+        }
+        if !ready(front as usize) {
+            return Front::NotYet;
         }
         match part.compare_exchange_weak(
             v,
@@ -95,7 +139,7 @@ fn take_front(part: &AtomicU64) -> Option<usize> {
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
-            Ok(_) => return Some(front as usize),
+            Ok(_) => return Front::Chunk(front as usize),
             Err(now) => v = now,
         }
     }
@@ -121,7 +165,7 @@ pub(super) fn take_back(part: &AtomicU64) -> Option<usize> {
     }
 }
 
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -207,17 +251,32 @@ pub(super) fn run_workers(pool: &rayon::ThreadPool, workers: usize, work: &(dyn 
     }
 }
 
+/// What the tests of both schedules use.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicUsize;
-
-    fn pool(n: usize) -> rayon::ThreadPool {
+pub(super) mod testing {
+    /// A pool of its own with `n` threads.
+    pub fn pool(n: usize) -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .unwrap()
     }
+
+    /// Occupies one thread of `pool` until the returned sender sends (or is dropped).
+    pub fn occupy(pool: &rayon::ThreadPool) -> std::sync::mpsc::Sender<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        pool.spawn(move || {
+            let _ = rx.recv();
+        });
+        tx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{occupy, pool};
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn every_chunk_runs_once() {
@@ -285,11 +344,8 @@ mod tests {
     #[test]
     fn a_busy_pool_does_not_hold_the_caller() {
         let p = pool(1);
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        // Occupy the pool's only thread until the evaluation is over.
-        p.spawn(move || {
-            let _ = rx.recv();
-        });
+        // The pool's only thread is busy until the evaluation is over.
+        let busy = occupy(&p);
         let count = AtomicUsize::new(0);
         chunks(
             &p,
@@ -303,6 +359,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 100);
-        tx.send(()).unwrap();
+        busy.send(()).unwrap();
     }
 }
