@@ -11,7 +11,9 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 export VIRTUAL_ENV="$PWD/.venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" numpy pandas numexpr pytest ruff "dask[array]" distributed
+# Exactly the pinned versions (requirements/dev.txt, refreshed by requirements/lock.sh),
+# so that a new upstream release cannot change what the tests run against.
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
 if [ "${NEXPR_DEBUG:-0}" = 1 ]; then
     .venv/bin/maturin develop
 else
