@@ -46,13 +46,16 @@
 
 use crate::array::{DynArray, DynView};
 use crate::error::{Error, ErrorKind, Result};
-use crate::runtime::{npy, outfile};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use crate::runtime::npy::Input;
-pub use crate::runtime::outfile::{NpySink, NpzSink};
-pub use crate::runtime::sink::{MemorySink, OutputSpec, Sink};
+pub(crate) mod npy;
+pub(crate) mod outfile;
+pub(crate) mod sink;
+
+pub use npy::Input;
+pub use outfile::{NpySink, NpzSink};
+pub use sink::{MemorySink, OutputSpec, Sink};
 
 /// Reads a `.npy` file (one array, named after the file: `a` for `data/a.npy`) or every
 /// array of a `.npz` archive (named as `np.savez` named them), into memory. The kind of
@@ -72,6 +75,25 @@ pub use crate::runtime::sink::{MemorySink, OutputSpec, Sink};
 /// ```
 pub fn read(path: impl AsRef<Path>) -> Result<BTreeMap<String, DynArray>> {
     npy::read_vars(path.as_ref())
+}
+
+/// Reads a whole regular file of at most `limit` bytes as UTF-8 text: a program, for
+/// instance. Devices, FIFOs, directories, longer files and bytes that are not UTF-8 are
+/// refused with an [`ErrorKind::Io`] error before more than `limit` bytes are read.
+///
+/// ```
+/// use nexpr::{io, ErrorKind};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("p.nx");
+/// std::fs::write(&path, "r = a + 1\n").unwrap();
+/// assert_eq!(io::read_text(&path, 1024)?, "r = a + 1\n");
+/// assert_eq!(io::read_text(&path, 4).unwrap_err().kind, ErrorKind::Io);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+pub fn read_text(path: impl AsRef<Path>, limit: u64) -> Result<String> {
+    let path = path.as_ref();
+    let bytes = npy::read_limited(path, limit)?;
+    String::from_utf8(bytes).map_err(|_| Error::io(path, "is not UTF-8 text"))
 }
 
 /// Reads a `.npy` file into memory.
