@@ -140,14 +140,6 @@ impl Error {
     pub(crate) fn io(path: &std::path::Path, m: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Io, format!("{}: {m}", path.display()))
     }
-
-    /// The CLI's exit code: 2 for what the user typed, 1 for data and evaluation.
-    pub(crate) fn exit_code(&self) -> i32 {
-        match self.kind {
-            ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
-            _ => 1,
-        }
-    }
 }
 
 impl fmt::Display for Error {

@@ -31,7 +31,6 @@
 mod api;
 mod array;
 mod backend;
-mod cli;
 mod dtype;
 mod error;
 pub mod io;
@@ -39,6 +38,7 @@ mod ir;
 mod limits;
 mod options;
 mod passes;
+mod repr;
 mod runtime;
 mod sema;
 mod syntax;
@@ -46,16 +46,18 @@ mod value;
 
 pub use api::{Emit, Expr, Kernel, Program, Steps, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
-pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
+pub use backend::cuda::CudaTimings;
+#[cfg(feature = "cuda")]
+pub use backend::cuda::{DeviceArray, DeviceSession};
 pub use dtype::DType;
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
+pub use repr::repr;
 
-/// Not API: what the `nexpr` binary, the tests, benches and examples of this
+/// Not API: what the `nexpr` command line, the tests, benches and examples of this
 /// repository need of the internals. Anything here may change or go in any release.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::cli::format::repr;
     pub use crate::value::Scalar;
 
     /// Elements per chunk of the CPU driver.
@@ -78,12 +80,14 @@ pub mod internals {
         crate::sema::function_names()
     }
 
+    #[cfg(feature = "cuda")]
     /// Loads NVRTC, from `lib` (the library or its folder) if this is the first use in
     /// the process; its path and version, or why not.
     pub fn nvrtc_probe_from(lib: Option<&std::path::Path>) -> crate::Result<(String, (i32, i32))> {
         crate::backend::cuda::nvrtc::probe_from(lib)
     }
 
+    #[cfg(feature = "cuda")]
     /// PTX for CUDA C `source` for compute capability `arch`.
     pub fn compile_ptx(
         source: &str,
@@ -92,10 +96,5 @@ pub mod internals {
     ) -> crate::Result<std::sync::Arc<str>> {
         let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
         crate::backend::cuda::nvrtc::compile_ptx(source, &opts)
-    }
-
-    /// The `nexpr` command line; returns the process exit code.
-    pub fn cli_main() -> i32 {
-        crate::cli::main()
     }
 }

@@ -5,7 +5,7 @@
 //! positional or (when the magnitudes call for it) scientific notation chosen for the
 //! whole array, columns padded alike, rows wrapped at 75 columns, summaries of arrays
 //! over 1000 elements with three items at each end of every axis, and the `shape=` and
-//! `dtype=` extras where NumPy adds them. `tests/io_repr.rs` checks it against NumPy.
+//! `dtype=` extras where NumPy adds them. `tests/it/io_repr.rs` checks it against NumPy.
 
 use crate::array::DynArray;
 use crate::dtype::DType;
@@ -15,7 +15,16 @@ const EDGE: usize = 3;
 const LINEWIDTH: usize = 75;
 const PRECISION: usize = 8;
 
-/// NumPy's `repr(a)`.
+/// The text NumPy 2 prints for `repr(a)` of the same array, with NumPy's default
+/// print options: what the `nexpr` command prints, and what the Python package's
+/// tests compare against.
+///
+/// ```
+/// let a = nexpr::DynArray::from(ndarray::arr1(&[1.5f64, -2.0, 0.25]).into_dyn());
+/// assert_eq!(nexpr::repr(&a), "array([ 1.5 , -2.  ,  0.25])");
+/// let b = nexpr::DynArray::from(ndarray::arr1(&[1i32, 20]).into_dyn());
+/// assert_eq!(nexpr::repr(&b), "array([ 1, 20], dtype=int32)");
+/// ```
 pub fn repr(a: &DynArray) -> String {
     let shape = a.shape().to_vec();
     let size: usize = shape.iter().product();

@@ -1,14 +1,15 @@
-//! The `nexpr` command line: `eval`, `run` and `bench`.
+//! The `nexpr` command line: `eval`, `run` and `bench`, over the public API of the
+//! `nexpr` library only. [`main`] is the `nexpr` binary; [`run`] takes the arguments
+//! from the caller (the Python package's `nexpr` command).
 
-pub mod format;
-
-use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
-use crate::array::{DynArray, Vars};
-use crate::error::{Error, ErrorKind, Result};
-use crate::io::{self, Input, MemorySink, NpySink, NpzSink};
-use crate::options::{MathWidth, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink};
+use nexpr::{
+    DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program, Result, Target,
+    Vars,
+};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -142,8 +143,9 @@ impl Common {
     fn target(&self) -> Target {
         match self.target {
             TargetArg::Interp => Target::Interp,
-            TargetArg::Cpu => Target::Cpu {
-                threads: self.threads.unwrap_or_else(default_threads),
+            TargetArg::Cpu => match self.threads {
+                Some(threads) => Target::Cpu { threads },
+                None => Target::cpu(),
             },
             TargetArg::Cuda => Target::Cuda {
                 device: self.device,
@@ -208,16 +210,12 @@ impl Common {
 
 /// A `--set` value: a constant expression, evaluated by nexpr itself.
 fn parse_scalar(name: &str, text: &str) -> Result<DynArray> {
-    let e = Expr::parse(text).map_err(|e| Error {
-        message: format!("--set {name}: {}", e.message),
-        ..e
-    })?;
-    e.compile(Target::Interp)?
-        .eval(&Vars::new())
-        .map_err(|e| Error {
-            message: format!("--set {name}: {}", e.message),
-            ..e
-        })
+    let named = |mut e: Error| {
+        e.message = format!("--set {name}: {}", e.message);
+        e
+    };
+    let e = Expr::parse(text).map_err(named)?;
+    e.compile(Target::Interp)?.eval(&Vars::new()).map_err(named)
 }
 
 /// Writes to standard output; a closed pipe or full disk is an error, not a panic.
@@ -233,9 +231,34 @@ fn emit_text(s: &str) -> Result<()> {
     say(format_args!("{s}"))
 }
 
-/// Runs the CLI and returns the process exit code.
+/// The exit code of a failed command: 2 for what the user typed, 1 for data and
+/// evaluation.
+pub fn exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
+        _ => 1,
+    }
+}
+
+/// Runs the command line of this process and returns its exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    // The hook is the process's: set by the binary, never by a library caller of `run`.
+    std::panic::set_hook(Box::new(|info| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
+    }));
+    run(std::env::args_os())
+}
+
+/// Runs the command line `args` (the program name first, as in `std::env::args_os`)
+/// and returns its exit code: 0 on success, [`exit_code`] of the error otherwise, 2
+/// for arguments clap refuses, 70 for an internal error.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -243,17 +266,13 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // A panic would be a bug: it still ends in one line and an exit code.
-    std::panic::set_hook(Box::new(|info| {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
-    }));
+    // A panic would be a bug: it still ends in an exit code (and, from `main`, in one line).
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
             use std::io::Write;
             let _ = writeln!(std::io::stderr(), "nexpr: {e}");
-            e.exit_code()
+            exit_code(e.kind)
         }
         Err(_) => 70,
     }
@@ -266,9 +285,7 @@ pub const MAX_PROGRAM_BYTES: u64 = 1 << 20;
 pub const MAX_REPEAT: usize = 100_000;
 
 fn read_program(path: &std::path::Path) -> Result<Program> {
-    let bytes = crate::runtime::npy::read_limited(path, MAX_PROGRAM_BYTES)?;
-    let src = String::from_utf8(bytes).map_err(|_| Error::io(path, "is not UTF-8 text"))?;
-    Program::parse(&src)
+    Program::parse(&io::read_text(path, MAX_PROGRAM_BYTES)?)
 }
 
 /// Views of every variable for the in-memory API: mapped where they lie, the rest
@@ -306,7 +323,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     let mut sink = MemorySink::new();
                     kernel.eval_streamed(&mut data, &mut sink)?;
                     let r = sink.finish()?.into_values().next().expect("one output");
-                    say(format_args!("{}\n", format::repr(&r)))
+                    say(format_args!("{}\n", nexpr::repr(&r)))
                 }
             }
         }
@@ -334,7 +351,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     let outputs = sink.finish()?;
                     for name in kernel.output_names() {
                         if let Some(a) = outputs.get(&name) {
-                            say(format_args!("{name} = {}\n", format::repr(a)))?;
+                            say(format_args!("{name} = {}\n", nexpr::repr(a)))?;
                         }
                     }
                     Ok(())

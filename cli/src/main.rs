@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(nexpr::internals::cli_main());
+    std::process::exit(nexpr_cli::main());
 }

@@ -4,11 +4,13 @@
 //!   cached by expression (a Python dict keyed by the `str` object, whose hash Python
 //!   keeps) and, inside each kernel, by input dtypes and layouts.
 //! * `Kernel`: a compiled expression or program (`nexpr.compile`, `nexpr.program`).
+//! * `run_cli`: the `nexpr` command (`nexpr._cli`), the `nexpr-cli` crate's.
 //!
 //! Large evaluations run with the GIL released, in slices of about 30 ms between which
 //! pending signals are handled, so Ctrl-C interrupts them.
 
 mod arrays;
+mod cli;
 mod entry;
 mod errors;
 mod execute;
@@ -67,6 +69,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
     m.add_class::<PyKernel>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

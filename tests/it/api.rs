@@ -204,3 +204,20 @@ fn steps_refuse_to_finish_early_and_skip_empty_inputs() {
         assert!(k.steps(&Vars::new().with("a", &empty)).unwrap().is_none());
     }
 }
+
+/// Built without the `cuda` feature, the CUDA target is an error that says so; the
+/// CUDA C can still be printed.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn cuda_target_without_the_feature_is_a_backend_error() {
+    let e = nexpr::Expr::parse("a + 1")
+        .unwrap()
+        .compile(nexpr::Target::Cuda { device: 0 })
+        .unwrap_err();
+    assert_eq!(e.kind, nexpr::ErrorKind::Backend);
+    assert!(e.message.contains("`cuda` feature"), "{}", e.message);
+    let a = ndarray::arr1(&[1.0f64]);
+    let vars = nexpr::Vars::new().with("a", &a);
+    let k = nexpr::Expr::parse("a + 1").unwrap().compile(nexpr::Target::Interp).unwrap();
+    assert!(k.emit(&vars, nexpr::Emit::Cuda).unwrap().contains("__global__"));
+}

@@ -3,7 +3,7 @@
 //! (`tests/fixtures/gen_repr_fixtures.py`).
 
 use ndarray::{ArrayD, IxDyn};
-use nexpr::internals::repr;
+use nexpr::repr;
 use nexpr::DynArray;
 use num_complex::{Complex32, Complex64};
 use serde_json::Value;

@@ -7,14 +7,15 @@
 mod common;
 
 mod api;
-mod cli;
 mod cpu_cache;
 mod cpu_differential;
 mod cpu_fault_ahead;
 mod cpu_hypot;
 mod cpu_staged;
 mod cpu_ulp;
+#[cfg(feature = "cuda")]
 mod cuda_differential;
+#[cfg(feature = "cuda")]
 mod cuda_nvrtc;
 mod cuda_prelude_host;
 mod golden;
@@ -25,8 +26,6 @@ mod hostile_prod;
 mod hostile_threads;
 mod hostile_unicode;
 mod io_api;
-mod io_cli;
-mod io_files;
 mod io_repr;
 mod io_stream;
 mod kernels;

@@ -1,7 +1,7 @@
 //! The command line around files: `bench --program`, bounded `--repeat`, reductions
 //! and programs written to files, errors that are messages with exit codes.
 
-use crate::common::cli::{nexpr, text};
+use crate::common::{nexpr, text};
 use ndarray_npy::WriteNpyExt;
 use std::path::Path;
 
@@ -52,7 +52,7 @@ fn bench_times_programs_like_expressions() {
     let d = tempfile::tempdir().unwrap();
     let g = d.path().join("grid.npz");
     grid(&g);
-    let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels/mandelbrot.nx");
+    let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/../kernels/mandelbrot.nx");
     let o = nexpr(&[
         "bench",
         "--program",

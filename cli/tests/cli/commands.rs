@@ -1,6 +1,6 @@
 //! End-to-end tests of the `nexpr` binary: results, exit codes, messages, files.
 
-use crate::common::cli::{nexpr, text};
+use crate::common::{nexpr, text};
 use ndarray::{arr1, arr2, ArrayD};
 use ndarray_npy::{NpzWriter, ReadNpyExt, WriteNpyExt};
 use std::path::{Path, PathBuf};

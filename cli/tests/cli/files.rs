@@ -6,20 +6,10 @@ use nexpr::io;
 use nexpr::DynArray;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
-fn nexpr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nexpr"))
-        .args(args)
-        .env("NEXPR_NUM_THREADS", "2")
-        .output()
-        .expect("run nexpr")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{nexpr, stderr};
 
 /// A `.npy` with the given header dictionary (padded as NumPy pads it) and data.
 fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
@@ -159,7 +149,7 @@ fn devices_fifos_directories_and_big_programs_are_refused() {
     let fifo = d.path().join("f.npy");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nexpr"))
+    let mut child = Command::new(crate::common::exe())
         .args(["eval", "x", "--vars", fifo.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -299,7 +289,7 @@ fn every_dtype_round_trips_through_files() {
 /// The fuzz target's seeds (written by NumPy) all read, through both doors.
 #[test]
 fn fuzz_seeds_read() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/npy");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/npy");
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();

@@ -15,17 +15,28 @@
 //! Transfer and kernel times are recorded per evaluation by a [`DeviceSession`]
 //! ([`DeviceSession::last_timings`]).
 
+// Without the `cuda` feature only the CUDA C text is here (`--emit cuda` needs no
+// GPU); NVRTC, the driver and device arrays are left out with cudarc.
+#[cfg(feature = "cuda")]
 mod device;
+#[cfg(feature = "cuda")]
 mod device_array;
 pub(crate) mod emit;
+#[cfg(feature = "cuda")]
 mod exec;
+#[cfg(feature = "cuda")]
 mod lru;
+#[cfg(feature = "cuda")]
 pub(crate) mod nvrtc;
+#[cfg(feature = "cuda")]
 mod session;
 mod timings;
+#[cfg(feature = "cuda")]
 mod transfer;
 
+#[cfg(feature = "cuda")]
 pub use device_array::DeviceArray;
+#[cfg(feature = "cuda")]
 pub use session::DeviceSession;
 pub use timings::CudaTimings;
 
@@ -34,7 +45,6 @@ use crate::error::Result;
 use crate::ir::Func;
 use crate::options::CudaOptions;
 use crate::runtime::Layout;
-use exec::CudaExec;
 use std::sync::Arc;
 
 /// The device header every kernel includes (NVRTC gets it as an in-memory header).
@@ -42,12 +52,14 @@ pub const PRELUDE: &str = include_str!("prelude.cuh");
 pub const PRELUDE_NAME: &str = "nexpr_prelude.cuh";
 
 /// Ok when NVRTC loads and `device` exists; otherwise the reason, as an error.
+#[cfg(feature = "cuda")]
 pub fn check_available(device: usize) -> Result<()> {
     nvrtc::probe()?;
     device::device(device)?;
     Ok(())
 }
 
+#[cfg(feature = "cuda")]
 pub fn compile(
     f: &Func,
     layouts: &[Layout],
@@ -56,10 +68,33 @@ pub fn compile(
 ) -> Result<Arc<dyn Executable>> {
     let emitted = emit::emit(f, layouts)?;
     let dev = device::device(device)?;
-    Ok(Arc::new(CudaExec::new(dev, f, layouts, emitted, opts)?))
+    Ok(Arc::new(exec::CudaExec::new(dev, f, layouts, emitted, opts)?))
 }
 
-/// The CUDA C source of the kernel for `f` (it includes [`PRELUDE_NAME`]).
+/// This build has no CUDA backend: said as an error, not discovered as a missing item.
+#[cfg(not(feature = "cuda"))]
+fn not_built() -> crate::error::Error {
+    crate::error::Error::backend(
+        "this build of nexpr has no CUDA backend (built without the `cuda` feature); \
+         use Target::Cpu or Target::Interp, or rebuild with `--features cuda`",
+    )
+}
+
+#[cfg(not(feature = "cuda"))]
+pub fn check_available(_device: usize) -> Result<()> {
+    Err(not_built())
+}
+
+#[cfg(not(feature = "cuda"))]
+pub fn compile(
+    _f: &Func,
+    _layouts: &[Layout],
+    _device: usize,
+    _opts: &CudaOptions,
+) -> Result<Arc<dyn Executable>> {
+    Err(not_built())
+}
+
 pub fn emit_source(f: &Func, layouts: &[Layout]) -> Result<String> {
     Ok(emit::emit(f, layouts)?.source)
 }

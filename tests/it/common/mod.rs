@@ -4,9 +4,9 @@
 //! from it (`corpus`), and how NVRTC and a CUDA device are found (`cuda`).
 
 pub mod builtins;
-pub mod cli;
 pub mod cmp;
 pub mod corpus;
+#[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod golden;
 pub mod rng;

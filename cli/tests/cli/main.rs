@@ -1,0 +1,8 @@
+//! The `nexpr` command's tests, one binary: they run the binary Cargo builds for this
+//! crate (`CARGO_BIN_EXE_nexpr`). `cargo test -p nexpr-cli <filter>` runs a part.
+
+mod bench;
+mod commands;
+mod common;
+mod files;
+mod stream;

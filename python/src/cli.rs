@@ -1,0 +1,12 @@
+//! The `nexpr` command of the wheel: `nexpr._cli:main` hands `sys.argv` to the Rust
+//! command line (`nexpr-cli`), so `pip install` gives the same command as `cargo install`.
+
+use pyo3::prelude::*;
+
+/// Runs the `nexpr` command line with `argv` (the program name first) and returns its
+/// exit code. Runs without the GIL: the command reads and writes files and may compute
+/// for long.
+#[pyfunction]
+pub fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| nexpr_cli::run(argv))
+}
