@@ -40,6 +40,7 @@ mod options;
 mod passes;
 mod repr;
 mod runtime;
+mod scalar;
 mod sema;
 mod syntax;
 mod value;
@@ -61,7 +62,7 @@ pub mod internals {
     pub use crate::value::Scalar;
 
     /// Elements per chunk of the CPU driver.
-    pub const CHUNK: usize = crate::backend::cpu::CHUNK;
+    pub const CHUNK: usize = crate::runtime::CHUNK;
     /// Kernels the CPU compile cache holds at most.
     pub const CACHE_CAPACITY: usize = crate::backend::cpu::CACHE_CAPACITY;
 

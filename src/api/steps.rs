@@ -116,7 +116,7 @@ impl Steps<'_> {
         let hi = match &mut self.progress {
             Progress::Partials(partials) => {
                 let r = self.prepared.func.reduce.expect("partials of a reduction");
-                let chunk = crate::backend::cpu::CHUNK;
+                let chunk = crate::runtime::CHUNK;
                 let span = elems.max(1).div_ceil(chunk).saturating_mul(chunk);
                 let hi = lo.saturating_add(span).min(n);
                 match exec.reduce_partials(&self.bound, r, lo, hi) {

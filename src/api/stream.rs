@@ -14,17 +14,17 @@ use crate::array::{DynArray, DynView, Vars};
 use crate::backend::{self, OutBuf};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
+use crate::io::npy::Input;
+use crate::io::sink::{OutputSpec, Sink};
 use crate::ir::Reduce;
 use crate::runtime::bind::{broadcast_shapes, broadcast_strides, classify, BoundInput};
-use crate::io::npy::Input;
 use crate::runtime::reduce::{chunk_partials, combine_partials, concat, fold_block, is_sequential};
-use crate::io::sink::{OutputSpec, Sink};
 use crate::runtime::{Bound, Layout};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Elements per chunk of the CPU driver: blocks are whole chunks.
-const CHUNK: usize = backend::cpu::CHUNK;
+use crate::runtime::CHUNK;
 
 /// Elements per block of a streamed evaluation on `threads` threads: 32 chunks a
 /// thread (256 K elements, 2 MB of float64 per array and thread).

@@ -142,7 +142,7 @@ pub(crate) trait Executable: std::any::Any + Send + Sync {
     }
 
     /// A whole-array reduction's partial results over `[lo, hi)` (`lo` a multiple of
-    /// `cpu::CHUNK`): one per `CHUNK` elements, to be combined by
+    /// `runtime::CHUNK`): one per `CHUNK` elements, to be combined by
     /// `runtime::reduce::combine_partials`, as `run_reduce` combines them.
     fn reduce_partials(
         &self,

@@ -3,7 +3,7 @@
 
 use super::{Func, Local, Node, Op, Param, Reduce, Stmt, ValueId};
 use crate::dtype::DType;
-use crate::value::Scalar;
+use crate::scalar::Scalar;
 use std::collections::HashMap;
 
 type Key = (u8, u64, u64, u64, Vec<ValueId>, DType);

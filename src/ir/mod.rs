@@ -17,7 +17,7 @@ pub use builder::Builder;
 pub use ops::{BinOp, ReduceOp, UnOp};
 
 use crate::dtype::DType;
-use crate::value::Scalar;
+use crate::scalar::Scalar;
 
 pub type ValueId = u32;
 pub type VarId = u32;

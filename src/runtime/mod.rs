@@ -1,7 +1,9 @@
 //! What every backend shares at run time: binding variables to a function's inputs
-//! (NumPy broadcasting), element addressing, and reductions. Files are `crate::io`'s.
+//! (NumPy broadcasting), element addressing, reductions, and the chunk they are done in. Files are `crate::io`'s.
 
 pub mod bind;
+mod chunk;
 pub mod reduce;
 
 pub use bind::{bind, Bound, Layout};
+pub use chunk::CHUNK;

@@ -218,6 +218,12 @@ fn cuda_target_without_the_feature_is_a_backend_error() {
     assert!(e.message.contains("`cuda` feature"), "{}", e.message);
     let a = ndarray::arr1(&[1.0f64]);
     let vars = nexpr::Vars::new().with("a", &a);
-    let k = nexpr::Expr::parse("a + 1").unwrap().compile(nexpr::Target::Interp).unwrap();
-    assert!(k.emit(&vars, nexpr::Emit::Cuda).unwrap().contains("__global__"));
+    let k = nexpr::Expr::parse("a + 1")
+        .unwrap()
+        .compile(nexpr::Target::Interp)
+        .unwrap();
+    assert!(k
+        .emit(&vars, nexpr::Emit::Cuda)
+        .unwrap()
+        .contains("__global__"));
 }

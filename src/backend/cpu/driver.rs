@@ -23,13 +23,12 @@ use crate::error::{Error, Result};
 use crate::ir::{BinOp, Reduce, ReduceOp};
 use crate::runtime::bind::strided_offset;
 use crate::runtime::reduce::{reduce_slice, Reducible};
-use crate::runtime::{Bound, Layout};
+use crate::runtime::{Bound, Layout, CHUNK};
 use crate::value::{self, Scalar};
 use num_complex::{Complex32, Complex64};
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
-pub const CHUNK: usize = 8192;
 // A chunk's pairwise sum is then a perfect tree of leaves (see `halves`).
 const _: () = assert!(CHUNK.is_multiple_of(LEAF) && (CHUNK / LEAF).is_power_of_two());
 

@@ -30,7 +30,6 @@ use crate::runtime::{Bound, Layout};
 use std::sync::Arc;
 
 pub use cache::CAPACITY as CACHE_CAPACITY;
-pub use driver::CHUNK;
 pub use pool::max_threads;
 
 impl Executable for driver::CpuExec {

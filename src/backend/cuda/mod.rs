@@ -68,7 +68,9 @@ pub fn compile(
 ) -> Result<Arc<dyn Executable>> {
     let emitted = emit::emit(f, layouts)?;
     let dev = device::device(device)?;
-    Ok(Arc::new(exec::CudaExec::new(dev, f, layouts, emitted, opts)?))
+    Ok(Arc::new(exec::CudaExec::new(
+        dev, f, layouts, emitted, opts,
+    )?))
 }
 
 /// This build has no CUDA backend: said as an error, not discovered as a missing item.
