@@ -103,7 +103,7 @@ pub mod libm {
         Cplx::cpow(a, b)
     }
 }
-pub use crate::scalar::{f64_to_i32, f64_to_i64, fmt_float, Scalar};
+pub use crate::scalar::Scalar;
 
 /// Why an evaluation failed (only integer powers with negative exponents can).
 pub const NEG_INT_POW: &str = "Integers to negative integer powers are not allowed.";

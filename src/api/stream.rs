@@ -11,7 +11,7 @@
 
 use super::{Kernel, Prepared, Target};
 use crate::array::{DynArray, DynView, Vars};
-use crate::backend::{self, OutBuf};
+use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::npy::Input;
