@@ -4,6 +4,10 @@
 //! Tests that need NVRTC or a CUDA device and cannot find them pass after writing
 //! `skipped: <what> (<why>)` to stderr (see `common::cuda`).
 
+// Without the `cuda` feature the CUDA tests are left out, and with them some uses of
+// the shared helpers.
+#![cfg_attr(not(feature = "cuda"), allow(dead_code))]
+
 mod common;
 
 mod api;

@@ -21,6 +21,8 @@
 mod device;
 #[cfg(feature = "cuda")]
 mod device_array;
+// Without `cuda` only the text is used, not what `Emitted` tells the launcher.
+#[cfg_attr(not(feature = "cuda"), allow(dead_code))]
 pub(crate) mod emit;
 #[cfg(feature = "cuda")]
 mod exec;
@@ -48,6 +50,7 @@ use crate::runtime::Layout;
 use std::sync::Arc;
 
 /// The device header every kernel includes (NVRTC gets it as an in-memory header).
+#[cfg(feature = "cuda")]
 pub const PRELUDE: &str = include_str!("prelude.cuh");
 pub const PRELUDE_NAME: &str = "nexpr_prelude.cuh";
 
