@@ -25,6 +25,10 @@
 //! `backend` (interp, cpu, cuda), driven by `runtime` (broadcasting, chunking) behind
 //! `api`. None of them is public: the items re-exported here and the [`io`] module are
 //! the whole API.
+//!
+//! Compiled kernels share an [`Engine`]: the CPU compile cache, the worker threads and
+//! the CUDA caches, every one bounded. [`Expr::compile`] uses the process default
+//! engine; [`Expr::compile_in`] takes one of the caller's.
 
 #![warn(missing_docs)]
 
@@ -33,10 +37,12 @@ mod array;
 mod backend;
 mod cli;
 mod dtype;
+mod engine;
 mod error;
 pub mod io;
 mod ir;
 mod limits;
+mod lru;
 mod options;
 mod passes;
 mod runtime;
@@ -48,6 +54,7 @@ pub use api::{Emit, Expr, Kernel, Program, Steps, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
 pub use dtype::DType;
+pub use engine::{Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 
@@ -60,12 +67,14 @@ pub mod internals {
 
     /// Elements per chunk of the CPU driver.
     pub const CHUNK: usize = crate::backend::cpu::CHUNK;
-    /// Kernels the CPU compile cache holds at most.
-    pub const CACHE_CAPACITY: usize = crate::backend::cpu::CACHE_CAPACITY;
+    /// Kernels in `engine`'s CPU compile cache now.
+    pub fn cached_kernels(engine: &crate::Engine) -> usize {
+        engine.cpu().cached_kernels()
+    }
 
-    /// Kernels in the CPU compile cache now.
-    pub fn cached_kernels() -> usize {
-        crate::backend::cpu::cached_kernels()
+    /// Specializations (input signatures) `kernel` keeps now.
+    pub fn specializations(kernel: &crate::Kernel) -> usize {
+        kernel.specializations()
     }
 
     /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).
@@ -91,7 +100,7 @@ pub mod internals {
         fast_math: bool,
     ) -> crate::Result<std::sync::Arc<str>> {
         let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
-        crate::backend::cuda::nvrtc::compile_ptx(source, &opts)
+        crate::Engine::process_default().cuda().ptx(source, &opts)
     }
 
     /// The `nexpr` command line; returns the process exit code.

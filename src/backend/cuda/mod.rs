@@ -3,28 +3,29 @@
 //!
 //! | module | what |
 //! | --- | --- |
-//! | `device` | contexts and streams (one per device, per process), the module cache |
+//! | `device` | contexts and streams (one per device, per process) |
+//! | `caches` | an engine's PTX cache and per-device module caches |
 //! | `transfer` | uploads and downloads, large ones through pinned staging buffers |
 //! | `exec` | `CudaExec`: a compiled kernel, its launches, grid sizes, fused reductions |
 //! | `session`, `device_array` | [`DeviceSession`] and [`DeviceArray`]: arrays kept on the device |
 //! | `timings` | [`CudaTimings`]: where one evaluation's time went |
-//! | `lru` | the bounded map behind the PTX and module caches |
 //!
 //! Options come from [`crate::CudaOptions`] (fast math, blocks per multiprocessor);
 //! the environment only says where NVRTC is (`NEXPR_NVRTC_LIB`, see [`nvrtc`]).
 //! Transfer and kernel times are recorded per evaluation by a [`DeviceSession`]
 //! ([`DeviceSession::last_timings`]).
 
+mod caches;
 mod device;
 mod device_array;
 pub(crate) mod emit;
 mod exec;
-mod lru;
 pub(crate) mod nvrtc;
 mod session;
 mod timings;
 mod transfer;
 
+pub use caches::CudaCaches;
 pub use device_array::DeviceArray;
 pub use session::DeviceSession;
 pub use timings::CudaTimings;
@@ -49,6 +50,7 @@ pub fn check_available(device: usize) -> Result<()> {
 }
 
 pub fn compile(
+    caches: &CudaCaches,
     f: &Func,
     layouts: &[Layout],
     device: usize,
@@ -56,7 +58,9 @@ pub fn compile(
 ) -> Result<Arc<dyn Executable>> {
     let emitted = emit::emit(f, layouts)?;
     let dev = device::device(device)?;
-    Ok(Arc::new(CudaExec::new(dev, f, layouts, emitted, opts)?))
+    Ok(Arc::new(CudaExec::new(
+        caches, dev, f, layouts, emitted, opts,
+    )?))
 }
 
 /// The CUDA C source of the kernel for `f` (it includes [`PRELUDE_NAME`]).
