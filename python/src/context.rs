@@ -11,10 +11,10 @@
 //! of kernels, as NumPy's OpenBLAS and numexpr do.
 
 use nexpr::{Engine, EngineConfig};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
-use pyo3::intern;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The `_nexpr` module, where the context lives (a handle, not a cache).

@@ -18,7 +18,7 @@ mod execute;
 mod numexpr_api;
 mod py_kernel;
 
-use crate::context::{context, Context, MODULE, _after_fork_in_child};
+use crate::context::{_after_fork_in_child, context, Context, MODULE};
 use crate::numexpr_api::{cached, evaluate, re_evaluate, validate};
 use crate::py_kernel::{_rebuild_cache_info, _rebuild_kernel, compile, program, PyKernel};
 use pyo3::prelude::*;

@@ -31,8 +31,17 @@ pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<E
     }
     let src = ex.to_cow()?;
     let entry = Arc::new(
-        guard(|| Entry::new(py, &ctx.engine, &src, false, Target::Cpu { threads: t }, false))
-            .map_err(|err| errors::to_py(py, &err, &src))?,
+        guard(|| {
+            Entry::new(
+                py,
+                &ctx.engine,
+                &src,
+                false,
+                Target::Cpu { threads: t },
+                false,
+            )
+        })
+        .map_err(|err| errors::to_py(py, &err, &src))?,
     );
     if cache.len() >= 512 {
         cache.clear();

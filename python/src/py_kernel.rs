@@ -156,7 +156,10 @@ pub(crate) fn _rebuild_cache_info(py: Python<'_>) -> (usize, usize) {
     match context(py) {
         Ok(ctx) => {
             let ctx = ctx.get();
-            (ctx.rebuilt.bind(py).len(), ctx.rebuilds.load(Ordering::Relaxed))
+            (
+                ctx.rebuilt.bind(py).len(),
+                ctx.rebuilds.load(Ordering::Relaxed),
+            )
         }
         Err(_) => (0, 0),
     }

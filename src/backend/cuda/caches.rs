@@ -15,13 +15,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 type PtxKey = (String, nvrtc::Options);
+/// One device's loaded modules, keyed by the PTX text.
+type Modules = Lru<Arc<str>, Arc<CudaModule>>;
 
 pub struct CudaCaches {
     ptx: Mutex<Lru<PtxKey, Arc<str>>>,
-    /// Per device ordinal, keyed by the PTX text. Evicting a module only drops the
+    /// Per device ordinal. Evicting a module only drops the
     /// cache's handle: a compiled kernel holds its own (`CudaFunction` keeps its
     /// module loaded).
-    modules: Mutex<HashMap<usize, Lru<Arc<str>, Arc<CudaModule>>>>,
+    modules: Mutex<HashMap<usize, Modules>>,
     module_capacity: usize,
 }
 
