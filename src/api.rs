@@ -6,13 +6,15 @@
 use crate::array::{DynArray, DynViewMut, UninitArray, Vars};
 use crate::backend::{self, Executable, OutBuf};
 use crate::dtype::DType;
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::{self, Func};
+use crate::lru::Lru;
 use crate::options::Options;
 use crate::runtime::{self, Layout};
 use crate::sema;
 use crate::syntax::{self, ast::ProgramAst};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 mod steps;
@@ -50,27 +52,25 @@ pub enum Target {
 }
 
 impl Target {
-    /// `Target::Cpu` with the default thread count: `NEXPR_NUM_THREADS`, else all cores.
+    /// `Target::Cpu` with the process default engine's thread count
+    /// ([`crate::EngineConfig::default_threads`]: `NEXPR_NUM_THREADS`, else all cores).
     pub fn cpu() -> Target {
         Target::Cpu {
             threads: default_threads(),
         }
     }
 
-    /// The most threads a CPU kernel runs on: four per core, at least 16. All CPU
-    /// kernels share one pool of workers, which never grows beyond this.
+    /// The most threads a CPU kernel of the process default engine runs on
+    /// ([`crate::EngineConfig::max_threads`]: four per core, at least 16). The
+    /// engine's CPU kernels share one pool of workers, which never grows beyond this.
     pub fn max_threads() -> usize {
-        backend::cpu::max_threads()
+        Engine::process_default().config().max_threads
     }
 }
 
-/// Thread count from `NEXPR_NUM_THREADS`, else the number of available cores.
+/// The process default engine's thread count (see [`Target::cpu`]).
 pub(crate) fn default_threads() -> usize {
-    std::env::var("NEXPR_NUM_THREADS")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    Engine::process_default().config().default_threads
 }
 
 /// What [`Kernel::emit`] prints.
@@ -133,9 +133,24 @@ impl Expr {
         self.compile_with(target, &Options::default())
     }
 
-    /// Compiles for `target` with `options`.
+    /// Compiles for `target` with `options`, in the process default engine.
     pub fn compile_with(&self, target: Target, options: &Options) -> Result<Kernel> {
+        self.compile_in(&Engine::process_default(), target, options)
+    }
+
+    /// Compiles for `target` with `options`, in `engine`: the kernel's machine code
+    /// goes to the engine's caches and runs on its threads.
+    ///
+    /// ```
+    /// use nexpr::{Engine, EngineConfig, Expr, Options, Target};
+    /// let engine = Engine::new(EngineConfig { signature_cache_capacity: 8, ..Default::default() })?;
+    /// let k = Expr::parse("a + 1")?.compile_in(&engine, Target::cpu(), &Options::default())?;
+    /// assert!(k.engine().same(&engine));
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn compile_in(&self, engine: &Engine, target: Target, options: &Options) -> Result<Kernel> {
         Kernel::new(
+            engine.clone(),
             self.src.clone(),
             sema::expr_program(&self.ast),
             true,
@@ -187,9 +202,24 @@ impl Program {
         self.compile_with(target, &Options::default())
     }
 
-    /// Compiles for `target` with `options`.
+    /// Compiles for `target` with `options`, in the process default engine.
     pub fn compile_with(&self, target: Target, options: &Options) -> Result<Kernel> {
+        self.compile_in(&Engine::process_default(), target, options)
+    }
+
+    /// Compiles for `target` with `options`, in `engine` (see [`Expr::compile_in`]).
+    ///
+    /// ```
+    /// use nexpr::{Engine, EngineConfig, Options, Program, Target};
+    /// let engine = Engine::new(EngineConfig::default())?;
+    /// let p = Program::parse("output y\ny = x * 2\n")?;
+    /// let k = p.compile_in(&engine, Target::Interp, &Options::default())?;
+    /// assert!(k.engine().same(&engine));
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn compile_in(&self, engine: &Engine, target: Target, options: &Options) -> Result<Kernel> {
         Kernel::new(
+            engine.clone(),
             self.src.clone(),
             self.ast.clone(),
             false,
@@ -233,7 +263,9 @@ pub(crate) struct Prepared {
 /// An expression or program compiled for a target, ready to evaluate.
 ///
 /// A kernel specializes lazily: the first evaluation with a given input signature
-/// (dtypes and layouts) type-checks, optimizes and compiles; later ones reuse that.
+/// (dtypes and layouts) type-checks, optimizes and compiles; later ones reuse that,
+/// while the kernel keeps it: it keeps the specializations of its engine's
+/// [`crate::EngineConfig::signature_cache_capacity`] most recently used signatures.
 /// It may be shared between threads.
 ///
 /// ```
@@ -247,13 +279,14 @@ pub(crate) struct Prepared {
 /// # Ok::<(), nexpr::Error>(())
 /// ```
 pub struct Kernel {
+    engine: Engine,
     src: String,
     ast: ProgramAst,
     is_expr: bool,
     target: Target,
     options: Options,
     inputs: Vec<String>,
-    cache: Mutex<HashMap<SigKey, Arc<Prepared>>>,
+    cache: Mutex<Lru<SigKey, Arc<Prepared>>>,
 }
 
 impl std::fmt::Debug for Kernel {
@@ -268,6 +301,7 @@ impl std::fmt::Debug for Kernel {
 
 impl Kernel {
     fn new(
+        engine: Engine,
         src: String,
         ast: ProgramAst,
         is_expr: bool,
@@ -285,15 +319,28 @@ impl Kernel {
             ));
         }
         let inputs = sema::free_inputs(&ast);
+        let cache = Mutex::new(Lru::new(engine.config().signature_cache_capacity));
         Ok(Kernel {
+            engine,
             src,
             ast,
             is_expr,
             target,
             options,
             inputs,
-            cache: Mutex::new(HashMap::new()),
+            cache,
         })
+    }
+
+    /// The engine it was compiled in.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Specializations the kernel keeps now (at most the engine's
+    /// `signature_cache_capacity`).
+    pub(crate) fn specializations(&self) -> usize {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// The target it was compiled for.
@@ -370,7 +417,7 @@ impl Kernel {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
         {
-            return Ok(p.clone());
+            return Ok(p);
         }
         let func = self.optimized(&|name| {
             let k = self.inputs.iter().position(|n| n == name)?;
@@ -379,19 +426,27 @@ impl Kernel {
         let layouts: Vec<Layout> = sig.iter().map(|k| k.1).collect();
         let exec: Arc<dyn Executable> = match self.target {
             Target::Interp => Arc::new(backend::interp::Interp::new(func.clone())),
-            Target::Cpu { threads } => {
-                backend::cpu::compile(&func, &layouts, threads, &self.options.cpu)?
-            }
-            Target::Cuda { device } => {
-                backend::cuda::compile(&func, &layouts, device, &self.options.cuda)?
-            }
+            Target::Cpu { threads } => backend::cpu::compile(
+                self.engine.cpu(),
+                &func,
+                &layouts,
+                threads,
+                &self.options.cpu,
+            )?,
+            Target::Cuda { device } => backend::cuda::compile(
+                self.engine.cuda(),
+                &func,
+                &layouts,
+                device,
+                &self.options.cuda,
+            )?,
         };
         let p = Arc::new(Prepared { func, exec });
-        self.cache
+        Ok(self
+            .cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, p.clone());
-        Ok(p)
+            .insert(key, p))
     }
 
     /// Evaluates and returns the output (for a program with several outputs, the

@@ -25,6 +25,10 @@
 //! `backend` (interp, cpu, cuda), driven by `runtime` (broadcasting, chunking) behind
 //! `api`. None of them is public: the items re-exported here and the [`io`] module are
 //! the whole API.
+//!
+//! Compiled kernels share an [`Engine`]: the CPU compile cache, the worker threads and
+//! the CUDA caches, every one bounded. [`Expr::compile`] uses the process default
+//! engine; [`Expr::compile_in`] takes one of the caller's.
 
 #![warn(missing_docs)]
 
@@ -32,10 +36,12 @@ mod api;
 mod array;
 mod backend;
 mod dtype;
+mod engine;
 mod error;
 pub mod io;
 mod ir;
 mod limits;
+mod lru;
 mod options;
 mod passes;
 mod repr;
@@ -51,6 +57,7 @@ pub use backend::cuda::CudaTimings;
 #[cfg(feature = "cuda")]
 pub use backend::cuda::{DeviceArray, DeviceSession};
 pub use dtype::DType;
+pub use engine::{Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 pub use repr::repr;
@@ -63,12 +70,14 @@ pub mod internals {
 
     /// Elements per chunk of the CPU driver.
     pub const CHUNK: usize = crate::runtime::CHUNK;
-    /// Kernels the CPU compile cache holds at most.
-    pub const CACHE_CAPACITY: usize = crate::backend::cpu::CACHE_CAPACITY;
+    /// Kernels in `engine`'s CPU compile cache now.
+    pub fn cached_kernels(engine: &crate::Engine) -> usize {
+        engine.cpu().cached_kernels()
+    }
 
-    /// Kernels in the CPU compile cache now.
-    pub fn cached_kernels() -> usize {
-        crate::backend::cpu::cached_kernels()
+    /// Specializations (input signatures) `kernel` keeps now.
+    pub fn specializations(kernel: &crate::Kernel) -> usize {
+        kernel.specializations()
     }
 
     /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).
@@ -96,6 +105,6 @@ pub mod internals {
         fast_math: bool,
     ) -> crate::Result<std::sync::Arc<str>> {
         let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
-        crate::backend::cuda::nvrtc::compile_ptx(source, &opts)
+        crate::Engine::process_default().cuda().ptx(source, &opts)
     }
 }

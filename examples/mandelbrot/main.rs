@@ -128,7 +128,7 @@ use plot::{draw_set, draw_timings, load_font, Line};
 enum Impl {
     Naive,
     Seq(Box<ExprSeq>, bool),
-    Fused(Kernel, bool),
+    Fused(Box<Kernel>, bool),
 }
 
 /// One row of the table: a method on a target.
@@ -188,7 +188,7 @@ fn variants(max_threads: usize, cuda: bool) -> Vec<Variant> {
         program
             .clone()
             .and_then(|p| p.compile(t))
-            .map(|k| Impl::Fused(k, alloc))
+            .map(|k| Impl::Fused(Box::new(k), alloc))
     };
     let sweep_threads = |t: usize| t == max_threads;
 

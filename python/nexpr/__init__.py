@@ -95,14 +95,22 @@ def _env_threads():
     return detect_number_of_cores()
 
 
-def _init_num_threads():
+def _init_context():
+    """Makes the state every call shares (the engine, the kernel caches, the thread
+    count, which is decided here) and returns the thread count."""
     n = _env_threads()
-    _nexpr._set_num_threads(n)
+    _nexpr._context = _nexpr.Context(n)
     return n
 
 
 ncores = detect_number_of_cores()
-nthreads = _init_num_threads()
+nthreads = _init_context()
+
+# A forked child gets a fresh engine (worker pool, compile caches) and empty kernel
+# caches: the parent's worker threads do not exist in it, and locks they held at the
+# fork would stay held.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_nexpr._after_fork_in_child)
 
 
 def __getattr__(name):

@@ -1,12 +1,12 @@
-//! What every call shares: the thread count, numexpr's `order=` and `casting=`, and
-//! `Entry`, a compiled kernel with what the binding needs to call it quickly.
+//! What every call shares: numexpr's `order=` and `casting=`, and `Entry`, a compiled
+//! kernel with what the binding needs to call it quickly (the thread count is the
+//! `Context`'s).
 
 use crate::arrays::{Input, Raw};
 use crate::errors;
-use nexpr::{CpuOptions, DType, Error, Expr, Kernel, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, DType, Engine, Error, Expr, Kernel, Options, Program, Target, Vars};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,12 +20,6 @@ pub(crate) const PROGRAM_SLICE_MIN: usize = 1 << 14;
 pub(crate) const FIRST_SLICE: usize = 1 << 12;
 /// The time one slice should take.
 pub(crate) const SLICE_TIME: Duration = Duration::from_millis(30);
-
-pub(crate) static NTHREADS: AtomicUsize = AtomicUsize::new(1);
-
-pub(crate) fn threads() -> usize {
-    NTHREADS.load(Ordering::Relaxed).max(1)
-}
 
 /// How the result of an evaluation is laid out (numexpr's `order=`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -94,6 +88,7 @@ pub(crate) struct Entry {
 impl Entry {
     pub(crate) fn new(
         py: Python<'_>,
+        engine: &Engine,
         src: &str,
         program: bool,
         target: Target,
@@ -107,9 +102,9 @@ impl Entry {
             ..Default::default()
         };
         let kernel = if program {
-            Program::parse(src)?.compile_with(target, &options)?
+            Program::parse(src)?.compile_in(engine, target, &options)?
         } else {
-            Expr::parse(src)?.compile_with(target, &options)?
+            Expr::parse(src)?.compile_in(engine, target, &options)?
         };
         let names = kernel.input_names().to_vec();
         let py_names = names

@@ -5,24 +5,26 @@
 //!   keeps) and, inside each kernel, by input dtypes and layouts.
 //! * `Kernel`: a compiled expression or program (`nexpr.compile`, `nexpr.program`).
 //! * `run_cli`: the `nexpr` command (`nexpr._cli`), the `nexpr-cli` crate's.
+//! * `Context` (`context.rs`): the engine, the caches of kernels and the thread count,
+//!   replaced in a forked child.
 //!
 //! Large evaluations run with the GIL released, in slices of about 30 ms between which
 //! pending signals are handled, so Ctrl-C interrupts them.
 
 mod arrays;
 mod cli;
+mod context;
 mod entry;
 mod errors;
 mod execute;
 mod numexpr_api;
 mod py_kernel;
 
-use crate::entry::{threads, NTHREADS};
-use crate::numexpr_api::{cached, evaluate, re_evaluate, validate, CACHE};
+use crate::context::{_after_fork_in_child, context, Context, MODULE};
+use crate::numexpr_api::{cached, evaluate, re_evaluate, validate};
 use crate::py_kernel::{_rebuild_cache_info, _rebuild_kernel, compile, program, PyKernel};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use std::sync::atomic::Ordering;
 
 include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
@@ -33,20 +35,19 @@ fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<St
 }
 
 #[pyfunction]
-fn _set_num_threads(n: usize) -> usize {
-    NTHREADS.swap(n.max(1), Ordering::Relaxed)
+fn _set_num_threads(py: Python<'_>, n: usize) -> PyResult<usize> {
+    Ok(context(py)?.get().set_threads(n))
 }
 
 #[pyfunction]
-fn _get_num_threads() -> usize {
-    threads()
+fn _get_num_threads(py: Python<'_>) -> PyResult<usize> {
+    Ok(context(py)?.get().threads())
 }
 
 #[pyfunction]
-fn _clear_cache(py: Python<'_>) {
-    if let Some(c) = CACHE.get(py) {
-        c.bind(py).clear();
-    }
+fn _clear_cache(py: Python<'_>) -> PyResult<()> {
+    context(py)?.get().expressions.bind(py).clear();
+    Ok(())
 }
 
 /// The `.nx` programs of the repository's `kernels/` folder: name -> source.
@@ -70,6 +71,9 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
+    m.add_class::<Context>()?;
+    MODULE.get_or_init(m.py(), || m.clone().unbind());
     m.add_class::<PyKernel>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -2,7 +2,8 @@
 //! looked up in the caller's frame, numexpr's keyword arguments.
 
 use crate::arrays::{self, Input};
-use crate::entry::{guard, parse_casting, parse_order, threads, Entry, Order};
+use crate::context::context;
+use crate::entry::{guard, parse_casting, parse_order, Entry, Order};
 use crate::errors;
 use crate::execute::execute;
 use nexpr::{Error, Target};
@@ -15,12 +16,13 @@ use std::sync::Arc;
 #[pyclass(frozen)]
 pub(crate) struct CacheEntry(pub(crate) Arc<Entry>);
 
-pub(crate) static CACHE: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 pub(crate) static GETFRAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<Entry>> {
-    let cache = CACHE.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
-    let t = threads();
+    let ctx = context(py)?;
+    let ctx = ctx.get();
+    let cache = ctx.expressions.bind(py);
+    let t = ctx.threads();
     if let Some(v) = cache.get_item(ex)? {
         let entry = &v.cast::<CacheEntry>()?.get().0;
         if matches!(entry.target, Target::Cpu { threads } if threads == t) {
@@ -29,8 +31,17 @@ pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<E
     }
     let src = ex.to_cow()?;
     let entry = Arc::new(
-        guard(|| Entry::new(py, &src, false, Target::Cpu { threads: t }, false))
-            .map_err(|err| errors::to_py(py, &err, &src))?,
+        guard(|| {
+            Entry::new(
+                py,
+                &ctx.engine,
+                &src,
+                false,
+                Target::Cpu { threads: t },
+                false,
+            )
+        })
+        .map_err(|err| errors::to_py(py, &err, &src))?,
     );
     if cache.len() >= 512 {
         cache.clear();

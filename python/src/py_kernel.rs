@@ -2,15 +2,15 @@
 //! `nexpr.program`), its calls, `emit`, and pickling.
 
 use crate::arrays::{self, Input, Raw};
+use crate::context::{context, Context};
 use crate::entry::{guard, vars_of, Entry, Order};
 use crate::errors;
 use crate::execute::{execute, run_program};
 use crate::numexpr_api::unknown_name;
 use nexpr::{DType, Emit, Target};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// A compiled expression or program: call it with arrays (by name, or positionally in
@@ -27,13 +27,14 @@ pub(crate) struct PyKernel {
 
 pub(crate) fn parse_target(
     py: Python<'_>,
+    ctx: &Context,
     target: &str,
     threads: Option<usize>,
     device: usize,
 ) -> PyResult<Target> {
     Ok(match target {
         "cpu" => Target::Cpu {
-            threads: threads.unwrap_or_else(crate::threads),
+            threads: threads.unwrap_or_else(|| ctx.threads()),
         },
         "interp" => Target::Interp,
         "cuda" => Target::Cuda { device },
@@ -58,8 +59,10 @@ pub(crate) fn make_kernel(
     if threads == Some(0) {
         return Err(errors::usage(py, "threads must be at least 1"));
     }
-    let t = parse_target(py, target, threads, device)?;
-    let entry = guard(|| Entry::new(py, source, program, t, exact_math))
+    let ctx = context(py)?;
+    let ctx = ctx.get();
+    let t = parse_target(py, ctx, target, threads, device)?;
+    let entry = guard(|| Entry::new(py, &ctx.engine, source, program, t, exact_math))
         .map_err(|e| errors::to_py(py, &e, source))?;
     Ok(PyKernel {
         entry: Arc::new(entry),
@@ -98,12 +101,10 @@ pub(crate) fn program(
     make_kernel(py, source, true, target, threads, device, exact_math)
 }
 
-/// Kernels rebuilt from pickles in this process, keyed by what defines them (source,
-/// kind, target, resolved thread count, device, options): a kernel shipped to a worker
-/// once per task is parsed, type-checked and compiled once per process.
-pub(crate) static REBUILT: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
-/// Kernels `_rebuild_kernel` had to make (cache misses).
-pub(crate) static REBUILDS: AtomicUsize = AtomicUsize::new(0);
+/// Kernels the unpickling cache (`Context::rebuilt`) keeps: keyed by what defines
+/// them (source, kind, target, resolved thread count, device, options), so a kernel
+/// shipped to a worker once per task is parsed, type-checked and compiled once per
+/// process.
 pub(crate) const REBUILT_MAX: usize = 256;
 
 /// Unpickles a kernel: the cached one of this process when there is one.
@@ -117,11 +118,11 @@ pub(crate) fn _rebuild_kernel(
     device: usize,
     exact_math: bool,
 ) -> PyResult<Py<PyKernel>> {
-    let cache = REBUILT
-        .get_or_init(py, || PyDict::new(py).unbind())
-        .bind(py);
+    let ctx = context(py)?;
+    let ctx = ctx.get();
+    let cache = ctx.rebuilt.bind(py);
     let resolved = match target {
-        "cpu" => threads.unwrap_or_else(crate::threads),
+        "cpu" => threads.unwrap_or_else(|| ctx.threads()),
         _ => 0,
     };
     let key = (
@@ -141,7 +142,7 @@ pub(crate) fn _rebuild_kernel(
         exact_math,
     )?;
     let k = Py::new(py, k)?;
-    REBUILDS.fetch_add(1, Ordering::Relaxed);
+    ctx.rebuilds.fetch_add(1, Ordering::Relaxed);
     if cache.len() >= REBUILT_MAX {
         cache.clear();
     }
@@ -152,8 +153,16 @@ pub(crate) fn _rebuild_kernel(
 /// (kernels held by the unpickling cache, kernels it has built) in this process.
 #[pyfunction]
 pub(crate) fn _rebuild_cache_info(py: Python<'_>) -> (usize, usize) {
-    let n = REBUILT.get(py).map_or(0, |c| c.bind(py).len());
-    (n, REBUILDS.load(Ordering::Relaxed))
+    match context(py) {
+        Ok(ctx) => {
+            let ctx = ctx.get();
+            (
+                ctx.rebuilt.bind(py).len(),
+                ctx.rebuilds.load(Ordering::Relaxed),
+            )
+        }
+        Err(_) => (0, 0),
+    }
 }
 
 impl PyKernel {

@@ -1,4 +1,4 @@
-//! The process-wide compile cache: bounded, least-recently-used, keyed by the IR text
+//! An engine's compile cache (`crate::Engine`): bounded, least-recently-used, keyed by the IR text
 //! (which names every input dtype and operation), the input layouts, the vector plan
 //! (lanes, groups, vector math and the libmvec variant resolved for this CPU) and the
 //! optimization level (which `CpuOptions` choose). The thread count is not
@@ -11,81 +11,65 @@ use super::jit::{self, Compiled};
 use super::lower::{leaf_sum_ok, VectorPlan};
 use crate::error::Result;
 use crate::ir::Func;
+use crate::lru::Lru;
 use crate::options::{CpuOptions, OptLevel};
 use crate::runtime::Layout;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
-pub const CAPACITY: usize = 256;
+use std::sync::{Arc, Mutex};
 
 type Key = (String, Vec<Layout>, Option<VectorPlan>, OptLevel, bool);
 
-#[derive(Default)]
-struct Lru {
-    map: HashMap<Key, (Arc<Compiled>, u64)>,
-    tick: u64,
+/// One engine's compile cache.
+pub struct CompileCache {
+    lru: Mutex<Lru<Key, Arc<Compiled>>>,
 }
 
-fn cache() -> &'static Mutex<Lru> {
-    static C: OnceLock<Mutex<Lru>> = OnceLock::new();
-    C.get_or_init(Default::default)
-}
-
-/// The kernel of `f` and, for a float sum, its leaf-sum form (see
-/// `lower::leaf_sum_ok`): compiled, or from the cache.
-pub fn get_or_compile(
-    f: &Func,
-    layouts: &[Layout],
-    opts: &CpuOptions,
-) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
-    let plan = VectorPlan::for_func(f, opts);
-    let level = opts.opt_level;
-    let text = crate::ir::print::print(f);
-    let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, level, leaf_sum);
-    let code = entry(key(false), || jit::compile(f, layouts, plan, false, level))?;
-    let leaf = if leaf_sum_ok(f, plan) {
-        Some(entry(key(true), || {
-            jit::compile(f, layouts, plan, true, level)
-        })?)
-    } else {
-        None
-    };
-    Ok((code, leaf))
-}
-
-fn entry(key: Key, compile: impl FnOnce() -> Result<Compiled>) -> Result<Arc<Compiled>> {
-    {
-        let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
-        c.tick += 1;
-        let t = c.tick;
-        if let Some(e) = c.map.get_mut(&key) {
-            e.1 = t;
-            return Ok(e.0.clone());
+impl CompileCache {
+    /// An empty cache of at most `capacity` kernels.
+    pub fn new(capacity: usize) -> CompileCache {
+        CompileCache {
+            lru: Mutex::new(Lru::new(capacity)),
         }
     }
-    // Compile outside the lock: other threads may compile other kernels meanwhile
-    // (two threads racing on the same key both compile; one result wins).
-    let code = Arc::new(compile()?);
-    let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
-    c.tick += 1;
-    let t = c.tick;
-    if c.map.len() >= CAPACITY {
-        if let Some(old) = c
-            .map
-            .iter()
-            .min_by_key(|(_, v)| v.1)
-            .map(|(k, _)| k.clone())
-        {
-            c.map.remove(&old);
-        }
-    }
-    let e = c.map.entry(key).or_insert((code, t));
-    Ok(e.0.clone())
-}
 
-/// Number of cached kernels (for tests).
-pub fn len() -> usize {
-    cache().lock().unwrap_or_else(|e| e.into_inner()).map.len()
+    /// The kernel of `f` and, for a float sum, its leaf-sum form (see
+    /// `lower::leaf_sum_ok`): compiled, or from the cache.
+    pub fn get_or_compile(
+        &self,
+        f: &Func,
+        layouts: &[Layout],
+        opts: &CpuOptions,
+    ) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
+        let plan = VectorPlan::for_func(f, opts);
+        let level = opts.opt_level;
+        let text = crate::ir::print::print(f);
+        let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, level, leaf_sum);
+        let code = self.entry(key(false), || jit::compile(f, layouts, plan, false, level))?;
+        let leaf = if leaf_sum_ok(f, plan) {
+            Some(self.entry(key(true), || jit::compile(f, layouts, plan, true, level))?)
+        } else {
+            None
+        };
+        Ok((code, leaf))
+    }
+
+    fn entry(&self, key: Key, compile: impl FnOnce() -> Result<Compiled>) -> Result<Arc<Compiled>> {
+        if let Some(code) = self.lock().get(&key) {
+            return Ok(code);
+        }
+        // Compile outside the lock: other threads may compile other kernels meanwhile
+        // (two threads racing on the same key both compile; the first result stays).
+        let code = Arc::new(compile()?);
+        Ok(self.lock().insert(key, code))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru<Key, Arc<Compiled>>> {
+        self.lru.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of cached kernels.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
 }
 
 #[cfg(test)]
@@ -110,9 +94,11 @@ mod tests {
             math_width,
             ..Default::default()
         };
-        let narrow = get_or_compile(&f, &layouts, &opts(MathWidth::Bits128)).unwrap();
-        let wide = get_or_compile(&f, &layouts, &opts(MathWidth::Bits512)).unwrap();
-        let again = get_or_compile(&f, &layouts, &opts(MathWidth::Bits128)).unwrap();
+        let cache = CompileCache::new(8);
+        let get = |w| cache.get_or_compile(&f, &layouts, &opts(w)).unwrap();
+        let narrow = get(MathWidth::Bits128);
+        let wide = get(MathWidth::Bits512);
+        let again = get(MathWidth::Bits128);
         assert!(Arc::ptr_eq(&narrow.0, &again.0));
         let resolved = crate::backend::cpu::math::resolve(MathWidth::Bits512);
         assert_eq!(

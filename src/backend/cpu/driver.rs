@@ -15,7 +15,7 @@
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF};
-use super::{fault_ahead, pool, schedule};
+use super::{fault_ahead, pool::Pool, schedule};
 use crate::array::{DynArray, HUGE_MIN, HUGE_PAGE};
 use crate::backend::OutBuf;
 use crate::dtype::DType;
@@ -42,6 +42,8 @@ pub struct CpuExec {
     pub in_types: Vec<DType>,
     pub out_types: Vec<DType>,
     pub threads: usize,
+    /// The engine's worker pool.
+    pub pool: Arc<Pool>,
     /// Relative work per element (see the module docs).
     pub cost: usize,
     /// `CpuOptions::parallel_min`: work from which the evaluation is split over threads.
@@ -256,7 +258,7 @@ impl CpuExec {
         let chunks = (hi - lo).div_ceil(CHUNK);
         let workers = self.threads;
         schedule::chunks(
-            &*pool::for_workers(workers)?,
+            &*self.pool.for_workers(workers)?,
             workers,
             chunks,
             || (),
@@ -306,7 +308,7 @@ impl CpuExec {
         let at = |c: usize| lo + (c * CHUNK).min(n);
         let workers = self.threads;
         fault_ahead::chunks(
-            &*pool::for_workers(workers)?,
+            &*self.pool.for_workers(workers)?,
             workers,
             n.div_ceil(CHUNK),
             group,
@@ -418,7 +420,7 @@ impl CpuExec {
             let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
             let workers = self.threads;
             schedule::chunks(
-                &*pool::for_workers(workers)?,
+                &*self.pool.for_workers(workers)?,
                 workers,
                 slots.len(),
                 || vec![zero; CHUNK],

@@ -7,7 +7,8 @@
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
 //! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
 //!   codes), shared with the interpreter's semantics;
-//! * `jit`: module lifetime; `cache`: the global compile cache;
+//! * `jit`: module lifetime; `cache`: an engine's compile cache; `pool`: an engine's
+//!   worker threads (both held by `CpuShared`);
 //! * `driver`: chunking, strided gathers, fused reductions; `schedule`: how one
 //!   evaluation's chunks are shared between the calling thread and the pool.
 
@@ -23,14 +24,35 @@ mod schedule;
 
 use super::{Executable, OutBuf};
 use crate::array::DynArray;
+use crate::engine::EngineConfig;
 use crate::error::Result;
 use crate::ir::{Func, Reduce};
 use crate::options::CpuOptions;
 use crate::runtime::{Bound, Layout};
 use std::sync::Arc;
 
-pub use cache::CAPACITY as CACHE_CAPACITY;
-pub use pool::max_threads;
+
+/// What an engine's CPU kernels share: the compile cache and the worker pool.
+pub struct CpuShared {
+    cache: cache::CompileCache,
+    pool: Arc<pool::Pool>,
+    max_threads: usize,
+}
+
+impl CpuShared {
+    pub fn new(config: &EngineConfig) -> CpuShared {
+        CpuShared {
+            cache: cache::CompileCache::new(config.compile_cache_capacity),
+            pool: Arc::default(),
+            max_threads: config.max_threads,
+        }
+    }
+
+    /// Number of kernels in the compile cache.
+    pub fn cached_kernels(&self) -> usize {
+        self.cache.len()
+    }
+}
 
 impl Executable for driver::CpuExec {
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
@@ -60,21 +82,26 @@ impl Executable for driver::CpuExec {
     }
 }
 
+/// The executable of `f` for these input layouts, its machine code from (or into)
+/// `shared`'s compile cache, run on at most `threads` workers of `shared`'s pool
+/// (clamped to the engine's `max_threads`).
 pub fn compile(
+    shared: &CpuShared,
     f: &Func,
     layouts: &[Layout],
     threads: usize,
     opts: &CpuOptions,
 ) -> Result<Arc<dyn Executable>> {
     opts.validate()?;
-    let (code, leaf) = cache::get_or_compile(f, layouts, opts)?;
+    let (code, leaf) = shared.cache.get_or_compile(f, layouts, opts)?;
     Ok(Arc::new(driver::CpuExec {
         code,
         leaf,
         layouts: layouts.to_vec(),
         in_types: f.inputs.iter().map(|p| p.ty).collect(),
         out_types: f.outputs.iter().map(|&v| f.vars[v as usize].ty).collect(),
-        threads: threads.clamp(1, pool::max_threads()),
+        threads: threads.clamp(1, shared.max_threads),
+        pool: shared.pool.clone(),
         cost: cost_per_element(f),
         parallel_min: opts.parallel_min,
         fault_ahead: opts.fault_ahead,
@@ -118,9 +145,4 @@ pub fn emit_clif(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<Stri
 /// The machine code of the kernel `compile` would build, disassembled.
 pub fn emit_asm(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
     jit::disasm(f, layouts, opts)
-}
-
-/// Number of kernels in the global compile cache.
-pub fn cached_kernels() -> usize {
-    cache::len()
 }

@@ -1,22 +1,15 @@
-//! CUDA devices: one context and one stream per device, opened once per process, and
-//! the device's bounded cache of loaded modules. Transfers are in `transfer`.
+//! CUDA devices: one context and one stream per device, opened once per process (the
+//! devices are the process's; the cache of loaded modules is an engine's, `caches`).
+//! Transfers are in `transfer`.
 
-use super::emit::KERNEL_NAME;
-use super::lru::Lru;
 use super::nvrtc;
 use super::transfer::Staging;
 use crate::error::{Error, Result};
 use crate::options::CudaOptions;
-use cudarc::driver::{
-    sys, CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DevicePtr,
-};
+use cudarc::driver::{sys, CudaContext, CudaSlice, CudaStream, DevicePtr};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// Loaded modules each device keeps. Evicting one only drops the cache's handle: a
-/// compiled kernel holds its own (`CudaFunction` keeps its module loaded).
-pub const MODULE_CACHE_CAPACITY: usize = 256;
 
 pub(super) fn driver_err(what: &str) -> impl Fn(cudarc::driver::DriverError) -> Error + '_ {
     move |e| Error::backend(format!("CUDA {what} failed: {e}"))
@@ -28,7 +21,7 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
         .map_err(|_| Error::backend(format!("CUDA target unavailable: {what} failed")))
 }
 
-/// One CUDA device: its context, the stream nexpr works on, and loaded modules.
+/// One CUDA device: its context, the stream nexpr works on, its staging buffers.
 pub struct Device {
     pub ordinal: usize,
     pub name: String,
@@ -37,8 +30,6 @@ pub struct Device {
     pub sms: u32,
     pub(super) ctx: Arc<CudaContext>,
     pub(super) stream: Arc<CudaStream>,
-    /// Keyed by the PTX text.
-    modules: Mutex<Lru<Arc<str>, Arc<CudaModule>>>,
     /// Pinned buffers for large transfers, allocated on first use.
     pub(super) staging: Mutex<Option<Staging>>,
 }
@@ -107,36 +98,17 @@ fn open(ordinal: usize) -> Result<Device> {
         sms: sms.max(1) as u32,
         ctx,
         stream,
-        modules: Mutex::new(Lru::new(MODULE_CACHE_CAPACITY)),
         staging: Mutex::new(None),
     })
 }
 
 impl Device {
-    fn options(&self, opts: &CudaOptions) -> nvrtc::Options {
+    /// NVRTC's options for this device's kernels.
+    pub(super) fn nvrtc_options(&self, opts: &CudaOptions) -> nvrtc::Options {
         nvrtc::Options {
             arch: self.arch,
             fast_math: opts.fast_math,
         }
-    }
-
-    /// The kernel of `source`, compiled (NVRTC cache) and loaded (module cache).
-    pub(super) fn function(&self, source: &str, opts: &CudaOptions) -> Result<CudaFunction> {
-        let ptx = nvrtc::compile_ptx(source, &self.options(opts))?;
-        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
-        let module = match modules.get(&ptx) {
-            Some(m) => m,
-            None => {
-                let m = self
-                    .ctx
-                    .load_module(cudarc::nvrtc::Ptx::from_src(ptx.to_string()))
-                    .map_err(driver_err("loading the PTX module"))?;
-                modules.insert(ptx, m)
-            }
-        };
-        module
-            .load_function(KERNEL_NAME)
-            .map_err(driver_err("cuModuleGetFunction"))
     }
 
     /// An uninitialized device buffer of `bytes` bytes (at least one).

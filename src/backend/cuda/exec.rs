@@ -3,6 +3,7 @@
 //! (upload, launch, download) and fused reductions (per-block partials on the device,
 //! combined on the host).
 
+use super::caches::CudaCaches;
 use super::device::{driver_err, Device};
 use super::emit::{Emitted, REDUCE_BLOCK};
 use super::timings::CudaTimings;
@@ -53,13 +54,14 @@ struct Uploaded {
 
 impl CudaExec {
     pub(super) fn new(
+        caches: &CudaCaches,
         dev: Arc<Device>,
         f: &Func,
         layouts: &[Layout],
         emitted: Emitted,
         opts: &CudaOptions,
     ) -> Result<Self> {
-        let func = dev.function(&emitted.source, opts)?;
+        let func = caches.function(&dev, &emitted.source, opts)?;
         Ok(CudaExec {
             dev,
             func,

@@ -3,12 +3,12 @@
 //!
 //! | module | what |
 //! | --- | --- |
-//! | `device` | contexts and streams (one per device, per process), the module cache |
+//! | `device` | contexts and streams (one per device, per process) |
+//! | `caches` | an engine's PTX cache and per-device module caches |
 //! | `transfer` | uploads and downloads, large ones through pinned staging buffers |
 //! | `exec` | `CudaExec`: a compiled kernel, its launches, grid sizes, fused reductions |
 //! | `session`, `device_array` | [`DeviceSession`] and [`DeviceArray`]: arrays kept on the device |
 //! | `timings` | [`CudaTimings`]: where one evaluation's time went |
-//! | `lru` | the bounded map behind the PTX and module caches |
 //!
 //! Options come from [`crate::CudaOptions`] (fast math, blocks per multiprocessor);
 //! the environment only says where NVRTC is (`NEXPR_NVRTC_LIB`, see [`nvrtc`]).
@@ -18,6 +18,7 @@
 // Without the `cuda` feature only the CUDA C text is here (`--emit cuda` needs no
 // GPU); NVRTC, the driver and device arrays are left out with cudarc.
 #[cfg(feature = "cuda")]
+mod caches;
 mod device;
 #[cfg(feature = "cuda")]
 mod device_array;
@@ -26,9 +27,6 @@ mod device_array;
 pub(crate) mod emit;
 #[cfg(feature = "cuda")]
 mod exec;
-#[cfg(feature = "cuda")]
-mod lru;
-#[cfg(feature = "cuda")]
 pub(crate) mod nvrtc;
 #[cfg(feature = "cuda")]
 mod session;
@@ -36,6 +34,8 @@ mod timings;
 #[cfg(feature = "cuda")]
 mod transfer;
 
+#[cfg(feature = "cuda")]
+pub use caches::CudaCaches;
 #[cfg(feature = "cuda")]
 pub use device_array::DeviceArray;
 #[cfg(feature = "cuda")]
@@ -64,6 +64,7 @@ pub fn check_available(device: usize) -> Result<()> {
 
 #[cfg(feature = "cuda")]
 pub fn compile(
+    caches: &CudaCaches,
     f: &Func,
     layouts: &[Layout],
     device: usize,
@@ -72,7 +73,7 @@ pub fn compile(
     let emitted = emit::emit(f, layouts)?;
     let dev = device::device(device)?;
     Ok(Arc::new(exec::CudaExec::new(
-        dev, f, layouts, emitted, opts,
+        caches, dev, f, layouts, emitted, opts,
     )?))
 }
 
@@ -85,6 +86,17 @@ fn not_built() -> crate::error::Error {
     )
 }
 
+/// Without the backend an engine has no CUDA caches to hold.
+#[cfg(not(feature = "cuda"))]
+pub struct CudaCaches;
+
+#[cfg(not(feature = "cuda"))]
+impl CudaCaches {
+    pub fn new(_config: &crate::engine::EngineConfig) -> CudaCaches {
+        CudaCaches
+    }
+}
+
 #[cfg(not(feature = "cuda"))]
 pub fn check_available(_device: usize) -> Result<()> {
     Err(not_built())
@@ -92,6 +104,7 @@ pub fn check_available(_device: usize) -> Result<()> {
 
 #[cfg(not(feature = "cuda"))]
 pub fn compile(
+    _caches: &CudaCaches,
     _f: &Func,
     _layouts: &[Layout],
     _device: usize,

@@ -1,5 +1,5 @@
-//! NVRTC, loaded at run time, and a process-wide cache of compiled PTX (bounded:
-//! [`PTX_CACHE_CAPACITY`] entries, the least recently used forgotten first).
+//! NVRTC, loaded at run time once per process (a loaded library, not a cache), and
+//! the compilation of CUDA C to PTX; the PTX cache is an engine's (`caches`).
 //!
 //! NVRTC is opened here rather than through cudarc, because cudarc panics when the
 //! library is missing and only searches a fixed list of sonames: nexpr must turn a
@@ -11,11 +11,10 @@
 //!    sonames of CUDA 13, 12 and 11;
 //! 3. `$CUDA_PATH/lib64`, `$CUDA_HOME/lib64` and `/usr/local/cuda/lib64`.
 
-use super::lru::Lru;
 use crate::error::{Error, Result};
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 type Program = *mut std::ffi::c_void;
 type Status = c_int;
@@ -178,34 +177,8 @@ impl Options {
     }
 }
 
-/// Compiled kernels the PTX cache keeps (a kernel's PTX is a few to a few hundred
-/// kilobytes).
-pub const PTX_CACHE_CAPACITY: usize = 256;
-
-type Key = (String, Options);
-
-fn cache() -> &'static Mutex<Lru<Key, Arc<str>>> {
-    static CACHE: OnceLock<Mutex<Lru<Key, Arc<str>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(Lru::new(PTX_CACHE_CAPACITY)))
-}
-
-/// PTX for `source` (which may `#include "nexpr_prelude.cuh"`), compiled once per
-/// (source, options) while the cache keeps it.
-pub fn compile_ptx(source: &str, opts: &Options) -> Result<Arc<str>> {
-    let key = (source.to_string(), opts.clone());
-    if let Some(p) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Ok(p);
-    }
-    // Compiled outside the lock: NVRTC takes tens of milliseconds, and two threads that
-    // race on one source just both compile it.
-    let ptx: Arc<str> = compile_uncached(source, opts)?.into();
-    Ok(cache()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, ptx))
-}
-
-fn compile_uncached(source: &str, opts: &Options) -> Result<String> {
+/// PTX for `source` (which may `#include "nexpr_prelude.cuh"`), compiled now.
+pub fn compile_ptx(source: &str, opts: &Options) -> Result<String> {
     let api = api()?;
     let cstr =
         |s: &str| CString::new(s).map_err(|_| Error::backend("CUDA source contains a NUL byte"));

@@ -1,7 +1,8 @@
-//! A small bounded map that forgets its least recently used entry when full: the PTX
-//! cache (`nvrtc`) and each device's loaded-module cache (`device`) keep at most
-//! their stated capacity. Lookups and evictions scan or hash a few hundred entries at
-//! most, which is nothing next to an NVRTC compilation or a module load.
+//! A small bounded map that forgets its least recently used entry when full: every
+//! cache of an [`crate::Engine`] (the CPU compile cache, the PTX cache, each device's
+//! loaded-module cache) and each kernel's cache of specializations keep at most their
+//! configured capacity. Evicting scans the entries (a few hundred at most), which is
+//! nothing next to the compilation a miss costs.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -62,7 +63,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
         value
     }
 
-    #[cfg(test)]
+    /// Entries held now.
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
