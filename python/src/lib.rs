@@ -53,6 +53,19 @@ fn _kernel_sources() -> Vec<(&'static str, &'static str)> {
     KERNELS.to_vec()
 }
 
+/// The language's builtin functions, one tuple per row of the core's table: name,
+/// arity, the dtypes its operands may have, whether it is transcendental.
+#[pyfunction]
+fn _builtins() -> Vec<(&'static str, usize, Vec<&'static str>, bool)> {
+    use nexpr::internals::{Typing, BUILTINS};
+    let dtypes = |f: &nexpr::internals::Builtin| {
+        let accepted = nexpr::DType::ALL.into_iter().filter(|&d| f.accepts(d));
+        accepted.map(|d| d.name()).collect()
+    };
+    let row = |f| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
+    BUILTINS.iter().map(row).collect()
+}
+
 #[pymodule]
 fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
@@ -67,6 +80,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
+    m.add_function(wrap_pyfunction!(_builtins, m)?)?;
     m.add_class::<PyKernel>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
