@@ -34,7 +34,9 @@ pub struct Builtin {
 /// The IR operation of a builtin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FuncOp {
+    /// A function of one operand.
     Unary(UnOp),
+    /// A function of two operands.
     Binary(BinOp),
 }
 
@@ -47,7 +49,10 @@ pub enum Typing {
     /// `abs`, `real`, `imag`: complex → its real type, other dtypes kept.
     RealPart,
     /// The dtype is kept; NumPy has no bool loop, so bool computes in `bool_loop`.
-    Same { bool_loop: DType },
+    Same {
+        /// The dtype a bool operand computes and results in.
+        bool_loop: DType,
+    },
     /// The dtype is kept; complex is refused (`ceil`, …).
     SameNotComplex,
     /// The dtype is kept; bool is refused (`sign`).
@@ -59,7 +64,10 @@ pub enum Typing {
     /// Two operands in their common dtype, which is the result's (`maximum`).
     Common,
     /// As [`Typing::Common`], complex refused, bool computed in `bool_loop` (`fmod`).
-    CommonNotComplex { bool_loop: DType },
+    CommonNotComplex {
+        /// The dtype bool operands compute and result in.
+        bool_loop: DType,
+    },
     /// Two operands in the float of their common dtype; complex refused (`arctan2`).
     FloatNotComplex,
     /// `complex(re, im)`: two non-complex operands → the dtype of `re + 1j*im`.

@@ -39,8 +39,10 @@ const VALUES: [f64; 19] = [
 fn array(dtype: DType, shift: f64) -> DynArray {
     let xs: Vec<f64> = VALUES.iter().map(|v| v * 0.5 + shift).collect();
     let ints = || VALUES.iter().map(|v| (v.clamp(-1e6, 1e6) + shift) as i64);
-    let shape = IxDyn(&[xs.len()]);
-    let array = |v: Vec<_>| ArrayD::from_shape_vec(shape.clone(), v).expect("shape");
+    fn array<T>(v: Vec<T>) -> ArrayD<T> {
+        let n = v.len();
+        ArrayD::from_shape_vec(IxDyn(&[n]), v).expect("shape")
+    }
     match dtype {
         DType::Bool => DynArray::Bool(array(xs.iter().map(|&x| x > 0.5).collect())),
         DType::I32 => DynArray::I32(array(ints().map(|x| x as i32).collect())),
