@@ -57,12 +57,12 @@ fn _kernel_sources() -> Vec<(&'static str, &'static str)> {
 /// arity, the dtypes its operands may have, whether it is transcendental.
 #[pyfunction]
 fn _builtins() -> Vec<(&'static str, usize, Vec<&'static str>, bool)> {
-    use nexpr::internals::{Typing, BUILTINS};
-    let dtypes = |f: &nexpr::internals::Builtin| {
+    use nexpr::internals::{Builtin, Typing, BUILTINS};
+    let dtypes = |f: &Builtin| {
         let accepted = nexpr::DType::ALL.into_iter().filter(|&d| f.accepts(d));
         accepted.map(|d| d.name()).collect()
     };
-    let row = |f| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
+    let row = |f: &Builtin| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
     BUILTINS.iter().map(row).collect()
 }
 
