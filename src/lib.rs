@@ -85,6 +85,9 @@ pub mod internals {
         crate::backend::cpu::math::resolve(requested)
     }
 
+    /// The builtin functions, one row each: what every layer derives from.
+    pub use crate::ir::builtins::{Builtin, Cost, CpuLowering, FuncOp, Typing, BUILTINS};
+
     /// Every function name the language knows.
     pub fn function_names() -> Vec<&'static str> {
         crate::sema::function_names()

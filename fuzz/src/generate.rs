@@ -6,7 +6,8 @@
 //! skipped by the differential target.
 
 use arbitrary::{Result, Unstructured};
-use nexpr::{DynArray, Vars};
+use nexpr::internals::Typing;
+use nexpr::{DType, DynArray, Vars};
 use num_complex::{Complex32, Complex64};
 use std::fmt;
 
@@ -167,47 +168,34 @@ struct Gen<'a, 'b> {
     depth: u32,
 }
 
-const UNARY_ANY: &[&str] = &[
-    "sqrt",
-    "sin",
-    "cos",
-    "tan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-    "log",
-    "log1p",
-    "log10",
-    "log2",
-    "exp",
-    "expm1",
-    "abs",
-    "conj",
-    "real",
-    "imag",
-    "sign",
-    "isnan",
-    "isfinite",
-    "isinf",
-    "copy",
-    "ones_like",
-];
-const UNARY_REAL: &[&str] = &["ceil", "floor", "trunc", "round", "signbit"];
-const BINARY_REAL: &[&str] = &[
-    "arctan2",
-    "hypot",
-    "nextafter",
-    "copysign",
-    "fmod",
-    "maximum",
-    "minimum",
-];
+/// The builtins of `arity` arguments that accept (or refuse) complex operands.
+fn builtins(arity: usize, complex: bool) -> Vec<&'static str> {
+    let rows = nexpr::internals::BUILTINS.iter();
+    rows.filter(|f| f.arity() == arity && f.accepts(DType::C128) == complex)
+        .map(|f| f.name)
+        .collect()
+}
+
+/// One-argument functions of any operand.
+fn unary_any() -> Vec<&'static str> {
+    let mut v = builtins(1, true);
+    v.extend(["copy", "ones_like"]);
+    v
+}
+
+/// One-argument functions of real operands.
+fn unary_real() -> Vec<&'static str> {
+    builtins(1, false)
+}
+
+/// Two-argument functions of real operands, with a real result.
+fn binary_real() -> Vec<&'static str> {
+    let rows = nexpr::internals::BUILTINS.iter();
+    rows.filter(|f| f.arity() == 2 && f.typing != Typing::MakeComplex)
+        .map(|f| f.name)
+        .collect()
+}
+
 const CASTS: &[&str] = &[
     "bool",
     "int32",
@@ -293,18 +281,18 @@ impl Gen<'_, '_> {
             }
             2 if want != K::Complex => {
                 let x = self.expr(want)?;
-                let f = self.pick(UNARY_REAL)?;
+                let f = self.pick(&unary_real())?;
                 Ok(format!("{f}({x})"))
             }
             3 => {
                 let x = self.expr(want)?;
-                let f = self.pick(UNARY_ANY)?;
+                let f = self.pick(&unary_any())?;
                 Ok(format!("{f}({x})"))
             }
             4 if want != K::Complex => {
                 let x = self.expr(want)?;
                 let y = self.expr(want)?;
-                let f = self.pick(BINARY_REAL)?;
+                let f = self.pick(&binary_real())?;
                 Ok(format!("{f}({x}, {y})"))
             }
             5 => {

@@ -44,6 +44,7 @@ __all__ = [
     "errors",
     "evaluate",
     "expression_names",
+    "functions",
     "get_num_threads",
     "install_as_numexpr",
     "kernels",
@@ -54,6 +55,18 @@ __all__ = [
     "set_num_threads",
     "validate",
 ]
+
+
+def functions():
+    """The language's builtin functions: ``(name, arity, dtypes, transcendental)`` each.
+
+    ``dtypes`` are the operand dtypes the function accepts; a transcendental function
+    computes integer and bool operands as floats.
+
+    >>> ("hypot", 2, ["bool", "int32", "int64", "float32", "float64"], False) in functions()
+    True
+    """
+    return [(n, a, list(d), t) for n, a, d, t in _nexpr._builtins()]
 
 
 def detect_number_of_cores():

@@ -56,6 +56,19 @@ fn _kernel_sources() -> Vec<(&'static str, &'static str)> {
     KERNELS.to_vec()
 }
 
+/// The language's builtin functions, one tuple per row of the core's table: name,
+/// arity, the dtypes its operands may have, whether it is transcendental.
+#[pyfunction]
+fn _builtins() -> Vec<(&'static str, usize, Vec<&'static str>, bool)> {
+    use nexpr::internals::{Builtin, Typing, BUILTINS};
+    let dtypes = |f: &Builtin| {
+        let accepted = nexpr::DType::ALL.into_iter().filter(|&d| f.accepts(d));
+        accepted.map(|d| d.name()).collect()
+    };
+    let row = |f: &Builtin| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
+    BUILTINS.iter().map(row).collect()
+}
+
 #[pymodule]
 fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
@@ -74,6 +87,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     m.add_class::<Context>()?;
     MODULE.get_or_init(m.py(), || m.clone().unbind());
+    m.add_function(wrap_pyfunction!(_builtins, m)?)?;
     m.add_class::<PyKernel>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -9,6 +9,7 @@
 //! * binary operands have one dtype (type checking inserted the casts).
 
 pub mod builder;
+pub mod builtins;
 mod deep;
 pub mod ops;
 pub mod print;

@@ -1,6 +1,7 @@
 //! The operations of the IR. Operand types are uniform: type checking inserts casts so
 //! that every binary op sees two operands of one dtype (its "operand type").
 
+use super::builtins;
 use std::fmt;
 
 /// Declares an operation enum together with `ALL`, its variants in declaration order,
@@ -100,80 +101,19 @@ pub enum BinOp {
 
 impl UnOp {
     pub fn name(self) -> &'static str {
-        use UnOp::*;
         match self {
-            Neg => "neg",
-            Not => "not",
-            Abs => "abs",
-            Sqrt => "sqrt",
-            Sin => "sin",
-            Cos => "cos",
-            Tan => "tan",
-            Arcsin => "arcsin",
-            Arccos => "arccos",
-            Arctan => "arctan",
-            Sinh => "sinh",
-            Cosh => "cosh",
-            Tanh => "tanh",
-            Arcsinh => "arcsinh",
-            Arccosh => "arccosh",
-            Arctanh => "arctanh",
-            Log => "log",
-            Log1p => "log1p",
-            Log10 => "log10",
-            Log2 => "log2",
-            Exp => "exp",
-            Expm1 => "expm1",
-            Conj => "conj",
-            Real => "real",
-            Imag => "imag",
-            Ceil => "ceil",
-            Floor => "floor",
-            Trunc => "trunc",
-            Round => "round",
-            Sign => "sign",
-            IsNan => "isnan",
-            IsFinite => "isfinite",
-            IsInf => "isinf",
-            SignBit => "signbit",
+            UnOp::Neg => "neg",
+            UnOp::Not => "not",
+            // Every other operation is a builtin (a test in `builtins` checks).
+            _ => builtins::of_unary(self).map_or("?", |b| b.name),
         }
     }
 
     /// Functions that are only defined on floats and complex: integer and bool
     /// operands are cast to a float first (as NumPy's loops do).
     pub fn is_transcendental(self) -> bool {
-        use UnOp::*;
-        matches!(
-            self,
-            Sqrt | Sin
-                | Cos
-                | Tan
-                | Arcsin
-                | Arccos
-                | Arctan
-                | Sinh
-                | Cosh
-                | Tanh
-                | Arcsinh
-                | Arccosh
-                | Arctanh
-                | Log
-                | Log1p
-                | Log10
-                | Log2
-                | Exp
-                | Expm1
-        )
+        builtins::of_unary(self).is_some_and(|b| b.typing == builtins::Typing::Float)
     }
-
-    pub const FUNCTIONS: [UnOp; 31] = {
-        use UnOp::*;
-        [
-            Abs, Sqrt, Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Arcsinh, Arccosh,
-            Arctanh, Log, Log1p, Log10, Log2, Exp, Expm1, Conj, Real, Imag, Ceil, Floor, Trunc,
-            Round, Sign, IsNan, IsFinite, IsInf,
-        ]
-    };
 }
 
 impl BinOp {
@@ -192,20 +132,14 @@ impl BinOp {
             BitXor => "xor",
             Shl => "shl",
             Shr => "shr",
-            Arctan2 => "arctan2",
-            Hypot => "hypot",
-            NextAfter => "nextafter",
-            CopySign => "copysign",
-            Maximum => "maximum",
-            Minimum => "minimum",
-            Fmod => "fmod",
-            Complex => "complex",
             Lt => "lt",
             Le => "le",
             Eq => "eq",
             Ne => "ne",
             Ge => "ge",
             Gt => "gt",
+            // The functions (a test in `builtins` checks each has a row).
+            _ => builtins::of_binary(self).map_or("?", |b| b.name),
         }
     }
 

@@ -3,8 +3,9 @@
 //! and the reductions.
 
 use super::{literal, py_error, Checker, V};
-use crate::dtype::{DType, Kind, Ty};
+use crate::dtype::{DType, Ty};
 use crate::error::{Error, Result, Span};
+use crate::ir::builtins::{self, Builtin, FuncOp, Typing, BUILTINS};
 use crate::ir::{BinOp, Op, Reduce, ReduceOp, UnOp};
 use crate::syntax::ast::{Expr, ExprKind, UnaryOp};
 use crate::value::Scalar;
@@ -38,13 +39,15 @@ impl Checker {
     }
 
     pub(super) fn func(&mut self, name: &str, fspan: Span, args: Vec<V>, span: Span) -> Result<V> {
+        let builtin = builtins::by_name(name);
         let arity = match name {
             "where" => 3,
-            "arctan2" | "hypot" | "nextafter" | "copysign" | "maximum" | "minimum" | "fmod"
-            | "complex" => 2,
-            _ if unary_fn(name).is_some() || cast_fn(name).is_some() => 1,
             "copy" | "ones_like" => 1,
-            _ => return Err(Error::ty(fspan, format!("unknown function `{name}`"))),
+            _ if cast_fn(name).is_some() => 1,
+            _ => match builtin {
+                Some(f) => f.arity(),
+                None => return Err(Error::ty(fspan, format!("unknown function `{name}`"))),
+            },
         };
         if args.len() != arity {
             let s = if arity == 1 { "" } else { "s" };
@@ -67,9 +70,9 @@ impl Checker {
                 let (x, y, t) = self.unify(args[1], args[2], span)?;
                 Ok(self.mk(Op::Where, vec![c, x, y], Ty::strong(t.dtype)))
             }
-            _ => match unary_fn(name) {
-                Some(op) => self.unary_func(name, op, args[0], span),
-                None => self.binary_func(name, args[0], args[1], span),
+            _ => match builtin {
+                Some(f) => self.builtin(f, &args, span),
+                None => unreachable!("`{name}` has an arity, so it is known"),
             },
         }
     }
@@ -84,70 +87,62 @@ impl Checker {
         Ok(V::of(self.b.cast(v.id, to), Ty::strong(to)))
     }
 
-    fn unary_func(&mut self, name: &str, op: UnOp, v: V, span: Span) -> Result<V> {
+    /// A call of a builtin, typed by its row's rule.
+    fn builtin(&mut self, f: &Builtin, args: &[V], span: Span) -> Result<V> {
+        match f.op {
+            FuncOp::Unary(op) => self.unary_func(f, op, args[0], span),
+            FuncOp::Binary(op) => self.binary_func(f, op, args[0], args[1], span),
+        }
+    }
+
+    fn unary_func(&mut self, f: &Builtin, op: UnOp, v: V, span: Span) -> Result<V> {
         let d = v.ty.dtype;
-        let bad = || Error::ty(span, format!("`{name}` is not supported for {d} operands"));
-        let (operand, out) = match op {
-            _ if op.is_transcendental() => (d.to_float(), d.to_float()),
-            UnOp::Abs | UnOp::Real | UnOp::Imag => (d, d.real_part()),
-            // NumPy has no bool loop for these: conj gives int8, round float16.
-            UnOp::Conj if d == DType::Bool => (DType::I32, DType::I32),
-            UnOp::Round if d == DType::Bool => (DType::F32, DType::F32),
-            UnOp::Conj | UnOp::Round => (d, d),
-            UnOp::Ceil | UnOp::Floor | UnOp::Trunc | UnOp::SignBit if d.is_complex() => {
-                return Err(bad())
-            }
-            UnOp::Ceil | UnOp::Floor | UnOp::Trunc => (d, d),
-            UnOp::Sign if d == DType::Bool => return Err(bad()),
-            UnOp::Sign => (d, d),
-            UnOp::IsNan | UnOp::IsFinite | UnOp::IsInf | UnOp::SignBit => (d, DType::Bool),
-            _ => unreachable!("{op:?}"),
+        let bad = || {
+            let name = f.name;
+            Error::ty(span, format!("`{name}` is not supported for {d} operands"))
+        };
+        if !f.accepts(d) {
+            return Err(bad());
+        }
+        let (operand, out) = match f.typing {
+            Typing::Float => (d.to_float(), d.to_float()),
+            Typing::RealPart => (d, d.real_part()),
+            Typing::Same { bool_loop } if d == DType::Bool => (bool_loop, bool_loop),
+            Typing::Same { .. } | Typing::SameNotComplex | Typing::SameNotBool => (d, d),
+            Typing::Predicate | Typing::PredicateNotComplex => (d, DType::Bool),
+            Typing::Common
+            | Typing::CommonNotComplex { .. }
+            | Typing::FloatNotComplex
+            | Typing::MakeComplex => unreachable!("{op:?} has a two-operand rule"),
         };
         let x = self.operand(v, operand, span)?;
         Ok(self.mk(Op::Unary(op), vec![x], Ty::strong(out)))
     }
 
-    fn binary_func(&mut self, name: &str, a: V, b: V, span: Span) -> Result<V> {
+    fn binary_func(&mut self, f: &Builtin, op: BinOp, a: V, b: V, span: Span) -> Result<V> {
         let t = Ty::join(a.ty, b.ty);
         let d = t.dtype;
-        let bad = || {
-            Error::ty(
+        if !f.accepts(d) {
+            return Err(Error::ty(
                 span,
                 format!(
-                    "`{name}` is not supported for {} and {} operands",
-                    a.ty.dtype, b.ty.dtype
+                    "`{}` is not supported for {} and {} operands",
+                    f.name, a.ty.dtype, b.ty.dtype
                 ),
-            )
-        };
-        let (op, operand, out) = match name {
-            "maximum" => (BinOp::Maximum, d, d),
-            "minimum" => (BinOp::Minimum, d, d),
-            "fmod" => match d.kind() {
-                Kind::Complex => return Err(bad()),
-                Kind::Bool => (BinOp::Fmod, DType::I32, DType::I32),
-                _ => (BinOp::Fmod, d, d),
-            },
-            "complex" => {
-                if d.is_complex() {
-                    return Err(bad());
-                }
+            ));
+        }
+        let (operand, out) = match f.typing {
+            Typing::Common => (d, d),
+            Typing::CommonNotComplex { bool_loop } if d == DType::Bool => (bool_loop, bool_loop),
+            Typing::CommonNotComplex { .. } => (d, d),
+            Typing::FloatNotComplex => (d.to_float(), d.to_float()),
+            Typing::MakeComplex => {
                 // The dtype of `re + 1j*im`, which complex(re, im) means.
                 let imag = Ty::join(Ty::weak(DType::C128), b.ty);
                 let out = Ty::join(a.ty, imag).dtype;
-                (BinOp::Complex, out.real_part(), out)
+                (out.real_part(), out)
             }
-            _ => {
-                if d.is_complex() {
-                    return Err(bad());
-                }
-                let op = match name {
-                    "arctan2" => BinOp::Arctan2,
-                    "hypot" => BinOp::Hypot,
-                    "nextafter" => BinOp::NextAfter,
-                    _ => BinOp::CopySign,
-                };
-                (op, d.to_float(), d.to_float())
-            }
+            _ => unreachable!("{op:?} has a one-operand rule"),
         };
         let x = self.loop_operand(a, d, operand, span)?;
         let y = self.loop_operand(b, d, operand, span)?;
@@ -246,27 +241,19 @@ fn cast_fn(name: &str) -> Option<DType> {
     })
 }
 
-fn unary_fn(name: &str) -> Option<UnOp> {
-    UnOp::FUNCTIONS
-        .into_iter()
-        .chain([UnOp::SignBit])
-        .find(|u| u.name() == name)
-}
-
-/// Every function name the language knows (for messages and tests).
+/// Every function name the language knows (for messages and tests): the builtins
+/// of one operand, `where`, those of two, then the rest.
 pub fn function_names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = UnOp::FUNCTIONS.iter().map(|u| u.name()).collect();
+    let named = |arity: usize| {
+        BUILTINS
+            .iter()
+            .filter(move |f| f.arity() == arity)
+            .map(|f| f.name)
+    };
+    let mut v: Vec<&str> = named(1).collect();
+    v.push("where");
+    v.extend(named(2));
     v.extend([
-        "signbit",
-        "where",
-        "arctan2",
-        "hypot",
-        "nextafter",
-        "copysign",
-        "maximum",
-        "minimum",
-        "fmod",
-        "complex",
         "copy",
         "ones_like",
         "bool",

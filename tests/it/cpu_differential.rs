@@ -6,7 +6,7 @@
 //! Vectorized transcendentals (libmvec) are switched off here so every result must be
 //! bit-identical (NaNs compare equal); their error budget is tested in `cpu_ulp.rs`.
 
-use crate::common::builtins::{BINARY, BINARY_FUNCS, CASTS, UNARY};
+use crate::common::builtins::{binary_funcs, unary, BINARY, CASTS};
 use crate::common::cmp::{close32, close64, close_complex, compare_all, Tol};
 use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
@@ -87,7 +87,7 @@ fn simd_expr() -> impl Strategy<Value = String> {
 fn expr_over(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy<Value = String> {
     leaf(names, lits).prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
-            (prop::sample::select(UNARY.to_vec()), inner.clone()).prop_map(|(op, x)| {
+            (prop::sample::select(unary()), inner.clone()).prop_map(|(op, x)| {
                 if op == "-" || op == "~" {
                     format!("({op}{x})")
                 } else {
@@ -102,7 +102,7 @@ fn expr_over(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy
             )
                 .prop_map(|(x, op, y)| format!("({x} {op} {y})")),
             (
-                prop::sample::select(BINARY_FUNCS.to_vec()),
+                prop::sample::select(binary_funcs()),
                 inner.clone(),
                 inner.clone()
             )

@@ -11,6 +11,7 @@
 mod common;
 
 mod api;
+mod builtins_table;
 mod cpu_cache;
 mod cpu_differential;
 mod cpu_fault_ahead;

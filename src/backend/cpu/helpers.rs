@@ -103,7 +103,8 @@ pub struct Direct {
 }
 
 /// Direct scalar transcendentals, one symbol per function and width: the functions
-/// `value::unary` uses, without its dispatch (they run per element).
+/// `value::unary` uses, without its dispatch (they run per element). One row for each
+/// builtin whose `cpu` is `CpuLowering::Direct`, `nx_<name>_f64` and `_f32` (tested).
 macro_rules! direct {
     ($($op:ident $name:literal => |$x:ident| $body:expr,)*) => {
         const DIRECT: &[Direct] = &[$({
@@ -401,6 +402,7 @@ unsafe extern "C" fn nx_abs_cmp(p: *mut u8, code: i32, k: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::builtins::{self, CpuLowering};
 
     #[test]
     fn every_operation_round_trips_through_its_code() {
@@ -446,9 +448,13 @@ mod tests {
         for h in HELPERS.into_iter().chain(directs) {
             assert_eq!(lookup(h.name), Some(h.address), "{}", h.name);
         }
+        // One direct helper per row that says so, named after the function.
         for &op in UnOp::ALL {
-            let has = direct(op, DType::F64).is_some();
-            assert_eq!(has, op.is_transcendental() && op != UnOp::Sqrt, "{op:?}");
+            let row = builtins::of_unary(op).filter(|b| b.cpu == CpuLowering::Direct);
+            let names = direct(op, DType::F64).zip(direct(op, DType::F32));
+            let names = names.map(|(wide, narrow)| [wide.name.to_owned(), narrow.name.to_owned()]);
+            let want = row.map(|b| [format!("nx_{}_f64", b.name), format!("nx_{}_f32", b.name)]);
+            assert_eq!(names, want, "{op:?}");
         }
     }
 

@@ -48,30 +48,22 @@
 //! array expressions that its vector variant was not worth another ulp budget.
 //! The budget the tests enforce is 4 ulp.
 
+use crate::ir::builtins::{FuncOp, BUILTINS};
 use crate::ir::UnOp;
 use crate::options::MathWidth;
 use std::sync::OnceLock;
 
-/// The functions the vectorizer takes from libmvec, by their libm names.
-const FUNCS: [(UnOp, &str); 17] = [
-    (UnOp::Sin, "sin"),
-    (UnOp::Cos, "cos"),
-    (UnOp::Tan, "tan"),
-    (UnOp::Arcsin, "asin"),
-    (UnOp::Arccos, "acos"),
-    (UnOp::Arctan, "atan"),
-    (UnOp::Sinh, "sinh"),
-    (UnOp::Cosh, "cosh"),
-    (UnOp::Tanh, "tanh"),
-    (UnOp::Arcsinh, "asinh"),
-    (UnOp::Arccosh, "acosh"),
-    (UnOp::Log, "log"),
-    (UnOp::Log1p, "log1p"),
-    (UnOp::Log10, "log10"),
-    (UnOp::Log2, "log2"),
-    (UnOp::Exp, "exp"),
-    (UnOp::Expm1, "expm1"),
-];
+/// The functions the vectorizer takes from libmvec, by their libm names: the rows
+/// of the builtins table marked `libmvec`.
+fn funcs() -> impl Iterator<Item = (UnOp, &'static str)> {
+    BUILTINS
+        .iter()
+        .filter(|b| b.libmvec)
+        .filter_map(|b| match (b.op, b.c_name) {
+            (FuncOp::Unary(op), Some(c)) => Some((op, c)),
+            _ => None,
+        })
+}
 
 /// The variants, by width: the mangled prefix for f64 and for f32 lanes.
 const VARIANTS: [(MathWidth, &str, &str); 3] = [
@@ -95,9 +87,9 @@ fn mvec() -> &'static [Entry] {
         // function pointers stay valid for the life of the process.
         let h =
             unsafe { libc::dlopen(c"libmvec.so.1".as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        let mut entries = Vec::with_capacity(FUNCS.len() * VARIANTS.len() * 2);
+        let mut entries = Vec::with_capacity(funcs().count() * VARIANTS.len() * 2);
         for &(width, p64, p32) in &VARIANTS {
-            for &(op, base) in &FUNCS {
+            for (op, base) in funcs() {
                 for f32 in [false, true] {
                     let name = if f32 {
                         format!("{p32}{base}f")

@@ -110,6 +110,7 @@ pub fn compile(
 
 /// Relative work per element for the parallel threshold (see `driver`).
 fn cost_per_element(f: &Func) -> usize {
+    use crate::ir::builtins::{self, Cost};
     use crate::ir::{BinOp, Op};
     if !f.is_straight_line() {
         return 8;
@@ -118,18 +119,16 @@ fn cost_per_element(f: &Func) -> usize {
         .nodes
         .iter()
         .filter(|n| match n.op {
-            Op::Unary(u) => u.is_transcendental() || n.ty.is_complex(),
+            Op::Unary(u) => {
+                builtins::of_unary(u).is_some_and(|b| b.cost == Cost::Call) || n.ty.is_complex()
+            }
             Op::Binary(b) => {
-                matches!(
-                    b,
-                    BinOp::Pow
-                        | BinOp::Arctan2
-                        | BinOp::Hypot
-                        | BinOp::NextAfter
-                        | BinOp::Fmod
-                        | BinOp::FloorDiv
-                        | BinOp::Mod
-                ) || (n.ty.is_complex() && !matches!(b, BinOp::Add | BinOp::Sub | BinOp::Mul))
+                // Of the operators, these call helpers on every dtype.
+                let operator_call = matches!(b, BinOp::Pow | BinOp::FloorDiv | BinOp::Mod);
+                let function_call = builtins::of_binary(b).is_some_and(|b| b.cost == Cost::Call);
+                operator_call
+                    || function_call
+                    || (n.ty.is_complex() && !matches!(b, BinOp::Add | BinOp::Sub | BinOp::Mul))
             }
             _ => false,
         })

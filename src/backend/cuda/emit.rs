@@ -5,6 +5,7 @@
 
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::ir::builtins::{self, Typing};
 use crate::ir::{BinOp, Func, Op, ReduceOp, Stmt, UnOp, ValueId};
 use crate::runtime::Layout;
 use crate::value::Scalar;
@@ -445,6 +446,11 @@ fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<
         }
         _ => {}
     }
+    // The functions that are the C math library's on floats (`atan2`, …).
+    let c_name = builtins::of_binary(op).and_then(|b| b.c_name);
+    if let (DType::F32 | DType::F64, Some(c)) = (t, c_name) {
+        return call(&libm(c, t));
+    }
     match t {
         DType::Bool => match op {
             Add | BitOr | Maximum => e(format!("{x} || {y}")),
@@ -484,12 +490,8 @@ fn binary(op: BinOp, t: DType, x: &str, y: &str, uses_err: &mut bool) -> Result<
             Div => e(format!("{x} / {y}")),
             FloorDiv => call("nx_floordiv"),
             Mod => call("nx_fmod_py"),
-            Fmod => call(&libm("fmod", t)),
             Pow => call(&libm("pow", t)),
-            Arctan2 => call(&libm("atan2", t)),
-            Hypot => call(&libm("hypot", t)),
             NextAfter => call("nx_nextafter"),
-            CopySign => call(&libm("copysign", t)),
             Maximum => call("nx_max"),
             Minimum => call("nx_min"),
             Complex => Ok((format!("nx_mk({x}, {y})"), t.to_complex())),
@@ -921,31 +923,11 @@ fn reduce_combine(op: ReduceOp, t: DType, a: &str, b: &str) -> String {
 }
 
 /// The C math library's name of a transcendental function (the real `sin`, and the
-/// prelude's complex `nx_csin`, share it).
+/// prelude's complex `nx_csin`, share it), from the builtins table.
 fn math_name(op: UnOp) -> Option<&'static str> {
-    use UnOp::*;
-    Some(match op {
-        Sqrt => "sqrt",
-        Sin => "sin",
-        Cos => "cos",
-        Tan => "tan",
-        Arcsin => "asin",
-        Arccos => "acos",
-        Arctan => "atan",
-        Sinh => "sinh",
-        Cosh => "cosh",
-        Tanh => "tanh",
-        Arcsinh => "asinh",
-        Arccosh => "acosh",
-        Arctanh => "atanh",
-        Log => "log",
-        Log1p => "log1p",
-        Log10 => "log10",
-        Log2 => "log2",
-        Exp => "exp",
-        Expm1 => "expm1",
-        _ => return None,
-    })
+    builtins::of_unary(op)
+        .filter(|b| b.typing == Typing::Float)
+        .and_then(|b| b.c_name)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `tests/fixtures/gen_numpy_fixtures.py`) read exactly, arrays built in any layout,
 //! random expressions over random inputs, and a corpus of programs.
 
-use super::builtins::{BINARY, BINARY_FUNCS, UNARY};
+use super::builtins::{binary_funcs, unary, BINARY};
 use super::Rng;
 use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
 use nexpr::internals::Scalar;
@@ -428,7 +428,7 @@ pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
             )
         }
         2 => {
-            let f = r.pick(&UNARY);
+            let f = *r.pick(&unary());
             if f.len() == 1 {
                 format!("({f}{})", gen_expr(r, depth - 1))
             } else {
@@ -436,7 +436,7 @@ pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
             }
         }
         3 => {
-            let f = r.pick(&BINARY_FUNCS);
+            let f = *r.pick(&binary_funcs());
             format!(
                 "{f}({}, {})",
                 gen_expr(r, depth - 1),
