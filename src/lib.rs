@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+mod alloc;
 mod api;
 mod array;
 mod backend;
