@@ -248,6 +248,8 @@ pub fn main() -> i32 {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
     }));
+    // A mapped input truncated while it is read: a message and exit code 1.
+    crate::runtime::outfile::exit_on_sigbus();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli))) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {

@@ -72,6 +72,43 @@ fn install_handlers() {
     });
 }
 
+/// What the command line prints when a mapped input file shrinks under it.
+const SIGBUS_MESSAGE: &[u8] =
+    b"nexpr: an input file was truncated while it was read (SIGBUS); no output was written\n";
+
+extern "C" fn on_sigbus(_: libc::c_int) {
+    HANDLING.store(true, Ordering::SeqCst);
+    for slot in &PENDING {
+        let p = slot.load(Ordering::SeqCst);
+        if !p.is_null() {
+            // SAFETY: as in `on_signal`.
+            unsafe { libc::unlink(p) };
+        }
+    }
+    // SAFETY: `write` and `_exit` are async-signal-safe; the message is static.
+    unsafe {
+        libc::write(2, SIGBUS_MESSAGE.as_ptr().cast(), SIGBUS_MESSAGE.len());
+        libc::_exit(1);
+    }
+}
+
+/// Makes SIGBUS end the process with a message and exit code 1, after removing any
+/// named temporary output (unnamed ones vanish with the process anyway). Inputs are
+/// memory-mapped: a file truncated by another process while it is read faults with
+/// SIGBUS on the next page past its new end, which no Rust code can recover from. The
+/// command line installs this; the library leaves SIGBUS to the application (see
+/// `io::open`).
+pub(crate) fn exit_on_sigbus() {
+    install_handlers();
+    // SAFETY: installing a handler that only calls async-signal-safe functions.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigbus as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+    }
+}
+
 /// A path the signal handler unlinks while registered.
 #[derive(Debug)]
 struct Registered(Option<usize>);

@@ -28,6 +28,7 @@ mod hostile_unicode;
 mod io_api;
 mod io_cli;
 mod io_files;
+mod io_out_targets;
 mod io_repr;
 mod io_stream;
 mod kernels;
