@@ -240,7 +240,7 @@ pub(crate) fn write_outputs<T>(
         .outputs
         .iter()
         .map(|&v| UninitArray::new(func.vars[v as usize].ty, shape))
-        .collect();
+        .collect::<Result<_>>()?;
     let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of_uninit).collect();
     let t = run(&bufs)?;
     drop(bufs);

@@ -20,21 +20,26 @@ pub(crate) const HUGE_PAGE: usize = 2 << 20;
 /// be a transparent huge page. Otherwise the (page-aligned, not 2 MiB-aligned) head
 /// and tail of a fresh large allocation fault in 4 KiB pages, 200 to 1000 faults per
 /// output, about 2 µs each on the development VM (1 to 2 ms of a 20 ms evaluation).
-fn uninit_array<T: Copy>(shape: &[usize]) -> ArrayD<MaybeUninit<T>> {
-    let n: usize = shape.iter().product();
+fn uninit_array<T: Element>(shape: &[usize]) -> Result<ArrayD<MaybeUninit<T>>> {
+    let n = crate::alloc::elements(shape, T::DTYPE)?;
     let size = std::mem::size_of::<T>().max(1);
-    if n.saturating_mul(size) < HUGE_MIN || !HUGE_PAGE.is_multiple_of(size) {
-        return ArrayD::<T>::uninit(IxDyn(shape));
-    }
-    let pad = HUGE_PAGE / size;
-    let mut v: Vec<MaybeUninit<T>> = Vec::with_capacity(n + 2 * pad);
+    let huge = n * size >= HUGE_MIN && HUGE_PAGE.is_multiple_of(size);
+    let pad = if huge { HUGE_PAGE / size } else { 0 };
+    let mut v: Vec<MaybeUninit<T>> = n
+        .checked_add(2 * pad)
+        .and_then(crate::alloc::try_vec)
+        .ok_or_else(|| crate::alloc::failed(n, T::DTYPE, shape))?;
     // SAFETY: MaybeUninit needs no initialization; the capacity is there.
     unsafe { v.set_len(n + 2 * pad) };
-    let off = v.as_ptr().align_offset(HUGE_PAGE).min(pad);
-    ndarray::Array1::from_vec(v)
+    let off = if huge {
+        v.as_ptr().align_offset(HUGE_PAGE).min(pad)
+    } else {
+        0
+    };
+    Ok(ndarray::Array1::from_vec(v)
         .slice_move(ndarray::s![off..off + n])
         .into_shape_with_order(IxDyn(shape))
-        .expect("a contiguous slice of n elements takes any shape of n elements")
+        .expect("a contiguous slice of n elements takes any shape of n elements"))
 }
 
 mod sealed {
@@ -169,8 +174,9 @@ macro_rules! dyn_enums {
             /// A C-contiguous array of `dtype` and `shape` whose elements are not
             /// initialized yet (no pass over memory: outputs are first touched by the
             /// kernel's threads).
-            pub(crate) fn new(dtype: DType, shape: &[usize]) -> UninitArray {
-                match dtype { $(DType::$var => UninitArray::$var(uninit_array::<$t>(shape)),)* }
+            /// An [`crate::ErrorKind::Memory`] error if it cannot be allocated.
+            pub(crate) fn new(dtype: DType, shape: &[usize]) -> Result<UninitArray> {
+                Ok(match dtype { $(DType::$var => UninitArray::$var(uninit_array::<$t>(shape)?),)* })
             }
             pub(crate) fn dtype(&self) -> DType { match self { $(UninitArray::$var(_) => DType::$var),* } }
             pub(crate) fn len(&self) -> usize { match self { $(UninitArray::$var(a) => a.len()),* } }
@@ -481,12 +487,27 @@ mod tests {
             (DType::Bool, vec![5 << 20]),
             (DType::F32, vec![3, 7, 100_001]),
         ] {
-            let mut a = UninitArray::new(dtype, &shape);
+            let mut a = UninitArray::new(dtype, &shape).unwrap();
             assert_eq!(a.len(), shape.iter().product::<usize>());
             assert_eq!(a.as_mut_ptr() as usize % HUGE_PAGE, 0, "{dtype}");
         }
         // Small ones are plain allocations.
-        let small = UninitArray::new(DType::F64, &[1000]);
+        let small = UninitArray::new(DType::F64, &[1000]).unwrap();
         assert_eq!(small.len(), 1000);
+    }
+
+    #[test]
+    fn outputs_too_large_for_memory_are_errors() {
+        // 2^40 x 2^20 doubles: more bytes than the address space.
+        let Err(e) = UninitArray::new(DType::F64, &[1 << 40, 1 << 20]) else {
+            panic!("an allocation of 8 EiB succeeded")
+        };
+        assert_eq!(e.kind, ErrorKind::Memory);
+        // 2^44 doubles fit the address space but no allocator gives 128 TiB.
+        let Err(e) = UninitArray::new(DType::F64, &[1 << 22, 1 << 22]) else {
+            panic!("an allocation of 128 TiB succeeded")
+        };
+        assert_eq!(e.kind, ErrorKind::Memory);
+        assert!(e.message.contains("128.00 TiB"), "{e}");
     }
 }

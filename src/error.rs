@@ -35,6 +35,9 @@ pub enum ErrorKind {
     Backend,
     /// A usage error: a bad option value, or a call the kernel does not support.
     Usage,
+    /// A result, or the memory an evaluation needs, larger than can be allocated
+    /// (NumPy's `MemoryError`): nothing was computed.
+    Memory,
 }
 
 /// A byte range `start..end` in the source text.
@@ -137,6 +140,9 @@ impl Error {
     pub(crate) fn backend(m: impl Into<String>) -> Error {
         Error::new(ErrorKind::Backend, m)
     }
+    pub(crate) fn memory(m: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Memory, m)
+    }
     pub(crate) fn io(path: &std::path::Path, m: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Io, format!("{}: {m}", path.display()))
     }
@@ -154,6 +160,7 @@ impl fmt::Display for Error {
             ErrorKind::Io => "I/O error",
             ErrorKind::Backend => "backend error",
             ErrorKind::Usage => "usage error",
+            ErrorKind::Memory => "out of memory",
         };
         write!(f, "{label}: {}", self.message)?;
         if let (Some(span), Some(src)) = (self.span, &self.text) {

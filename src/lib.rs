@@ -32,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+mod alloc;
 mod api;
 mod array;
 mod backend;

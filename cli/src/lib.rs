@@ -247,6 +247,8 @@ pub fn main() -> i32 {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "nexpr: internal error: {info}");
     }));
+    // A mapped input truncated while it is read: a message and exit code 1, no file left.
+    io::exit_on_sigbus();
     run(std::env::args_os())
 }
 

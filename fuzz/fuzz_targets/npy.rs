@@ -1,7 +1,9 @@
 //! `.npy` / `.npz` bytes, through every door nexpr reads files by: decoding from
 //! memory, and the file readers (mapped `.npy`, mapped or inflated `.npz` members,
-//! whole loads and block reads). Any bytes must give a value or an error: never a
-//! panic, an abort, a hang or an allocation beyond what the bytes justify.
+//! whole loads and block reads), then evaluated (an axis reduction and a program with
+//! two outputs, over arrays of many dimensions or oversized zero-size shapes). Any
+//! bytes must give a value or an error: never a panic, an abort, a hang or an
+//! allocation beyond what the bytes justify.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -25,8 +27,27 @@ fuzz_target!(|data: &[u8]| {
                 let n = input.len();
                 let _ = input.read_range(n.saturating_sub(7)..n);
                 let _ = input.view();
-                let _ = input.load();
+                if let Ok(a) = input.load() {
+                    evaluate(&a);
+                }
             }
         }
     });
 });
+
+/// An axis reduction and a two-output program over `a`, where the result's size is
+/// what the bytes say (at most a few times the array's).
+fn evaluate(a: &nexpr::DynArray) {
+    use nexpr::{Expr, Program, Target, Vars};
+    if a.len() > 1 << 16 {
+        return;
+    }
+    let vars = Vars::new().with("x", a.view());
+    if let Ok(k) = Expr::parse("sum(x, axis=0)").and_then(|e| e.compile(Target::Interp)) {
+        let _ = k.eval(&vars);
+    }
+    let p = Program::parse("output y, z\ny = x + x\nz = x * x\n");
+    if let Ok(k) = p.and_then(|p| p.compile(Target::Interp)) {
+        let _ = k.run(&vars);
+    }
+}

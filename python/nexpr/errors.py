@@ -6,7 +6,7 @@ and ``NotImplementedError``); where numexpr and NumPy disagree, from both. Every
 also derives from :class:`NexprError` and carries:
 
 * ``kind``: ``'parse'``, ``'type'``, ``'name'``, ``'shape'``, ``'dtype'``, ``'eval'``,
-  ``'io'``, ``'backend'`` or ``'usage'``;
+  ``'io'``, ``'backend'``, ``'usage'``, ``'memory'`` or ``'internal'``;
 * ``expression``: the text evaluated (empty when not about the text);
 * ``span``: ``(start, end)`` character offsets of the fault in it, or None.
 
@@ -25,6 +25,8 @@ __all__ = [
     "NexprIOError",
     "BackendError",
     "UsageError",
+    "NexprMemoryError",
+    "InternalError",
 ]
 
 
@@ -84,3 +86,13 @@ class BackendError(NexprError, RuntimeError):
 
 class UsageError(NexprError, ValueError):
     """A bad argument (an unknown ``order=``, keyword or target)."""
+
+
+class NexprMemoryError(NexprError, MemoryError):
+    """A result, or the memory an evaluation needs, larger than can be allocated (a
+    ``MemoryError``, as NumPy raises): nothing was computed."""
+
+
+class InternalError(NexprError, RuntimeError):
+    """A bug in nexpr (a Rust panic), stopped before it reached Python; please report
+    it with the expression and the inputs' shapes and dtypes."""

@@ -518,7 +518,9 @@ pub fn out_raw(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Option<Raw>> {
 }
 
 /// A new, uninitialized NumPy array of `shape` (Fortran order if `fortran`) and the
-/// block the core writes: C order over the reversed axes for a Fortran array.
+/// block the core writes: C order over the reversed axes for a Fortran array. NumPy's
+/// own error (a `MemoryError` for a result too large, a `ValueError` for too many
+/// dimensions) where it cannot make the array.
 ///
 /// # Safety
 /// Every element must be written before the array is handed to Python.
@@ -527,24 +529,32 @@ pub unsafe fn empty<'py>(
     dtype: DType,
     shape: &[usize],
     fortran: bool,
-) -> (Bound<'py, PyAny>, Raw) {
-    unsafe fn mk<'py, T: numpy::Element>(
-        py: Python<'py>,
-        shape: &[usize],
-        fortran: bool,
-    ) -> Bound<'py, PyAny> {
-        unsafe { PyArray::<T, _>::new(py, IxDyn(shape), fortran).into_any() }
+) -> PyResult<(Bound<'py, PyAny>, Raw)> {
+    use numpy::npyffi::{self, npy_intp, PY_ARRAY_API};
+    let mut dims: Vec<npy_intp> = shape.iter().map(|&n| n as npy_intp).collect();
+    if shape.iter().any(|&n| n > npy_intp::MAX as usize) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "array is too big: an axis is longer than NumPy's index type holds",
+        ));
     }
+    let descr = numpy_dtype(py, dtype);
+    // SAFETY: `PyArray_NewFromDescr` steals the reference to `descr` (handed over
+    // with `into_ptr`), reads `dims` (ndim of them) and allocates the data itself
+    // (null data, null strides); it returns a new reference or null with an exception
+    // set, which `from_owned_ptr_or_err` turns into the error.
     let arr = unsafe {
-        match dtype {
-            DType::Bool => mk::<bool>(py, shape, fortran),
-            DType::I32 => mk::<i32>(py, shape, fortran),
-            DType::I64 => mk::<i64>(py, shape, fortran),
-            DType::F32 => mk::<f32>(py, shape, fortran),
-            DType::F64 => mk::<f64>(py, shape, fortran),
-            DType::C64 => mk::<Complex32>(py, shape, fortran),
-            DType::C128 => mk::<Complex64>(py, shape, fortran),
-        }
+        let ptr = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            npyffi::get_type_object(py, npyffi::NpyTypes::PyArray_Type),
+            descr.into_ptr() as *mut npyffi::PyArray_Descr,
+            dims.len() as std::ffi::c_int,
+            dims.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ffi::c_int::from(fortran),
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, ptr)?
     };
     let u = arr.cast::<PyUntypedArray>().expect("a new ndarray");
     let (_, _, ptr, _) = array_parts(u);
@@ -558,7 +568,7 @@ pub unsafe fn empty<'py>(
         raw.shape.reverse();
         raw.strides = c_strides(&raw.shape);
     }
-    (arr, raw)
+    Ok((arr, raw))
 }
 
 /// Element strides of a C-order block of `shape`.
@@ -572,16 +582,30 @@ pub fn c_strides(shape: &[usize]) -> Strides {
     s
 }
 
+/// The most dimensions of an array the `numpy` crate hands over without a copy
+/// (NumPy 2 itself allows 64).
+const OWNED_MAX_NDIM: usize = 32;
+
 /// A NumPy array owning the core's result, without copying it; `reverse` flips its
 /// axes back (the result was computed over reversed axes for a Fortran-order layout).
-pub fn to_numpy(py: Python<'_>, a: DynArray, reverse: bool) -> Bound<'_, PyAny> {
+/// A result of more than 32 dimensions is copied into an array NumPy allocates.
+pub fn to_numpy(py: Python<'_>, a: DynArray, reverse: bool) -> PyResult<Bound<'_, PyAny>> {
     fn conv<T: numpy::Element + Element>(
         py: Python<'_>,
         a: ndarray::ArrayD<T>,
         reverse: bool,
-    ) -> Bound<'_, PyAny> {
+    ) -> PyResult<Bound<'_, PyAny>> {
         let a = if reverse { a.reversed_axes() } else { a };
-        PyArray::from_owned_array(py, a).into_any()
+        if a.ndim() <= OWNED_MAX_NDIM {
+            return Ok(PyArray::from_owned_array(py, a).into_any());
+        }
+        let a = a.as_standard_layout();
+        // SAFETY: every element is written by the copy below, before the array is
+        // returned; the new array is C-contiguous with `a`'s shape and element type.
+        let (arr, raw) = unsafe { empty(py, T::DTYPE, a.shape(), false)? };
+        let src = a.as_slice().expect("standard layout");
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), raw.ptr as *mut T, src.len()) };
+        Ok(arr)
     }
     match a {
         DynArray::Bool(a) => conv(py, a, reverse),

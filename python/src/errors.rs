@@ -59,6 +59,7 @@ pub fn message(e: &Error, src: &str) -> String {
         ErrorKind::Io => "I/O error",
         ErrorKind::Backend => "backend error",
         ErrorKind::Usage => "usage error",
+        ErrorKind::Memory => "out of memory",
         #[allow(unreachable_patterns)]
         _ => "error",
     };
@@ -106,6 +107,7 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
         ErrorKind::Io => ("NexprIOError", "io"),
         ErrorKind::Backend => ("BackendError", "backend"),
         ErrorKind::Usage => ("UsageError", "usage"),
+        ErrorKind::Memory => ("NexprMemoryError", "memory"),
         #[allow(unreachable_patterns)]
         _ => ("NexprError", "other"),
     };
@@ -172,4 +174,39 @@ pub fn dtype(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 /// A `ValueError`-derived error for shapes that do not broadcast.
 pub fn shape(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     to_py(py, &Error::new(ErrorKind::Shape, msg), "")
+}
+
+/// Runs a binding entry point, turning a panic (a bug: every error is a value) into an
+/// `nexpr.errors.InternalError` instead of pyo3's `PanicException`, which
+/// derives from `BaseException` and so escapes `except Exception`.
+pub fn shielded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(internal(py, &panic_text(payload.as_ref()))),
+    }
+}
+
+/// What a panic said, from its payload.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// An `InternalError` (a `RuntimeError`) for a panic that said `what`.
+pub fn internal(py: Python<'_>, what: &str) -> PyErr {
+    let msg = format!("internal error (a bug in nexpr, please report it): {what}");
+    let class = errors_module(py).and_then(|m| m.getattr("InternalError"));
+    match class {
+        Ok(c) => match c.call1((msg.clone(),)) {
+            Ok(obj) => {
+                let _ = obj.setattr("kind", "internal");
+                PyErr::from_value(obj)
+            }
+            Err(e) => e,
+        },
+        Err(_) => pyo3::exceptions::PyRuntimeError::new_err(msg),
+    }
 }

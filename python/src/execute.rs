@@ -122,13 +122,13 @@ pub(crate) fn run_fresh<'py>(
                 shape.to_vec()
             };
             // SAFETY: `run_into` writes every element before the array is returned.
-            let (arr, out) = unsafe { arrays::empty(py, dtype, &orig, reverse) };
+            let (arr, out) = unsafe { arrays::empty(py, dtype, &orig, reverse)? };
             run_into(py, e, ins, shape, &out)?;
             Ok(arr)
         }
         None => {
             let r = run_outputs(py, e, ins)?.swap_remove(0);
-            Ok(arrays::to_numpy(py, r, reverse))
+            arrays::to_numpy(py, r, reverse)
         }
     }
 }
@@ -151,8 +151,19 @@ pub(crate) fn copyto(
 }
 
 /// Everything after the inputs are found: the result dtype and shape, the layout,
-/// `out=`, and the run itself.
+/// `out=`, and the run itself. A panic anywhere in it is an `InternalError`.
 pub(crate) fn execute<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Input<'py>],
+    out: Option<&Bound<'py, PyAny>>,
+    order: Order,
+    casting: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    errors::shielded(py, || execute_unshielded(py, e, ins, out, order, casting))
+}
+
+fn execute_unshielded<'py>(
     py: Python<'py>,
     e: &Entry,
     ins: &[Input<'py>],
@@ -168,7 +179,7 @@ pub(crate) fn execute<'py>(
                 "out= needs a single output; this program has several",
             ));
         }
-        return run_program(py, e, ins).map(|d| d.into_any());
+        return run_program_unshielded(py, e, ins).map(|d| d.into_any());
     }
     let raws: Vec<Raw> = ins.iter().map(|i| i.raw.clone()).collect();
     let shape = if reduce {
@@ -237,7 +248,16 @@ pub(crate) fn fortran_result(raws: &[Raw], shape: &[usize], order: Order) -> boo
     }
 }
 
+/// Every output of a program, by name, in a dict. A panic in it is an `InternalError`.
 pub(crate) fn run_program<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    ins: &[Input<'py>],
+) -> PyResult<Bound<'py, PyDict>> {
+    errors::shielded(py, || run_program_unshielded(py, e, ins))
+}
+
+fn run_program_unshielded<'py>(
     py: Python<'py>,
     e: &Entry,
     ins: &[Input<'py>],
@@ -246,7 +266,7 @@ pub(crate) fn run_program<'py>(
     let outs = run_outputs(py, e, &raws)?;
     let d = PyDict::new(py);
     for (k, v) in e.kernel.output_names().iter().zip(outs) {
-        d.set_item(k, arrays::to_numpy(py, v, false))?;
+        d.set_item(k, arrays::to_numpy(py, v, false)?)?;
     }
     Ok(d)
 }

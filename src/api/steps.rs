@@ -66,7 +66,7 @@ impl Kernel {
         }
         let progress = match prepared.func.reduce {
             Some(r) if r.axis.is_none() => Progress::Partials(Vec::new()),
-            _ => Progress::Values(fresh_values(&prepared, &bound)),
+            _ => Progress::Values(fresh_values(&prepared, &bound)?),
         };
         Ok(Some(Steps {
             prepared,
@@ -78,7 +78,7 @@ impl Kernel {
 }
 
 /// Uninitialized arrays for every elementwise output over the bound shape.
-fn fresh_values(prepared: &Prepared, bound: &runtime::Bound) -> Vec<UninitArray> {
+fn fresh_values(prepared: &Prepared, bound: &runtime::Bound) -> Result<Vec<UninitArray>> {
     let func = &prepared.func;
     func.outputs
         .iter()
@@ -124,7 +124,8 @@ impl Steps<'_> {
                     None if lo == 0 => {
                         // `run` reduces the elementwise values here (an integer sum
                         // widened to int64, say): so do the steps.
-                        self.progress = Progress::Values(fresh_values(&self.prepared, &self.bound));
+                        self.progress =
+                            Progress::Values(fresh_values(&self.prepared, &self.bound)?);
                         return self.step(elems);
                     }
                     None => return Err(Error::backend("the reduction stopped fusing")),

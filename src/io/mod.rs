@@ -54,7 +54,7 @@ pub(crate) mod outfile;
 pub(crate) mod sink;
 
 pub use npy::Input;
-pub use outfile::{NpySink, NpzSink};
+pub use outfile::{exit_on_sigbus, NpySink, NpzSink};
 pub use sink::{MemorySink, OutputSpec, Sink};
 
 /// Reads a `.npy` file (one array, named after the file: `a` for `data/a.npy`) or every
@@ -211,6 +211,13 @@ where
 /// array by name) for streamed evaluation, reading only headers: a `.npy` file and
 /// uncompressed members are memory-mapped, compressed members inflated when read.
 /// Combine several files with `extend`.
+///
+/// A mapped file must keep its size while it is read: if another process truncates
+/// it, reading a page past its new end raises SIGBUS, which ends the process unless
+/// the application handles it (the `nexpr` command exits with code 1 and a message,
+/// leaving no output file). [`read`] copies from such a mapping too. Where files may
+/// shrink under the reader, read their bytes first (`std::fs::read`, which sees a
+/// truncation as a short read) and decode them with [`decode_npy`] or [`decode_npz`].
 ///
 /// ```
 /// use nexpr::io;

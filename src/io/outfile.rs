@@ -1,7 +1,10 @@
-//! Output files: written to a temporary file beside the destination, renamed over it
-//! when complete, and with nothing left behind on an error or on SIGINT, SIGTERM or
-//! SIGHUP (the temporary file is unlinked by the signal handler, then the signal is
-//! raised again with its default action).
+//! Output files: written to an unnamed file (`O_TMPFILE`) in the destination's
+//! directory and linked in over it when complete, so that nothing is left behind on an
+//! error or any signal, SIGKILL included. Where the filesystem has no unnamed files, to
+//! a hidden temporary file beside the destination, unlinked on an error and on SIGINT,
+//! SIGTERM or SIGHUP by the signal handler (which then raises the signal again with its
+//! default action). Symbolic links are followed, an existing file's permission bits
+//! kept, and FIFOs and devices written directly (see [`AtomicFile`]).
 //!
 //! The file sinks write through them: [`NpySink`] streams a `.npy` result straight
 //! into its temporary file; [`NpzSink`] streams each of several results into its own
@@ -69,6 +72,43 @@ fn install_handlers() {
     });
 }
 
+/// What the command line prints when a mapped input file shrinks under it.
+const SIGBUS_MESSAGE: &[u8] =
+    b"nexpr: an input file was truncated while it was read (SIGBUS); no output was written\n";
+
+extern "C" fn on_sigbus(_: libc::c_int) {
+    HANDLING.store(true, Ordering::SeqCst);
+    for slot in &PENDING {
+        let p = slot.load(Ordering::SeqCst);
+        if !p.is_null() {
+            // SAFETY: as in `on_signal`.
+            unsafe { libc::unlink(p) };
+        }
+    }
+    // SAFETY: `write` and `_exit` are async-signal-safe; the message is static.
+    unsafe {
+        libc::write(2, SIGBUS_MESSAGE.as_ptr().cast(), SIGBUS_MESSAGE.len());
+        libc::_exit(1);
+    }
+}
+
+/// Makes SIGBUS end the process with a message and exit code 1, after removing any
+/// named temporary output (unnamed ones vanish with the process anyway). Inputs are
+/// memory-mapped: a file truncated by another process while it is read faults with
+/// SIGBUS on the next page past its new end, which no Rust code can recover from. The
+/// command line installs this; the library leaves SIGBUS to the application (see
+/// `io::open`).
+pub fn exit_on_sigbus() {
+    install_handlers();
+    // SAFETY: installing a handler that only calls async-signal-safe functions.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigbus as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+    }
+}
+
 /// A path the signal handler unlinks while registered.
 #[derive(Debug)]
 struct Registered(Option<usize>);
@@ -109,16 +149,31 @@ impl Drop for Registered {
     }
 }
 
-/// A file being written at a temporary path beside its destination.
+/// A file being written for a destination path, which it becomes only when complete.
 ///
-/// The temporary path is registered with the signal handler *before* the file is
-/// created, so there is no moment at which it exists unregistered.
+/// The destination is the path with its symbolic links followed (as `np.save` writes
+/// through a link). A regular file, or none, is replaced atomically: the data goes to
+/// an unnamed file in the same directory (`O_TMPFILE`), named only at the commit, so
+/// that even SIGKILL leaves nothing; where the filesystem has no unnamed files, to a
+/// hidden temporary file, registered with the signal handler *before* it is created.
+/// The new file keeps an existing file's permission bits (new files get the umask's).
+/// Anything else (a FIFO, a device) is written directly: replacing it would destroy it.
 #[derive(Debug)]
 pub(crate) struct AtomicFile {
     path: PathBuf,
-    tmp: PathBuf,
+    how: How,
     file: Option<File>,
-    _reg: Registered,
+}
+
+/// How an [`AtomicFile`] reaches its destination.
+#[derive(Debug)]
+enum How {
+    /// An unnamed file, linked in at the commit.
+    Unnamed,
+    /// A hidden temporary file, renamed over the destination at the commit.
+    Named(PathBuf, Registered),
+    /// The destination itself, not a regular file.
+    Direct,
 }
 
 /// The directory `path` is in (`.` for a bare file name).
@@ -129,71 +184,186 @@ pub(crate) fn dir_of(path: &Path) -> &Path {
     }
 }
 
+/// `path` with its symbolic links followed, as far as they lead (a dangling link
+/// gives the path it points to, which is then created).
+fn follow_links(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // Linux's own limit on links in a path (ELOOP beyond).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p).map_err(|e| Error::io(path, e))?;
+                p = dir_of(&p).join(to);
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::io(path, "too many levels of symbolic links"))
+}
+
+/// A hidden name for a temporary file in `dir`, unused so far as this process knows.
+fn temp_name(dir: &Path) -> PathBuf {
+    use std::sync::atomic::AtomicU64;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    dir.join(format!(
+        ".nexpr-{}-{}-{nanos:08x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Retries `attempt` with fresh temporary names in `dir` while the name is taken.
+fn with_temp_name<T>(
+    dir: &Path,
+    mut attempt: impl FnMut(&Path) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match attempt(&temp_name(dir)) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 100 => tries += 1,
+            r => return r,
+        }
+    }
+}
+
 impl AtomicFile {
-    /// Creates the temporary file (registered first) for `path`.
+    /// Opens what the data for `path` is written to until the commit.
     pub(crate) fn create(path: &Path) -> Result<AtomicFile> {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let dest = follow_links(path)?;
+        let existing = std::fs::metadata(&dest).ok();
+        if let Some(m) = &existing {
+            let t = m.file_type();
+            if t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&dest)
+                    .map_err(|e| Error::io(path, e))?;
+                return Ok(AtomicFile {
+                    path: dest,
+                    how: How::Direct,
+                    file: Some(file),
+                });
+            }
+        }
+        let af = match Self::unnamed(&dest) {
+            Some(af) => af,
+            None => Self::named(&dest).map_err(|e| Error::io(path, e))?,
+        };
+        if let Some(m) = existing.filter(|m| m.is_file()) {
+            let mode = std::fs::Permissions::from_mode(m.permissions().mode() & 0o7777);
+            let f = af.file.as_ref().expect("open");
+            f.set_permissions(mode).map_err(|e| Error::io(path, e))?;
+        }
+        Ok(af)
+    }
+
+    /// An unnamed file in the destination's directory, where the filesystem has them
+    /// and `/proc/self/fd` can name it at the commit.
+    fn unnamed(dest: &Path) -> Option<AtomicFile> {
         use std::os::unix::fs::OpenOptionsExt;
-        use std::sync::atomic::AtomicU64;
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = dir_of(path);
-        let mut attempt = 0;
-        loop {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos());
-            let name = format!(
-                ".nexpr-{}-{}-{nanos:08x}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            let tmp = dir.join(name);
-            let reg = Registered::new(&tmp);
+        if !Path::new("/proc/self/fd").is_dir() {
+            return None;
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o666)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir_of(dest))
+            .ok()?;
+        Some(AtomicFile {
+            path: dest.to_path_buf(),
+            how: How::Unnamed,
+            file: Some(file),
+        })
+    }
+
+    /// A hidden temporary file beside the destination, registered before it exists.
+    fn named(dest: &Path) -> std::io::Result<AtomicFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let (tmp, reg, file) = with_temp_name(dir_of(dest), |tmp| {
+            let reg = Registered::new(tmp);
             // 0666 less the umask, as a file created by `open` would be.
-            match std::fs::OpenOptions::new()
+            let f = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create_new(true)
                 .mode(0o666)
-                .open(&tmp)
-            {
-                Ok(file) => {
-                    return Ok(AtomicFile {
-                        path: path.to_path_buf(),
-                        tmp,
-                        file: Some(file),
-                        _reg: reg,
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                    attempt += 1;
-                }
-                Err(e) => return Err(Error::io(path, e)),
-            }
-        }
+                .open(tmp)?;
+            Ok((tmp.to_path_buf(), reg, f))
+        })?;
+        Ok(AtomicFile {
+            path: dest.to_path_buf(),
+            how: How::Named(tmp, reg),
+            file: Some(file),
+        })
     }
 
-    /// The open temporary file.
+    /// The open file.
     pub(crate) fn file(&mut self) -> &mut File {
         self.file.as_mut().expect("open until committed")
     }
 
-    /// Renames the complete file over the destination.
+    /// Puts the complete file in place of the destination.
     pub(crate) fn commit(mut self) -> Result<()> {
         let f = self.file.take().expect("open until committed");
-        f.sync_data().ok();
-        drop(f);
-        if let Err(e) = std::fs::rename(&self.tmp, &self.path) {
-            let _ = std::fs::remove_file(&self.tmp);
-            return Err(Error::io(&self.path, e));
+        match std::mem::replace(&mut self.how, How::Direct) {
+            How::Direct => Ok(()),
+            How::Named(tmp, _reg) => {
+                f.sync_data().ok();
+                drop(f);
+                rename_into_place(&tmp, &self.path)
+            }
+            How::Unnamed => {
+                f.sync_data().ok();
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+                let proc = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL");
+                let named = with_temp_name(dir_of(&self.path), |tmp| {
+                    let reg = Registered::new(tmp);
+                    let c = CString::new(std::os::unix::ffi::OsStrExt::as_bytes(tmp.as_os_str()))
+                        .map_err(std::io::Error::other)?;
+                    // SAFETY: two NUL-terminated paths; `linkat` gives the open unnamed
+                    // file a name (it fails if the name exists).
+                    let r = unsafe {
+                        libc::linkat(
+                            libc::AT_FDCWD,
+                            proc.as_ptr(),
+                            libc::AT_FDCWD,
+                            c.as_ptr(),
+                            libc::AT_SYMLINK_FOLLOW,
+                        )
+                    };
+                    match r {
+                        0 => Ok((tmp.to_path_buf(), reg)),
+                        _ => Err(std::io::Error::last_os_error()),
+                    }
+                });
+                drop(f);
+                let (tmp, _reg) = named.map_err(|e| Error::io(&self.path, e))?;
+                rename_into_place(&tmp, &self.path)
+            }
         }
-        Ok(())
     }
+}
+
+/// Renames `tmp` over `dest`, removing `tmp` if that fails.
+fn rename_into_place(tmp: &Path, dest: &Path) -> Result<()> {
+    if let Err(e) = std::fs::rename(tmp, dest) {
+        let _ = std::fs::remove_file(tmp);
+        return Err(Error::io(dest, e));
+    }
+    Ok(())
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
+        // An unnamed file goes with its descriptor; a direct one stays what it was.
+        if let (Some(_), How::Named(tmp, _)) = (self.file.take(), &self.how) {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }

@@ -123,6 +123,17 @@ pub fn broadcast_shapes<'a>(
             ));
         }
     }
+    // Every later count of elements multiplies the shape out: it must not overflow.
+    if out
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none_or(|n| n > isize::MAX as usize)
+    {
+        return Err(Error::new(
+            ErrorKind::Memory,
+            format!("the broadcast shape {out:?} has more elements than the address space holds"),
+        ));
+    }
     Ok(out)
 }
 

@@ -10,11 +10,14 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use num_complex::Complex;
 
 /// Reduces `a` (the elementwise result) as `r` says.
+/// Reads `a` where it is (no copy) unless it must be cast to the reduction's dtype.
 pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
+    let cast;
     let a = if a.dtype() == r.ty {
-        a.clone()
+        a
     } else {
-        cast_array(a, r.ty)
+        cast = try_cast_array(a, r.ty)?;
+        &cast
     };
     let ndim = a.shape().len() as i64;
     let axis = match r.axis {
@@ -50,25 +53,60 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
     }
     macro_rules! go {
         ($($var:ident),*) => {
-            match &a {
-                $(DynArray::$var(x) => DynArray::$var(reduce_typed(x, r.op, axis)),)*
+            match a {
+                $(DynArray::$var(x) => DynArray::$var(reduce_typed(x, r.op, axis)?),)*
             }
         };
     }
     Ok(go!(Bool, I32, I64, F32, F64, C64, C128))
 }
 
-fn reduce_typed<T: Reducible>(a: &ArrayD<T>, op: ReduceOp, axis: Option<usize>) -> ArrayD<T> {
-    match axis {
-        None => {
-            let data: Vec<T> = a.iter().copied().collect();
-            ArrayD::from_elem(IxDyn(&[]), reduce_slice(&data, op))
-        }
-        Some(k) => a.map_axis(Axis(k), |lane| {
-            let data: Vec<T> = lane.iter().copied().collect();
-            reduce_slice(&data, op)
-        }),
+/// The reduction of `a` over `axis` (everything if `None`): its output and one lane's
+/// copy (none for a contiguous lane) are all it allocates, and fallibly.
+fn reduce_typed<T: Reducible>(
+    a: &ArrayD<T>,
+    op: ReduceOp,
+    axis: Option<usize>,
+) -> Result<ArrayD<T>> {
+    let mut buf = Vec::new();
+    let Some(k) = axis else {
+        let total = reduce_elems(a.as_slice(), a.iter(), a.len(), op, &mut buf)?;
+        return Ok(ArrayD::from_elem(IxDyn(&[]), total));
+    };
+    let mut shape = a.shape().to_vec();
+    shape.remove(k);
+    let n = crate::alloc::elements(&shape, T::DTYPE)?;
+    let mut out =
+        crate::alloc::try_vec::<T>(n).ok_or_else(|| crate::alloc::failed(n, T::DTYPE, &shape))?;
+    for lane in a.lanes(Axis(k)) {
+        out.push(reduce_elems(
+            lane.as_slice(),
+            lane.iter(),
+            lane.len(),
+            op,
+            &mut buf,
+        )?);
     }
+    Ok(ArrayD::from_shape_vec(IxDyn(&shape), out).expect("one value per lane"))
+}
+
+/// Reduces `n` elements in order: from `contiguous` where they are one slice,
+/// otherwise copied from `elems` into `buf` (reused between lanes) first.
+fn reduce_elems<'a, T: Reducible>(
+    contiguous: Option<&[T]>,
+    elems: impl Iterator<Item = &'a T>,
+    n: usize,
+    op: ReduceOp,
+    buf: &mut Vec<T>,
+) -> Result<T> {
+    if let Some(xs) = contiguous {
+        return Ok(reduce_slice(xs, op));
+    }
+    buf.clear();
+    buf.try_reserve_exact(n)
+        .map_err(|_| crate::alloc::failed(n, T::DTYPE, &[n]))?;
+    buf.extend(elems.copied());
+    Ok(reduce_slice(buf, op))
 }
 
 pub fn reduce_slice<T: Reducible>(xs: &[T], op: ReduceOp) -> T {
@@ -224,67 +262,48 @@ where
 
 /// Casts a whole array (NumPy `astype`).
 pub fn cast_array(a: &DynArray, to: DType) -> DynArray {
+    try_cast_array(a, to).expect("a cast of an array that fits in memory")
+}
+
+/// `a` cast elementwise to `to` (the scalar casts of `value`), or an
+/// [`ErrorKind::Memory`] error if its copy cannot be allocated.
+pub fn try_cast_array(a: &DynArray, to: DType) -> Result<DynArray> {
+    fn cast_to<T: Reducible>(
+        shape: &[usize],
+        vals: impl ExactSizeIterator<Item = Scalar>,
+    ) -> Result<ArrayD<T>> {
+        let n = vals.len();
+        let mut v = crate::alloc::try_vec::<T>(n)
+            .ok_or_else(|| crate::alloc::failed(n, T::DTYPE, shape))?;
+        v.extend(vals.map(|s| T::from_scalar(s.cast(T::DTYPE))));
+        Ok(ArrayD::from_shape_vec(IxDyn(shape), v).expect("one element per element"))
+    }
     macro_rules! from_iter {
-        ($it:expr) => {{
-            let shape = IxDyn(a.shape());
-            let vals: Vec<Scalar> = $it.map(|s: Scalar| s.cast(to)).collect();
+        ($x:expr, $wrap:expr) => {{
+            let shape = a.shape();
+            let it = $x.iter().map(|&v| $wrap(v));
             match to {
-                DType::Bool => DynArray::Bool(
-                    ArrayD::from_shape_vec(
-                        shape,
-                        vals.into_iter().map(bool::from_scalar).collect(),
-                    )
-                    .unwrap(),
-                ),
-                DType::I32 => DynArray::I32(
-                    ArrayD::from_shape_vec(shape, vals.into_iter().map(i32::from_scalar).collect())
-                        .unwrap(),
-                ),
-                DType::I64 => DynArray::I64(
-                    ArrayD::from_shape_vec(shape, vals.into_iter().map(i64::from_scalar).collect())
-                        .unwrap(),
-                ),
-                DType::F32 => DynArray::F32(
-                    ArrayD::from_shape_vec(shape, vals.into_iter().map(f32::from_scalar).collect())
-                        .unwrap(),
-                ),
-                DType::F64 => DynArray::F64(
-                    ArrayD::from_shape_vec(shape, vals.into_iter().map(f64::from_scalar).collect())
-                        .unwrap(),
-                ),
-                DType::C64 => DynArray::C64(
-                    ArrayD::from_shape_vec(
-                        shape,
-                        vals.into_iter().map(Complex::<f32>::from_scalar).collect(),
-                    )
-                    .unwrap(),
-                ),
-                DType::C128 => DynArray::C128(
-                    ArrayD::from_shape_vec(
-                        shape,
-                        vals.into_iter().map(Complex::<f64>::from_scalar).collect(),
-                    )
-                    .unwrap(),
-                ),
+                DType::Bool => DynArray::Bool(cast_to(shape, it)?),
+                DType::I32 => DynArray::I32(cast_to(shape, it)?),
+                DType::I64 => DynArray::I64(cast_to(shape, it)?),
+                DType::F32 => DynArray::F32(cast_to(shape, it)?),
+                DType::F64 => DynArray::F64(cast_to(shape, it)?),
+                DType::C64 => DynArray::C64(cast_to(shape, it)?),
+                DType::C128 => DynArray::C128(cast_to(shape, it)?),
             }
         }};
     }
-    match a {
-        DynArray::Bool(x) => from_iter!(x.iter().map(|&v| Scalar::Bool(v))),
-        DynArray::I32(x) => from_iter!(x.iter().map(|&v| Scalar::I32(v))),
-        DynArray::I64(x) => from_iter!(x.iter().map(|&v| Scalar::I64(v))),
-        DynArray::F32(x) => from_iter!(x.iter().map(|&v| Scalar::F32(v))),
-        DynArray::F64(x) => from_iter!(x.iter().map(|&v| Scalar::F64(v))),
-        DynArray::C64(x) => from_iter!(x.iter().map(|&v| Scalar::C64(v))),
-        DynArray::C128(x) => from_iter!(x.iter().map(|&v| Scalar::C128(v))),
-    }
+    Ok(match a {
+        DynArray::Bool(x) => from_iter!(x, Scalar::Bool),
+        DynArray::I32(x) => from_iter!(x, Scalar::I32),
+        DynArray::I64(x) => from_iter!(x, Scalar::I64),
+        DynArray::F32(x) => from_iter!(x, Scalar::F32),
+        DynArray::F64(x) => from_iter!(x, Scalar::F64),
+        DynArray::C64(x) => from_iter!(x, Scalar::C64),
+        DynArray::C128(x) => from_iter!(x, Scalar::C128),
+    })
 }
 
-/// Combines the per-chunk partial results of a whole-array reduction (a 1-d array of
-/// the reduction's dtype) into the 0-d result. One chunk's result is final as is
-/// (re-reducing it would add 0 or multiply by 1, which changes -0.0 and complex
-/// infinities); products of several chunks fold from the first partial, as the
-/// sequential product would.
 pub fn combine_partials(p: &DynArray, op: ReduceOp) -> DynArray {
     fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp) -> ArrayD<T> {
         let xs: Vec<T> = xs.iter().copied().collect();

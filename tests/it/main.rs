@@ -27,6 +27,7 @@ mod golden;
 mod hostile_compile_time;
 mod hostile_depth;
 mod hostile_literals;
+mod hostile_memory;
 mod hostile_prod;
 mod hostile_threads;
 mod hostile_unicode;

@@ -5,4 +5,6 @@ mod bench;
 mod commands;
 mod common;
 mod files;
+mod memory;
+mod out_targets;
 mod stream;

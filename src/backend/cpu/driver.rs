@@ -410,14 +410,18 @@ impl CpuExec {
         };
         let partials: Vec<T> = if self.serial(hi - lo) {
             let mut buf = vec![zero; CHUNK.min(n - lo)];
-            chunks
-                .map(|c| one_chunk(&mut buf, c))
-                .collect::<Result<_>>()?
+            let mut partials =
+                crate::alloc::try_collect(chunks.clone().map(|_| zero), "chunk partials")?;
+            for (p, c) in partials.iter_mut().zip(chunks) {
+                *p = one_chunk(&mut buf, c)?;
+            }
+            partials
         } else {
             // Each chunk's result goes to its own slot: the partials are combined in
             // chunk order whichever thread computed them.
             let first = chunks.start;
-            let slots: Vec<OnceLock<T>> = chunks.map(|_| OnceLock::new()).collect();
+            let slots: Vec<OnceLock<T>> =
+                crate::alloc::try_collect(chunks.map(|_| OnceLock::new()), "chunk partials")?;
             let workers = self.threads;
             schedule::chunks(
                 &*self.pool.for_workers(workers)?,
@@ -430,13 +434,14 @@ impl CpuExec {
                     Ok(())
                 },
             )?;
-            slots
-                .into_iter()
-                .map(|s| {
-                    s.into_inner()
-                        .ok_or_else(|| Error::backend("a chunk was not reduced"))
-                })
-                .collect::<Result<_>>()?
+            let mut partials =
+                crate::alloc::try_collect(slots.iter().map(|_| zero), "chunk partials")?;
+            for (p, s) in partials.iter_mut().zip(slots) {
+                *p = s
+                    .into_inner()
+                    .ok_or_else(|| Error::backend("a chunk was not reduced"))?;
+            }
+            partials
         };
         Ok(T::wrap(ndarray::Array1::from(partials).into_dyn()))
     }

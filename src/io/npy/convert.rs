@@ -5,7 +5,7 @@
 use super::header::{parse_header, read_full, read_header, Code};
 use crate::array::{DynArray, DynView};
 use crate::dtype::DType;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use num_complex::{Complex32, Complex64};
 use std::io::Read;
@@ -128,7 +128,7 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
 
 /// A C-order array of zeros, allocated without aborting when memory is short.
 pub(crate) fn try_zeros(dtype: DType, shape: &[usize]) -> Result<DynArray> {
-    let err = |m: String| Error::new(ErrorKind::Eval, m);
+    let err = Error::memory;
     let len = shape
         .iter()
         .try_fold(1usize, |a, &n| a.checked_mul(n))

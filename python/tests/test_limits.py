@@ -1,0 +1,72 @@
+"""Results too large for memory, results of many dimensions, and panics: each is a
+Python exception of a proper class (``MemoryError``, a result, ``RuntimeError``),
+never an abort of the interpreter or pyo3's ``PanicException``."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import nexpr as ne
+from nexpr import errors
+
+
+def test_a_column_plus_a_row_of_a_million_is_a_memory_error():
+    a = np.zeros((2**20, 1))
+    b = np.zeros((1, 2**20))
+    with pytest.raises(MemoryError):
+        ne.evaluate("a + b")
+    with pytest.raises(MemoryError):
+        ne.evaluate("sum(a + b, axis=1)")
+
+
+def test_an_axis_sum_of_a_broadcast_view_is_a_memory_error():
+    b = np.broadcast_to(np.ones((1, 1)), (4, 2**40))
+    with pytest.raises(MemoryError) as ei:
+        ne.evaluate("sum(b, axis=1)")
+    assert isinstance(ei.value, errors.NexprMemoryError)
+
+
+def test_a_program_with_two_outputs_over_a_broadcast_view():
+    b = np.broadcast_to(np.ones((1, 1)), (4, 2**40))
+    k = ne.program("output x, y\nx = b + 1\ny = b * 2\n")
+    with pytest.raises(MemoryError):
+        k(b)
+
+
+def test_results_of_more_than_32_dimensions():
+    a = np.zeros((1,) * 40)
+    r = ne.evaluate("sum(a, axis=0)")
+    assert r.shape == (1,) * 39
+    k = ne.program("output x, y\nx = a + 1\ny = a * 2\n")
+    out = k(a)
+    assert out["x"].shape == (1,) * 40
+    assert out["y"].shape == (1,) * 40
+    assert out["x"].ravel()[0] == 1.0
+
+
+def test_an_axis_sum_under_an_address_space_limit():
+    """NumPy's ``a.sum(axis=1)`` of 800 MB works under a 2.2 GB address-space limit:
+    nexpr's needs its input, the elementwise values and the output, not a copy more."""
+    code = textwrap.dedent(
+        """
+        import resource, numpy as np, nexpr as ne
+        a = np.ones((100, 1_000_000))
+        resource.setrlimit(resource.RLIMIT_AS, (2_200_000 * 1024,) * 2)
+        try:
+            r = ne.evaluate("sum(a, axis=1)")
+            print("ok", r[0])
+        except MemoryError:
+            print("memoryerror")
+        """
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() in (["ok", "1000000.0"], ["memoryerror"]), p.stdout
+
+
+def test_internal_errors_are_runtime_errors():
+    assert issubclass(errors.InternalError, RuntimeError)
+    assert issubclass(errors.NexprMemoryError, MemoryError)
