@@ -4,7 +4,8 @@
 use std::fmt;
 
 /// What went wrong, which also decides the CLI's exit code (2 for `Parse`, `Type`,
-/// `Name` and `Usage`: what the user typed; 1 for the rest).
+/// `Name` and `Usage`: what the user typed; 130 for `Cancelled`, as a shell reports
+/// SIGINT; 1 for the rest).
 ///
 /// New kinds may be added: match with a wildcard arm.
 ///
@@ -35,6 +36,9 @@ pub enum ErrorKind {
     Backend,
     /// A usage error: a bad option value, or a call the kernel does not support.
     Usage,
+    /// An evaluation stopped by its [`crate::CancelToken`] (the CLI: by SIGINT or
+    /// SIGTERM); nothing of its result is returned.
+    Cancelled,
 }
 
 /// A byte range `start..end` in the source text.
@@ -141,10 +145,12 @@ impl Error {
         Error::new(ErrorKind::Io, format!("{}: {m}", path.display()))
     }
 
-    /// The CLI's exit code: 2 for what the user typed, 1 for data and evaluation.
+    /// The CLI's exit code: 2 for what the user typed, 130 for an evaluation cancelled
+    /// (by SIGINT or SIGTERM), 1 for data and evaluation.
     pub(crate) fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
+            ErrorKind::Cancelled => 130,
             _ => 1,
         }
     }
@@ -162,6 +168,7 @@ impl fmt::Display for Error {
             ErrorKind::Io => "I/O error",
             ErrorKind::Backend => "backend error",
             ErrorKind::Usage => "usage error",
+            ErrorKind::Cancelled => "interrupted",
         };
         write!(f, "{label}: {}", self.message)?;
         if let (Some(span), Some(src)) = (self.span, &self.text) {

@@ -31,6 +31,7 @@
 mod api;
 mod array;
 mod backend;
+mod cancel;
 mod cli;
 mod dtype;
 mod error;
@@ -47,6 +48,7 @@ mod value;
 pub use api::{Emit, Expr, Kernel, Program, Steps, Target};
 pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use backend::cuda::{CudaTimings, DeviceArray, DeviceSession};
+pub use cancel::CancelToken;
 pub use dtype::DType;
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
@@ -56,6 +58,7 @@ pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 #[doc(hidden)]
 pub mod internals {
     pub use crate::cli::format::repr;
+    pub use crate::runtime::outfile::cancel_on_signals;
     pub use crate::value::Scalar;
 
     /// Elements per chunk of the CPU driver.

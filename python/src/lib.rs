@@ -12,6 +12,7 @@ mod arrays;
 mod entry;
 mod errors;
 mod execute;
+mod interrupt;
 mod numexpr_api;
 mod py_kernel;
 

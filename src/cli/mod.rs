@@ -4,8 +4,9 @@ pub mod format;
 
 use crate::api::{default_threads, Emit, Expr, Kernel, Program, Target};
 use crate::array::{DynArray, Vars};
+use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind, Result};
-use crate::io::{self, Input, MemorySink, NpySink, NpzSink};
+use crate::io::{self, Input, MemorySink, NpySink, NpzSink, Sink};
 use crate::options::{MathWidth, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -286,6 +287,23 @@ fn views(vars: &mut BTreeMap<String, Input>) -> Result<Vars<'_>> {
     Ok(out)
 }
 
+/// `kernel` streamed over `data` into `sink`, stopped by SIGINT or SIGTERM: the first
+/// one cancels the evaluation (exit code 130, files removed), a second ends the process.
+fn streamed(
+    kernel: &Kernel,
+    data: &mut BTreeMap<String, Input>,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let token = CancelToken::new();
+    crate::internals::cancel_on_signals(&token);
+    kernel.eval_streamed_with_cancel(data, sink, &token)?;
+    // A signal after the last block: the output is not finished either.
+    match token.is_cancelled() {
+        true => Err(Error::new(ErrorKind::Cancelled, "evaluation cancelled")),
+        false => Ok(()),
+    }
+}
+
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Eval { expr, common, out } => {
@@ -299,12 +317,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     let mut sink = NpySink::new(&path);
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     sink.finish()
                 }
                 None => {
                     let mut sink = MemorySink::new();
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     let r = sink.finish()?.into_values().next().expect("one output");
                     say(format_args!("{}\n", format::repr(&r)))
                 }
@@ -325,12 +343,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     let mut sink = NpzSink::new(&path);
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     sink.finish()
                 }
                 None => {
                     let mut sink = MemorySink::new();
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     let outputs = sink.finish()?;
                     for name in kernel.output_names() {
                         if let Some(a) = outputs.get(&name) {

@@ -7,6 +7,7 @@
 mod common;
 
 mod api;
+mod cancel;
 mod cli;
 mod cpu_cache;
 mod cpu_differential;
