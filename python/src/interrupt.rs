@@ -31,8 +31,12 @@ pub(crate) fn interruptible<T: Send>(
             // `f` catches panics (`entry::guard`): a send always happens.
             let _ = tx.send(f());
         });
+        let mut rx = rx;
         loop {
-            match py.detach(|| rx.recv_timeout(CHECK_EVERY)) {
+            // A receiver is not `Sync`: it goes into the closure and comes back.
+            let (got, back) = py.detach(move || (rx.recv_timeout(CHECK_EVERY), rx));
+            rx = back;
+            match got {
                 Ok(r) => return Ok(r),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -45,7 +49,7 @@ pub(crate) fn interruptible<T: Send>(
             if let Err(interrupt) = py.check_signals() {
                 token.cancel();
                 // The worker stops within milliseconds; its result is dropped.
-                let _ = py.detach(|| rx.recv());
+                let _ = py.detach(move || rx.recv());
                 return Err(interrupt);
             }
         }

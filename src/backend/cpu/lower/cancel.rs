@@ -11,7 +11,7 @@
 //! kernels without it in `docs/cpu-performance.md` ("Cancellation").
 
 use super::Lowerer;
-use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlags};
+use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData};
 
 /// Kernel status: the evaluation's cancellation flag was set.
 pub const STATUS_CANCELLED: i32 = 2;
@@ -24,7 +24,7 @@ impl Lowerer<'_, '_> {
             return;
         }
         let slot = (self.f.inputs.len() * 8) as i32;
-        let flags = MemFlags::trusted();
+        let flags = MemFlagsData::new().with_notrap().with_aligned();
         self.cancel_flag = Some(self.b.ins().load(types::I64, flags, ins, slot));
     }
 
@@ -35,7 +35,7 @@ impl Lowerer<'_, '_> {
             return;
         };
         // Not `readonly`: the flag changes under the loop, so the load must stay in it.
-        let flags = MemFlags::new().with_notrap().with_aligned();
+        let flags = MemFlagsData::new().with_notrap().with_aligned();
         let set = self.b.ins().load(types::I32, flags, flag, 0);
         let exit = *self
             .cancel_block
