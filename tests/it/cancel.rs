@@ -153,7 +153,7 @@ fn the_cli_stops_on_sigint_and_sigterm_with_exit_code_130() {
     let d = tempfile::tempdir().unwrap();
     let prog = d.path().join("forever.nx");
     std::fs::write(&prog, FOREVER).unwrap();
-    nexpr::io::write_npy(&d.path().join("a.npy"), &ndarray::Array1::<f64>::zeros(4)).unwrap();
+    nexpr::io::write_npy(d.path().join("a.npy"), &ndarray::Array1::<f64>::zeros(4)).unwrap();
     let out = d.path().join("r.npz");
     for sig in [libc::SIGINT, libc::SIGTERM] {
         let child = Command::new(env!("CARGO_BIN_EXE_nexpr"))
