@@ -13,7 +13,10 @@ use crate::lru::Lru;
 use crate::options::Options;
 use crate::runtime::{self, Layout};
 use crate::sema;
-use crate::syntax::{self, ast::ProgramAst};
+use crate::syntax::{
+    self,
+    ast::{ProgramAst, StmtKind},
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -343,6 +346,33 @@ impl Kernel {
         self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Whether the program has a `for` loop: its evaluations may take any time, even
+    /// over one element (see [`Vars::with_cancel`] to stop them).
+    ///
+    /// ```
+    /// use nexpr::{Expr, Program, Target};
+    /// assert!(!Expr::parse("a + 1")?.compile(Target::Interp)?.has_loops());
+    /// let p = Program::parse("output y\ny = a\nfor i in range(3):\n    y = y * a\n")?;
+    /// assert!(p.compile(Target::Interp)?.has_loops());
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn has_loops(&self) -> bool {
+        fn any_loop(body: &[syntax::ast::Stmt]) -> bool {
+            crate::limits::stack(|| {
+                body.iter().any(|s| match &s.kind {
+                    StmtKind::For { .. } => true,
+                    StmtKind::If {
+                        then_body,
+                        else_body,
+                        ..
+                    } => any_loop(then_body) || any_loop(else_body),
+                    _ => false,
+                })
+            })
+        }
+        any_loop(&self.ast.body)
+    }
+
     /// The target it was compiled for.
     pub fn target(&self) -> Target {
         self.target
@@ -396,6 +426,7 @@ impl Kernel {
 
     fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
         self.check_names(&|name| vars.get(name).map(|v| v.dtype()))?;
+        crate::cancel::check(crate::cancel::flag_of(vars.cancel_token()))?;
         let bound = runtime::bind(&self.inputs, vars)?;
         let sig: Vec<(DType, Layout)> = bound
             .inputs

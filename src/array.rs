@@ -1,5 +1,6 @@
 //! Dynamically typed n-d arrays: what goes into and comes out of a kernel.
 
+use crate::cancel::CancelToken;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
@@ -393,6 +394,8 @@ impl<'a> From<&'a mut DynArray> for DynViewMut<'a> {
 #[derive(Default, Debug)]
 pub struct Vars<'a> {
     map: BTreeMap<String, VarArray<'a>>,
+    /// What stops the evaluations of these variables.
+    cancel: Option<CancelToken>,
 }
 
 #[derive(Debug)]
@@ -427,7 +430,41 @@ impl<'a> Vars<'a> {
         self
     }
 
-    /// The same bindings, borrowed.
+    /// Evaluations of these variables (every `Kernel` call that takes them, and the
+    /// [`crate::Steps`] made from them) stop with an [`crate::ErrorKind::Cancelled`]
+    /// error soon after `token` is cancelled, from another thread or a signal handler:
+    /// compiled loops check it every iteration, the drivers before every chunk. A
+    /// cancelled evaluation returns no result, and `eval_into` leaves its output
+    /// partly written.
+    ///
+    /// ```
+    /// use nexpr::{CancelToken, ErrorKind, Expr, Target, Vars};
+    /// let a = ndarray::arr1(&[1.0f64, 2.0]);
+    /// let token = CancelToken::new();
+    /// let vars = Vars::new().with("a", &a).with_cancel(&token);
+    /// let k = Expr::parse("a + 1")?.compile(Target::cpu())?;
+    /// assert!(k.eval(&vars).is_ok());
+    /// token.cancel();
+    /// assert_eq!(k.eval(&vars).unwrap_err().kind, ErrorKind::Cancelled);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn with_cancel(mut self, token: &CancelToken) -> Self {
+        self.set_cancel(Some(token));
+        self
+    }
+
+    /// Attaches `token` (or, with `None`, detaches any), as [`Vars::with_cancel`].
+    pub fn set_cancel(&mut self, token: Option<&CancelToken>) -> &mut Self {
+        self.cancel = token.cloned();
+        self
+    }
+
+    /// The token attached by [`Vars::with_cancel`].
+    pub fn cancel_token(&self) -> Option<&CancelToken> {
+        self.cancel.as_ref()
+    }
+
+    /// The same bindings, borrowed, with the same token.
     pub(crate) fn views(&self) -> Vars<'_> {
         let mut v = Vars::new();
         for name in self.map.keys() {
@@ -435,6 +472,7 @@ impl<'a> Vars<'a> {
                 v.insert(name, a);
             }
         }
+        v.cancel = self.cancel.clone();
         v
     }
 
@@ -471,6 +509,7 @@ impl From<BTreeMap<String, DynArray>> for Vars<'static> {
                 .into_iter()
                 .map(|(k, v)| (k, VarArray::Owned(v)))
                 .collect(),
+            cancel: None,
         }
     }
 }

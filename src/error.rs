@@ -4,7 +4,8 @@
 use std::fmt;
 
 /// What went wrong, which also decides the CLI's exit code (2 for `Parse`, `Type`,
-/// `Name` and `Usage`: what the user typed; 1 for the rest).
+/// `Name` and `Usage`: what the user typed; 130 for `Cancelled`, as a shell reports
+/// SIGINT; 1 for the rest).
 ///
 /// New kinds may be added: match with a wildcard arm.
 ///
@@ -38,6 +39,9 @@ pub enum ErrorKind {
     /// A result, or the memory an evaluation needs, larger than can be allocated
     /// (NumPy's `MemoryError`): nothing was computed.
     Memory,
+    /// An evaluation stopped by its [`crate::CancelToken`] (the CLI: by SIGINT or
+    /// SIGTERM); nothing of its result is returned.
+    Cancelled,
 }
 
 /// A byte range `start..end` in the source text.
@@ -161,6 +165,7 @@ impl fmt::Display for Error {
             ErrorKind::Backend => "backend error",
             ErrorKind::Usage => "usage error",
             ErrorKind::Memory => "out of memory",
+            ErrorKind::Cancelled => "interrupted",
         };
         write!(f, "{label}: {}", self.message)?;
         if let (Some(span), Some(src)) = (self.span, &self.text) {

@@ -36,6 +36,7 @@ mod alloc;
 mod api;
 mod array;
 mod backend;
+mod cancel;
 mod dtype;
 mod engine;
 mod error;
@@ -57,6 +58,7 @@ pub use array::{DynArray, DynView, DynViewMut, Element, Vars};
 pub use backend::cuda::CudaTimings;
 #[cfg(feature = "cuda")]
 pub use backend::cuda::{DeviceArray, DeviceSession};
+pub use cancel::CancelToken;
 pub use dtype::DType;
 pub use engine::{Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result, Span};

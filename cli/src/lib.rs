@@ -3,9 +3,9 @@
 //! from the caller (the Python package's `nexpr` command).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink};
+use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink, Sink};
 use nexpr::{
-    DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program, Result, Target,
+    CancelToken, DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program, Result, Target,
     Vars,
 };
 use std::collections::BTreeMap;
@@ -231,11 +231,12 @@ fn emit_text(s: &str) -> Result<()> {
     say(format_args!("{s}"))
 }
 
-/// The exit code of a failed command: 2 for what the user typed, 1 for data and
-/// evaluation.
+/// The exit code of a failed command: 2 for what the user typed, 130 for an evaluation
+/// cancelled (by SIGINT or SIGTERM), 1 for data and evaluation.
 pub fn exit_code(kind: ErrorKind) -> i32 {
     match kind {
         ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
+        ErrorKind::Cancelled => 130,
         _ => 1,
     }
 }
@@ -305,6 +306,23 @@ fn views(vars: &mut BTreeMap<String, Input>) -> Result<Vars<'_>> {
     Ok(out)
 }
 
+/// `kernel` streamed over `data` into `sink`, stopped by SIGINT or SIGTERM: the first
+/// one cancels the evaluation (exit code 130, files removed), a second ends the process.
+fn streamed(
+    kernel: &Kernel,
+    data: &mut BTreeMap<String, Input>,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let token = CancelToken::new();
+    io::cancel_on_signals(&token);
+    kernel.eval_streamed_with_cancel(data, sink, &token)?;
+    // A signal after the last block: the output is not finished either.
+    match token.is_cancelled() {
+        true => Err(Error::new(ErrorKind::Cancelled, "evaluation cancelled")),
+        false => Ok(()),
+    }
+}
+
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Eval { expr, common, out } => {
@@ -318,12 +336,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     let mut sink = NpySink::new(&path);
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     sink.finish()
                 }
                 None => {
                     let mut sink = MemorySink::new();
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     let r = sink.finish()?.into_values().next().expect("one output");
                     say(format_args!("{}\n", nexpr::repr(&r)))
                 }
@@ -344,12 +362,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             match out {
                 Some(path) => {
                     let mut sink = NpzSink::new(&path);
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     sink.finish()
                 }
                 None => {
                     let mut sink = MemorySink::new();
-                    kernel.eval_streamed(&mut data, &mut sink)?;
+                    streamed(&kernel, &mut data, &mut sink)?;
                     let outputs = sink.finish()?;
                     for name in kernel.output_names() {
                         if let Some(a) = outputs.get(&name) {

@@ -1,11 +1,15 @@
 //! Running a kernel: into a given block, into a fresh array, or to the core's own
 //! arrays; large evaluations in slices or steps with the GIL released and signals
-//! handled between them.
+//! handled between them. Programs with loops, whose every element may take any time,
+//! always run with the GIL released on a worker thread that Ctrl-C cancels
+//! (`interrupt.rs`); other calls of fewer than `DETACH_MIN` elements run right here
+//! (a thread would cost more than they do).
 
 use crate::arrays::{self, Input, Raw};
 use crate::entry::{guard, vars_of, Entry, Order, DETACH_MIN, FIRST_SLICE, SLICE_TIME};
 use crate::errors;
-use nexpr::{DType, DynArray, Target, Vars};
+use crate::interrupt::interruptible;
+use nexpr::{CancelToken, DType, DynArray, Error, Target, Vars};
 use numpy::PyUntypedArray;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -23,18 +27,15 @@ pub(crate) fn run_into(
 ) -> PyResult<()> {
     let len: usize = shape.iter().product();
     if len < e.slice_min() {
+        let token = cancel_token(e);
         let call = || {
             let raws: Vec<&Raw> = ins.iter().collect();
-            let vars = vars_of(&e.names, &raws);
+            let mut vars = vars_of(&e.names, &raws);
+            vars.set_cancel(token.as_ref());
             // SAFETY: `out` is alive and writable; aliasing of inputs was checked.
-            guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
+            e.kernel.eval_into(&vars, unsafe { out.view_mut() })
         };
-        let r = if len >= DETACH_MIN {
-            py.detach(call)
-        } else {
-            call()
-        };
-        return r.map_err(|err| e.err(py, err));
+        return evaluate(py, e, token.as_ref(), len >= DETACH_MIN, call);
     }
     let nd = shape.len();
     let ins: Vec<Raw> = ins.iter().map(|r| r.padded(nd)).collect();
@@ -86,13 +87,14 @@ pub(crate) fn one_slice(
     st: &mut SliceState,
 ) -> PyResult<()> {
     let t0 = Instant::now();
-    let r = py.detach(|| {
+    let token = cancel_token(e);
+    evaluate(py, e, token.as_ref(), true, || {
         let raws: Vec<&Raw> = ins.iter().collect();
-        let vars = vars_of(&e.names, &raws);
+        let mut vars = vars_of(&e.names, &raws);
+        vars.set_cancel(token.as_ref());
         // SAFETY: as in `run_into`.
-        guard(|| e.kernel.eval_into(&vars, unsafe { out.view_mut() }))
-    });
-    r.map_err(|err| e.err(py, err))?;
+        e.kernel.eval_into(&vars, unsafe { out.view_mut() })
+    })?;
     let dt = t0.elapsed().as_secs_f64().max(1e-6);
     if n > 0 {
         let want = (n as f64 * SLICE_TIME.as_secs_f64() / dt) as usize;
@@ -277,7 +279,9 @@ fn run_program_unshielded<'py>(
 pub(crate) fn run_outputs(py: Python<'_>, e: &Entry, raws: &[Raw]) -> PyResult<Vec<DynArray>> {
     let len: usize = raws.iter().map(|r| r.len()).max().unwrap_or(1);
     let rr: Vec<&Raw> = raws.iter().collect();
-    let vars = vars_of(&e.names, &rr);
+    let mut vars = vars_of(&e.names, &rr);
+    let token = cancel_token(e);
+    vars.set_cancel(token.as_ref());
     if len >= e.slice_min() {
         if let Some(outs) = stepped(py, e, &vars)? {
             return Ok(outs);
@@ -291,10 +295,29 @@ pub(crate) fn run_outputs(py: Python<'_>, e: &Entry, raws: &[Raw]) -> PyResult<V
             .map(|name| r.remove(name).expect("run returns every output"))
             .collect())
     };
-    let r = if len >= DETACH_MIN {
-        py.detach(|| guard(call))
-    } else {
-        guard(call)
+    evaluate(py, e, token.as_ref(), len >= DETACH_MIN, call)
+}
+
+/// The token of an evaluation that Ctrl-C must be able to stop while it runs: one of a
+/// program with loops.
+fn cancel_token(e: &Entry) -> Option<CancelToken> {
+    e.kernel.has_loops().then(CancelToken::new)
+}
+
+/// Runs `f`, an evaluation attached to `token` if any: with a token, on a worker
+/// thread that Ctrl-C cancels; else with the GIL released when `detach`, or right
+/// here.
+fn evaluate<T: Send>(
+    py: Python<'_>,
+    e: &Entry,
+    token: Option<&CancelToken>,
+    detach: bool,
+    f: impl FnOnce() -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    let r = match token {
+        Some(token) => interruptible(py, token, || guard(f))?,
+        None if detach => py.detach(|| guard(f)),
+        None => guard(f),
     };
     r.map_err(|err| e.err(py, err))
 }
@@ -316,8 +339,8 @@ pub(crate) fn stepped(
     let mut span = FIRST_SLICE;
     while !steps.is_done() {
         let (t0, before) = (Instant::now(), steps.done());
-        py.detach(|| guard(|| steps.step(span)))
-            .map_err(|err| e.err(py, err))?;
+        let token = steps.cancel_token().cloned();
+        evaluate(py, e, token.as_ref(), true, || steps.step(span))?;
         let dt = t0.elapsed().as_secs_f64().max(1e-6);
         let want = (steps.done() - before) as f64 * SLICE_TIME.as_secs_f64() / dt;
         span = (want as usize).clamp(FIRST_SLICE, 1 << 26);

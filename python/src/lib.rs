@@ -17,6 +17,7 @@ mod context;
 mod entry;
 mod errors;
 mod execute;
+mod interrupt;
 mod numexpr_api;
 mod py_kernel;
 

@@ -97,6 +97,14 @@ impl Steps<'_> {
         self.len() == 0
     }
 
+    /// The token of the variables the evaluation was started with
+    /// ([`crate::Vars::with_cancel`]): cancelling it makes the step running then (on
+    /// any thread) return an [`ErrorKind::Cancelled`] error soon, and every later one
+    /// at once.
+    pub fn cancel_token(&self) -> Option<&crate::CancelToken> {
+        self.bound.cancel.as_ref()
+    }
+
     /// The number of elements evaluated so far.
     pub fn done(&self) -> usize {
         self.done

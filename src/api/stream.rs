@@ -12,6 +12,7 @@
 use super::{Kernel, Prepared, Target};
 use crate::array::{DynArray, DynView, Vars};
 use crate::backend::OutBuf;
+use crate::cancel::CancelToken;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::io::npy::Input;
@@ -49,6 +50,8 @@ struct Plan {
     c_strides: Vec<isize>,
     block: usize,
     modes: Vec<Mode>,
+    /// What stops the evaluation (`Kernel::eval_streamed_with_cancel`).
+    cancel: Option<CancelToken>,
 }
 
 /// The inputs of a streamed evaluation by mode, each with its place among the
@@ -137,14 +140,57 @@ impl Kernel {
         block: usize,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let plan = self.plan(inputs, block)?;
+        self.stream(inputs, block, sink, None)
+    }
+
+    /// [`Kernel::eval_streamed`] that stops with an [`ErrorKind::Cancelled`] error
+    /// soon after `token` is cancelled (see [`Vars::with_cancel`]); the sink then holds
+    /// an incomplete result, which its `finish` refuses (a file sink leaves no file).
+    ///
+    /// ```
+    /// use nexpr::io::{Input, MemorySink};
+    /// use nexpr::{CancelToken, ErrorKind, Expr, Target};
+    /// use std::collections::BTreeMap;
+    /// let a = ndarray::Array1::from_iter((0..100_000).map(|i| i as f64));
+    /// let mut inputs = BTreeMap::from([("a".to_string(), Input::from_array(a.into_dyn()))]);
+    /// let token = CancelToken::new();
+    /// token.cancel();
+    /// let mut sink = MemorySink::new();
+    /// let k = Expr::parse("a * 2")?.compile(Target::cpu())?;
+    /// let e = k.eval_streamed_with_cancel(&mut inputs, &mut sink, &token).unwrap_err();
+    /// assert_eq!(e.kind, ErrorKind::Cancelled);
+    /// assert!(sink.finish().is_err());
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn eval_streamed_with_cancel(
+        &self,
+        inputs: &mut BTreeMap<String, Input>,
+        sink: &mut dyn Sink,
+        token: &CancelToken,
+    ) -> Result<()> {
+        let threads = match self.target {
+            Target::Cpu { threads } => threads,
+            _ => 1,
+        };
+        self.stream(inputs, default_block(threads), sink, Some(token))
+    }
+
+    fn stream(
+        &self,
+        inputs: &mut BTreeMap<String, Input>,
+        block: usize,
+        sink: &mut dyn Sink,
+        cancel: Option<&CancelToken>,
+    ) -> Result<()> {
+        let mut plan = self.plan(inputs, block)?;
+        plan.cancel = cancel.cloned();
         let modes = self.inputs.iter().zip(&plan.modes);
         let bound_whole = modes.filter(|(_, m)| **m == Mode::Whole);
         load_unviewable(bound_whole.map(|(name, _)| name), inputs)?;
         let p = self.prepared(&self.signature(&plan, inputs))?;
         let axis_reduce = p.func.reduce.is_some_and(|r| r.axis.is_some());
         if plan.n == 0 || axis_reduce || !p.exec.spans() {
-            return self.stream_whole(inputs, sink);
+            return self.stream_whole(inputs, sink, cancel);
         }
         let mut split = self.split(&plan, inputs);
         match p.func.reduce {
@@ -187,6 +233,7 @@ impl Kernel {
             n,
             block: block.max(1).div_ceil(CHUNK) * CHUNK,
             modes,
+            cancel: None,
         })
     }
 
@@ -305,6 +352,7 @@ impl Kernel {
         Ok(Bound {
             shape: plan.shape.clone(),
             inputs: inputs.collect(),
+            cancel: plan.cancel.clone(),
         })
     }
 
@@ -378,9 +426,11 @@ impl Kernel {
         &self,
         inputs: &mut BTreeMap<String, Input>,
         sink: &mut dyn Sink,
+        cancel: Option<&CancelToken>,
     ) -> Result<()> {
         load_unviewable(self.inputs.iter(), inputs)?;
         let mut views = Vars::new();
+        views.set_cancel(cancel);
         for name in &self.inputs {
             views.insert(name, inputs[name].view().expect("loaded above"));
         }

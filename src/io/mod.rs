@@ -54,7 +54,7 @@ pub(crate) mod outfile;
 pub(crate) mod sink;
 
 pub use npy::Input;
-pub use outfile::{exit_on_sigbus, NpySink, NpzSink};
+pub use outfile::{cancel_on_signals, exit_on_sigbus, NpySink, NpzSink};
 pub use sink::{MemorySink, OutputSpec, Sink};
 
 /// Reads a `.npy` file (one array, named after the file: `a` for `data/a.npy`) or every

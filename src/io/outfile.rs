@@ -4,7 +4,10 @@
 //! a hidden temporary file beside the destination, unlinked on an error and on SIGINT,
 //! SIGTERM or SIGHUP by the signal handler (which then raises the signal again with its
 //! default action). Symbolic links are followed, an existing file's permission bits
-//! kept, and FIFOs and devices written directly (see [`AtomicFile`]).
+//! kept, and FIFOs and devices written directly (see [`AtomicFile`]). A process that
+//! registered a token with [`cancel_on_signals`] (the CLI) is not ended by the first
+//! signal: it cancels the token, the evaluation stops with an error, and the files are
+//! removed as on any error; a second signal ends it as above.
 //!
 //! The file sinks write through them: [`NpySink`] streams a `.npy` result straight
 //! into its temporary file; [`NpzSink`] streams each of several results into its own
@@ -15,6 +18,7 @@
 use super::npy::view_bytes;
 use super::sink::{not_started, started, usage, Expected, OutputSpec, Sink};
 use crate::array::DynView;
+use crate::cancel::CancelToken;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use ndarray_npy::npy::header::{Header, Layout as NpyLayout};
@@ -23,7 +27,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 const SLOTS: usize = 32;
 static PENDING: [AtomicPtr<libc::c_char>; SLOTS] =
@@ -35,7 +39,25 @@ static PENDING: [AtomicPtr<libc::c_char>; SLOTS] =
 /// is about to end anyway).
 static HANDLING: AtomicBool = AtomicBool::new(false);
 
+/// What the first signal cancels instead of ending the process.
+static CANCEL_ON_SIGNAL: OnceLock<CancelToken> = OnceLock::new();
+
+/// From now on, the first SIGINT, SIGTERM or SIGHUP cancels `token` (and so the
+/// evaluations it is attached to) instead of ending the process; the next one ends it,
+/// removing the files being written. Only the first token registered counts.
+pub fn cancel_on_signals(token: &CancelToken) {
+    let _ = CANCEL_ON_SIGNAL.set(token.clone());
+    install_handlers();
+}
+
 extern "C" fn on_signal(sig: libc::c_int) {
+    // `OnceLock::get` and `cancel` are atomic loads and stores: async-signal-safe.
+    if let Some(token) = CANCEL_ON_SIGNAL.get() {
+        if !token.is_cancelled() {
+            token.cancel();
+            return;
+        }
+    }
     HANDLING.store(true, Ordering::SeqCst);
     for slot in &PENDING {
         let p = slot.load(Ordering::SeqCst);

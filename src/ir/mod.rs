@@ -123,6 +123,24 @@ impl Func {
         self.body.iter().all(|s| matches!(s, Stmt::Assign { .. }))
     }
 
+    /// Whether the body has a `for` loop (at any depth).
+    pub fn has_loop(&self) -> bool {
+        fn any_loop(body: &[Stmt]) -> bool {
+            crate::limits::stack(|| {
+                body.iter().any(|s| match s {
+                    Stmt::For { .. } => true,
+                    Stmt::If {
+                        then_body,
+                        else_body,
+                        ..
+                    } => any_loop(then_body) || any_loop(else_body),
+                    Stmt::Assign { .. } | Stmt::Break => false,
+                })
+            })
+        }
+        any_loop(&self.body)
+    }
+
     /// Calls `f` on every statement operand root, in program order.
     pub fn for_each_root(&self, mut f: impl FnMut(ValueId)) {
         fn walk(body: &[Stmt], f: &mut dyn FnMut(ValueId)) {

@@ -2,6 +2,7 @@
 //! iteration shape, and classify each input's layout for the backends.
 
 use crate::array::{DynView, Vars};
+use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind, Result};
 
 /// How an input is laid out relative to the C-order iteration over the shape.
@@ -53,6 +54,8 @@ pub fn strided_offset(shape: &[usize], strides: &[isize], mut i: usize) -> isize
 pub struct Bound<'v> {
     pub shape: Vec<usize>,
     pub inputs: Vec<BoundInput<'v>>,
+    /// What stops this evaluation (`Vars::with_cancel`).
+    pub cancel: Option<CancelToken>,
 }
 
 impl Bound<'_> {
@@ -88,7 +91,11 @@ pub fn bind<'v>(func_inputs: &[String], vars: &'v Vars) -> Result<Bound<'v>> {
             }
         })
         .collect();
-    Ok(Bound { shape, inputs })
+    Ok(Bound {
+        shape,
+        inputs,
+        cancel: vars.cancel_token().cloned(),
+    })
 }
 
 /// The broadcast shape, or an error naming the two variables that disagree.

@@ -12,6 +12,7 @@ mod common;
 
 mod api;
 mod builtins_table;
+mod cancel;
 mod cpu_cache;
 mod cpu_differential;
 mod cpu_fault_ahead;

@@ -2,6 +2,7 @@
 //! crate (`CARGO_BIN_EXE_nexpr`). `cargo test -p nexpr-cli <filter>` runs a part.
 
 mod bench;
+mod cancel;
 mod commands;
 mod common;
 mod files;

@@ -3,6 +3,7 @@
 //! splits the elements across threads only so that large tests stay bearable.
 
 use super::{Executable, OutBuf};
+use crate::cancel;
 use crate::error::{Error, Result};
 use crate::ir::builder::Marks;
 use crate::ir::{Func, Op, Stmt, ValueId};
@@ -11,6 +12,7 @@ use crate::runtime::Bound;
 use crate::value::{self, Scalar};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU32;
 
 pub struct Interp {
     func: Func,
@@ -96,6 +98,8 @@ impl Interp {
                     };
                     let ty = self.func.vars[*var as usize].ty;
                     for i in a..b {
+                        // A loop may run for ever: it stops when cancelled.
+                        cancel::check(el.cancel)?;
                         el.locals[*var as usize] = Scalar::I64(i).cast(ty);
                         if let Flow::Break = self.block(body, el)? {
                             break;
@@ -119,11 +123,13 @@ impl Interp {
     ) -> Result<()> {
         let mut el = Element {
             bound,
+            cancel: cancel::flag_of(bound.cancel.as_ref()),
             index: 0,
             vals: vec![Scalar::Bool(false); self.func.nodes.len()],
             locals: vec![Scalar::Bool(false); self.func.vars.len()],
         };
         for i in lo..hi {
+            cancel::check(el.cancel)?;
             el.index = i;
             for (k, l) in self.func.vars.iter().enumerate() {
                 el.locals[k] = match l.init_from {
@@ -150,6 +156,8 @@ impl Interp {
 
 struct Element<'a, 'v> {
     bound: &'a Bound<'v>,
+    /// The evaluation's cancellation flag, checked per element and loop iteration.
+    cancel: &'a AtomicU32,
     index: usize,
     vals: Vec<Scalar>,
     locals: Vec<Scalar>,

@@ -7,8 +7,11 @@
 //!
 //! Every input pointer addresses element `i` at `ptr + i * size` (the driver gathers
 //! strided inputs into contiguous scratch first) except `Layout::Scalar` inputs, which
-//! are loaded once. Outputs are contiguous. The result is a status: 0, or
-//! [`STATUS_NEG_POW`] when an integer was raised to a negative power.
+//! are loaded once. Outputs are contiguous. The input table ends with one more entry,
+//! the address of the evaluation's cancellation flag (`cancel.rs`). The result is a
+//! status: 0, [`STATUS_NEG_POW`] when an integer was raised to a negative power, or
+//! [`STATUS_CANCELLED`] when a loop saw the flag set (the outputs are then partly
+//! written).
 //!
 //! Values: bool is an `i8` holding 0/1 (a lane mask of 0/-1 in vectors), complex is a
 //! (re, im) pair of SSA values (of vectors); see `values.rs`. Nothing traps: divisions
@@ -47,11 +50,13 @@
 //! * `calls`: calls of the out-of-line helpers (`super::helpers`);
 //! * `staged`: straight-line kernels whose transcendentals take libmvec's 256- or
 //!   512-bit variants, in stages over blocks with the arguments in buffers;
+//! * `cancel`: the cancellation check on the back edge of every loop;
 //! * `abs_compare`: `abs(z) op k` without `hypot` where decided, and its trampoline;
 //! * `leaf_sum`: the leaf-sum kernel of float sums.
 
 mod abs_compare;
 mod calls;
+mod cancel;
 mod cast;
 mod complex;
 mod leaf_sum;
@@ -66,6 +71,7 @@ mod values;
 mod vector_ops;
 
 pub use abs_compare::define_abs_slow;
+pub use cancel::STATUS_CANCELLED;
 pub use leaf_sum::{leaf_sum_ok, LEAF};
 pub use plan::VectorPlan;
 pub use values::elem_size;
@@ -120,6 +126,10 @@ pub struct Lowerer<'a, 'b> {
     idx: Variable,
     /// Returns the negative-power status.
     err_block: Block,
+    /// The address of the cancellation flag, in kernels with loops (`cancel.rs`).
+    cancel_flag: Option<Value>,
+    /// Returns the cancelled status, once a back edge needs it.
+    cancel_block: Option<Block>,
     /// Scalar mode: the exits of the enclosing loops, innermost last (the element's
     /// body first: a top-level `break` ends the element).
     loop_exits: Vec<Block>,
@@ -162,6 +172,8 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             locals: vec![],
             idx,
             err_block,
+            cancel_flag: None,
+            cancel_block: None,
             loop_exits: vec![],
             group: 0,
             predication: None,
@@ -211,6 +223,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
         self.b.switch_to_block(self.err_block);
         let status = self.b.ins().iconst(types::I32, STATUS_NEG_POW as i64);
         self.b.ins().return_(&[status]);
+        self.finish_cancel_block();
 
         self.b.seal_all_blocks();
         let cfg = self.module.target_config();
@@ -235,6 +248,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             let p = self.b.ins().load(types::I64, mem(), outs, (k * 8) as i32);
             self.out_ptrs.push(p);
         }
+        self.load_cancel_flag(ins);
         for k in 0..f.inputs.len() {
             let (s, v) = if self.layouts[k] == Layout::Scalar {
                 let ty = f.inputs[k].ty;

@@ -314,7 +314,7 @@ impl<'a> Lowerer<'a, '_> {
             let next = self.b.ins().iadd(c, one);
             self.b.def_var(l.counter, next);
         }
-        self.b.ins().jump(head, &[]);
+        self.back_edge(head);
         self.b.switch_to_block(exit);
         Ok(())
     }

@@ -127,7 +127,7 @@ impl Lowerer<'_, '_> {
         let c = self.b.use_var(counter);
         let next = self.b.ins().iadd_imm_s(c, 1);
         self.b.def_var(counter, next);
-        self.b.ins().jump(head, &[]);
+        self.back_edge(head);
         self.b.switch_to_block(exit);
         Ok(())
     }
