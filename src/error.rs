@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// What went wrong, which also decides the CLI's exit code (2 for `Parse`, `Type`,
-/// `Name` and `Usage`: what the user typed; 1 for the rest).
+/// `Name`, `Usage`, `Overflow` and `ZeroDivision`: what the user typed; 1 for the rest).
 ///
 /// New kinds may be added: match with a wildcard arm.
 ///
@@ -35,6 +35,12 @@ pub enum ErrorKind {
     Backend,
     /// A usage error: a bad option value, or a call the kernel does not support.
     Usage,
+    /// A constant too large for the dtype it meets (`int32_array + 3000000000`,
+    /// `2.0**5000`): Python's and NumPy's `OverflowError`.
+    Overflow,
+    /// A constant expression dividing by zero (`1/0`, `5 % 0`): Python's
+    /// `ZeroDivisionError`.
+    ZeroDivision,
 }
 
 /// A byte range `start..end` in the source text.
@@ -144,7 +150,12 @@ impl Error {
     /// The CLI's exit code: 2 for what the user typed, 1 for data and evaluation.
     pub(crate) fn exit_code(&self) -> i32 {
         match self.kind {
-            ErrorKind::Parse | ErrorKind::Type | ErrorKind::Name | ErrorKind::Usage => 2,
+            ErrorKind::Parse
+            | ErrorKind::Type
+            | ErrorKind::Name
+            | ErrorKind::Usage
+            | ErrorKind::Overflow
+            | ErrorKind::ZeroDivision => 2,
             _ => 1,
         }
     }
@@ -162,6 +173,8 @@ impl fmt::Display for Error {
             ErrorKind::Io => "I/O error",
             ErrorKind::Backend => "backend error",
             ErrorKind::Usage => "usage error",
+            ErrorKind::Overflow => "overflow error",
+            ErrorKind::ZeroDivision => "division by zero",
         };
         write!(f, "{label}: {}", self.message)?;
         if let (Some(span), Some(src)) = (self.span, &self.text) {

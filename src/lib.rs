@@ -68,6 +68,12 @@ pub mod internals {
         crate::backend::cpu::cached_kernels()
     }
 
+    /// The most threads a CPU kernel runs on (four per core, at least 16): larger
+    /// thread counts are clamped to it.
+    pub fn max_threads() -> usize {
+        crate::backend::cpu::max_threads()
+    }
+
     /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).
     pub fn resolve_math_width(requested: crate::MathWidth) -> crate::MathWidth {
         crate::backend::cpu::math::resolve(requested)

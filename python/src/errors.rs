@@ -59,6 +59,8 @@ pub fn message(e: &Error, src: &str) -> String {
         ErrorKind::Io => "I/O error",
         ErrorKind::Backend => "backend error",
         ErrorKind::Usage => "usage error",
+        ErrorKind::Overflow => "overflow error",
+        ErrorKind::ZeroDivision => "division by zero",
         #[allow(unreachable_patterns)]
         _ => "error",
     };
@@ -106,6 +108,8 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
         ErrorKind::Io => ("NexprIOError", "io"),
         ErrorKind::Backend => ("BackendError", "backend"),
         ErrorKind::Usage => ("UsageError", "usage"),
+        ErrorKind::Overflow => ("ExpressionOverflowError", "overflow"),
+        ErrorKind::ZeroDivision => ("ExpressionZeroDivisionError", "zero-division"),
         #[allow(unreachable_patterns)]
         _ => ("NexprError", "other"),
     };
