@@ -64,21 +64,20 @@ def _real_numexpr():
     return numexpr
 
 
-def _routed_set_num_threads(original):
+def _routed_set_num_threads(ne):
+    """numexpr's ``set_num_threads`` as routed: nexpr's count and numexpr's own."""
+    original = ne.set_num_threads
+    limit = int(getattr(ne, "MAX_THREADS", 64))
+
     def set_num_threads_both(nthreads):
         """Sets the number of threads of nexpr's evaluation and of numexpr's virtual
         machine (which PyTables uses); returns nexpr's previous number."""
         previous = set_num_threads(nthreads)
-        original(min(get_num_threads(), _real_max_threads()))
+        original(min(get_num_threads(), limit))
         return previous
 
     set_num_threads_both.__name__ = "set_num_threads"
     return set_num_threads_both
-
-
-def _real_max_threads():
-    ne = sys.modules.get("numexpr")
-    return int(getattr(ne, "MAX_THREADS", 64))
 
 
 def _route(ne):
@@ -87,7 +86,7 @@ def _route(ne):
         "evaluate": evaluate,
         "re_evaluate": re_evaluate,
         "validate": validate,
-        "set_num_threads": _routed_set_num_threads(ne.set_num_threads),
+        "set_num_threads": _routed_set_num_threads(ne),
         "get_num_threads": get_num_threads,
     }
     originals = {name: getattr(ne, name, _ABSENT) for name in replacements}

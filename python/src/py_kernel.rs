@@ -84,8 +84,6 @@ pub(crate) fn make_kernel(
     })
 }
 
-/// compile(ex, target='cpu', threads=None, *, device=0, exact_math=False) -> Kernel
-///
 /// Compiles the expression `ex` into a reusable kernel, checking its text now (a
 /// syntax error raises here; dtypes are checked on the first call).
 ///
@@ -111,8 +109,6 @@ pub(crate) fn compile(
     make_kernel(py, ex, false, target, threads, device, exact_math)
 }
 
-/// program(source, target='cpu', threads=None, *, device=0, exact_math=False) -> Kernel
-///
 /// Compiles a program (statements run for every element; its `output` line names what
 /// comes back) into a kernel whose `run(**arrays)` returns a dict of outputs. Its text
 /// is checked now (syntax, the `output` line); dtypes on the first call.
