@@ -79,7 +79,11 @@ fn integers_beyond_int64_meet_float_arrays_exactly() {
 #[test]
 fn integers_meet_integer_arrays_with_numpy_overflow_errors() {
     // i + 3000000000 -> OverflowError: Python integer 3000000000 out of bounds for int32
-    assert_error("i + 3000000000", ErrorKind::Overflow, "out of bounds for int32");
+    assert_error(
+        "i + 3000000000",
+        ErrorKind::Overflow,
+        "out of bounds for int32",
+    );
     // i - 2**31 -> OverflowError; i + (-2**31) -> [-2147483648, -2147483647, -2147483646]
     assert_error("i - 2**31", ErrorKind::Overflow, "2147483648 out of bounds");
     let r = eval("i + (-2**31)");
