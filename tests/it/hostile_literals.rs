@@ -210,7 +210,7 @@ fn constant_expressions_are_python_arithmetic() {
     assert_eq!(r.as_array::<i32>().unwrap()[0], -400 - 10 - 2);
     // A literal alone needs a dtype: int64 (NEP 50's default for a Python int).
     assert_error("2**63", ErrorKind::Overflow, "out of bounds for int64");
-    assert_error("2**(2**20)", ErrorKind::Type, "bits");
+    assert_error("2**(2**20)", ErrorKind::Overflow, "bits");
 }
 
 #[test]
@@ -252,6 +252,6 @@ fn range_bounds_beyond_int64_are_errors() {
         .compile(Target::Interp)
         .and_then(|k| k.run(&vars()))
         .expect_err("2**70 is no int64");
-    assert_eq!(e.kind, ErrorKind::Type);
+    assert_eq!(e.kind, ErrorKind::Overflow);
     assert!(e.message.contains("out of bounds for int64"), "{e}");
 }
