@@ -21,7 +21,10 @@ def _install_counting():
     routed = ne.evaluate
 
     def evaluate(*args, **kwargs):
-        # pandas and PyTables always pass local_dict: no names come from this frame.
+        # One frame more between the caller and nexpr's evaluate: names the caller does
+        # not pass (pandas' tests call numexpr.evaluate on their own locals) are looked
+        # up one frame further out (numexpr's _frame_depth, 3 by default).
+        kwargs["_frame_depth"] = kwargs.get("_frame_depth", 3) + 1
         _calls[0] += 1
         return routed(*args, **kwargs)
 
