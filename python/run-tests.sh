@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the nexpr wheel into python/.venv (created when missing) and runs the Python
-# tests, ruff, and numexpr's own suite against nexpr.
+# tests, ruff, numexpr's own suite, and pandas' and PyTables' suites, against nexpr.
 #
 #   python/run-tests.sh            # release build (what users get)
 #   NEXPR_DEBUG=1 python/run-tests.sh   # debug build of the extension: faster to build
@@ -22,3 +22,4 @@ fi
 .venv/bin/ruff check . ../examples ../benches ../tests
 .venv/bin/python -m pytest tests -q
 .venv/bin/python tests/numexpr_suite/run.py
+.venv/bin/python tests/pandas_suite/run.py

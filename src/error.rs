@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// What went wrong, which also decides the CLI's exit code (2 for `Parse`, `Type`,
-/// `Name` and `Usage`: what the user typed; 130 for `Cancelled`, as a shell reports
+/// `Name`, `Usage`, `Overflow` and `ZeroDivision`: what the user typed; 130 for `Cancelled`, as a shell reports
 /// SIGINT; 1 for the rest).
 ///
 /// New kinds may be added: match with a wildcard arm.
@@ -42,6 +42,12 @@ pub enum ErrorKind {
     /// An evaluation stopped by its [`crate::CancelToken`] (the CLI: by SIGINT or
     /// SIGTERM); nothing of its result is returned.
     Cancelled,
+    /// A constant too large for the dtype it meets (`int32_array + 3000000000`,
+    /// `2.0**5000`): Python's and NumPy's `OverflowError`.
+    Overflow,
+    /// A constant expression dividing by zero (`1/0`, `5 % 0`): Python's
+    /// `ZeroDivisionError`.
+    ZeroDivision,
 }
 
 /// A byte range `start..end` in the source text.
@@ -166,6 +172,8 @@ impl fmt::Display for Error {
             ErrorKind::Usage => "usage error",
             ErrorKind::Memory => "out of memory",
             ErrorKind::Cancelled => "interrupted",
+            ErrorKind::Overflow => "overflow error",
+            ErrorKind::ZeroDivision => "division by zero",
         };
         write!(f, "{label}: {}", self.message)?;
         if let (Some(span), Some(src)) = (self.span, &self.text) {

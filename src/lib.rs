@@ -83,6 +83,12 @@ pub mod internals {
         kernel.specializations()
     }
 
+    /// The most threads a CPU kernel runs on (four per core, at least 16): larger
+    /// thread counts are clamped to it.
+    pub fn max_threads() -> usize {
+        crate::Engine::process_default().config().max_threads
+    }
+
     /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).
     pub fn resolve_math_width(requested: crate::MathWidth) -> crate::MathWidth {
         crate::backend::cpu::math::resolve(requested)

@@ -21,8 +21,12 @@ large-array arithmetic) uses nexpr in place of numexpr.
 """
 
 import os as _os
+import types as _types
+from contextlib import AbstractContextManager as _ContextManager
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from . import _nexpr, errors, kernels
+from . import _nexpr, errors, kernels, utils
 from ._nexpr import (
     Kernel,
     compile,
@@ -33,26 +37,55 @@ from ._nexpr import (
     validate,
 )
 from .errors import NexprError
+from .utils import (
+    MAX_THREADS,
+    _init_num_threads,
+    detect_number_of_cores,
+    detect_number_of_threads,
+    get_num_threads,
+    get_vml_num_threads,
+    get_vml_version,
+    print_versions,
+    set_num_threads,
+    set_vml_accuracy_mode,
+    set_vml_num_threads,
+    use_vml,
+)
+
+if _TYPE_CHECKING:
+    import unittest as _unittest
 
 __version__ = _nexpr.__version__
 
 __all__ = [
+    "MAX_THREADS",
     "Kernel",
     "NexprError",
     "compile",
     "detect_number_of_cores",
+    "detect_number_of_threads",
     "errors",
     "evaluate",
     "expression_names",
     "functions",
     "get_num_threads",
+    "get_vml_num_threads",
+    "get_vml_version",
     "install_as_numexpr",
     "kernels",
     "ncores",
     "nthreads",
+    "numexpr_installed",
+    "print_versions",
     "program",
     "re_evaluate",
     "set_num_threads",
+    "set_vml_accuracy_mode",
+    "set_vml_num_threads",
+    "test",
+    "uninstall_numexpr",
+    "use_vml",
+    "utils",
     "validate",
 ]
 
@@ -69,51 +102,12 @@ def functions():
     return [(n, a, list(d), t) for n, a, d, t in _nexpr._builtins()]
 
 
-def detect_number_of_cores():
-    """The number of cores the process may run on."""
-    try:
-        return max(1, len(_os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, _os.cpu_count() or 1)
-
-
-def set_num_threads(nthreads):
-    """Sets the number of threads ``evaluate`` uses; returns the previous number."""
-    n = int(nthreads)
-    if n < 1:
-        raise errors.UsageError(f"the number of threads must be at least 1, got {nthreads!r}")
-    old = _nexpr._set_num_threads(n)
-    globals()["nthreads"] = n
-    return old
-
-
-def get_num_threads():
-    """The number of threads ``evaluate`` uses."""
-    return _nexpr._get_num_threads()
-
-
-def _env_threads():
-    """The initial thread count: ``NEXPR_NUM_THREADS``, else numexpr's
-    ``NUMEXPR_NUM_THREADS``, else ``OMP_NUM_THREADS`` (as numexpr reads them), else
-    every core."""
-    for var in ("NEXPR_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = _os.environ.get(var, "").strip()
-        if value:
-            try:
-                n = int(value)
-            except ValueError:
-                continue
-            if n >= 1:
-                return n
-    return detect_number_of_cores()
-
-
-def _init_context():
+def _init_context() -> int:
     """Makes the state every call shares (the engine, the kernel caches, the thread
-    count, which is decided here) and returns the thread count."""
-    n = _env_threads()
-    _nexpr._context = _nexpr.Context(n)
-    return n
+    count) and returns the thread count, decided from the environment by
+    :func:`utils._init_num_threads`."""
+    _nexpr._context = _nexpr.Context(1)
+    return _init_num_threads()
 
 
 ncores = detect_number_of_cores()
@@ -126,7 +120,16 @@ if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_nexpr._after_fork_in_child)
 
 
-def __getattr__(name):
+def test(verbosity: int = 1) -> "_unittest.TestResult":
+    """Checks this installation against NumPy (a few expressions over every dtype, on
+    all threads and on one) and returns the ``unittest`` result, as ``numexpr.test()``
+    runs numexpr's checks."""
+    from . import selftest
+
+    return selftest.test(verbosity)
+
+
+def __getattr__(name: str) -> _Any:
     # ``nexpr.dask`` needs Dask: imported on first use, not with nexpr.
     if name == "dask":
         import importlib
@@ -135,17 +138,43 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def install_as_numexpr():
-    """Makes ``import numexpr`` return a numexpr-compatible module backed by nexpr.
+def install_as_numexpr() -> _types.ModuleType:
+    """Makes numexpr's evaluation run in nexpr; returns the ``numexpr`` module.
 
-    Call it before pandas (or other code) imports numexpr::
+    Where numexpr is installed, its module stays (PyTables keeps numexpr's virtual
+    machine) and only ``numexpr.evaluate``, ``re_evaluate``, ``validate``,
+    ``set_num_threads`` and ``get_num_threads`` are replaced, so pandas
+    (``pd.eval``, ``DataFrame.eval/query`` and its large-array arithmetic) uses nexpr
+    whether it was imported before or after. Where numexpr is not installed, a stand-in
+    ``numexpr`` module offers numexpr's evaluation API::
 
         import nexpr
         nexpr.install_as_numexpr()
         import pandas as pd      # pd.eval, DataFrame.eval/query now use nexpr
 
-    Returns the installed module.
+    :func:`uninstall_numexpr` undoes it; :func:`numexpr_installed` does both around a
+    ``with`` block.
     """
     from . import numexpr_compat
 
     return numexpr_compat.install()
+
+
+def uninstall_numexpr() -> None:
+    """Undoes :func:`install_as_numexpr`: numexpr's own functions (the very same
+    objects) are back, or the stand-in module is gone."""
+    from . import numexpr_compat
+
+    numexpr_compat.uninstall()
+
+
+def numexpr_installed() -> _ContextManager[_types.ModuleType]:
+    """A context manager: numexpr's evaluation runs in nexpr inside the ``with`` block,
+    and what was there before is restored after it (also when it raises)::
+
+        with nexpr.numexpr_installed():
+            df.eval("a + b")
+    """
+    from . import numexpr_compat
+
+    return numexpr_compat.installed()

@@ -40,12 +40,15 @@ or a :mod:`dask.distributed` cluster::
 import operator
 import re
 import sys
+from collections.abc import Mapping
+from typing import Any, Optional, Union
 
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
 
 from . import _nexpr, errors
+from ._nexpr import Kernel
 
 __all__ = ["evaluate", "run"]
 
@@ -181,8 +184,16 @@ def _align_error(source, e):
 # ---------------------------------------------------------------------------------
 
 
-def evaluate(ex, local_dict=None, global_dict=None, *, threads=None, split_every=None,
-             _frame_depth=1, **kwargs):
+def evaluate(
+    ex: str,
+    local_dict: Optional[Mapping[str, Any]] = None,
+    global_dict: Optional[Mapping[str, Any]] = None,
+    *,
+    threads: Optional[int] = None,
+    split_every: Any = None,
+    _frame_depth: int = 1,
+    **kwargs: Any,
+) -> "da.Array":
     """Evaluates the expression ``ex`` over Dask arrays; returns a lazy Dask array.
 
     Names are looked up in ``local_dict``, then ``global_dict``, by default in the
@@ -477,7 +488,13 @@ class _RunBlock:
         return ("nexpr-run-block", self.kernel.__dask_tokenize__(), self.outputs)
 
 
-def run(program, local_dict=None, *, threads=None, **arrays):
+def run(
+    program: Union[str, Kernel],
+    local_dict: Optional[Mapping[str, Any]] = None,
+    *,
+    threads: Optional[int] = None,
+    **arrays: Any,
+) -> dict[str, "da.Array"]:
     """Runs a program over Dask arrays: a dict of lazy Dask arrays, one per output.
 
     ``program`` is a ``nexpr.Kernel`` made by ``nexpr.program`` or

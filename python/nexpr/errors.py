@@ -5,8 +5,8 @@ written for numexpr keeps catching them (pandas falls back to NumPy on ``TypeErr
 and ``NotImplementedError``); where numexpr and NumPy disagree, from both. Every one
 also derives from :class:`NexprError` and carries:
 
-* ``kind``: ``'parse'``, ``'type'``, ``'name'``, ``'shape'``, ``'dtype'``, ``'eval'``,
-  ``'io'``, ``'backend'``, ``'usage'``, ``'memory'`` or ``'internal'``;
+* ``kind``: ``'parse'``, ``'type'``, ``'overflow'``, ``'zero-division'``, ``'name'``,
+  ``'shape'``, ``'dtype'``, ``'eval'``, ``'io'``, ``'backend'``, ``'usage'``, ``'memory'``, ``'cancelled'`` or ``'internal'``;
 * ``expression``: the text evaluated (empty when not about the text);
 * ``span``: ``(start, end)`` character offsets of the fault in it, or None.
 
@@ -18,6 +18,8 @@ __all__ = [
     "ExpressionSyntaxError",
     "BooleanOperatorError",
     "ExpressionTypeError",
+    "ExpressionOverflowError",
+    "ExpressionZeroDivisionError",
     "UnknownNameError",
     "ShapeError",
     "UnsupportedDTypeError",
@@ -51,6 +53,18 @@ class BooleanOperatorError(ExpressionSyntaxError, TypeError):
 class ExpressionTypeError(NexprError, TypeError, NotImplementedError):
     """Operand dtypes an operation does not take (numexpr: ``NotImplementedError``,
     NumPy: ``TypeError``)."""
+
+
+class ExpressionOverflowError(NexprError, OverflowError):
+    """A constant too large for the dtype it meets (``int32_array + 3000000000``,
+    ``float_array + 2**1024``, ``2.0**5000``): an ``OverflowError``, as Python and NumPy
+    raise."""
+
+
+class ExpressionZeroDivisionError(NexprError, ZeroDivisionError):
+    """A constant expression that divides by zero (``1/0``, ``5 % 0``): a
+    ``ZeroDivisionError``, as Python raises. Division by zero between arrays is not an
+    error: it gives NumPy's results (inf, nan, 0 for integers)."""
 
 
 class UnknownNameError(NexprError, KeyError):

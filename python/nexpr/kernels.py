@@ -11,25 +11,24 @@ package (embedded in the extension module)::
     escape = mandel.run(c=c, maxi=512)["escape"]
 """
 
-import atexit
 import os
-import shutil
 import tempfile
+from typing import Optional
 
 from . import _nexpr
+from ._nexpr import Kernel
 
 __all__ = ["load", "names", "path", "source"]
 
 _SOURCES = dict(_nexpr._kernel_sources())
-_DIR = None
 
 
-def names():
+def names() -> list[str]:
     """The kernels' names, sorted."""
     return sorted(_SOURCES)
 
 
-def source(name):
+def source(name: str) -> str:
     """The text of kernel ``name`` (its header comment says what it computes)."""
     try:
         return _SOURCES[name]
@@ -37,22 +36,47 @@ def source(name):
         raise KeyError(f"no kernel named {name!r}; there are {', '.join(names())}") from None
 
 
-def load(name, target="cpu", threads=None, **options):
-    """Kernel ``name`` compiled as a program (``nexpr.program``)."""
-    return _nexpr.program(source(name), target, threads, **options)
+def load(
+    name: str,
+    target: str = "cpu",
+    threads: Optional[int] = None,
+    *,
+    device: int = 0,
+    exact_math: bool = False,
+) -> Kernel:
+    """Kernel ``name`` compiled as a program (``nexpr.program``; the parameters are
+    its own)."""
+    return _nexpr.program(source(name), target, threads, device=device, exact_math=exact_math)
 
 
-def path(name):
-    """A file holding kernel ``name``'s source (``NAME.nx``), for tools that take a
-    path (the ``nexpr run`` command line). Written once per process to a temporary
-    folder removed at exit."""
-    global _DIR
+def _folder() -> str:
+    """Where :func:`path` keeps the files: ``$XDG_CACHE_HOME/nexpr/kernels-VERSION``
+    (``~/.cache`` without it), one folder per nexpr version."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "nexpr", f"kernels-{_nexpr.__version__}")
+
+
+def path(name: str) -> str:
+    """The path of a file holding kernel ``name``'s source (``NAME.nx``), for tools that
+    take a path (``nexpr run "$(python -c ...)"``). The file stays: it is kept in the
+    user's cache folder (see ``_folder``), written when missing or different."""
     text = source(name)
-    if _DIR is None:
-        _DIR = tempfile.mkdtemp(prefix="nexpr-kernels-")
-        atexit.register(shutil.rmtree, _DIR, True)
-    p = os.path.join(_DIR, f"{name}.nx")
-    if not os.path.exists(p):
-        with open(p, "w", encoding="utf-8") as f:
+    folder = _folder()
+    p = os.path.join(folder, f"{name}.nx")
+    try:
+        with open(p, encoding="utf-8") as f:
+            if f.read() == text:
+                return p
+    except OSError:
+        pass
+    os.makedirs(folder, exist_ok=True)
+    # Written beside and renamed: another process reading it never sees half a file.
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".nx", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        os.unlink(tmp)
+        raise
     return p

@@ -60,6 +60,8 @@ pub fn message(e: &Error, src: &str) -> String {
         ErrorKind::Backend => "backend error",
         ErrorKind::Usage => "usage error",
         ErrorKind::Memory => "out of memory",
+        ErrorKind::Overflow => "overflow error",
+        ErrorKind::ZeroDivision => "division by zero",
         #[allow(unreachable_patterns)]
         _ => "error",
     };
@@ -108,6 +110,8 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
         ErrorKind::Backend => ("BackendError", "backend"),
         ErrorKind::Usage => ("UsageError", "usage"),
         ErrorKind::Memory => ("NexprMemoryError", "memory"),
+        ErrorKind::Overflow => ("ExpressionOverflowError", "overflow"),
+        ErrorKind::ZeroDivision => ("ExpressionZeroDivisionError", "zero-division"),
         #[allow(unreachable_patterns)]
         _ => ("NexprError", "other"),
     };

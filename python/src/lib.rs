@@ -45,6 +45,12 @@ fn _get_num_threads(py: Python<'_>) -> PyResult<usize> {
     Ok(context(py)?.get().threads())
 }
 
+/// The most threads a kernel runs on; larger counts are clamped to it.
+#[pyfunction]
+fn _max_threads() -> usize {
+    nexpr::internals::max_threads()
+}
+
 #[pyfunction]
 fn _clear_cache(py: Python<'_>) -> PyResult<()> {
     context(py)?.get().expressions.bind(py).clear();
@@ -82,6 +88,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_rebuild_cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(_max_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
     m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
     m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;

@@ -7,6 +7,7 @@ use crate::entry::{guard, parse_casting, parse_order, Entry, Order};
 use crate::errors;
 use crate::execute::execute;
 use nexpr::{Error, Target};
+use numpy::PyUntypedArray;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
@@ -205,8 +206,14 @@ pub(crate) fn set_last(
     order: Order,
     casting: &'static str,
 ) -> PyResult<()> {
-    // The output is remembered weakly, as numexpr does: it is not kept alive.
+    // The output is remembered weakly, as numexpr does: it is not kept alive. Checked
+    // first, or a list would fail as something that "cannot create weak reference".
     let out = match out {
+        Some(o) if !o.is_instance_of::<PyUntypedArray>() => {
+            let kind = o.get_type().name()?;
+            let msg = format!("out= must be a NumPy array (numpy.ndarray), not {kind}");
+            return Err(errors::usage(py, msg));
+        }
         Some(o) => Some(py.import("weakref")?.getattr("ref")?.call1((o,))?.unbind()),
         None => None,
     };

@@ -13,8 +13,23 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A compiled expression or program: call it with arrays (by name, or positionally in
-/// `input_names` order). Thread-safe; picklable (by source and options).
+/// A compiled expression or program (made by `nexpr.compile` and `nexpr.program`).
+/// Thread-safe; picklable (by source and options).
+///
+/// Calling it, `kernel(*arrays, out=None, **arrays)`, evaluates it:
+///
+/// * `*arrays`: the inputs in `input_names` order (arrays, or scalars and sequences
+///   NumPy converts); `**arrays`: inputs by name. Each input is given once; their shapes
+///   broadcast together.
+/// * `out`: for an expression, a NumPy array of the result's shape and dtype written in
+///   place (it may be one of the inputs); it is also returned. Not for programs.
+///
+/// It returns the result array (a 0-d array for a whole-array reduction), or for a
+/// program the dict `run` returns. The machine code is made on the first call with
+/// each combination of input dtypes and layouts, and reused after.
+///
+/// Attributes: `source`, `input_names`, `output_names`, `target` (`'cpu'`, `'interp'`
+/// or `'cuda'`), `threads` (as given; None: the process's thread count), `is_program`.
 #[pyclass(frozen, module = "nexpr", name = "Kernel")]
 pub(crate) struct PyKernel {
     pub(crate) entry: Arc<Entry>,
@@ -72,7 +87,18 @@ pub(crate) fn make_kernel(
     })
 }
 
-/// Compiles the expression `ex` into a reusable kernel.
+/// Compiles the expression `ex` into a reusable kernel, checking its text now (a
+/// syntax error raises here; dtypes are checked on the first call).
+///
+/// * `ex`: the expression, in numexpr's language (with nexpr's additions).
+/// * `target`: `'cpu'` (machine code, on several threads), `'interp'` (the reference
+///   interpreter) or `'cuda'` (CUDA C compiled by NVRTC, run on `device`).
+/// * `threads`: CPU threads; None: the process's count (`nexpr.set_num_threads`).
+/// * `device`: the CUDA device number (`target='cuda'` only).
+/// * `exact_math`: True turns off the vectorized transcendentals (libmvec, within 4
+///   ulp), so that results equal the interpreter's bit for bit.
+///
+/// Call the kernel with the arrays: `nexpr.compile('2*a + b')(a=x, b=y)`.
 #[pyfunction]
 #[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, exact_math=false))]
 pub(crate) fn compile(
@@ -86,8 +112,12 @@ pub(crate) fn compile(
     make_kernel(py, ex, false, target, threads, device, exact_math)
 }
 
-/// Compiles a program (statements run for every element; `output` names what comes
-/// back) into a kernel whose `run(**arrays)` returns a dict of outputs.
+/// Compiles a program (statements run for every element; its `output` line names what
+/// comes back) into a kernel whose `run(**arrays)` returns a dict of outputs. Its text
+/// is checked now (syntax, the `output` line); dtypes on the first call.
+///
+/// * `source`: the program's text (see the package's README for the language).
+/// * `target`, `threads`, `device`, `exact_math`: as for `compile`.
 #[pyfunction]
 #[pyo3(signature = (source, target="cpu", threads=None, *, device=0, exact_math=false))]
 pub(crate) fn program(
@@ -256,8 +286,8 @@ impl PyKernel {
 
 #[pymethods]
 impl PyKernel {
-    /// kernel(*arrays, out=None, **arrays): the result (a dict of outputs for a program
-    /// with several).
+    /// kernel(*arrays, out=None, **arrays): the result; see the class's documentation
+    /// for the parameters.
     #[pyo3(signature = (*args, out=None, **kwargs))]
     pub(crate) fn __call__<'py>(
         &self,
@@ -286,7 +316,8 @@ impl PyKernel {
         )
     }
 
-    /// run(*arrays, **arrays) -> dict: every output by name.
+    /// run(*arrays, **arrays) -> dict: every output by name. `*arrays`: the inputs in
+    /// `input_names` order; `**arrays`: inputs by name (as when calling the kernel).
     #[pyo3(signature = (*args, **kwargs))]
     pub(crate) fn run<'py>(
         &self,

@@ -101,3 +101,45 @@ def test_re_evaluate_without_previous():
     t.start()
     t.join()
     assert box
+
+
+def test_constant_overflow_is_overflowerror():
+    i32 = np.arange(3, dtype=np.int32)
+    f = np.arange(3.0)
+    for ex, d in [("i32 + 3000000000", {"i32": i32}), ("f + 2**1024", {"f": f}),
+                  ("f + 2.0**5000", {"f": f})]:
+        with pytest.raises(OverflowError) as ei:
+            ne.evaluate(ex, local_dict=d)
+        assert isinstance(ei.value, errors.ExpressionOverflowError)
+        assert isinstance(ei.value, errors.NexprError) and ei.value.kind == "overflow"
+        assert not isinstance(ei.value, TypeError)
+    # NumPy raises the same class for the same operation
+    with pytest.raises(OverflowError):
+        i32 + 3000000000
+
+
+def test_constant_division_by_zero_is_zerodivisionerror():
+    f = np.arange(3.0)
+    for ex in ["f + 1/0", "f + 5 % 0", "f + 0**-1", "f + 1.0 // 0"]:
+        with pytest.raises(ZeroDivisionError) as ei:
+            ne.evaluate(ex, local_dict={"f": f})
+        assert isinstance(ei.value, errors.ExpressionZeroDivisionError)
+        assert ei.value.kind == "zero-division" and "^" in str(ei.value)
+    # between arrays, division by zero is NumPy's result, not an error
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(ne.evaluate("f / (f * 0)"), f / (f * 0))
+
+
+def test_out_must_be_an_ndarray():
+    a = np.arange(3.0)
+    for bad in ([0.0, 0.0, 0.0], (1,), "x"):
+        with pytest.raises(ValueError, match="out= must be a NumPy array") as ei:
+            ne.evaluate("a * 2", local_dict={"a": a}, out=bad)
+        assert "weak reference" not in str(ei.value)
+        with pytest.raises(ValueError, match="out= must be a NumPy array"):
+            ne.compile("a * 2")(a, out=bad)
+
+
+def test_duplicate_program_outputs_fail_at_build():
+    with pytest.raises(SyntaxError, match="declared twice"):
+        ne.program("output y, y\ny = x + 1\n")

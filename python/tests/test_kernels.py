@@ -128,3 +128,19 @@ def test_kernels_package():
         nexpr.kernels.source("nope")
     for name in names:
         assert nexpr.kernels.load(name).is_program
+
+
+def test_kernel_path_outlives_the_process(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path)}
+    code = "import nexpr; print(nexpr.kernels.path('julia'))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    p = r.stdout.strip()
+    assert p.startswith(str(tmp_path))
+    with open(p) as f:  # still there after the interpreter exited
+        assert f.read() == nexpr.kernels.source("julia")
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert again.stdout.strip() == p

@@ -19,7 +19,7 @@ def test_pandas_uses_nexpr():
 def test_install_as_numexpr_module():
     code = (
         "import sys, nexpr; m = nexpr.install_as_numexpr(); import numexpr; "
-        "assert numexpr is m and numexpr.is_nexpr; "
+        "assert numexpr is m and numexpr.evaluate is nexpr.evaluate; "
         "from numexpr.utils import detect_number_of_cores; "
         "from numexpr import evaluate, re_evaluate, validate, set_num_threads; "
         "from pandas.util.version import Version; "

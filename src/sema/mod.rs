@@ -144,9 +144,16 @@ impl V {
     }
 }
 
-/// A Python exception raised by a constant expression, as a type error at `span`.
+/// A Python exception raised by a constant expression, at `span`: Python's
+/// `OverflowError` and `ZeroDivisionError` keep their own kinds (bindings raise the
+/// same classes), every other class is a type error.
 fn py_error(e: PyError, span: Span) -> Error {
-    Error::ty(span, format!("{}: {}", e.class, e.message))
+    let kind = match e.class {
+        "OverflowError" => ErrorKind::Overflow,
+        "ZeroDivisionError" => ErrorKind::ZeroDivision,
+        _ => ErrorKind::Type,
+    };
+    Error::at(kind, span, format!("{}: {}", e.class, e.message))
 }
 
 impl Checker {

@@ -5,10 +5,10 @@
 //! with a journal to undo what a branch or a loop body added (so the work is linear in
 //! the program, not in statements times names).
 
-use crate::error::{Error, Result, Span};
+use crate::error::{Result, Span};
 use crate::limits;
 use crate::syntax::ast::{Expr, ExprKind, ProgramAst, Stmt, StmtKind};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 pub struct Info {
     /// Names read before they are definitely assigned, with their first use.
@@ -38,15 +38,6 @@ pub fn analyze(p: &ProgramAst) -> Result<Info> {
     for (name, span) in &p.outputs {
         if !w.assigned.contains(name) && w.local_set.contains(name) {
             info.maybe_unassigned_outputs.push((name.clone(), *span));
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for (name, span) in &p.outputs {
-        if !seen.insert(name) {
-            return Err(Error::parse(
-                *span,
-                format!("output `{name}` is declared twice"),
-            ));
         }
     }
     Ok(info)

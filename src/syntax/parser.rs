@@ -78,6 +78,15 @@ fn parse_program_inner(src: &str) -> Result<ProgramAst> {
             "a program must declare its outputs, e.g. `output escape` on its first line",
         ));
     }
+    // Checked here, with the text alone, so that building a program refuses it (not its
+    // first run, when the input dtypes are known).
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, span)) = outputs.iter().find(|(name, _)| !seen.insert(name)) {
+        return Err(Error::parse(
+            *span,
+            format!("output `{name}` is declared twice"),
+        ));
+    }
     Ok(ProgramAst { outputs, body })
 }
 

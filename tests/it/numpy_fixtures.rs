@@ -61,9 +61,12 @@ const MAX_LISTED: usize = 50;
 fn expected_error_kind(numpy_error: &str) -> Option<ErrorKind> {
     let (class, msg) = numpy_error.split_once(": ").unwrap_or((numpy_error, ""));
     match class {
-        // Bad operand dtypes (incl. NumPy's UFuncTypeError), and weak Python ints that do not
-        // fit the array's integer dtype (`int32_array + 3000000000`).
-        "TypeError" | "OverflowError" => Some(ErrorKind::Type),
+        // Bad operand dtypes (incl. NumPy's UFuncTypeError).
+        "TypeError" => Some(ErrorKind::Type),
+        // Weak Python ints that do not fit the array's integer dtype (`int32_array +
+        // 3000000000`).
+        "OverflowError" => Some(ErrorKind::Overflow),
+        "ZeroDivisionError" => Some(ErrorKind::ZeroDivision),
         "ValueError" if msg.contains("could not be broadcast") => Some(ErrorKind::Shape),
         "ValueError" if msg.contains("negative integer powers") => Some(ErrorKind::Eval),
         "ValueError" if msg.contains("zero-size array") => Some(ErrorKind::Eval),

@@ -125,7 +125,10 @@ fn errors_point_at_the_fault() {
             .and_then(|k| k.eval(&vars))
             .expect_err(src);
         assert!(
-            matches!(err.kind, ErrorKind::Parse | ErrorKind::Type),
+            matches!(
+                err.kind,
+                ErrorKind::Parse | ErrorKind::Type | ErrorKind::Overflow
+            ),
             "{src}: {err}"
         );
         let text = err.to_string();

@@ -144,6 +144,15 @@ fn comments_and_blank_lines_are_ignored() {
 // ---------------------------------------------------------------------------------
 
 #[test]
+fn an_output_declared_twice_is_refused_by_parse() {
+    // Refused with the text alone, before any input dtype is known.
+    let e = Program::parse("output y, y\ny = 1.0\n").expect_err("y twice");
+    assert_eq!(e.kind, ErrorKind::Parse);
+    assert!(e.message.contains("output `y` is declared twice"), "{e}");
+    assert_eq!(e.span.map(|s| (s.start, s.end)), Some((10, 11)));
+}
+
+#[test]
 fn break_outside_a_loop() {
     let a = arr(&[1.0]);
     let e = check_err("output y\ny = a\nbreak\n", &Vars::new().with("a", &a));
