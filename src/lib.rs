@@ -35,6 +35,7 @@ mod cli;
 mod dtype;
 mod error;
 pub mod io;
+mod hypot;
 mod ir;
 mod limits;
 mod options;
@@ -92,6 +93,34 @@ pub mod internals {
     ) -> crate::Result<std::sync::Arc<str>> {
         let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
         crate::backend::cuda::nvrtc::compile_ptx(source, &opts)
+    }
+
+    /// The kernel `kernel` compiles for `vars`, compiled for the target `triple` (e.g.
+    /// `aarch64-unknown-linux-gnu`) into an ELF object exporting it as `symbol`: the
+    /// object's bytes and the symbols it imports.
+    #[cfg(feature = "cross-isa")]
+    pub fn object_code(
+        kernel: &crate::Kernel,
+        vars: &crate::Vars,
+        triple: &str,
+        symbol: &str,
+    ) -> crate::Result<(Vec<u8>, Vec<String>)> {
+        let (f, layouts) = kernel.ir_and_layouts(vars)?;
+        let code = crate::backend::cpu::object::object_code(
+            &f,
+            &layouts,
+            kernel.cpu_options(),
+            triple,
+            symbol,
+        )?;
+        Ok((code.bytes, code.imports))
+    }
+
+    /// The CLIF text of the kernel for `vars` as compiled for the target `triple`.
+    #[cfg(feature = "cross-isa")]
+    pub fn clif_for(kernel: &crate::Kernel, vars: &crate::Vars, triple: &str) -> crate::Result<String> {
+        let (f, layouts) = kernel.ir_and_layouts(vars)?;
+        crate::backend::cpu::object::clif(&f, &layouts, kernel.cpu_options(), triple)
     }
 
     /// The `nexpr` command line; returns the process exit code.

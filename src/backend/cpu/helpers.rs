@@ -12,6 +12,7 @@
 //! through `UnOp::ALL`, `BinOp::ALL` and `DType::ALL`, and a code that names nothing
 //! aborts the process with a message rather than running another operation.
 
+use crate::hypot::CorrectHypot;
 use crate::dtype::DType;
 use crate::ir::{BinOp, UnOp};
 use crate::value::{self, libm, Scalar};
@@ -350,11 +351,11 @@ unsafe extern "C" fn nx_cbinary(
 }
 
 extern "C" fn hypot_f64(x: f64, y: f64) -> f64 {
-    x.hypot(y)
+    x.correct_hypot(y)
 }
 
 extern "C" fn hypot_f32(x: f32, y: f32) -> f32 {
-    x.hypot(y)
+    x.correct_hypot(y)
 }
 
 /// The exact lanes of `abs(z) op k`; the ABI is [`AbsCmpCode`]'s.
