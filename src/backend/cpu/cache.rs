@@ -38,7 +38,7 @@ pub fn get_or_compile(
     layouts: &[Layout],
     opts: &CpuOptions,
 ) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
-    let plan = VectorPlan::for_func(f, opts);
+    let plan = jit::host_plan(f, opts);
     let level = opts.opt_level;
     let text = crate::ir::print::print(f);
     let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, level, leaf_sum);

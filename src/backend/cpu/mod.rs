@@ -7,7 +7,8 @@
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
 //! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
 //!   codes), shared with the interpreter's semantics;
-//! * `jit`: module lifetime; `cache`: the global compile cache;
+//! * `jit`: module lifetime; `cache`: the global compile cache; `object`: kernels
+//!   for another ISA as object files (feature `cross-isa`);
 //! * `driver`: chunking, strided gathers, fused reductions; `schedule`: how one
 //!   evaluation's chunks are shared between the calling thread and the pool.
 
@@ -18,6 +19,8 @@ mod helpers;
 mod jit;
 mod lower;
 pub mod math;
+#[cfg(feature = "cross-isa")]
+pub mod object;
 mod pool;
 mod schedule;
 
