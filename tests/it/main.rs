@@ -14,6 +14,8 @@ mod cpu_fault_ahead;
 mod cpu_hypot;
 mod cpu_staged;
 mod cpu_ulp;
+#[cfg(feature = "cross-isa")]
+mod cross_aarch64;
 mod cuda_differential;
 mod cuda_nvrtc;
 mod cuda_prelude_host;
