@@ -34,8 +34,8 @@ mod backend;
 mod cli;
 mod dtype;
 mod error;
-pub mod io;
 mod hypot;
+pub mod io;
 mod ir;
 mod limits;
 mod options;
@@ -118,7 +118,11 @@ pub mod internals {
 
     /// The CLIF text of the kernel for `vars` as compiled for the target `triple`.
     #[cfg(feature = "cross-isa")]
-    pub fn clif_for(kernel: &crate::Kernel, vars: &crate::Vars, triple: &str) -> crate::Result<String> {
+    pub fn clif_for(
+        kernel: &crate::Kernel,
+        vars: &crate::Vars,
+        triple: &str,
+    ) -> crate::Result<String> {
         let (f, layouts) = kernel.ir_and_layouts(vars)?;
         crate::backend::cpu::object::clif(&f, &layouts, kernel.cpu_options(), triple)
     }

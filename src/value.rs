@@ -3,8 +3,8 @@
 //! folds with them, so a folded expression means exactly what it means at run time.
 //! The compiled backends are tested against them.
 
-use crate::hypot::CorrectHypot;
 use crate::dtype::DType;
+use crate::hypot::CorrectHypot;
 use crate::ir::ops::{BinOp, UnOp};
 use num_complex::{Complex, Complex32, Complex64};
 

@@ -13,6 +13,9 @@
 //! rounding. Each square is an exact sum of two doubles (an `fma` gives the low part),
 //! so the sign is that of a short exact sum, found by error-free transformations.
 
+/// 2^27: below `a·2^-27`, `b` cannot move `hypot(a, b)` off `a`.
+const TWO_POW_27: f64 = (1u64 << 27) as f64;
+
 /// [`hypot`] and [`hypotf`] as a method of both float types, for code generic over
 /// them (in place of the standard library's `hypot`, which calls the C library's).
 pub trait CorrectHypot {
@@ -53,7 +56,7 @@ pub fn hypot(x: f64, y: f64) -> f64 {
         return subnormal_hypot(a, b);
     }
     // b < a·2^-27: the result lies within a·2^-55 above a, under half an ulp of a.
-    if b * (1u64 << 27) as f64 < a {
+    if b * TWO_POW_27 < a {
         return a;
     }
     // Scale a to [1, 2): both stay normal (b ≥ a·2^-27) and nothing can under- or

@@ -98,7 +98,14 @@ impl Bits {
 fn random_doubles_are_correctly_rounded() {
     let mut g = Bits(0x9e37_79b9_7f4a_7c15);
     // Near 1, far apart, huge (overflowing sums), tiny, subnormal.
-    for (center, spread) in [(1023, 2), (1023, 30), (2040, 8), (20, 25), (0, 2), (1023, 1023)] {
+    for (center, spread) in [
+        (1023, 2),
+        (1023, 30),
+        (2040, 8),
+        (20, 25),
+        (0, 2),
+        (1023, 1023),
+    ] {
         for _ in 0..20_000 {
             let (x, y) = (g.double(center, spread), g.double(center, spread));
             assert!(exact64(x, y), "hypot({x:e}, {y:e}) = {:e}", hypot(x, y));
@@ -111,7 +118,10 @@ fn random_singles_are_correctly_rounded() {
     let mut g = Bits(0x1234_5678_9abc_def1);
     for _ in 0..200_000 {
         let bits = g.next();
-        let (x, y) = (f32::from_bits(bits as u32), f32::from_bits((bits >> 32) as u32));
+        let (x, y) = (
+            f32::from_bits(bits as u32),
+            f32::from_bits((bits >> 32) as u32),
+        );
         if x.is_finite() && y.is_finite() {
             assert!(exact32(x, y), "hypotf({x:e}, {y:e}) = {:e}", hypotf(x, y));
         }
@@ -121,7 +131,8 @@ fn random_singles_are_correctly_rounded() {
         let bits = g.next();
         let e = 100 + (bits % 40) as u32;
         let x = f32::from_bits(e << 23 | (bits >> 8) as u32 & 0x7f_ffff);
-        let y = f32::from_bits((e - (bits >> 40) as u32 % 12) << 23 | (bits >> 40) as u32 & 0x7f_ffff);
+        let y =
+            f32::from_bits((e - (bits >> 40) as u32 % 12) << 23 | (bits >> 40) as u32 & 0x7f_ffff);
         assert!(exact32(x, y), "hypotf({x:e}, {y:e}) = {:e}", hypotf(x, y));
     }
 }
@@ -143,7 +154,12 @@ fn exact_midpoints_round_to_even() {
         }
         let (m, n) = (m >> 14, n >> 14);
         let (a, b, c) = (m * m - n * n, 2 * m * n, m * m + n * n);
-        if m > n && (m - n) % 2 == 1 && a < 1 << 24 && b < 1 << 24 && (1 << 24..1 << 25).contains(&c) {
+        if m > n
+            && (m - n) % 2 == 1
+            && a < 1 << 24
+            && b < 1 << 24
+            && (1 << 24..1 << 25).contains(&c)
+        {
             assert!(exact32(a as f32, b as f32), "hypotf({a}, {b})");
             ties.1 += 1;
         }
@@ -166,7 +182,11 @@ fn special_values() {
     assert!(hypotf(f32::NAN, 0.0).is_nan());
     assert_eq!(hypotf(f32::MAX, f32::MAX), f32::INFINITY);
     assert_eq!(hypotf(f32::MAX, 1.0), f32::MAX);
-    for (x, y) in [(f64::MAX, 1e300), (f64::MIN_POSITIVE, 1e-310), (1e-310, 3e-310)] {
+    for (x, y) in [
+        (f64::MAX, 1e300),
+        (f64::MIN_POSITIVE, 1e-310),
+        (1e-310, 3e-310),
+    ] {
         assert!(exact64(x, y), "hypot({x:e}, {y:e})");
     }
     for (x, y) in [(f32::MAX, 1e38), (f32::MAX, 2e19), (1e-45, 3e-45)] {

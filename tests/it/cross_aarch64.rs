@@ -27,7 +27,18 @@ const N: usize = 256;
 const LIBM_ULPS: u64 = 2;
 /// Imports the harness provides (`cross_aarch64/helpers.c`, libm); a kernel importing
 /// anything else is counted as not linked.
-const PROVIDED_PREFIXES: &[&str] = &["nx_hypot_", "nx_sin_", "nx_cos_", "nx_tan_", "nx_arc", "nx_sinh_", "nx_cosh_", "nx_tanh_", "nx_log", "nx_exp"];
+const PROVIDED_PREFIXES: &[&str] = &[
+    "nx_hypot_",
+    "nx_sin_",
+    "nx_cos_",
+    "nx_tan_",
+    "nx_arc",
+    "nx_sinh_",
+    "nx_cosh_",
+    "nx_tanh_",
+    "nx_log",
+    "nx_exp",
+];
 
 /// One kernel to run: its compiled object, the inputs (ABI order), the interpreter's
 /// outputs (ABI order), and whether it calls libm.
@@ -40,7 +51,10 @@ struct Prepared {
 }
 
 fn tool(name: &str) -> bool {
-    Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Little-endian bytes of every element, complex numbers as (re, im).
@@ -84,7 +98,11 @@ fn agrees(want: &DynArray, got: &[u8], ulps: u64) -> Result<(), String> {
     let (width, wide) = match want.dtype() {
         DType::F64 | DType::C128 => (8, true),
         DType::F32 | DType::C64 => (4, false),
-        _ => return (want_bytes == got).then_some(()).ok_or_else(|| "integers differ".into()),
+        _ => {
+            return (want_bytes == got)
+                .then_some(())
+                .ok_or_else(|| "integers differ".into())
+        }
     };
     for i in (0..got.len()).step_by(width) {
         let off = if wide {
@@ -103,20 +121,45 @@ fn agrees(want: &DynArray, got: &[u8], ulps: u64) -> Result<(), String> {
 
 /// Compiles `kernel` for aarch64 and records the interpreter's outputs, or says why
 /// the case is left out.
-fn prepare(name: String, kernel: &Kernel, interp: &Kernel, inputs: &[Input], symbol: &str) -> Result<Prepared, String> {
+fn prepare(
+    name: String,
+    kernel: &Kernel,
+    interp: &Kernel,
+    inputs: &[Input],
+    symbol: &str,
+) -> Result<Prepared, String> {
     let vars = vars_of(inputs);
-    let outs: BTreeMap<String, DynArray> = interp.run(&vars).map_err(|e| format!("interpreter: {e}"))?;
-    let want: Vec<DynArray> = kernel.output_names().iter().map(|n| outs[n].clone()).collect();
+    let outs: BTreeMap<String, DynArray> =
+        interp.run(&vars).map_err(|e| format!("interpreter: {e}"))?;
+    let want: Vec<DynArray> = kernel
+        .output_names()
+        .iter()
+        .map(|n| outs[n].clone())
+        .collect();
     if want.iter().any(|w| w.shape() != [N]) {
         return Err("not elementwise over the inputs".into());
     }
-    let (object, imports) = object_code(kernel, &vars, TRIPLE, symbol).map_err(|e| format!("compiling: {e}"))?;
-    if let Some(i) = imports.iter().find(|i| !PROVIDED_PREFIXES.iter().any(|p| i.starts_with(p))) {
+    let (object, imports) =
+        object_code(kernel, &vars, TRIPLE, symbol).map_err(|e| format!("compiling: {e}"))?;
+    if let Some(i) = imports
+        .iter()
+        .find(|i| !PROVIDED_PREFIXES.iter().any(|p| i.starts_with(p)))
+    {
         return Err(format!("imports {i}"));
     }
     let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
-    let inputs = kernel.input_names().iter().map(|n| bytes_of(&by_name[n.as_str()].array)).collect();
-    Ok(Prepared { name, object, inputs, want, calls_libm: !imports.is_empty() })
+    let inputs = kernel
+        .input_names()
+        .iter()
+        .map(|n| bytes_of(&by_name[n.as_str()].array))
+        .collect();
+    Ok(Prepared {
+        name,
+        object,
+        inputs,
+        want,
+        calls_libm: !imports.is_empty(),
+    })
 }
 
 /// Random expressions of the corpus generator over 1-d inputs of random dtypes.
@@ -146,7 +189,10 @@ fn program_input(r: &mut Rng, name: &str, d: DType, scalar: bool) -> Input {
     let vals: Vec<Scalar> = (0..count)
         .map(|_| match d {
             DType::C128 => Scalar::C128(Complex64::new(3.0 * r.unit() - 2.0, 3.0 * r.unit() - 1.5)),
-            DType::C64 => Scalar::C64(Complex32::new(3.0 * r.unit() as f32 - 2.0, 3.0 * r.unit() as f32 - 1.5)),
+            DType::C64 => Scalar::C64(Complex32::new(
+                3.0 * r.unit() as f32 - 2.0,
+                3.0 * r.unit() as f32 - 1.5,
+            )),
             DType::F64 if name == "r" => Scalar::F64(3.0 + r.unit()),
             DType::F64 => Scalar::F64(0.05 + r.unit()),
             DType::F32 => Scalar::F32(0.05 + r.unit() as f32),
@@ -166,7 +212,9 @@ fn documented_inputs(src: &str) -> Vec<(String, DType, bool)> {
         let text = line.trim_start_matches('#').trim();
         inside = (inside || text.starts_with("Inputs:")) && !text.starts_with("Output");
         let mut words = text.trim_start_matches("Inputs:").split_whitespace();
-        if let (true, Some(name), Some(Some(d))) = (inside, words.next(), words.next().map(DType::from_name)) {
+        if let (true, Some(name), Some(Some(d))) =
+            (inside, words.next(), words.next().map(DType::from_name))
+        {
             out.push((name.to_string(), d, line.contains("0-d")));
         }
     }
@@ -184,15 +232,26 @@ fn program_cases() -> Vec<(String, String, Vec<Input>)> {
         out.push((format!("program {name}"), src.to_string(), inputs));
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("kernels");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("kernels/").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("kernels/")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
-    for path in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "nx")) {
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "nx"))
+    {
         let src = std::fs::read_to_string(&path).expect("kernel source");
         let inputs = documented_inputs(&src)
             .into_iter()
             .map(|(n, d, scalar)| program_input(&mut r, &n, d, scalar))
             .collect();
-        out.push((format!("kernels/{}", path.file_name().unwrap().to_string_lossy()), src, inputs));
+        out.push((
+            format!("kernels/{}", path.file_name().unwrap().to_string_lossy()),
+            src,
+            inputs,
+        ));
     }
     out
 }
@@ -202,17 +261,22 @@ fn prepare_all() -> (Vec<Prepared>, Vec<(String, String)>) {
     let (mut ready, mut left_out) = (Vec::new(), Vec::new());
     let mut add = |name: String, compiled: nexpr::Result<(Kernel, Kernel)>, inputs: &[Input]| {
         let symbol = format!("nx_case_{}", ready.len());
-        match compiled.map_err(|e| format!("{e}")).and_then(|(k, i)| prepare(name.clone(), &k, &i, inputs, &symbol)) {
+        match compiled
+            .map_err(|e| format!("{e}"))
+            .and_then(|(k, i)| prepare(name.clone(), &k, &i, inputs, &symbol))
+        {
             Ok(p) => ready.push(p),
             Err(why) => left_out.push((name, why)),
         }
     };
     for (src, inputs) in expression_cases(200) {
-        let compiled = Expr::parse(&src).and_then(|e| Ok((e.compile(Target::cpu())?, e.compile(Target::Interp)?)));
+        let compiled = Expr::parse(&src)
+            .and_then(|e| Ok((e.compile(Target::cpu())?, e.compile(Target::Interp)?)));
         add(src, compiled, &inputs);
     }
     for (name, src, inputs) in program_cases() {
-        let compiled = Program::parse(&src).and_then(|p| Ok((p.compile(Target::cpu())?, p.compile(Target::Interp)?)));
+        let compiled = Program::parse(&src)
+            .and_then(|p| Ok((p.compile(Target::cpu())?, p.compile(Target::Interp)?)));
         add(name, compiled, &inputs);
     }
     (ready, left_out)
@@ -239,20 +303,31 @@ fn link(dir: &Path, cases: &[Prepared]) -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/cross_aarch64");
     let mut table = String::from("#include <stdint.h>\ntypedef int32_t (*kernel_fn)(const void *const *, void *const *, int64_t, int64_t);\n");
     for i in 0..cases.len() {
-        table += &format!("int32_t nx_case_{i}(const void *const *, void *const *, int64_t, int64_t);\n");
+        table += &format!(
+            "int32_t nx_case_{i}(const void *const *, void *const *, int64_t, int64_t);\n"
+        );
     }
     table += "kernel_fn cases[] = {";
-    table += &(0..cases.len()).map(|i| format!("nx_case_{i}")).collect::<Vec<_>>().join(", ");
+    table += &(0..cases.len())
+        .map(|i| format!("nx_case_{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     table += &format!("}};\nconst int case_count = {};\n", cases.len());
     std::fs::write(dir.join("cases.c"), table).expect("cases.c");
     let exe = dir.join("harness");
     let mut cmd = Command::new("aarch64-linux-gnu-gcc");
-    cmd.args(["-O1", "-no-pie", "-o"]).arg(&exe).arg(dir.join("cases.c"));
+    cmd.args(["-O1", "-no-pie", "-o"])
+        .arg(&exe)
+        .arg(dir.join("cases.c"));
     cmd.arg(here.join("harness.c")).arg(here.join("helpers.c"));
     cmd.args((0..cases.len()).map(|i| dir.join(format!("case_{i}.o"))));
     cmd.arg("-lm");
     let out = cmd.output().expect("running aarch64-linux-gnu-gcc");
-    assert!(out.status.success(), "linking failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "linking failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     exe
 }
 
@@ -277,7 +352,11 @@ fn aarch64_kernels_agree_with_the_interpreter() {
         .arg(dir.path())
         .output()
         .expect("running qemu-aarch64");
-    assert!(run.status.success(), "harness failed:\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "harness failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let mut failures = Vec::new();
     let mut exact = 0;
     for (i, p) in cases.iter().enumerate() {

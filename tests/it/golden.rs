@@ -83,7 +83,14 @@ fn exact(loop_groups: u8) -> Options {
 /// How a CLIF golden file is rendered from a compiled kernel and its inputs.
 type ClifRender = fn(&nexpr::Kernel, &Vars) -> String;
 
-fn clif_of(dir: &str, render: ClifRender, name: &str, src: &str, vars: &Vars, opts: &Options) -> Result<(), String> {
+fn clif_of(
+    dir: &str,
+    render: ClifRender,
+    name: &str,
+    src: &str,
+    vars: &Vars,
+    opts: &Options,
+) -> Result<(), String> {
     let t = Target::Cpu { threads: 1 };
     let k = if src.contains('\n') {
         Program::parse(src).unwrap().compile_with(t, opts).unwrap()

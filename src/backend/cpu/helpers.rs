@@ -12,8 +12,8 @@
 //! through `UnOp::ALL`, `BinOp::ALL` and `DType::ALL`, and a code that names nothing
 //! aborts the process with a message rather than running another operation.
 
-use crate::hypot::CorrectHypot;
 use crate::dtype::DType;
+use crate::hypot::CorrectHypot;
 use crate::ir::{BinOp, UnOp};
 use crate::value::{self, libm, Scalar};
 use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
