@@ -9,7 +9,6 @@ use crate::runtime::Layout;
 use cranelift_codegen::ir::{types, AbiParam};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_codegen::target_lexicon::Architecture;
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -85,9 +84,9 @@ fn isa(level: OptLevel) -> Result<Arc<dyn TargetIsa>> {
 /// part of x86-64 and aarch64; riscv64 needs the V extension (without it Cranelift
 /// would fail on the first vector type); anything else gets the scalar loop.
 pub fn vectors_ok(isa: &dyn TargetIsa) -> bool {
-    match isa.triple().architecture {
-        Architecture::X86_64 | Architecture::Aarch64(_) => true,
-        Architecture::Riscv64(_) => isa
+    match isa.name() {
+        "x64" | "aarch64" => true,
+        "riscv64" => isa
             .isa_flags()
             .iter()
             .any(|f| f.name == "has_v" && f.as_bool() == Some(true)),

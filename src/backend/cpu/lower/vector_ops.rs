@@ -13,14 +13,13 @@ use crate::ir::{BinOp, UnOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::target_lexicon::Architecture;
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::Module;
 
 /// Whether `blendv` (SSE4.1) can select vector lanes on the ISA being compiled for:
 /// x86-64 with SSE4.1 enabled in its flags (the host's, for the JIT).
 fn blendv_ok(isa: &dyn TargetIsa) -> bool {
-    isa.triple().architecture == Architecture::X86_64
+    isa.name() == "x64"
         && isa
             .isa_flags()
             .iter()
