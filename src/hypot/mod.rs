@@ -91,14 +91,17 @@ pub fn hypotf(x: f32, y: f32) -> f32 {
     // Each step moves one ulp; the guess is within one ulp of the answer.
     for _ in 0..4 {
         let up = f32::from_bits(r.to_bits() + 1);
-        let mid_up = (f64::from(r) + f64::from(up)) / 2.0;
-        match exact_sign(&[mid_up * mid_up, -x2, -y2]) {
-            s if s < 0 => {
-                r = up;
-                continue;
+        // Above f32::MAX, overflow was decided before the loop.
+        if up.is_finite() {
+            let mid_up = (f64::from(r) + f64::from(up)) / 2.0;
+            match exact_sign(&[mid_up * mid_up, -x2, -y2]) {
+                s if s < 0 => {
+                    r = up;
+                    continue;
+                }
+                0 => return if r.to_bits() & 1 == 0 { r } else { up },
+                _ => {}
             }
-            0 => return if r.to_bits() & 1 == 0 { r } else { up },
-            _ => {}
         }
         if r == 0.0 {
             return r;
