@@ -394,6 +394,20 @@ impl Kernel {
     }
 
     /// Type-checks and optimizes for the variables' dtypes, without compiling.
+    /// The optimized IR and input layouts an evaluation with `vars` compiles.
+    #[cfg(feature = "cross-isa")]
+    pub(crate) fn ir_and_layouts(&self, vars: &Vars) -> Result<(Func, Vec<Layout>)> {
+        let func = self.typed_ir(vars)?;
+        let bound = runtime::bind(&self.inputs, vars)?;
+        Ok((func, bound.inputs.iter().map(|b| b.layout).collect()))
+    }
+
+    /// The options the kernel compiles with.
+    #[cfg(feature = "cross-isa")]
+    pub(crate) fn cpu_options(&self) -> &crate::options::CpuOptions {
+        &self.options.cpu
+    }
+
     pub(crate) fn typed_ir(&self, vars: &Vars) -> Result<Func> {
         self.optimized(&|name| vars.get(name).map(|v| v.dtype()))
     }

@@ -40,6 +40,7 @@ mod cancel;
 mod dtype;
 mod engine;
 mod error;
+mod hypot;
 pub mod io;
 mod ir;
 mod limits;
@@ -118,5 +119,37 @@ pub mod internals {
     ) -> crate::Result<std::sync::Arc<str>> {
         let opts = crate::backend::cuda::nvrtc::Options { arch, fast_math };
         crate::Engine::process_default().cuda().ptx(source, &opts)
+    }
+
+    /// The kernel `kernel` compiles for `vars`, compiled for the target `triple` (e.g.
+    /// `aarch64-unknown-linux-gnu`) into an ELF object exporting it as `symbol`: the
+    /// object's bytes and the symbols it imports.
+    #[cfg(feature = "cross-isa")]
+    pub fn object_code(
+        kernel: &crate::Kernel,
+        vars: &crate::Vars,
+        triple: &str,
+        symbol: &str,
+    ) -> crate::Result<(Vec<u8>, Vec<String>)> {
+        let (f, layouts) = kernel.ir_and_layouts(vars)?;
+        let code = crate::backend::cpu::object::object_code(
+            &f,
+            &layouts,
+            kernel.cpu_options(),
+            triple,
+            symbol,
+        )?;
+        Ok((code.bytes, code.imports))
+    }
+
+    /// The CLIF text of the kernel for `vars` as compiled for the target `triple`.
+    #[cfg(feature = "cross-isa")]
+    pub fn clif_for(
+        kernel: &crate::Kernel,
+        vars: &crate::Vars,
+        triple: &str,
+    ) -> crate::Result<String> {
+        let (f, layouts) = kernel.ir_and_layouts(vars)?;
+        crate::backend::cpu::object::clif(&f, &layouts, kernel.cpu_options(), triple)
     }
 }

@@ -4,6 +4,7 @@
 //! The compiled backends are tested against them.
 
 use crate::dtype::DType;
+use crate::hypot::CorrectHypot;
 use crate::ir::ops::{BinOp, UnOp};
 use num_complex::{Complex, Complex32, Complex64};
 
@@ -242,7 +243,7 @@ macro_rules! complex_unary {
             let c = |re: $t, im: $t| Complex::<$t>::new(re, im);
             Scalar::$wrap(match op {
                 Neg => -z,
-                Abs => return Scalar::$rwrap(z.re.hypot(z.im)),
+                Abs => return Scalar::$rwrap(z.re.correct_hypot(z.im)),
                 Real => return Scalar::$rwrap(z.re),
                 Imag => return Scalar::$rwrap(z.im),
                 Conj => z.conj(),
@@ -261,7 +262,7 @@ macro_rules! complex_unary {
                 Arctanh => libm::catanh(z),
                 Log => libm::clog(z),
                 Log1p => {
-                    let l = (z.re + 1.0).hypot(z.im);
+                    let l = (z.re + 1.0).correct_hypot(z.im);
                     c(l.ln(), z.im.atan2(z.re + 1.0))
                 }
                 Log10 => libm::clog(z) * std::f64::consts::LOG10_E as $t,
@@ -277,7 +278,7 @@ macro_rules! complex_unary {
                 Round => c(z.re.round_ties_even(), z.im.round_ties_even()),
                 // NumPy 2's csign: z/|z|, its special cases decided by |z| (hypot).
                 Sign => {
-                    let a = z.re.hypot(z.im);
+                    let a = z.re.correct_hypot(z.im);
                     if a.is_nan() {
                         c(<$t>::NAN, <$t>::NAN)
                     } else if a.is_infinite() {
@@ -474,7 +475,7 @@ macro_rules! float_binary {
                 Fmod => x % y,
                 Pow => x.powf(y),
                 Arctan2 => x.atan2(y),
-                Hypot => x.hypot(y),
+                Hypot => x.correct_hypot(y),
                 NextAfter => $nextafter(x, y),
                 CopySign => x.copysign(y),
                 // NumPy keeps the second operand of equal ones (`maximum(-0.0, 0.0)`

@@ -5,6 +5,7 @@
 //! rounded `int / int` and `int -> float`, ZeroDivisionError, a complex result for a
 //! negative float to a fractional power, and so on.
 
+use crate::hypot::CorrectHypot;
 use crate::syntax::ast::{BinaryOp, UnaryOp};
 use crate::value::divmod_f64;
 use num_bigint::{BigInt, BigUint};
@@ -455,7 +456,7 @@ fn complex_pow(a: Complex64, b: Complex64) -> PyResult<Py> {
         }
         Complex64::new(0.0, 0.0)
     } else {
-        let vabs = a.re.hypot(a.im);
+        let vabs = a.re.correct_hypot(a.im);
         let mut len = vabs.powf(b.re);
         let at = a.im.atan2(a.re);
         let mut phase = at * b.re;

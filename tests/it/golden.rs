@@ -1,5 +1,6 @@
 //! Golden files, in the manner of Cranelift's filetests: the optimized IR's text form
-//! (`tests/golden/ir/*.ir`), the Cranelift IR of the CPU loop (`tests/golden/clif`)
+//! (`tests/golden/ir/*.ir`), the Cranelift IR of the CPU loop (`tests/golden/clif`, and
+//! for aarch64 `tests/golden/clif-aarch64` with the `cross-isa` feature)
 //! and the CUDA C of the GPU kernel (`tests/golden/cuda`). `UPDATE_GOLDEN=1 cargo test
 //! golden` rewrites the files that differ (see `common::golden`).
 
@@ -79,20 +80,31 @@ fn exact(loop_groups: u8) -> Options {
     }
 }
 
-fn clif_of(name: &str, src: &str, vars: &Vars, opts: &Options) -> Result<(), String> {
+/// How a CLIF golden file is rendered from a compiled kernel and its inputs.
+type ClifRender = fn(&nexpr::Kernel, &Vars) -> String;
+
+fn clif_of(
+    dir: &str,
+    render: ClifRender,
+    name: &str,
+    src: &str,
+    vars: &Vars,
+    opts: &Options,
+) -> Result<(), String> {
     let t = Target::Cpu { threads: 1 };
     let k = if src.contains('\n') {
         Program::parse(src).unwrap().compile_with(t, opts).unwrap()
     } else {
         Expr::parse(src).unwrap().compile_with(t, opts).unwrap()
     };
-    let got = k.emit(vars, Emit::Clif).unwrap();
-    let path = golden::dir("clif").join(format!("{name}.clif"));
+    let got = render(&k, vars);
+    let path = golden::dir(dir).join(format!("{name}.clif"));
     golden::check(&path, &format!("; {src}\n{got}"))
 }
 
-#[test]
-fn clif() {
+/// The CLIF golden files of one ISA (in `tests/golden/<dir>`): the same kernels for
+/// every ISA.
+fn clif_goldens(dir: &str, render: ClifRender) {
     let a = ndarray::arr1(&[1.0f64, 2.0]);
     let b = ndarray::arr1(&[3.0f64, 4.0]);
     let s = ndarray::arr0(2.0f64);
@@ -109,23 +121,38 @@ fn clif() {
         .with("zz", &zz)
         .with("maxi", &m);
     let groups = CpuOptions::default().loop_groups;
+    let clif_of = |name, src, opts: &Options| clif_of(dir, render, name, src, &v, opts);
     golden::assert_all([
-        clif_of("axpy", "2*a + 3*b", &v, &exact(groups)),
-        clif_of("where_scalar", "where(a > s, a, s)", &v, &exact(groups)),
-        clif_of("int_floordiv", "i // (i - 1)", &v, &exact(groups)),
-        clif_of("sin_cast", "sin(a) + i", &v, &exact(groups)),
-        clif_of("complex_mul", "z*z + z", &v, &exact(groups)),
-        clif_of("bool_out", "(a > 0.5) & (b < 0.5)", &v, &exact(groups)),
-        clif_of("abs_compare", "where(abs(zz) > 2, i, 0)", &v, &exact(groups)),
-        clif_of("sum_leaves", "sum(a*b)", &v, &exact(groups)),
+        clif_of("axpy", "2*a + 3*b", &exact(groups)),
+        clif_of("where_scalar", "where(a > s, a, s)", &exact(groups)),
+        clif_of("int_floordiv", "i // (i - 1)", &exact(groups)),
+        clif_of("sin_cast", "sin(a) + i", &exact(groups)),
+        clif_of("complex_mul", "z*z + z", &exact(groups)),
+        clif_of("bool_out", "(a > 0.5) & (b < 0.5)", &exact(groups)),
+        clif_of("abs_compare", "where(abs(zz) > 2, i, 0)", &exact(groups)),
+        clif_of("sum_leaves", "sum(a*b)", &exact(groups)),
         // Two interleaved vector groups of a predicated loop.
         clif_of(
             "escape_loop",
             "output escape\nz = 0j\nescape = maxi\nfor k in range(1, maxi):\n    z = z*z + zz\n    if real(z)**2 + imag(z)**2 > 4:\n        escape = k\n        break\n",
-            &v,
             &exact(2),
         ),
     ]);
+}
+
+#[test]
+fn clif() {
+    clif_goldens("clif", |k, v| k.emit(v, Emit::Clif).unwrap());
+}
+
+/// The same kernels compiled for aarch64 (no SSE4.1 `blendv`, no libmvec), as
+/// `scripts/check-aarch64.sh` runs them under qemu.
+#[cfg(feature = "cross-isa")]
+#[test]
+fn clif_aarch64() {
+    clif_goldens("clif-aarch64", |k, v| {
+        nexpr::internals::clif_for(k, v, "aarch64-unknown-linux-gnu").unwrap()
+    });
 }
 
 // ---------------------------------------------------------------------------------

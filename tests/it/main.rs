@@ -19,6 +19,8 @@ mod cpu_fault_ahead;
 mod cpu_hypot;
 mod cpu_staged;
 mod cpu_ulp;
+#[cfg(feature = "cross-isa")]
+mod cross_aarch64;
 #[cfg(feature = "cuda")]
 mod cuda_differential;
 #[cfg(feature = "cuda")]

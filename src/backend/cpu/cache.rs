@@ -39,7 +39,7 @@ impl CompileCache {
         layouts: &[Layout],
         opts: &CpuOptions,
     ) -> Result<(Arc<Compiled>, Option<Arc<Compiled>>)> {
-        let plan = VectorPlan::for_func(f, opts);
+        let plan = jit::host_plan(f, opts);
         let level = opts.opt_level;
         let text = crate::ir::print::print(f);
         let key = |leaf_sum| (text.clone(), layouts.to_vec(), plan, level, leaf_sum);

@@ -490,11 +490,15 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
     if bytes < HUGE_MIN {
         return;
     }
+    // Transparent huge pages are Linux's; elsewhere the pages stay as they come.
+    #[cfg(target_os = "linux")]
     if let Some((start, len)) = whole_pages(ptr, bytes) {
         // SAFETY: the range lies inside the caller's buffer; MADV_HUGEPAGE only changes
         // how the kernel backs it, never its contents. Failure is harmless.
         unsafe { libc::madvise(start, len, libc::MADV_HUGEPAGE) };
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = whole_pages(ptr, bytes);
 }
 
 /// Makes the pages of `[ptr, ptr + bytes)` present and writable without writing to
@@ -502,12 +506,17 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
 /// kernel's loop. Where the kernel does not have it, nothing happens and the loop
 /// takes the faults as before. (The pages holding the range's partial first and
 /// last 4 KiB are made present with the neighbouring range, or by the loop.)
+/// Other systems (macOS: untested) have no such advice: there the helpers take the
+/// faults themselves, which is correct, only slower.
 fn populate(ptr: *mut u8, bytes: usize) {
+    #[cfg(target_os = "linux")]
     if let Some((start, len)) = whole_pages(ptr, bytes) {
         // SAFETY: the range lies inside an output buffer of this evaluation;
         // MADV_POPULATE_WRITE faults its pages in but never changes their contents.
         unsafe { libc::madvise(start, len, libc::MADV_POPULATE_WRITE) };
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = whole_pages(ptr, bytes);
 }
 
 /// Copies elements `[lo, hi)` (C order over the iteration shape) of a strided input

@@ -13,6 +13,7 @@
 //! aborts the process with a message rather than running another operation.
 
 use crate::dtype::DType;
+use crate::hypot::CorrectHypot;
 use crate::ir::{BinOp, UnOp};
 use crate::value::{self, libm, Scalar};
 use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
@@ -351,11 +352,11 @@ unsafe extern "C" fn nx_cbinary(
 }
 
 extern "C" fn hypot_f64(x: f64, y: f64) -> f64 {
-    x.hypot(y)
+    x.correct_hypot(y)
 }
 
 extern "C" fn hypot_f32(x: f32, y: f32) -> f32 {
-    x.hypot(y)
+    x.correct_hypot(y)
 }
 
 /// The exact lanes of `abs(z) op k`; the ABI is [`AbsCmpCode`]'s.

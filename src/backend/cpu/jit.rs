@@ -80,6 +80,30 @@ fn isa(level: OptLevel) -> Result<Arc<dyn TargetIsa>> {
         .map_err(Error::backend)
 }
 
+/// Whether Cranelift can compile 128-bit vector code for `isa`: SSE2 and NEON are
+/// part of x86-64 and aarch64; riscv64 needs the V extension (without it Cranelift
+/// would fail on the first vector type); anything else gets the scalar loop.
+pub fn vectors_ok(isa: &dyn TargetIsa) -> bool {
+    match isa.name() {
+        "x64" | "aarch64" => true,
+        "riscv64" => isa
+            .isa_flags()
+            .iter()
+            .any(|f| f.name == "has_v" && f.as_bool() == Some(true)),
+        _ => false,
+    }
+}
+
+/// The vector plan of `f` on this machine: `VectorPlan::for_func` where the host ISA
+/// has vectors, else none.
+pub fn host_plan(f: &Func, opts: &CpuOptions) -> Option<VectorPlan> {
+    let host_has_vectors = isa(opts.opt_level).is_ok_and(|i| vectors_ok(&*i));
+    VectorPlan::for_func(f, opts).filter(|_| host_has_vectors)
+}
+
+/// A JIT module for the host. On macOS, Cranelift's JIT maps its code with
+/// `MAP_JIT` and toggles write protection per thread itself (untested here: the
+/// project is built and tested on Linux only).
 fn new_module(level: OptLevel) -> Result<JITModule> {
     let mut jb = JITBuilder::with_isa(isa(level)?, cranelift_module::default_libcall_names());
     jb.symbol_lookup_fn(Box::new(super::helpers::lookup));
@@ -100,6 +124,25 @@ fn build(
     Option<cranelift_module::FuncId>,
 )> {
     let mut module = new_module(level)?;
+    let (ctx, id, slow) = lower_into(&mut module, "nexpr_kernel", f, layouts, plan, leaf_sum)?;
+    Ok((module, ctx, id, slow))
+}
+
+/// Declares the kernel `name` (exported) in `module` and lowers `f` into a context for
+/// it; returns the context, the kernel's id and that of the `abs(z)` trampoline, if
+/// used (the caller defines both).
+pub fn lower_into(
+    module: &mut dyn Module,
+    name: &str,
+    f: &Func,
+    layouts: &[Layout],
+    plan: Option<VectorPlan>,
+    leaf_sum: bool,
+) -> Result<(
+    Context,
+    cranelift_module::FuncId,
+    Option<cranelift_module::FuncId>,
+)> {
     let mut ctx = module.make_context();
     let ptr = types::I64;
     for _ in 0..4 {
@@ -107,12 +150,12 @@ fn build(
     }
     ctx.func.signature.returns.push(AbiParam::new(types::I32));
     let id = module
-        .declare_function("nexpr_kernel", Linkage::Export, &ctx.func.signature)
+        .declare_function(name, Linkage::Export, &ctx.func.signature)
         .map_err(|e| Error::backend(format!("declaring the kernel: {e}")))?;
     let mut fbc = FunctionBuilderContext::new();
     let b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-    let slow = Lowerer::new(f, layouts, &mut module, b).lower(plan, leaf_sum)?;
-    Ok((module, ctx, id, slow))
+    let slow = Lowerer::new(f, layouts, module, b).lower(plan, leaf_sum)?;
+    Ok((ctx, id, slow))
 }
 
 /// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower/leaf_sum.rs`).
@@ -165,7 +208,7 @@ fn compile_with_disasm(
 /// The machine code of the kernel `compile` builds, disassembled (Cranelift's VCode
 /// after register allocation).
 pub fn disasm(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
-    let plan = VectorPlan::for_func(f, opts);
+    let plan = host_plan(f, opts);
     let (_, text) = compile_with_disasm(f, layouts, plan, false, opts.opt_level, true)?;
     Ok(text)
 }
@@ -173,7 +216,7 @@ pub fn disasm(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String>
 /// The CLIF text of the kernel, before Cranelift's own optimizations; for a float
 /// sum, also that of its leaf-sum form, which adds up the whole chunks.
 pub fn clif(f: &Func, layouts: &[Layout], opts: &CpuOptions) -> Result<String> {
-    let plan = VectorPlan::for_func(f, opts);
+    let plan = host_plan(f, opts);
     let mut text = String::new();
     for leaf_sum in [false, true] {
         if leaf_sum {

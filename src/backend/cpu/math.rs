@@ -65,7 +65,12 @@ fn funcs() -> impl Iterator<Item = (UnOp, &'static str)> {
         })
 }
 
-/// The variants, by width: the mangled prefix for f64 and for f32 lanes.
+/// The variants, by width: the mangled prefix for f64 and for f32 lanes. These are
+/// x86-64's vector ABIs; elsewhere (aarch64's libmvec has `_ZGVnN2v_*` names with
+/// another ABI) none is looked up, and kernels call scalar libm per lane.
+#[cfg(not(target_arch = "x86_64"))]
+const VARIANTS: [(MathWidth, &str, &str); 0] = [];
+#[cfg(target_arch = "x86_64")]
 const VARIANTS: [(MathWidth, &str, &str); 3] = [
     (MathWidth::Bits128, "_ZGVbN2v_", "_ZGVbN4v_"),
     (MathWidth::Bits256, "_ZGVdN4v_", "_ZGVdN8v_"),

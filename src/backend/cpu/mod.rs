@@ -8,7 +8,8 @@
 //! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
 //!   codes), shared with the interpreter's semantics;
 //! * `jit`: module lifetime; `cache`: an engine's compile cache; `pool`: an engine's
-//!   worker threads (both held by `CpuShared`);
+//!   worker threads (both held by `CpuShared`); `object`: kernels for another ISA as
+//!   object files (feature `cross-isa`);
 //! * `driver`: chunking, strided gathers, fused reductions; `schedule`: how one
 //!   evaluation's chunks are shared between the calling thread and the pool.
 
@@ -19,6 +20,8 @@ mod helpers;
 mod jit;
 mod lower;
 pub mod math;
+#[cfg(feature = "cross-isa")]
+pub mod object;
 mod pool;
 mod schedule;
 

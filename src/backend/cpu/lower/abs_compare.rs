@@ -18,7 +18,6 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 
 /// A kernel-local function that calls `nx_abs_cmp` and preserves every register, so
@@ -84,7 +83,7 @@ fn abs_slow_sig() -> Signature {
 }
 
 /// Defines the `ABS_SLOW` trampoline (declared as `id`) in `module`.
-pub fn define_abs_slow(module: &mut JITModule, id: FuncId) -> Result<()> {
+pub fn define_abs_slow(module: &mut dyn Module, id: FuncId) -> Result<()> {
     let mut ctx = module.make_context();
     ctx.func.signature = abs_slow_sig();
     let mut fbc = FunctionBuilderContext::new();

@@ -84,7 +84,6 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types;
 use cranelift_codegen::ir::{Block, FuncRef, InstBuilder, StackSlot, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 use plan::Mode;
 use predicated::Predication;
@@ -111,7 +110,7 @@ struct Local {
 pub struct Lowerer<'a, 'b> {
     f: &'a Func,
     layouts: &'a [Layout],
-    module: &'a mut JITModule,
+    module: &'a mut dyn Module,
     b: FunctionBuilder<'b>,
     /// Imported helpers, declared on first use.
     helpers: HashMap<&'static str, FuncRef>,
@@ -153,7 +152,7 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     pub fn new(
         f: &'a Func,
         layouts: &'a [Layout],
-        module: &'a mut JITModule,
+        module: &'a mut dyn Module,
         b: FunctionBuilder<'b>,
     ) -> Self {
         let mut b = b;

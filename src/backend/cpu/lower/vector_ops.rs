@@ -12,18 +12,18 @@ use crate::error::Result;
 use crate::ir::{BinOp, UnOp};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::FunctionBuilder;
+use cranelift_module::Module;
 
-/// Whether `blendv` (SSE4.1) can select vector lanes.
-fn blendv_ok() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("sse4.1")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// Whether `blendv` (SSE4.1) can select vector lanes on the ISA being compiled for:
+/// x86-64 with SSE4.1 enabled in its flags (the host's, for the JIT).
+fn blendv_ok(isa: &dyn TargetIsa) -> bool {
+    isa.name() == "x64"
+        && isa
+            .isa_flags()
+            .iter()
+            .any(|f| f.name == "has_sse41" && f.as_bool() == Some(true))
 }
 
 impl Lowerer<'_, '_> {
@@ -39,7 +39,7 @@ impl Lowerer<'_, '_> {
     pub(super) fn vselect(&mut self, p: VectorPlan, mask: Value, x: Value, y: Value) -> Value {
         let mt = p.mask_ty();
         let vt = self.b.func.dfg.value_type(x);
-        if blendv_ok() {
+        if blendv_ok(self.module.isa()) {
             // One `blendvpd`/`blendvps` instead of and/andn/or: masks built with
             // band/bor are all ones or all zeros, which Cranelift cannot see.
             let cast = |b: &mut FunctionBuilder, v: Value| {
