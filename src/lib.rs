@@ -37,6 +37,7 @@ mod error;
 pub mod io;
 mod ir;
 mod limits;
+mod math;
 mod options;
 mod passes;
 mod runtime;

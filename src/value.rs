@@ -5,6 +5,7 @@
 
 use crate::dtype::DType;
 use crate::ir::ops::{BinOp, UnOp};
+use crate::math::Accurate;
 use num_complex::{Complex, Complex32, Complex64};
 
 /// The C library's functions where NumPy calls them: complex functions come from the
@@ -390,8 +391,8 @@ macro_rules! float_unary {
                 Neg => -v,
                 Abs => v.abs(),
                 Sqrt => v.sqrt(),
-                Sin => v.sin(),
-                Cos => v.cos(),
+                Sin => Accurate::sin(v),
+                Cos => Accurate::cos(v),
                 Tan => v.tan(),
                 Arcsin => v.asin(),
                 Arccos => v.acos(),
@@ -402,12 +403,12 @@ macro_rules! float_unary {
                 Arcsinh => libm::asinh(v),
                 Arccosh => libm::acosh(v),
                 Arctanh => libm::atanh(v),
-                Log => v.ln(),
-                Log1p => v.ln_1p(),
-                Log10 => v.log10(),
-                Log2 => v.log2(),
-                Exp => v.exp(),
-                Expm1 => v.exp_m1(),
+                Log => Accurate::log(v),
+                Log1p => Accurate::log1p(v),
+                Log10 => Accurate::log10(v),
+                Log2 => Accurate::log2(v),
+                Exp => Accurate::exp(v),
+                Expm1 => Accurate::expm1(v),
                 Conj | Real => v,
                 Imag => 0.0,
                 Ceil => v.ceil(),

@@ -3,7 +3,7 @@
 
 use crate::arrays::{Input, Raw};
 use crate::errors;
-use nexpr::{CpuOptions, DType, Error, Expr, Kernel, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, CudaOptions, DType, Error, Expr, Kernel, Options, Program, Target, Vars};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,7 +83,7 @@ pub(crate) struct Entry {
     pub(crate) kernel: Kernel,
     pub(crate) program: bool,
     pub(crate) target: Target,
-    pub(crate) exact_math: bool,
+    pub(crate) fast_math: bool,
     pub(crate) names: Vec<String>,
     pub(crate) py_names: Vec<Py<PyString>>,
     pub(crate) outputs: Vec<String>,
@@ -97,14 +97,17 @@ impl Entry {
         src: &str,
         program: bool,
         target: Target,
-        exact_math: bool,
+        fast_math: bool,
     ) -> Result<Entry, Error> {
         let options = Options {
             cpu: CpuOptions {
-                exact_math,
+                fast_math,
                 ..Default::default()
             },
-            ..Default::default()
+            cuda: CudaOptions {
+                fast_math,
+                ..Default::default()
+            },
         };
         let kernel = if program {
             Program::parse(src)?.compile_with(target, &options)?
@@ -122,7 +125,7 @@ impl Entry {
             kernel,
             program,
             target,
-            exact_math,
+            fast_math,
             names,
             py_names,
             outputs,

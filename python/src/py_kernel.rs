@@ -53,13 +53,13 @@ pub(crate) fn make_kernel(
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
     if threads == Some(0) {
         return Err(errors::usage(py, "threads must be at least 1"));
     }
     let t = parse_target(py, target, threads, device)?;
-    let entry = guard(|| Entry::new(py, source, program, t, exact_math))
+    let entry = guard(|| Entry::new(py, source, program, t, fast_math))
         .map_err(|e| errors::to_py(py, &e, source))?;
     Ok(PyKernel {
         entry: Arc::new(entry),
@@ -71,31 +71,31 @@ pub(crate) fn make_kernel(
 
 /// Compiles the expression `ex` into a reusable kernel.
 #[pyfunction]
-#[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, exact_math=false))]
+#[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn compile(
     py: Python<'_>,
     ex: &str,
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, ex, false, target, threads, device, exact_math)
+    make_kernel(py, ex, false, target, threads, device, fast_math)
 }
 
 /// Compiles a program (statements run for every element; `output` names what comes
 /// back) into a kernel whose `run(**arrays)` returns a dict of outputs.
 #[pyfunction]
-#[pyo3(signature = (source, target="cpu", threads=None, *, device=0, exact_math=false))]
+#[pyo3(signature = (source, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn program(
     py: Python<'_>,
     source: &str,
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, source, true, target, threads, device, exact_math)
+    make_kernel(py, source, true, target, threads, device, fast_math)
 }
 
 /// Kernels rebuilt from pickles in this process, keyed by what defines them (source,
@@ -115,7 +115,7 @@ pub(crate) fn _rebuild_kernel(
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<Py<PyKernel>> {
     let cache = REBUILT
         .get_or_init(py, || PyDict::new(py).unbind())
@@ -125,7 +125,7 @@ pub(crate) fn _rebuild_kernel(
         _ => 0,
     };
     let key = (
-        source, program, target, resolved, threads, device, exact_math,
+        source, program, target, resolved, threads, device, fast_math,
     )
         .into_pyobject(py)?;
     if let Some(k) = cache.get_item(&key)? {
@@ -138,7 +138,7 @@ pub(crate) fn _rebuild_kernel(
         target,
         threads,
         device,
-        exact_math,
+        fast_math,
     )?;
     let k = Py::new(py, k)?;
     REBUILDS.fetch_add(1, Ordering::Relaxed);
@@ -426,7 +426,7 @@ impl PyKernel {
             self.target_name.clone(),
             self.threads_arg,
             self.device,
-            self.entry.exact_math,
+            self.entry.fast_math,
         )
             .into_pyobject(py)?;
         Ok((f, args))
