@@ -140,6 +140,9 @@ def reference(name: str, x: np.ndarray) -> np.ndarray:
                 out[i] = np.nan
             elif mpmath.isinf(r):
                 out[i] = math.copysign(math.inf, r)
+            elif r == 0 and v == 0:
+                # mpmath has no signed zero: f(±0) = ±0 for these functions.
+                out[i] = v
             else:
                 out[i] = _nearest(r, x.dtype.type)
     return out

@@ -9,21 +9,26 @@ use crate::options::MathWidth;
 
 const REFERENCE: &str = include_str!("reference.txt");
 
-/// Distance in representable numbers (NaN equals NaN).
+/// Distance in representable numbers (NaN equals NaN, −0 equals +0).
 fn ulps(a: f64, b: f64, f32: bool) -> u64 {
     if a.is_nan() && b.is_nan() {
         return 0;
     }
     let key = |x: f64| {
-        let i = if f32 {
-            (x as f32).to_bits() as i32 as i64
+        if f32 {
+            let i = (x as f32).to_bits() as i32 as i64;
+            if i < 0 {
+                i32::MIN as i64 - i
+            } else {
+                i
+            }
         } else {
-            x.to_bits() as i64
-        };
-        if i < 0 {
-            i64::MIN.wrapping_sub(i)
-        } else {
-            i
+            let i = x.to_bits() as i64;
+            if i < 0 {
+                i64::MIN.wrapping_sub(i)
+            } else {
+                i
+            }
         }
     };
     key(a).abs_diff(key(b))
