@@ -7,7 +7,8 @@ bits, rounded to the nearest float64 or float32 (exact rational comparison, so
 subnormal results are rounded once). The error of a result is its distance in
 representable numbers from the correctly rounded reference (0: correctly rounded).
 
-``python tests/accuracy.py`` writes the table to ``docs/accuracy.md``;
+``python tests/accuracy.py [--cli NEXPR_BINARY]`` writes the table to
+``docs/accuracy.md`` (evaluating through the package, or the command);
 ``test_accuracy.py`` checks the default against 1 ulp.
 """
 
@@ -196,7 +197,25 @@ def numpy_fn(name, x):
     return getattr(np, name)(x)
 
 
-COLUMNS = (("nexpr", nexpr_default), ("nexpr fast_math", nexpr_fast), ("NumPy", numpy_fn))
+def cli(binary: str, fast_math: bool):
+    """Evaluation through the `nexpr` command instead of the Python package."""
+
+    def compute(name, x):
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            a, r = pathlib.Path(d, "a.npy"), pathlib.Path(d, "r.npy")
+            np.save(a, x)
+            cmd = [binary, "eval", f"{name}(a)", "--vars", str(a), "--out", str(r)]
+            cmd += ["--threads", "1"] + (["--fast-math"] if fast_math else [])
+            subprocess.run(cmd, check=True)
+            return np.load(r)
+
+    return compute
+
+
+COLUMNS = [("nexpr", nexpr_default), ("nexpr fast_math", nexpr_fast), ("NumPy", numpy_fn)]
 
 
 def table() -> str:
@@ -236,6 +255,9 @@ if __name__ == "__main__" and sys.argv[1:] == ["--rust"]:
     out = pathlib.Path(__file__).resolve().parents[2] / "src" / "math" / "reference.txt"
     out.write_text(rust_reference())
 elif __name__ == "__main__":
+    # --cli PATH: evaluate through the nexpr command (no Python package needed).
+    if sys.argv[1:2] == ["--cli"]:
+        COLUMNS[:2] = [("nexpr", cli(sys.argv[2], False)), ("nexpr fast_math", cli(sys.argv[2], True))]
     doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "accuracy.md"
     text = doc.read_text() if doc.exists() else ""
     marker = "<!-- table -->"

@@ -218,7 +218,9 @@ fn ready_at(
         _ => 0,
     };
     for &a in &n.args {
-        r = r.max(ready_at(f, p, a, local, ready, nodes)?);
+        // Expression trees may be deep: each step through `limits::stack`.
+        let at = crate::limits::stack(|| ready_at(f, p, a, local, ready, nodes))?;
+        r = r.max(at);
     }
     if let Some(mut b) = batched(f, p, id) {
         b.stage = r;
