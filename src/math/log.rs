@@ -105,7 +105,11 @@ const INV_LN10: (f64, f64) = (0.4342944819032518, 1.098319650216765e-17);
 #[inline(always)]
 fn log_dd(x: f64) -> (f64, f64) {
     let subnormal = x < f64::MIN_POSITIVE;
-    let xs = if subnormal { x * 18014398509481984.0 } else { x };
+    let xs = if subnormal {
+        x * 18014398509481984.0
+    } else {
+        x
+    };
     let (k, m) = split(xs);
     let k = int_to_f64(if subnormal { k - 54 } else { k });
     let f = m - 1.0;

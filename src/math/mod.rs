@@ -9,7 +9,8 @@
 //! cos; arguments beyond 2^20 go to libm); `float.rs` holds the shared steps. float32
 //! functions evaluate the float64 one and round: at most one ulp of f32, almost
 //! always correctly rounded. Every other transcendental stays on the platform's libm
-//! (glibc: within 1 ulp for these), called per element. Measured accuracy:
+//! (glibc: within 1 ulp for these), called per element; their float32 versions too
+//! go through the float64 function. Measured accuracy:
 //! `docs/accuracy.md`; the design and speed: `docs/math.md`.
 
 mod batch;
@@ -20,8 +21,10 @@ mod trig;
 
 pub(crate) use batch::{batch_fn, lookup, resolve};
 
-/// The transcendental functions implemented here, per float type: what the
-/// interpreter and the CPU backend's scalar helpers call (`Accurate::exp(x)`).
+/// The transcendental functions per float type: what the interpreter and the CPU
+/// backend's scalar helpers call (`Accurate::exp(x)`). tan, the inverse trigonometric
+/// and the hyperbolic functions are libm's; their float32 versions evaluate libm's
+/// float64 function and round (glibc's float32 `tanhf` and `coshf` are 2 ulp off).
 pub(crate) trait Accurate: Copy {
     fn exp(self) -> Self;
     fn expm1(self) -> Self;
@@ -31,6 +34,13 @@ pub(crate) trait Accurate: Copy {
     fn log10(self) -> Self;
     fn sin(self) -> Self;
     fn cos(self) -> Self;
+    fn tan(self) -> Self;
+    fn arcsin(self) -> Self;
+    fn arccos(self) -> Self;
+    fn arctan(self) -> Self;
+    fn sinh(self) -> Self;
+    fn cosh(self) -> Self;
+    fn tanh(self) -> Self;
 }
 
 impl Accurate for f64 {
@@ -58,6 +68,27 @@ impl Accurate for f64 {
     fn cos(self) -> f64 {
         trig::cos(self)
     }
+    fn tan(self) -> f64 {
+        f64::tan(self)
+    }
+    fn arcsin(self) -> f64 {
+        f64::asin(self)
+    }
+    fn arccos(self) -> f64 {
+        f64::acos(self)
+    }
+    fn arctan(self) -> f64 {
+        f64::atan(self)
+    }
+    fn sinh(self) -> f64 {
+        f64::sinh(self)
+    }
+    fn cosh(self) -> f64 {
+        f64::cosh(self)
+    }
+    fn tanh(self) -> f64 {
+        f64::tanh(self)
+    }
 }
 
 impl Accurate for f32 {
@@ -84,6 +115,27 @@ impl Accurate for f32 {
     }
     fn cos(self) -> f32 {
         trig::cos_f32(self)
+    }
+    fn tan(self) -> f32 {
+        f64::tan(self as f64) as f32
+    }
+    fn arcsin(self) -> f32 {
+        f64::asin(self as f64) as f32
+    }
+    fn arccos(self) -> f32 {
+        f64::acos(self as f64) as f32
+    }
+    fn arctan(self) -> f32 {
+        f64::atan(self as f64) as f32
+    }
+    fn sinh(self) -> f32 {
+        f64::sinh(self as f64) as f32
+    }
+    fn cosh(self) -> f32 {
+        f64::cosh(self as f64) as f32
+    }
+    fn tanh(self) -> f32 {
+        f64::tanh(self as f64) as f32
     }
 }
 
