@@ -165,7 +165,7 @@ def ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     return np.where(one_nan, 2**62, d)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sample(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
     """The arguments of `name` in `dtype` and the correctly rounded results."""
     x = arguments(name, dtype)

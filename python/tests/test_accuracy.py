@@ -8,7 +8,6 @@ the same sample. The table of ``docs/accuracy.md`` comes from the same measureme
 
 import numpy as np
 import pytest
-
 from accuracy import DTYPES, FUNCTIONS, OWN, measure, nexpr_default, numpy_fn
 
 
