@@ -44,13 +44,7 @@ fn reduce(x: f64) -> (f64, i64, f64, f64) {
 pub fn exp(x: f64) -> f64 {
     // Clamped so that k stays in range; beyond the clamps the result is inf or 0
     // anyway. NaN passes through the comparisons.
-    let xc = if x < -746.0 {
-        -746.0
-    } else if x > 710.0 {
-        710.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-746.0, 710.0);
     let (_, ki, r, corr) = reduce(xc);
     let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
     let (h, l) = fast_two_sum(1.0, r);
@@ -60,13 +54,7 @@ pub fn exp(x: f64) -> f64 {
 /// e^x − 1, accurate near 0; −1 below −40 (where e^x < 2^-57), e^x above 709.
 #[inline(always)]
 pub fn expm1(x: f64) -> f64 {
-    let xc = if x < -40.0 {
-        -40.0
-    } else if x > 709.0 {
-        709.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-40.0, 709.0);
     let (_, ki, r, corr) = reduce(xc);
     let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
     // e^x − 1 = (2^k − 1) + 2^k·r + 2^k·p, the first two summed exactly.

@@ -15,13 +15,13 @@ const EXPONENT_MASK: i64 = 0xfff << 52;
 
 /// fdlibm's Lg1…Lg7: R(z) = z·(Lg1 + z·(Lg2 + …)), z = s².
 const LG: [f64; 7] = [
-    6.666666666666735130e-01,
-    3.999999999940941908e-01,
-    2.857142874366239149e-01,
-    2.222219843214978396e-01,
-    1.818357216161805012e-01,
-    1.531383769920937332e-01,
-    1.479819860511658591e-01,
+    0.6666666666666735,
+    0.3999999999940942,
+    0.2857142874366239,
+    0.22222198432149784,
+    0.1818357216161805,
+    0.15313837699209373,
+    0.14798198605116586,
 ];
 
 /// x = 2^k·m, m in [√2/2, √2), for positive finite normal x: (k, m).
@@ -95,8 +95,8 @@ pub fn log1p(x: f64) -> f64 {
 }
 
 /// 1/ln2 and 1/ln10 as double-doubles (head, tail).
-const INV_LN2: (f64, f64) = (1.4426950408889634, 2.0355273740931033e-17);
-const INV_LN10: (f64, f64) = (0.4342944819032518, 1.098319650216765e-17);
+const INV_LN2: (f64, f64) = (std::f64::consts::LOG2_E, 2.0355273740931033e-17);
+const INV_LN10: (f64, f64) = (std::f64::consts::LOG10_E, 1.098319650216765e-17);
 
 /// The natural logarithm of positive finite x as a double-double (head, tail), with a
 /// relative error far below 2^-53: the exact parts (k·ln2's head, f, f²/2 and its
