@@ -45,6 +45,7 @@ pub mod io;
 mod ir;
 mod limits;
 mod lru;
+mod math;
 mod options;
 mod passes;
 mod repr;

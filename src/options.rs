@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 ///
 /// ```
 /// use nexpr::{CpuOptions, Expr, Options, Target};
-/// let options = Options { cpu: CpuOptions { exact_math: true, ..Default::default() }, ..Default::default() };
+/// let options = Options { cpu: CpuOptions { fast_math: true, ..Default::default() }, ..Default::default() };
 /// let kernel = Expr::parse("sin(a)")?.compile_with(Target::Cpu { threads: 1 }, &options)?;
 /// # Ok::<(), nexpr::Error>(())
 /// ```
@@ -44,25 +44,30 @@ pub enum Simd {
     All,
 }
 
-/// Which of glibc's libmvec variants evaluates transcendentals of float vectors.
+/// How wide transcendentals of float vectors are evaluated: nexpr's own functions
+/// (compiled for AVX2 or AVX-512) by default, glibc's libmvec variants under
+/// `CpuOptions::fast_math`.
 ///
 /// Cranelift's x86-64 backend stops at 128-bit vectors, but the math functions need
 /// not: with a wider variant, straight-line kernels evaluate a block of elements in
 /// stages, collecting the arguments of each transcendental in a buffer and calling
-/// the 256- or 512-bit function over the whole buffer (see `backend::cpu::math`).
-/// Programs with loops, and CPUs without the instructions, keep the 128-bit calls.
+/// the 256- or 512-bit function over the whole buffer (see `backend::cpu::math` and
+/// `math`). Programs with loops, and CPUs without the instructions, keep 128 bits:
+/// libmvec's per-vector calls under fast math, else the scalar functions per lane.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MathWidth {
     /// The widest variant this CPU runs (checked at run time): 512 bits with
     /// AVX-512F and AVX-512DQ, 256 with AVX2 and FMA, else 128.
     #[default]
     Auto,
-    /// `_ZGVbN2v_*` (SSE4): one call per 128-bit vector, inside the loop.
+    /// Per vector inside the loop: libmvec's `_ZGVbN2v_*` (SSE4) under fast math,
+    /// else the scalar functions per lane.
     Bits128,
-    /// `_ZGVdN4v_*` (AVX2) over buffers; 128 bits where the CPU lacks AVX2.
+    /// AVX2 over buffers (libmvec's `_ZGVdN4v_*` under fast math); 128 bits where
+    /// the CPU lacks AVX2.
     Bits256,
-    /// `_ZGVeN8v_*` (AVX-512) over buffers; the widest the CPU has where it lacks
-    /// AVX-512.
+    /// AVX-512 over buffers (libmvec's `_ZGVeN8v_*` under fast math); the widest the
+    /// CPU has where it lacks AVX-512.
     Bits512,
 }
 
@@ -87,16 +92,19 @@ pub enum OptLevel {
 /// Options of the Cranelift CPU backend (the thread count is the target's).
 ///
 /// ```
-/// let exact = nexpr::CpuOptions { exact_math: true, ..Default::default() };
-/// assert!(exact.validate().is_ok());
+/// let fast = nexpr::CpuOptions { fast_math: true, ..Default::default() };
+/// assert!(fast.validate().is_ok());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CpuOptions {
-    /// Transcendentals through the scalar libm functions the interpreter calls (bit for
-    /// bit equal to it) instead of glibc's vectorized libmvec (at most 4 ulp apart,
-    /// several times faster).
-    pub exact_math: bool,
-    /// Which libmvec variant computes vectorized transcendentals (without `exact_math`).
+    /// Transcendentals through glibc's vectorized libmvec (at most 4 ulp from the
+    /// correctly rounded result, and so from NumPy's in the last bits) instead of the
+    /// default: nexpr's own vectorized functions (`src/math/`, within 1 ulp, NumPy's
+    /// accuracy class), which the interpreter calls too, so the default is bit for bit
+    /// the interpreter's. See `docs/math.md` and `docs/accuracy.md`.
+    pub fast_math: bool,
+    /// The vector width of transcendentals: libmvec's variant under `fast_math`, else
+    /// the width nexpr's own vector functions are compiled for.
     pub math_width: MathWidth,
     /// Which programs get a SIMD main loop.
     pub simd: Simd,
@@ -121,7 +129,7 @@ pub struct CpuOptions {
 impl Default for CpuOptions {
     fn default() -> Self {
         CpuOptions {
-            exact_math: false,
+            fast_math: false,
             math_width: MathWidth::Auto,
             simd: Simd::All,
             straight_groups: 2,

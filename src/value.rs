@@ -6,6 +6,7 @@
 use crate::dtype::DType;
 use crate::hypot::CorrectHypot;
 use crate::ir::ops::{BinOp, UnOp};
+use crate::math::Accurate;
 use num_complex::{Complex, Complex32, Complex64};
 
 /// The C library's functions where NumPy calls them: complex functions come from the
@@ -186,24 +187,24 @@ macro_rules! float_unary {
                 Neg => -v,
                 Abs => v.abs(),
                 Sqrt => v.sqrt(),
-                Sin => v.sin(),
-                Cos => v.cos(),
-                Tan => v.tan(),
-                Arcsin => v.asin(),
-                Arccos => v.acos(),
-                Arctan => v.atan(),
-                Sinh => v.sinh(),
-                Cosh => v.cosh(),
-                Tanh => v.tanh(),
+                Sin => Accurate::sin(v),
+                Cos => Accurate::cos(v),
+                Tan => Accurate::tan(v),
+                Arcsin => Accurate::arcsin(v),
+                Arccos => Accurate::arccos(v),
+                Arctan => Accurate::arctan(v),
+                Sinh => Accurate::sinh(v),
+                Cosh => Accurate::cosh(v),
+                Tanh => Accurate::tanh(v),
                 Arcsinh => libm::asinh(v),
                 Arccosh => libm::acosh(v),
                 Arctanh => libm::atanh(v),
-                Log => v.ln(),
-                Log1p => v.ln_1p(),
-                Log10 => v.log10(),
-                Log2 => v.log2(),
-                Exp => v.exp(),
-                Expm1 => v.exp_m1(),
+                Log => Accurate::log(v),
+                Log1p => Accurate::log1p(v),
+                Log10 => Accurate::log10(v),
+                Log2 => Accurate::log2(v),
+                Exp => Accurate::exp(v),
+                Expm1 => Accurate::expm1(v),
                 Conj | Real => v,
                 Imag => 0.0,
                 Ceil => v.ceil(),

@@ -5,8 +5,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink, Sink};
 use nexpr::{
-    CancelToken, DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program, Result, Target,
-    Vars,
+    CancelToken, DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program,
+    Result, Target, Vars,
 };
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -91,16 +91,17 @@ struct Common {
     /// CUDA device number.
     #[arg(long, default_value_t = 0)]
     device: usize,
-    /// CUDA only: compile with NVRTC's fast math (approximate transcendentals and
-    /// divisions; results then differ from NumPy's in the last bits or more).
+    /// Fast math: on the CPU, glibc's libmvec transcendentals (within 4 ulp) instead
+    /// of nexpr's own (within 1 ulp, bit for bit the interpreter's); on CUDA, NVRTC's
+    /// `--use_fast_math` (approximate transcendentals and divisions, flushed
+    /// denormals). Results then differ from NumPy's in the last bits or more.
     #[arg(long)]
     fast_math: bool,
-    /// CPU only: transcendentals through scalar libm, bit for bit the interpreter's,
-    /// instead of vectorized libmvec (at most 4 ulp apart, faster).
-    #[arg(long)]
+    /// Accepted for old scripts and ignored: accurate math is the default.
+    #[arg(long, hide = true)]
     exact_math: bool,
-    /// CPU only: which libmvec variant evaluates transcendentals (`auto`: the widest
-    /// this CPU runs; 256 and 512 bits need AVX2 and AVX-512, else the widest there is).
+    /// CPU only: how wide transcendentals are evaluated (`auto`: the widest this CPU
+    /// runs; 256 and 512 bits need AVX2 and AVX-512, else the widest there is).
     #[arg(long, value_enum, default_value_t = MathWidthArg::Auto)]
     math_width: MathWidthArg,
     /// CPU only: at 2 threads and more, let each thread take the page faults of the
@@ -165,7 +166,9 @@ impl Common {
     /// The compile options the flags ask for.
     fn options(&self) -> Options {
         let mut o = Options::default();
-        o.cpu.exact_math = self.exact_math;
+        // `--exact-math` is the default; it only has to parse.
+        let _ = self.exact_math;
+        o.cpu.fast_math = self.fast_math;
         o.cpu.math_width = match self.math_width {
             MathWidthArg::Auto => MathWidth::Auto,
             MathWidthArg::Bits128 => MathWidth::Bits128,

@@ -38,7 +38,7 @@ pub fn vars() -> Vars<'static> {
 pub fn exact() -> Options {
     Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
             ..Default::default()
         },
         ..Default::default()

@@ -37,7 +37,7 @@ def compile(
     threads: int | None = None,
     *,
     device: int = 0,
-    exact_math: bool = False,
+    fast_math: bool = False,
 ) -> Kernel: ...
 def program(
     source: str,
@@ -45,7 +45,7 @@ def program(
     threads: int | None = None,
     *,
     device: int = 0,
-    exact_math: bool = False,
+    fast_math: bool = False,
 ) -> Kernel: ...
 
 class Kernel:
@@ -69,7 +69,7 @@ def _max_threads() -> int: ...
 def _clear_cache() -> None: ...
 def _kernel_sources() -> Sequence[tuple[str, str]]: ...
 def _rebuild_kernel(
-    source: str, program: bool, target: str, threads: int | None, device: int, exact_math: bool
+    source: str, program: bool, target: str, threads: int | None, device: int, fast_math: bool
 ) -> Kernel: ...
 def _rebuild_cache_info() -> tuple[int, int]: ...
 def run_cli(argv: list[str]) -> int: ...

@@ -70,10 +70,10 @@ def _error(cls, kind, expression, message, **attrs):
     return e
 
 
-def _kernel(source, program, target, threads, device, exact_math):
+def _kernel(source, program, target, threads, device, fast_math):
     """The kernel of this source and options: one per process (the unpickling cache,
     which is also what workers use)."""
-    return _nexpr._rebuild_kernel(source, program, target, threads, device, exact_math)
+    return _nexpr._rebuild_kernel(source, program, target, threads, device, fast_math)
 
 
 def _check_threads(threads):
@@ -88,8 +88,8 @@ def _check_threads(threads):
 def _task_kernel(kernel, threads):
     """``kernel`` (a compiled ``nexpr.Kernel``) made again with ``threads`` threads per
     task, keeping its target and options."""
-    _, (source, program, target, _t, device, exact_math) = kernel.__reduce__()
-    return _kernel(source, program, target, threads, device, exact_math)
+    _, (source, program, target, _t, device, fast_math) = kernel.__reduce__()
+    return _kernel(source, program, target, threads, device, fast_math)
 
 
 # ---------------------------------------------------------------------------------

@@ -42,11 +42,11 @@ def load(
     threads: Optional[int] = None,
     *,
     device: int = 0,
-    exact_math: bool = False,
+    fast_math: bool = False,
 ) -> Kernel:
     """Kernel ``name`` compiled as a program (``nexpr.program``; the parameters are
     its own)."""
-    return _nexpr.program(source(name), target, threads, device=device, exact_math=exact_math)
+    return _nexpr.program(source(name), target, threads, device=device, fast_math=fast_math)
 
 
 def _folder() -> str:

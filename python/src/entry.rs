@@ -4,7 +4,9 @@
 
 use crate::arrays::{Input, Raw};
 use crate::errors;
-use nexpr::{CpuOptions, DType, Engine, Error, Expr, Kernel, Options, Program, Target, Vars};
+use nexpr::{
+    CpuOptions, CudaOptions, DType, Engine, Error, Expr, Kernel, Options, Program, Target, Vars,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::sync::Mutex;
@@ -77,7 +79,7 @@ pub(crate) struct Entry {
     pub(crate) kernel: Kernel,
     pub(crate) program: bool,
     pub(crate) target: Target,
-    pub(crate) exact_math: bool,
+    pub(crate) fast_math: bool,
     pub(crate) names: Vec<String>,
     pub(crate) py_names: Vec<Py<PyString>>,
     pub(crate) outputs: Vec<String>,
@@ -92,14 +94,17 @@ impl Entry {
         src: &str,
         program: bool,
         target: Target,
-        exact_math: bool,
+        fast_math: bool,
     ) -> Result<Entry, Error> {
         let options = Options {
             cpu: CpuOptions {
-                exact_math,
+                fast_math,
                 ..Default::default()
             },
-            ..Default::default()
+            cuda: CudaOptions {
+                fast_math,
+                ..Default::default()
+            },
         };
         let kernel = if program {
             Program::parse(src)?.compile_in(engine, target, &options)?
@@ -117,7 +122,7 @@ impl Entry {
             kernel,
             program,
             target,
-            exact_math,
+            fast_math,
             names,
             py_names,
             outputs,

@@ -32,7 +32,7 @@ include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 /// The input names of an expression, in the order a kernel takes them.
 #[pyfunction]
 fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<String>> {
-    Ok(cached(py, ex)?.names.clone())
+    Ok(cached(py, ex, false)?.names.clone())
 }
 
 #[pyfunction]

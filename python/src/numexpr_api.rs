@@ -19,12 +19,23 @@ pub(crate) struct CacheEntry(pub(crate) Arc<Entry>);
 
 pub(crate) static GETFRAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<Entry>> {
+/// The compiled entry of `ex` (with fast math: `evaluate(..., fast_math=True)`),
+/// from the cache when it is there: keyed by the expression, or by
+/// `(expression, True)` for fast math.
+pub(crate) fn cached(
+    py: Python<'_>,
+    ex: &Bound<'_, PyString>,
+    fast_math: bool,
+) -> PyResult<Arc<Entry>> {
     let ctx = context(py)?;
     let ctx = ctx.get();
     let cache = ctx.expressions.bind(py);
     let t = ctx.threads();
-    if let Some(v) = cache.get_item(ex)? {
+    let key = match fast_math {
+        false => ex.clone().into_any(),
+        true => (ex, true).into_pyobject(py)?.into_any(),
+    };
+    if let Some(v) = cache.get_item(&key)? {
         let entry = &v.cast::<CacheEntry>()?.get().0;
         if matches!(entry.target, Target::Cpu { threads } if threads == t) {
             return Ok(entry.clone());
@@ -39,7 +50,7 @@ pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<E
                 &src,
                 false,
                 Target::Cpu { threads: t },
-                false,
+                fast_math,
             )
         })
         .map_err(|err| errors::to_py(py, &err, &src))?,
@@ -47,7 +58,7 @@ pub(crate) fn cached(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Arc<E
     if cache.len() >= 512 {
         cache.clear();
     }
-    cache.set_item(ex, CacheEntry(entry.clone()))?;
+    cache.set_item(key, CacheEntry(entry.clone()))?;
     Ok(entry)
 }
 
@@ -230,10 +241,16 @@ pub(crate) fn set_last(
 
 pub(crate) struct Kw {
     pub(crate) depth: Option<i64>,
+    /// `fast_math=True`: libmvec's transcendentals (within 4 ulp) instead of the
+    /// accurate default.
+    pub(crate) fast_math: bool,
 }
 
 pub(crate) fn parse_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Kw> {
-    let mut kw = Kw { depth: None };
+    let mut kw = Kw {
+        depth: None,
+        fast_math: false,
+    };
     let Some(kwargs) = kwargs else { return Ok(kw) };
     for (k, v) in kwargs.iter() {
         let k: String = k.extract()?;
@@ -262,6 +279,7 @@ pub(crate) fn parse_kwargs(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -
             // The grammar is the only door: there is no eval() to sanitize for.
             "sanitize" | "disable_cache" => {}
             "_frame_depth" => kw.depth = Some(v.extract()?),
+            "fast_math" => kw.fast_math = v.is_truthy()?,
             _ => {
                 return Err(errors::usage(py, format!("Unknown keyword argument '{k}'")));
             }
@@ -283,7 +301,9 @@ pub(crate) fn expr_str<'a, 'py>(
 /// Names are looked up in `local_dict`, then `global_dict`; by default in the caller's
 /// locals and globals. `out` receives the result (it may also be an input); `order`
 /// lays out a new result ('K' keeps Fortran order for Fortran inputs); `casting`
-/// rules the copy into an `out` of another dtype. `optimization=`, `truediv=`,
+/// rules the copy into an `out` of another dtype. `fast_math=True` trades the
+/// accurate transcendentals (within 1 ulp, NumPy's class) for glibc's libmvec ones
+/// (within 4 ulp). `optimization=`, `truediv=`,
 /// `sanitize=` and `disable_cache=` are accepted for numexpr compatibility.
 #[pyfunction]
 #[pyo3(signature = (ex, local_dict=None, global_dict=None, out=None, order=None, casting=None, **kwargs), text_signature = "(ex, local_dict=None, global_dict=None, out=None, order='K', casting='same_kind', **kwargs)")]
@@ -302,7 +322,7 @@ pub(crate) fn evaluate<'py>(
     let ex = expr_str(py, ex)?;
     let order = parse_order(py, order)?;
     let casting = parse_casting(py, casting)?;
-    let entry = cached(py, ex)?;
+    let entry = cached(py, ex, kw.fast_math)?;
     let depth = kw.depth.map_or(0, |d| (d - 3).max(0) as usize);
     let mut scope = Scope::new(local_dict, global_dict, depth);
     let ins = gather(py, &entry, &mut scope)?;
@@ -331,7 +351,7 @@ pub(crate) fn validate<'py>(
         let ex = expr_str(py, ex)?;
         let order = parse_order(py, order)?;
         let casting = parse_casting(py, casting)?;
-        let entry = cached(py, ex)?;
+        let entry = cached(py, ex, kw.fast_math)?;
         let depth = kw.depth.map_or(0, |d| (d - 2).max(0) as usize);
         let mut scope = Scope::new(local_dict, global_dict, depth);
         let ins = gather(py, &entry, &mut scope)?;

@@ -69,7 +69,7 @@ pub(crate) fn make_kernel(
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
     if threads == Some(0) {
         return Err(errors::usage(py, "threads must be at least 1"));
@@ -77,7 +77,7 @@ pub(crate) fn make_kernel(
     let ctx = context(py)?;
     let ctx = ctx.get();
     let t = parse_target(py, ctx, target, threads, device)?;
-    let entry = guard(|| Entry::new(py, &ctx.engine, source, program, t, exact_math))
+    let entry = guard(|| Entry::new(py, &ctx.engine, source, program, t, fast_math))
         .map_err(|e| errors::to_py(py, &e, source))?;
     Ok(PyKernel {
         entry: Arc::new(entry),
@@ -95,21 +95,22 @@ pub(crate) fn make_kernel(
 ///   interpreter) or `'cuda'` (CUDA C compiled by NVRTC, run on `device`).
 /// * `threads`: CPU threads; None: the process's count (`nexpr.set_num_threads`).
 /// * `device`: the CUDA device number (`target='cuda'` only).
-/// * `exact_math`: True turns off the vectorized transcendentals (libmvec, within 4
-///   ulp), so that results equal the interpreter's bit for bit.
+/// * `fast_math`: True opts into faster transcendentals (glibc's libmvec, within 4 ulp;
+///   NVRTC's approximations on CUDA); the default is within 1 ulp and, on the CPU,
+///   equal to the interpreter's results bit for bit.
 ///
 /// Call the kernel with the arrays: `nexpr.compile('2*a + b')(a=x, b=y)`.
 #[pyfunction]
-#[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, exact_math=false))]
+#[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn compile(
     py: Python<'_>,
     ex: &str,
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, ex, false, target, threads, device, exact_math)
+    make_kernel(py, ex, false, target, threads, device, fast_math)
 }
 
 /// Compiles a program (statements run for every element; its `output` line names what
@@ -117,18 +118,18 @@ pub(crate) fn compile(
 /// is checked now (syntax, the `output` line); dtypes on the first call.
 ///
 /// * `source`: the program's text (see the package's README for the language).
-/// * `target`, `threads`, `device`, `exact_math`: as for `compile`.
+/// * `target`, `threads`, `device`, `fast_math`: as for `compile`.
 #[pyfunction]
-#[pyo3(signature = (source, target="cpu", threads=None, *, device=0, exact_math=false))]
+#[pyo3(signature = (source, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn program(
     py: Python<'_>,
     source: &str,
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, source, true, target, threads, device, exact_math)
+    make_kernel(py, source, true, target, threads, device, fast_math)
 }
 
 /// Kernels the unpickling cache (`Context::rebuilt`) keeps: keyed by what defines
@@ -146,7 +147,7 @@ pub(crate) fn _rebuild_kernel(
     target: &str,
     threads: Option<usize>,
     device: usize,
-    exact_math: bool,
+    fast_math: bool,
 ) -> PyResult<Py<PyKernel>> {
     let ctx = context(py)?;
     let ctx = ctx.get();
@@ -156,7 +157,7 @@ pub(crate) fn _rebuild_kernel(
         _ => 0,
     };
     let key = (
-        source, program, target, resolved, threads, device, exact_math,
+        source, program, target, resolved, threads, device, fast_math,
     )
         .into_pyobject(py)?;
     if let Some(k) = cache.get_item(&key)? {
@@ -169,7 +170,7 @@ pub(crate) fn _rebuild_kernel(
         target,
         threads,
         device,
-        exact_math,
+        fast_math,
     )?;
     let k = Py::new(py, k)?;
     ctx.rebuilds.fetch_add(1, Ordering::Relaxed);
@@ -466,7 +467,7 @@ impl PyKernel {
             self.target_name.clone(),
             self.threads_arg,
             self.device,
-            self.entry.exact_math,
+            self.entry.fast_math,
         )
             .into_pyobject(py)?;
         Ok((f, args))

@@ -181,7 +181,7 @@ fn trivial_operations_are_simplified_away_with_unchanged_results() {
     use crate::{CpuOptions, Expr, Options, Simd, Target};
     let exact = |simd| Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
             simd,
             ..Default::default()
         },

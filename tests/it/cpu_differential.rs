@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 fn exact(groups: u8) -> Options {
     Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
             loop_groups: groups,
             ..Default::default()
         },

@@ -14,7 +14,7 @@ const N: usize = 1_234_567;
 fn options(fault_ahead: bool) -> Options {
     Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
             fault_ahead,
             ..Default::default()
         },

@@ -1,5 +1,6 @@
-//! Staged kernels (`backend/cpu/lower/staged.rs`: transcendentals through libmvec's
-//! 256- and 512-bit variants over block buffers) against the same computation done
+//! Staged kernels (`backend/cpu/lower/staged.rs`: transcendentals through nexpr's
+//! 256- and 512-bit batch functions, or libmvec's variants under fast math, over block
+//! buffers) against the same computation done
 //! one operation at a time, each operation a kernel of its own at the same width.
 //! Every operation is elementwise and deterministic, so the fused kernel must give
 //! exactly the stepwise result (NaNs compare equal): this checks the stages, their
@@ -203,21 +204,24 @@ fn same(x: &DynArray, y: &DynArray) -> bool {
     }
 }
 
-fn options(w: MathWidth) -> Options {
+fn options(w: MathWidth, fast_math: bool) -> Options {
     Options {
         cpu: CpuOptions {
             math_width: w,
+            fast_math,
             ..Default::default()
         },
         ..Default::default()
     }
 }
 
-fn widths() -> Vec<MathWidth> {
-    let mut v = vec![MathWidth::Bits128];
+/// Each width this CPU runs, with the default math and with fast math.
+fn widths() -> Vec<(MathWidth, bool)> {
+    let mut v = vec![(MathWidth::Bits128, false), (MathWidth::Bits128, true)];
     for w in [MathWidth::Bits256, MathWidth::Bits512] {
         if nexpr::internals::resolve_math_width(w) == w {
-            v.push(w);
+            v.push((w, false));
+            v.push((w, true));
         } else {
             // Past libtest's capture, as the other tests that cannot run say it.
             use std::io::Write;
@@ -247,7 +251,7 @@ const LENGTHS: [usize; 10] = [1, 2, 3, 7, 255, 256, 257, 1029, 8197, 40_003];
 #[test]
 fn staged_expressions_match_stepwise() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
-    for w in widths() {
+    for (w, fast_math) in widths() {
         for case in 0..60 {
             let n = LENGTHS[case % LENGTHS.len()];
             let threads = 1 + case % 2;
@@ -291,12 +295,12 @@ fn staged_expressions_match_stepwise() {
             }
             let fused = Expr::parse(&src)
                 .unwrap()
-                .compile_with(target, &options(w))
+                .compile_with(target, &options(w, fast_math))
                 .unwrap()
                 .eval(&vars)
                 .unwrap();
             let mut st = Stepper {
-                opts: options(w),
+                opts: options(w, fast_math),
                 target,
                 env: env.clone(),
                 owned: vec![],
@@ -315,7 +319,7 @@ fn staged_expressions_match_stepwise() {
 #[test]
 fn staged_programs_match_stepwise() {
     let mut r = Rng(0x1234_5678_9abc_def1);
-    for w in widths() {
+    for (w, fast_math) in widths() {
         for case in 0..40 {
             let n = LENGTHS[(case * 7) % LENGTHS.len()];
             let threads = 1 + case % 2;
@@ -354,12 +358,12 @@ fn staged_programs_match_stepwise() {
             let vars = Vars::new().with("a", &a).with("b", &b);
             let got = Program::parse(&src)
                 .unwrap()
-                .compile_with(target, &options(w))
+                .compile_with(target, &options(w, fast_math))
                 .unwrap()
                 .run(&vars)
                 .unwrap();
             let mut st = Stepper {
-                opts: options(w),
+                opts: options(w, fast_math),
                 target,
                 env: env.clone(),
                 owned: vec![BTreeMap::new()],
@@ -384,14 +388,14 @@ fn staged_programs_match_stepwise() {
 #[test]
 fn staged_in_place_matches_fresh_output() {
     let mut r = Rng(42);
-    for w in widths() {
+    for (w, fast_math) in widths() {
         for &n in &LENGTHS {
             let a = data(&mut r, n);
             let b = data(&mut r, n);
             let src = "exp(-a*a) * log1p(abs(b)) + sin(cos(a) * b) - tanh(a)";
             let k = Expr::parse(src)
                 .unwrap()
-                .compile_with(Target::Cpu { threads: 2 }, &options(w))
+                .compile_with(Target::Cpu { threads: 2 }, &options(w, fast_math))
                 .unwrap();
             let want = k.eval(&Vars::new().with("a", &a).with("b", &b)).unwrap();
             let mut out = a.clone();

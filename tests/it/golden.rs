@@ -6,7 +6,7 @@
 
 use crate::common::golden;
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
-use nexpr::{CpuOptions, DType, DynArray, Emit, Expr, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, DType, DynArray, Emit, Expr, MathWidth, Options, Program, Target, Vars};
 use num_complex::Complex64;
 
 // ---------------------------------------------------------------------------------
@@ -68,11 +68,13 @@ fn ir() {
 // ---------------------------------------------------------------------------------
 // CLIF (`--emit clif`): each file is `; <source>` and the Cranelift IR.
 
-/// Scalar libm calls: libmvec's presence would change the sin kernel.
+/// The accurate functions at 128 bits, called per lane: the CPU's AVX2 or AVX-512
+/// (staged kernels) and libmvec's presence would change the sin kernel.
 fn exact(loop_groups: u8) -> Options {
     Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
+            math_width: MathWidth::Bits128,
             loop_groups,
             ..Default::default()
         },

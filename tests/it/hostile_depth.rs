@@ -32,7 +32,7 @@ fn eval_both(src: &str) -> Result<Vec<DynArray>, Error> {
     let e = Expr::parse(src)?;
     let exact = Options {
         cpu: CpuOptions {
-            exact_math: true,
+            fast_math: false,
             ..Default::default()
         },
         ..Default::default()

@@ -1,6 +1,6 @@
 //! An engine's compile cache (`crate::Engine`): bounded, least-recently-used, keyed by the IR text
 //! (which names every input dtype and operation), the input layouts, the vector plan
-//! (lanes, groups, vector math and the libmvec variant resolved for this CPU) and the
+//! (lanes, groups, fast math and the math width resolved for this CPU) and the
 //! optimization level (which `CpuOptions` choose). The thread count is not
 //! part of the key because it does not change the generated code.
 //!
@@ -78,7 +78,7 @@ mod tests {
     use crate::options::MathWidth;
     use crate::{Expr, Target, Vars};
 
-    /// The libmvec variant changes the code (staged kernels from 256 bits on), so it
+    /// The math width changes the code (staged kernels from 256 bits on), so it
     /// is part of the key: kernels of the two widths are never shared.
     #[test]
     fn math_width_is_part_of_the_key() {
@@ -100,7 +100,7 @@ mod tests {
         let wide = get(MathWidth::Bits512);
         let again = get(MathWidth::Bits128);
         assert!(Arc::ptr_eq(&narrow.0, &again.0));
-        let resolved = crate::backend::cpu::math::resolve(MathWidth::Bits512);
+        let resolved = crate::math::resolve(MathWidth::Bits512);
         assert_eq!(
             Arc::ptr_eq(&narrow.0, &wide.0),
             resolved == MathWidth::Bits128,

@@ -15,6 +15,7 @@
 use crate::dtype::DType;
 use crate::hypot::CorrectHypot;
 use crate::ir::{BinOp, UnOp};
+use crate::math::Accurate;
 use crate::value::{self, libm, Scalar};
 use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
 use num_complex::{Complex32, Complex64};
@@ -134,27 +135,28 @@ macro_rules! direct {
     };
 }
 
-// The inverse hyperbolics come from libm, as in `value` (Rust's own differ in the last
+// exp, expm1, log, log1p, log2, log10, sin and cos are nexpr's own (`crate::math`), the others
+// libm's, as in `value`. The inverse hyperbolics come from libm, as in `value` (Rust's own differ in the last
 // bits and overflow near the top of the range).
 direct! {
-    Sin "sin" => |x| x.sin(),
-    Cos "cos" => |x| x.cos(),
-    Tan "tan" => |x| x.tan(),
-    Arcsin "arcsin" => |x| x.asin(),
-    Arccos "arccos" => |x| x.acos(),
-    Arctan "arctan" => |x| x.atan(),
-    Sinh "sinh" => |x| x.sinh(),
-    Cosh "cosh" => |x| x.cosh(),
-    Tanh "tanh" => |x| x.tanh(),
+    Sin "sin" => |x| Accurate::sin(x),
+    Cos "cos" => |x| Accurate::cos(x),
+    Tan "tan" => |x| Accurate::tan(x),
+    Arcsin "arcsin" => |x| Accurate::arcsin(x),
+    Arccos "arccos" => |x| Accurate::arccos(x),
+    Arctan "arctan" => |x| Accurate::arctan(x),
+    Sinh "sinh" => |x| Accurate::sinh(x),
+    Cosh "cosh" => |x| Accurate::cosh(x),
+    Tanh "tanh" => |x| Accurate::tanh(x),
     Arcsinh "arcsinh" => |x| libm::asinh(x),
     Arccosh "arccosh" => |x| libm::acosh(x),
     Arctanh "arctanh" => |x| libm::atanh(x),
-    Log "log" => |x| x.ln(),
-    Log1p "log1p" => |x| x.ln_1p(),
-    Log10 "log10" => |x| x.log10(),
-    Log2 "log2" => |x| x.log2(),
-    Exp "exp" => |x| x.exp(),
-    Expm1 "expm1" => |x| x.exp_m1(),
+    Log "log" => |x| Accurate::log(x),
+    Log1p "log1p" => |x| Accurate::log1p(x),
+    Log10 "log10" => |x| Accurate::log10(x),
+    Log2 "log2" => |x| Accurate::log2(x),
+    Exp "exp" => |x| Accurate::exp(x),
+    Expm1 "expm1" => |x| Accurate::expm1(x),
 }
 
 /// The direct helper of a transcendental `op` on f32 or f64, if it has one.
@@ -172,6 +174,7 @@ pub fn lookup(name: &str) -> Option<*const u8> {
         .find(|h| h.name == name)
         .map(|h| h.address)
         .or_else(|| super::math::lookup(name))
+        .or_else(|| crate::math::lookup(name))
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-//! Vectorized transcendental functions: glibc's libmvec, found at run time.
+//! Vectorized transcendental functions under `CpuOptions::fast_math`: glibc's libmvec,
+//! found at run time (the default is `crate::math`).
 //!
 //! libmvec's SSE4 variants (`_ZGVbN2v_sin` for two f64 lanes, `_ZGVbN4v_sinf` for four
 //! f32 lanes) take and return one 128-bit vector, which is exactly a Cranelift

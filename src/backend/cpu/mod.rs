@@ -34,7 +34,6 @@ use crate::options::CpuOptions;
 use crate::runtime::{Bound, Layout};
 use std::sync::Arc;
 
-
 /// What an engine's CPU kernels share: the compile cache and the worker pool.
 pub struct CpuShared {
     cache: cache::CompileCache,

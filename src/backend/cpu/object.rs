@@ -54,7 +54,7 @@ fn target_isa(triple: &str, opts: &CpuOptions) -> Result<OwnedTargetIsa> {
 /// The vector plan of `f` on `isa`, without libmvec.
 fn target_plan(f: &Func, opts: &CpuOptions, isa: &Arc<dyn isa::TargetIsa>) -> Option<VectorPlan> {
     let opts = CpuOptions {
-        exact_math: true,
+        fast_math: false,
         ..opts.clone()
     };
     VectorPlan::for_func(f, &opts).filter(|_| vectors_ok(&**isa))

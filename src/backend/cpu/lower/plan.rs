@@ -30,11 +30,13 @@ pub struct VectorPlan {
     /// interleave several independent vectors so that the loop-carried latency of one
     /// (e.g. `z = z*z + c`) hides behind the others' work.
     pub groups: u8,
-    /// Transcendentals of whole vectors through libmvec (`!CpuOptions::exact_math`).
-    pub vector_math: bool,
-    /// The libmvec variant of those transcendentals, resolved for this CPU (never
-    /// `Auto`): 256 and 512 bits evaluate straight-line kernels in stages over blocks
-    /// (`staged.rs`); programs with loops and exact math keep `Bits128`.
+    /// Transcendentals of whole vectors through libmvec (`CpuOptions::fast_math`);
+    /// otherwise through nexpr's own batch functions (`crate::math`).
+    pub fast_math: bool,
+    /// The width of those transcendentals, resolved for this CPU (never `Auto`): 256
+    /// and 512 bits evaluate straight-line kernels in stages over blocks
+    /// (`staged.rs`); programs with loops keep `Bits128` (libmvec's per-vector calls
+    /// under fast math, else the scalar functions per lane).
     pub math: MathWidth,
 }
 
@@ -52,18 +54,18 @@ impl VectorPlan {
             return None;
         }
         let lanes = lane_count(f)?;
-        let vector_math = !opts.exact_math;
+        let fast_math = opts.fast_math;
         if f.is_straight_line() {
             let groups = opts.straight_groups.clamp(1, 8);
-            let math = if vector_math {
+            let math = if fast_math {
                 math::resolve(opts.math_width)
             } else {
-                MathWidth::Bits128
+                crate::math::resolve(opts.math_width)
             };
             return Some(VectorPlan {
                 lanes,
                 groups,
-                vector_math,
+                fast_math,
                 math,
             });
         }
@@ -81,7 +83,7 @@ impl VectorPlan {
         Some(VectorPlan {
             lanes,
             groups,
-            vector_math,
+            fast_math,
             math: MathWidth::Bits128,
         })
     }

@@ -1,6 +1,8 @@
-//! Straight-line kernels whose transcendentals run through libmvec's 256- or 512-bit
-//! variants (`VectorPlan::math`), which take ymm/zmm registers that Cranelift cannot
-//! pass: the main loop works on blocks of up to [`BLOCK`] elements, in stages.
+//! Straight-line kernels whose transcendentals run 256 or 512 bits wide
+//! (`VectorPlan::math`): nexpr's own batch functions (`crate::math`, compiled for AVX2
+//! or AVX-512) by default, libmvec's wide variants under fast math. Both take
+//! ymm/zmm registers that Cranelift cannot pass, so the main loop works on blocks of
+//! up to [`BLOCK`] elements, in stages.
 //!
 //! A transcendental node whose wide variant exists is *batched*. Its argument becomes
 //! computable in some stage: 0 when it depends on no batched node, else one more than
@@ -8,14 +10,14 @@
 //! block, stage `s` runs a vector loop over the block that computes the arguments of
 //! the batched nodes of stage `s` (and the assignments that later statements of that
 //! stage read) and stores them to one stack buffer per node; then one call per node
-//! of a batch helper (`math::batch_helper`) applies the wide function to the whole
-//! buffer, in place (an argument that is an input array is read from the array
+//! of a batch function (`crate::math::batch_fn`, or `math::batch_helper` with the
+//! libmvec function) applies the wide function to the whole buffer, in place (an argument that is an input array is read from the array
 //! itself, with no loop). The final stage runs the whole program over the block, reading
 //! every batched node from its buffer, and stores the outputs.
 //!
-//! Each element's value is the libmvec function of exactly the argument the unstaged
-//! kernel computes, so results differ from the 128-bit path only by the variant's own
-//! error. Inputs are read again by the final stage, from L1 (a block of a float64
+//! Each element's value is the function of exactly the argument the unstaged kernel
+//! computes: by default the interpreter's bits (the batch functions are the scalar
+//! ones vectorized), under fast math within the libmvec variant's own error. Inputs are read again by the final stage, from L1 (a block of a float64
 //! input is 2 KiB); outputs are only stored by the final stage, after every stage read
 //! the block's inputs, which keeps `eval_in_place` correct.
 
@@ -47,8 +49,10 @@ struct Batched {
     /// The stage whose loop computes its argument.
     stage: usize,
     arg: ValueId,
-    /// The libmvec function and the batch helper that applies it to a buffer.
-    function: &'static str,
+    /// The batch helper that applies the function to a buffer: with the libmvec
+    /// function it calls (fast math: `(function, source, destination, count)`), or
+    /// nexpr's own batch function (`(source, destination, count)`).
+    function: Option<&'static str>,
     helper: &'static str,
     size: i64,
     /// The input the argument is, when it is a whole (not broadcast-scalar) input:
@@ -85,7 +89,7 @@ pub(super) struct Staging {
 impl Staging {
     /// The stages of `f` under plan `p`, if it has batched nodes.
     pub(super) fn plan(f: &Func, layouts: &[Layout], p: VectorPlan) -> Option<Staging> {
-        if !p.vector_math || !f.is_straight_line() {
+        if !f.is_straight_line() {
             return None;
         }
         let mut nodes = HashMap::new();
@@ -177,11 +181,17 @@ fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
         return None;
     }
     let f32 = n.ty == DType::F32;
+    let (function, helper) = if p.fast_math {
+        let function = math::wide_fn(op, f32, p.math)?;
+        (Some(function), math::batch_helper(p.math, f32)?)
+    } else {
+        (None, crate::math::batch_fn(op, f32, p.math)?)
+    };
     Some(Batched {
         stage: 0,
         arg: n.args[0],
-        function: math::wide_fn(op, f32, p.math)?,
-        helper: math::batch_helper(p.math, f32)?,
+        function,
+        helper,
         size: if f32 { 4 } else { 8 },
         direct: None,
         slot: None,
@@ -208,7 +218,9 @@ fn ready_at(
         _ => 0,
     };
     for &a in &n.args {
-        r = r.max(ready_at(f, p, a, local, ready, nodes)?);
+        // Expression trees may be deep: each step through `limits::stack`.
+        let at = crate::limits::stack(|| ready_at(f, p, a, local, ready, nodes))?;
+        r = r.max(at);
     }
     if let Some(mut b) = batched(f, p, id) {
         b.stage = r;
@@ -296,9 +308,6 @@ impl Lowerer<'_, '_> {
                 }
                 let (function, helper, slot) = (b.function, b.helper, b.slot.expect("made"));
                 let (direct, size) = (b.direct, b.size);
-                let f = self.import(function, &[], &[])?;
-                let fa = self.b.ins().func_addr(types::I64, f);
-                let h = self.import(helper, &[types::I64; 4], &[])?;
                 let buf = self.b.ins().stack_addr(types::I64, slot, 0);
                 let src = match direct {
                     Some(k) => {
@@ -307,7 +316,18 @@ impl Lowerer<'_, '_> {
                     }
                     None => buf,
                 };
-                self.b.ins().call(h, &[fa, src, buf, cnt]);
+                match function {
+                    Some(function) => {
+                        let f = self.import(function, &[], &[])?;
+                        let fa = self.b.ins().func_addr(types::I64, f);
+                        let h = self.import(helper, &[types::I64; 4], &[])?;
+                        self.b.ins().call(h, &[fa, src, buf, cnt]);
+                    }
+                    None => {
+                        let h = self.import(helper, &[types::I64; 3], &[])?;
+                        self.b.ins().call(h, &[src, buf, cnt]);
+                    }
+                }
             }
         }
         self.block_pass(p, Pass::Final, i, cnt)?;

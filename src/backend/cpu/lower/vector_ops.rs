@@ -115,10 +115,10 @@ impl Lowerer<'_, '_> {
         }))
     }
 
-    /// A transcendental of a whole vector through libmvec, where the plan allows it
-    /// and libmvec has the function.
+    /// A transcendental of a whole vector through libmvec, under fast math where
+    /// libmvec has the function (otherwise the lanes call the scalar functions).
     fn vector_math(&mut self, p: VectorPlan, op: UnOp, x: Value, ty: DType) -> Option<Value> {
-        if !p.vector_math {
+        if !p.fast_math {
             return None;
         }
         let name = math::vector_fn(op, ty == DType::F32)?;

@@ -1,0 +1,272 @@
+"""Accuracy of nexpr's transcendental functions against correctly rounded results.
+
+Each function gets random arguments over its domain (uniform and log-uniform) plus
+hard cases: arguments near multiples of pi/2, near the overflow and underflow
+thresholds, subnormals, the neighbours of 0 and 1. The reference is mpmath at 120
+bits, rounded to the nearest float64 or float32 (exact rational comparison, so
+subnormal results are rounded once). The error of a result is its distance in
+representable numbers from the correctly rounded reference (0: correctly rounded).
+
+``python tests/accuracy.py [--cli NEXPR_BINARY]`` writes the table to
+``docs/accuracy.md`` (evaluating through the package, or the command);
+``test_accuracy.py`` checks the default against 1 ulp.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import pathlib
+import sys
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+
+PREC = 120
+SAMPLES = 4000
+SEED = 20261207
+
+# name -> (mpmath function, domain (lo, hi) of the random sample)
+FUNCTIONS = {
+    "exp": (mpmath.exp, (-745.0, 709.0)),
+    "expm1": (mpmath.expm1, (-40.0, 709.0)),
+    "log": (mpmath.log, (0.0, 1e300)),
+    "log1p": (mpmath.log1p, (-1.0, 1e300)),
+    "log2": (lambda x: mpmath.log(x, 2), (0.0, 1e300)),
+    "log10": (mpmath.log10, (0.0, 1e300)),
+    "sin": (mpmath.sin, (-1e6, 1e6)),
+    "cos": (mpmath.cos, (-1e6, 1e6)),
+    "tan": (mpmath.tan, (-1e6, 1e6)),
+    "arcsin": (mpmath.asin, (-1.0, 1.0)),
+    "arccos": (mpmath.acos, (-1.0, 1.0)),
+    "arctan": (mpmath.atan, (-1e300, 1e300)),
+    "sinh": (mpmath.sinh, (-710.0, 710.0)),
+    "cosh": (mpmath.cosh, (-710.0, 710.0)),
+    "tanh": (mpmath.tanh, (-20.0, 20.0)),
+    "arcsinh": (mpmath.asinh, (-1e300, 1e300)),
+    "arccosh": (mpmath.acosh, (1.0, 1e300)),
+    "arctanh": (mpmath.atanh, (-1.0, 1.0)),
+}
+
+DTYPES = (np.float64, np.float32)
+
+# The functions nexpr implements itself (src/math/); the others call the platform's
+# libm per element, as NumPy's float64 functions do.
+OWN = ("exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos")
+
+
+def _random(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
+    """Half uniform on [lo, hi], half log-uniform in magnitude inside it."""
+    uniform = rng.uniform(lo, hi, n // 2)
+    top = max(abs(lo), abs(hi))
+    mags = np.exp(rng.uniform(math.log(1e-300), math.log(top), n - n // 2))
+    signs = np.where(rng.random(n - n // 2) < 0.5, -1.0, 1.0) if lo < 0 else 1.0
+    logu = np.clip(mags * signs, lo, hi)
+    return np.concatenate([uniform, logu])
+
+
+def _hard(name: str) -> list[float]:
+    """Arguments where implementations tend to lose accuracy."""
+    cases = [5e-324, 1e-310, 2.2250738585072014e-308, 1e-20, 1e-9, 0.5, 1.0, 2.0]
+    cases += [-c for c in cases]
+    if name in ("sin", "cos", "tan"):
+        for k in list(range(1, 200)) + [2**k for k in range(8, 20)]:
+            x = k * math.pi / 2
+            cases += [x, np.nextafter(x, 0), np.nextafter(x, math.inf), -x]
+        cases += [6381956970095103.0 * 2.0**-30, 1e6, 1048575.9]
+    if name in ("exp", "expm1", "sinh", "cosh"):
+        for t in (709.782712893384, -745.1332191019411, -708.3964185322641, 88.72283, -103.97):
+            cases += [t, np.nextafter(t, -math.inf), np.nextafter(t, math.inf)]
+        cases += [1e-300, 0.34657359027997264, -0.34657359027997264, 38.0, 40.0, -37.4]
+    if name in ("log", "log2", "log10"):
+        cases += [10.0**k for k in range(-20, 23)] + [2.0**k for k in range(-1074, 1024, 37)]
+        cases += [1.0 + 2.0**-52, 1.0 - 2.0**-53, 0.7071067811865476, 1.4142135623730951]
+        cases += [1e-320, 1.7976931348623157e308]
+    if name in ("log1p", "expm1"):
+        cases += [1e-17, -1e-17, 2.0**-30, -0.2928932188134524, 0.41421356237309503, -0.9999]
+    return [c for c in cases if np.isfinite(c)]
+
+
+def arguments(name: str, dtype) -> np.ndarray:
+    """The sample of `name` in `dtype`: random arguments plus hard cases, in domain."""
+    lo, hi = FUNCTIONS[name][1]
+    rng = np.random.default_rng(SEED + sum(map(ord, name)))
+    x = np.concatenate([_random(rng, lo, hi, SAMPLES), np.array(_hard(name))])
+    with np.errstate(over="ignore"):
+        x = x.astype(dtype)
+        return x[(x >= lo) & (x <= hi)]
+
+
+def _nearest(value: mpmath.mpf, dtype):
+    """The float of `dtype` nearest the finite mpmath value (ties to even), rounded
+    once; infinity beyond the largest float by half an ulp or more."""
+    sign, man, exp, _ = value._mpf_
+    exact = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
+    top = np.finfo(dtype).max
+    half_top_ulp = Fraction(float(top - np.nextafter(top, dtype(0)))) / 2
+    if abs(exact) >= Fraction(float(top)) + half_top_ulp:
+        return dtype(math.copysign(math.inf, exact))
+    with np.errstate(over="ignore"):
+        guess = dtype(float(value))
+    if not np.isfinite(guess):
+        guess = dtype(math.copysign(float(top), exact))
+    best = None
+    for c in (guess, np.nextafter(guess, dtype(-np.inf)), np.nextafter(guess, dtype(np.inf))):
+        if not np.isfinite(c):
+            continue
+        d = abs(Fraction(float(c)) - exact)
+        even = int(np.array(c).view(_uint(dtype))) % 2 == 0
+        if best is None or d < best[0] or (d == best[0] and even):
+            best = (d, c)
+    return best[1]
+
+
+def _uint(dtype):
+    return np.uint64 if dtype == np.float64 else np.uint32
+
+
+def reference(name: str, x: np.ndarray) -> np.ndarray:
+    """Correctly rounded `name(x)` in x's dtype (NaN outside the real domain)."""
+    f = FUNCTIONS[name][0]
+    out = np.empty_like(x)
+    with mpmath.workprec(PREC):
+        for i, v in enumerate(x):
+            try:
+                r = f(mpmath.mpf(float(v)))
+            except (ValueError, ZeroDivisionError):
+                out[i] = np.nan
+                continue
+            if isinstance(r, mpmath.mpc):
+                out[i] = np.nan
+            elif mpmath.isinf(r):
+                out[i] = math.copysign(math.inf, r)
+            elif r == 0 and v == 0:
+                # mpmath has no signed zero: f(±0) = ±0 for these functions.
+                out[i] = v
+            else:
+                out[i] = _nearest(r, x.dtype.type)
+    return out
+
+
+def ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Distance in representable numbers (NaN equals NaN; NaN against a number is huge)."""
+    dt = got.dtype.type
+    ints = np.int64 if dt == np.float64 else np.int32
+
+    def ordered(a):
+        i = a.view(ints).astype(np.int64)
+        return np.where(i < 0, np.iinfo(ints).min - i, i)
+
+    d = np.abs(ordered(got) - ordered(want))
+    both_nan = np.isnan(got) & np.isnan(want)
+    one_nan = np.isnan(got) ^ np.isnan(want)
+    d = np.where(both_nan, 0, d)
+    return np.where(one_nan, 2**62, d)
+
+
+@functools.cache
+def sample(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of `name` in `dtype` and the correctly rounded results."""
+    x = arguments(name, dtype)
+    return x, reference(name, x)
+
+
+def measure(name: str, dtype, compute) -> tuple[int, float]:
+    """(max ulp, % correctly rounded) of `compute(name, x)` on the sample."""
+    x, want = sample(name, dtype)
+    with np.errstate(all="ignore"):
+        got = np.asarray(compute(name, x)).astype(dtype)
+    d = ulps(got, want)
+    return int(d.max()), float((d == 0).mean() * 100)
+
+
+def nexpr_default(name, x):
+    import nexpr
+
+    return nexpr.compile(f"{name}(a)", threads=1)(x)
+
+
+def nexpr_fast(name, x):
+    import nexpr
+
+    return nexpr.compile(f"{name}(a)", threads=1, fast_math=True)(x)
+
+
+def numpy_fn(name, x):
+    return getattr(np, name)(x)
+
+
+def cli(binary: str, fast_math: bool):
+    """Evaluation through the `nexpr` command instead of the Python package."""
+
+    def compute(name, x):
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            a, r = pathlib.Path(d, "a.npy"), pathlib.Path(d, "r.npy")
+            np.save(a, x)
+            cmd = [binary, "eval", f"{name}(a)", "--vars", str(a), "--out", str(r)]
+            cmd += ["--threads", "1"] + (["--fast-math"] if fast_math else [])
+            subprocess.run(cmd, check=True)
+            return np.load(r)
+
+    return compute
+
+
+COLUMNS = [("nexpr", nexpr_default), ("nexpr fast_math", nexpr_fast), ("NumPy", numpy_fn)]
+
+
+def table() -> str:
+    """The markdown table: per function and dtype, max ulp / % correctly rounded."""
+    head = "| function | dtype | " + " | ".join(c for c, _ in COLUMNS) + " |"
+    rows = [head, "|---|---|" + "---:|" * len(COLUMNS)]
+    for name in FUNCTIONS:
+        for dtype in DTYPES:
+            cells = []
+            for _, compute in COLUMNS:
+                mx, pct = measure(name, dtype, compute)
+                cells.append(f"{mx} / {pct:.1f} %")
+            rows.append(f"| {name} | {np.dtype(dtype).name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+RUST_FUNCTIONS = OWN
+RUST_RANDOM = 150
+
+
+def rust_reference() -> str:
+    """Lines `name dtype argument result` (hex bits) for `src/math/reference.txt`."""
+    lines = ["# name dtype argument result: bits in hex, the result correctly rounded"]
+    for name in RUST_FUNCTIONS:
+        for dtype in DTYPES:
+            x = arguments(name, dtype)
+            keep = np.concatenate([x[:RUST_RANDOM], x[SAMPLES // 2 : SAMPLES // 2 + RUST_RANDOM], x[SAMPLES:]])
+            y = reference(name, keep)
+            u = _uint(dtype)
+            width = 16 if dtype == np.float64 else 8
+            for a, b in zip(keep.view(u), y.view(u)):
+                lines.append(f"{name} {np.dtype(dtype).name} {int(a):0{width}x} {int(b):0{width}x}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--rust"]:
+    out = pathlib.Path(__file__).resolve().parents[2] / "src" / "math" / "reference.txt"
+    out.write_text(rust_reference())
+elif __name__ == "__main__":
+    # --cli PATH: evaluate through the nexpr command (no Python package needed).
+    if sys.argv[1:2] == ["--cli"]:
+        COLUMNS[:2] = [("nexpr", cli(sys.argv[2], False)), ("nexpr fast_math", cli(sys.argv[2], True))]
+    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "accuracy.md"
+    text = doc.read_text() if doc.exists() else ""
+    marker = "<!-- table -->"
+    body = table()
+    if marker in text:
+        before, _, rest = text.partition(marker)
+        _, _, after = rest.partition(marker)
+        text = f"{before}{marker}\n{body}{marker}{after}"
+    else:
+        text = f"{marker}\n{body}{marker}\n"
+    doc.write_text(text)
+    sys.stdout.write(body)

@@ -1,0 +1,46 @@
+"""The default transcendentals within 1 ulp of the correctly rounded result.
+
+nexpr's own functions (``accuracy.OWN``) must be within 1 ulp on every sample; the
+others call the platform's libm, and must be within 1 ulp or no worse than NumPy on
+the same sample. The table of ``docs/accuracy.md`` comes from the same measurement
+(``python tests/accuracy.py``).
+"""
+
+import numpy as np
+import pytest
+from accuracy import DTYPES, FUNCTIONS, OWN, measure, nexpr_default, numpy_fn
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_default_within_one_ulp(name, dtype):
+    worst, exact = measure(name, dtype, nexpr_default)
+    if name in OWN:
+        assert worst <= 1, f"{name} {np.dtype(dtype).name}: {worst} ulp ({exact:.1f} % exact)"
+    else:
+        numpy_worst, _ = measure(name, dtype, numpy_fn)
+        assert worst <= max(1, numpy_worst), (
+            f"{name} {np.dtype(dtype).name}: {worst} ulp, NumPy {numpy_worst}"
+        )
+
+
+def test_exp_of_one_is_numpys():
+    import nexpr
+
+    a = np.ones(1000)
+    assert (nexpr.evaluate("exp(a)") == np.exp(a)).all()
+    assert nexpr.compile("exp(a)")(a)[0] == np.e
+
+
+def test_fast_math_is_an_option_of_evaluate_compile_and_program():
+    import nexpr
+
+    a = np.linspace(-5, 5, 10001)
+    for got in (
+        nexpr.evaluate("sin(a) + exp(a)", fast_math=True),
+        nexpr.compile("sin(a) + exp(a)", fast_math=True)(a),
+        nexpr.program("r = sin(a) + exp(a)", fast_math=True)(a=a)["r"],
+    ):
+        np.testing.assert_allclose(got, np.sin(a) + np.exp(a), rtol=1e-14, atol=1e-15)
+    # The default and fast math are cached apart.
+    assert (nexpr.evaluate("sin(a) + exp(a)") == nexpr.compile("sin(a) + exp(a)")(a)).all()

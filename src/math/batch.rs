@@ -1,0 +1,195 @@
+//! The batch entry points the CPU backend's staged kernels call
+//! (`backend/cpu/lower/staged.rs`): `(source, destination, count)` over a buffer of
+//! f64 or f32 (the two may be the same), one per function, type and width, each the
+//! scalar function of this module compiled with `#[target_feature]` for AVX2 + FMA or
+//! AVX-512 so that LLVM vectorizes it. [`resolve`] picks the width this CPU runs.
+//!
+//! Elements go through a stack chunk: the loop over a whole chunk vectorizes without
+//! alias checks (source and destination may overlap), and the lanes a function does
+//! not reduce itself (sin and cos beyond 2^20, inf, NaN) are patched from the copy of
+//! the arguments with the scalar function, which gives them libm's value.
+
+use super::{exp, log, trig};
+use crate::ir::UnOp;
+use crate::options::MathWidth;
+use std::sync::OnceLock;
+
+/// Elements per stack chunk.
+const CHUNK: usize = 64;
+
+/// Applies `f` to the `n` elements at `src`, writing `dst`; lanes where `patched` is
+/// true get `exact` instead.
+///
+/// # Safety
+/// `src` and `dst` hold `n` elements of `T` (they may be the same buffer).
+#[inline(always)]
+unsafe fn map<T: Copy + Default>(
+    src: *const T,
+    dst: *mut T,
+    n: usize,
+    f: impl Fn(T) -> T,
+    patched: impl Fn(T) -> bool,
+    exact: impl Fn(T) -> T,
+) {
+    let mut args = [T::default(); CHUNK];
+    let mut out = [T::default(); CHUNK];
+    let mut k = 0;
+    while k < n {
+        let m = (n - k).min(CHUNK);
+        // SAFETY: elements k..k + m are inside both buffers; `copy` allows overlap.
+        unsafe { std::ptr::copy(src.add(k), args.as_mut_ptr(), m) };
+        // The whole chunk (a tail computes stale arguments, never stored): no
+        // remainder loop.
+        for (o, &x) in out.iter_mut().zip(&args) {
+            *o = f(x);
+        }
+        let mut any = false;
+        for &x in &args[..m] {
+            any |= patched(x);
+        }
+        if any {
+            for (o, &x) in out[..m].iter_mut().zip(&args[..m]) {
+                if patched(x) {
+                    *o = exact(x);
+                }
+            }
+        }
+        // SAFETY: as above.
+        unsafe { std::ptr::copy(out.as_ptr(), dst.add(k), m) };
+        k += m;
+    }
+}
+
+fn never<T>(_: T) -> bool {
+    false
+}
+
+fn outside_f64(x: f64) -> bool {
+    !trig::reduced(x)
+}
+
+fn outside_f32(x: f32) -> bool {
+    !trig::reduced(x as f64)
+}
+
+type BatchFn = unsafe extern "C" fn(*const u8, *mut u8, i64);
+
+/// One entry point per (function, type) and width: `$name` in modules `avx2` and
+/// `avx512`, and the table [`ENTRIES`] of all of them.
+macro_rules! entries {
+    ($($op:ident $name:ident: $t:ty = $is32:literal, $f:expr, $patched:expr, $exact:expr;)*) => {
+        #[cfg(target_arch = "x86_64")]
+        mod avx2 {
+            use super::*;
+            $(
+                /// # Safety
+                /// `src` and `dst` hold `n` elements; the CPU has AVX2 and FMA.
+                #[target_feature(enable = "avx2,fma")]
+                pub unsafe extern "C" fn $name(src: *const u8, dst: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        map::<$t>(src.cast(), dst.cast(), n.max(0) as usize, $f, $patched, $exact)
+                    }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        mod avx512 {
+            use super::*;
+            $(
+                /// # Safety
+                /// `src` and `dst` hold `n` elements; the CPU has AVX-512F.
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                pub unsafe extern "C" fn $name(src: *const u8, dst: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        map::<$t>(src.cast(), dst.cast(), n.max(0) as usize, $f, $patched, $exact)
+                    }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        const ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFn)] = &[
+            $(
+                (UnOp::$op, $is32, MathWidth::Bits256, concat!("nx_", stringify!($name), "_avx2"), avx2::$name),
+                (UnOp::$op, $is32, MathWidth::Bits512, concat!("nx_", stringify!($name), "_avx512"), avx512::$name),
+            )*
+        ];
+    };
+}
+
+entries! {
+    Exp exp_f64: f64 = false, exp::exp, never, exp::exp;
+    Expm1 expm1_f64: f64 = false, exp::expm1, never, exp::expm1;
+    Log log_f64: f64 = false, log::log, never, log::log;
+    Log1p log1p_f64: f64 = false, log::log1p, never, log::log1p;
+    Log2 log2_f64: f64 = false, log::log2, never, log::log2;
+    Log10 log10_f64: f64 = false, log::log10, never, log::log10;
+    Sin sin_f64: f64 = false, trig::sin_reduced, outside_f64, f64::sin;
+    Cos cos_f64: f64 = false, trig::cos_reduced, outside_f64, f64::cos;
+    Exp exp_f32: f32 = true, exp::exp_f32, never, exp::exp_f32;
+    Expm1 expm1_f32: f32 = true, exp::expm1_f32, never, exp::expm1_f32;
+    Log log_f32: f32 = true, log::log_f32, never, log::log_f32;
+    Log1p log1p_f32: f32 = true, log::log1p_f32, never, log::log1p_f32;
+    Log2 log2_f32: f32 = true, log::log2_f32, never, log::log2_f32;
+    Log10 log10_f32: f32 = true, log::log10_f32, never, log::log10_f32;
+    Sin sin_f32: f32 = true, |x: f32| trig::sin_reduced(x as f64) as f32, outside_f32, trig::sin_f32;
+    Cos cos_f32: f32 = true, |x: f32| trig::cos_reduced(x as f64) as f32, outside_f32, trig::cos_f32;
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+const ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFn)] = &[];
+
+/// The widest batch width this CPU runs, detected once.
+fn cpu_width() -> MathWidth {
+    static W: OnceLock<MathWidth> = OnceLock::new();
+    *W.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx2") && has!("fma") {
+                return MathWidth::Bits512;
+            }
+            if has!("avx2") && has!("fma") {
+                return MathWidth::Bits256;
+            }
+        }
+        MathWidth::Bits128
+    })
+}
+
+fn bits(w: MathWidth) -> u32 {
+    match w {
+        MathWidth::Bits128 => 128,
+        MathWidth::Bits256 => 256,
+        MathWidth::Bits512 | MathWidth::Auto => 512,
+    }
+}
+
+/// The width a kernel's accurate transcendentals use for `requested`: never `Auto`,
+/// never wider than the CPU runs. At 128 bits there are no batch functions: kernels
+/// call the scalar functions per lane.
+pub(crate) fn resolve(requested: MathWidth) -> MathWidth {
+    let cpu = cpu_width();
+    match requested {
+        MathWidth::Auto => cpu,
+        w if bits(w) <= bits(cpu) => w,
+        _ => cpu,
+    }
+}
+
+/// The batch entry point of `op` on f32 or f64 buffers at `width`, if there is one.
+pub(crate) fn batch_fn(op: UnOp, f32: bool, width: MathWidth) -> Option<&'static str> {
+    ENTRIES
+        .iter()
+        .find(|e| e.0 == op && e.1 == f32 && e.2 == width)
+        .map(|e| e.3)
+}
+
+/// The address behind a batch entry point's symbol, for the JIT linker.
+pub(crate) fn lookup(name: &str) -> Option<*const u8> {
+    ENTRIES
+        .iter()
+        .find(|e| e.3 == name)
+        .map(|e| e.4 as *const u8)
+}

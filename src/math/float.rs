@@ -1,0 +1,70 @@
+//! Building blocks of the vector math: rounding to an integer, powers of two and exact
+//! sums, all without branches or float↔int conversion instructions (AVX2 has none
+//! for 64-bit integers), so that LLVM vectorizes every function built from them.
+//! Bit manipulation uses wrapping arithmetic: NaN and infinite arguments take the
+//! same path as the others and are replaced by a select at the end.
+
+/// 1.5 · 2^52: adding it rounds any |x| < 2^51 to an integer (ties to even), which
+/// is then the low bits of the sum's representation.
+const ROUND_MAGIC: f64 = 6755399441055744.0;
+
+/// `x` rounded to the nearest integer (ties to even), as a float and as an integer;
+/// valid for |x| < 2^51.
+#[inline(always)]
+pub(crate) fn round_int(x: f64) -> (f64, i64) {
+    let t = x + ROUND_MAGIC;
+    let n = t - ROUND_MAGIC;
+    let k = (t.to_bits() as i64).wrapping_sub(ROUND_MAGIC.to_bits() as i64);
+    (n, k)
+}
+
+/// The integer `k` (|k| < 2^51) as a float.
+#[inline(always)]
+pub(crate) fn int_to_f64(k: i64) -> f64 {
+    f64::from_bits((ROUND_MAGIC.to_bits() as i64).wrapping_add(k) as u64) - ROUND_MAGIC
+}
+
+/// 2^k for -1022 ≤ k ≤ 1023.
+#[inline(always)]
+pub(crate) fn pow2(k: i64) -> f64 {
+    f64::from_bits((k.wrapping_add(1023) as u64).wrapping_shl(52))
+}
+
+/// `y · 2^k` for -1100 < k < 1100, rounded once: two exact scalings where the result
+/// is normal.
+#[inline(always)]
+pub(crate) fn scale(y: f64, k: i64) -> f64 {
+    let k1 = k >> 1;
+    y * pow2(k1) * pow2(k - k1)
+}
+
+/// `a + b` as the rounded sum and its exact error (Knuth's TwoSum).
+#[inline(always)]
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// `a + b` and its exact error where |a| ≥ |b| or a is zero (Dekker's Fast2Sum).
+#[inline(always)]
+pub(crate) fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    (s, b - (s - a))
+}
+
+/// The polynomial with coefficients `c` (lowest degree first) at `x`, by Horner's
+/// rule with fused multiply-adds.
+#[inline(always)]
+pub(crate) fn horner(x: f64, c: &[f64]) -> f64 {
+    let mut acc = c[c.len() - 1];
+    for &k in c[..c.len() - 1].iter().rev() {
+        acc = acc.mul_add(x, k);
+    }
+    acc
+}
+
+/// ln 2 in two parts: `LN2_HI` has 32 significant bits, so `k · LN2_HI` is exact for
+/// every integer |k| < 2^21 (fdlibm's split).
+pub(crate) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+pub(crate) const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);

@@ -1,0 +1,230 @@
+//! The functions against committed correctly rounded values (`reference.txt`, written
+//! by `python/tests/accuracy.py --rust`: mpmath at 120 bits, random and hard
+//! arguments), special values, and the batch entry points against the scalar
+//! functions bit for bit.
+
+use super::{batch, Accurate};
+use crate::ir::UnOp;
+use crate::options::MathWidth;
+
+const REFERENCE: &str = include_str!("reference.txt");
+
+/// Distance in representable numbers (NaN equals NaN, −0 equals +0).
+fn ulps(a: f64, b: f64, f32: bool) -> u64 {
+    if a.is_nan() && b.is_nan() {
+        return 0;
+    }
+    let key = |x: f64| {
+        if f32 {
+            let i = (x as f32).to_bits() as i32 as i64;
+            if i < 0 {
+                i32::MIN as i64 - i
+            } else {
+                i
+            }
+        } else {
+            let i = x.to_bits() as i64;
+            if i < 0 {
+                i64::MIN.wrapping_sub(i)
+            } else {
+                i
+            }
+        }
+    };
+    key(a).abs_diff(key(b))
+}
+
+fn apply<T: Accurate>(op: UnOp, x: T) -> T {
+    match op {
+        UnOp::Exp => x.exp(),
+        UnOp::Expm1 => x.expm1(),
+        UnOp::Log => x.log(),
+        UnOp::Log1p => x.log1p(),
+        UnOp::Log2 => x.log2(),
+        UnOp::Log10 => x.log10(),
+        UnOp::Sin => x.sin(),
+        UnOp::Cos => x.cos(),
+        _ => unreachable!("not implemented here"),
+    }
+}
+
+const OPS: [(&str, UnOp); 8] = [
+    ("exp", UnOp::Exp),
+    ("expm1", UnOp::Expm1),
+    ("log", UnOp::Log),
+    ("log1p", UnOp::Log1p),
+    ("log2", UnOp::Log2),
+    ("log10", UnOp::Log10),
+    ("sin", UnOp::Sin),
+    ("cos", UnOp::Cos),
+];
+
+/// (op, is f32, argument, correctly rounded result) of each reference line.
+fn reference() -> Vec<(UnOp, bool, f64, f64)> {
+    REFERENCE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let op = OPS.iter().find(|o| o.0 == w[0]).expect("known function").1;
+            let f32 = w[1] == "float32";
+            let bits = |s: &str| u64::from_str_radix(s, 16).expect("hex");
+            let (x, y) = if f32 {
+                (
+                    f32::from_bits(bits(w[2]) as u32) as f64,
+                    f32::from_bits(bits(w[3]) as u32) as f64,
+                )
+            } else {
+                (f64::from_bits(bits(w[2])), f64::from_bits(bits(w[3])))
+            };
+            (op, f32, x, y)
+        })
+        .collect()
+}
+
+#[test]
+fn within_one_ulp_of_the_correctly_rounded_values() {
+    let cases = reference();
+    assert!(cases.len() > 1000, "reference.txt is missing cases");
+    let mut worst: Vec<(UnOp, bool, u64, usize, usize)> = Vec::new();
+    for &(op, f32, x, want) in &cases {
+        let got = if f32 {
+            apply(op, x as f32) as f64
+        } else {
+            apply(op, x)
+        };
+        let d = ulps(got, want, f32);
+        assert!(
+            d <= 1,
+            "{op:?} {} of {x:e} ({:#x}): {got:e}, want {want:e} ({d} ulp)",
+            if f32 { "f32" } else { "f64" },
+            x.to_bits()
+        );
+        match worst.iter_mut().find(|w| w.0 == op && w.1 == f32) {
+            Some(w) => {
+                w.2 = w.2.max(d);
+                w.3 += (d == 0) as usize;
+                w.4 += 1;
+            }
+            None => worst.push((op, f32, d, (d == 0) as usize, 1)),
+        }
+    }
+    for (op, f32, max, exact, n) in worst {
+        eprintln!(
+            "{op:?} f32={f32}: max {max} ulp, {:.1} % correctly rounded of {n}",
+            100.0 * exact as f64 / n as f64
+        );
+    }
+}
+
+#[test]
+fn special_values_as_numpy_gives_them() {
+    // pandas users compare df.eval("exp(a)") with np.exp(a).
+    assert_eq!(Accurate::exp(1f64), std::f64::consts::E);
+    let cases: [(UnOp, f64, f64); 27] = [
+        (UnOp::Log2, 1024.0, 10.0),
+        (UnOp::Log2, 5e-324, -1074.0),
+        (UnOp::Log10, 1000.0, 3.0),
+        (UnOp::Log10, 1e22, 22.0),
+        (UnOp::Log10, 0.0, f64::NEG_INFINITY),
+        (UnOp::Exp, 0.0, 1.0),
+        (UnOp::Exp, f64::NEG_INFINITY, 0.0),
+        (UnOp::Exp, f64::INFINITY, f64::INFINITY),
+        (UnOp::Exp, 710.0, f64::INFINITY),
+        (UnOp::Exp, -746.0, 0.0),
+        (UnOp::Exp, -745.1332191019411, 5e-324),
+        (UnOp::Expm1, -0.0, -0.0),
+        (UnOp::Expm1, f64::NEG_INFINITY, -1.0),
+        (UnOp::Expm1, f64::INFINITY, f64::INFINITY),
+        (UnOp::Expm1, 1e-310, 1e-310),
+        (UnOp::Log, 0.0, f64::NEG_INFINITY),
+        (UnOp::Log, -0.0, f64::NEG_INFINITY),
+        (UnOp::Log, 1.0, 0.0),
+        (UnOp::Log, f64::INFINITY, f64::INFINITY),
+        (UnOp::Log, 5e-324, -744.4400719213812),
+        (UnOp::Log1p, -0.0, -0.0),
+        (UnOp::Log1p, -1.0, f64::NEG_INFINITY),
+        (UnOp::Log1p, f64::INFINITY, f64::INFINITY),
+        (UnOp::Sin, -0.0, -0.0),
+        (UnOp::Sin, 1e-310, 1e-310),
+        (UnOp::Cos, 0.0, 1.0),
+        (UnOp::Cos, -1e-310, 1.0),
+    ];
+    for (op, x, want) in cases {
+        let got = apply(op, x);
+        assert_eq!(got.to_bits(), want.to_bits(), "{op:?}({x:e}) = {got:e}");
+    }
+    for (op, x) in [
+        (UnOp::Log, -1.0),
+        (UnOp::Log1p, -2.0),
+        (UnOp::Sin, f64::INFINITY),
+        (UnOp::Cos, f64::NEG_INFINITY),
+        (UnOp::Exp, f64::NAN),
+        (UnOp::Log, f64::NAN),
+    ] {
+        assert!(apply(op, x).is_nan(), "{op:?}({x}) is not NaN");
+    }
+}
+
+/// Arguments for the batch comparison: the reference's, specials, huge trig ones.
+fn batch_arguments() -> Vec<f64> {
+    let mut xs: Vec<f64> = reference().iter().map(|c| c.2).collect();
+    xs.extend([
+        0.0,
+        -0.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e-310,
+        -5e-324,
+        1e22,
+        -3e7,
+        1048576.0,
+        1048576.0000000002,
+    ]);
+    xs
+}
+
+#[test]
+fn batch_functions_equal_the_scalar_ones_bit_for_bit() {
+    let xs = batch_arguments();
+    for width in [MathWidth::Bits256, MathWidth::Bits512] {
+        if batch::resolve(width) != width {
+            eprintln!("skipped: batch functions at {width:?}: the CPU lacks them");
+            continue;
+        }
+        for &(_, op) in &OPS {
+            for f32 in [false, true] {
+                let name = batch::batch_fn(op, f32, width).expect("every op has one");
+                let f = batch::lookup(name).expect("listed");
+                // SAFETY: the entry point of this name has this signature.
+                let f: unsafe extern "C" fn(*const u8, *mut u8, i64) =
+                    unsafe { std::mem::transmute(f) };
+                if f32 {
+                    let x: Vec<f32> = xs.iter().map(|&v| v as f32).collect();
+                    let mut y = x.clone();
+                    // SAFETY: in place over the whole buffer; the CPU has the width.
+                    unsafe { f(y.as_ptr().cast(), y.as_mut_ptr().cast(), y.len() as i64) };
+                    for (a, b) in x.iter().zip(&y) {
+                        let want = apply(op, *a);
+                        assert!(
+                            want.to_bits() == b.to_bits() || (want.is_nan() && b.is_nan()),
+                            "{name}({a:e}) = {b:e}, scalar {want:e}"
+                        );
+                    }
+                } else {
+                    let mut y = vec![0.0f64; xs.len()];
+                    // SAFETY: two buffers of the same length; the CPU has the width.
+                    unsafe { f(xs.as_ptr().cast(), y.as_mut_ptr().cast(), y.len() as i64) };
+                    for (a, b) in xs.iter().zip(&y) {
+                        let want = apply(op, *a);
+                        assert!(
+                            want.to_bits() == b.to_bits() || (want.is_nan() && b.is_nan()),
+                            "{name}({a:e}) = {b:e}, scalar {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
