@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// let a = ndarray::arr1(&[1.0f64, 2.0]);
 /// let k = Expr::parse("a * 2")?.compile_in(&engine, Target::cpu(), &Options::default())?;
 /// assert!(k.engine().same(&engine));
-/// assert_eq!(k.eval(&Vars::new().with("a", &a))?.into_array::<f64>()?.to_vec(), vec![2.0, 4.0]);
+/// assert_eq!(k.eval(&Vars::new().with("a", &a))?.into_array::<f64>()?.into_iter().collect::<Vec<_>>(), vec![2.0, 4.0]);
 /// drop((k, engine)); // its compile cache, machine code and threads go with it
 /// # Ok::<(), nexpr::Error>(())
 /// ```

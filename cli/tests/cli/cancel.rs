@@ -1,7 +1,7 @@
 //! The command stops a long program on SIGINT and on SIGTERM within a second, with exit
 //! code 130 and no file left behind.
 
-use crate::common::exe;
+use crate::common::{cpu_ticks, exe};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -47,19 +47,4 @@ fn the_cli_stops_on_sigint_and_sigterm_with_exit_code_130() {
             .collect();
         assert!(names.is_empty(), "left behind: {names:?}");
     }
-}
-
-/// User and system time of process `pid` so far, in clock ticks (1/100 s).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command's closing parenthesis; utime and stime are 14 and 15.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |k: usize| {
-        fields
-            .get(k)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    tick(11) + tick(12)
 }
