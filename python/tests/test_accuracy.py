@@ -39,7 +39,7 @@ def test_fast_math_is_an_option_of_evaluate_compile_and_program():
     for got in (
         nexpr.evaluate("sin(a) + exp(a)", fast_math=True),
         nexpr.compile("sin(a) + exp(a)", fast_math=True)(a),
-        nexpr.program("r = sin(a) + exp(a)", fast_math=True)(a=a)["r"],
+        nexpr.program("output r\nr = sin(a) + exp(a)", fast_math=True).run(a=a)["r"],
     ):
         np.testing.assert_allclose(got, np.sin(a) + np.exp(a), rtol=1e-14, atol=1e-15)
     # The default and fast math are cached apart.
