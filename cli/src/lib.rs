@@ -100,7 +100,8 @@ struct Common {
     /// Where to run.
     #[arg(long, value_enum, default_value_t = TargetArg::Cpu)]
     target: TargetArg,
-    /// Threads for the CPU target (default: NEXPR_NUM_THREADS, else all cores).
+    /// Threads for the CPU target (default: NEXPR_NUM_THREADS, else all cores; more
+    /// than the engine runs, four per core and at least 16, are clamped with a warning).
     #[arg(long)]
     threads: Option<usize>,
     /// CUDA device number.
