@@ -2,14 +2,21 @@
 //! `nexpr` library only. [`main`] is the `nexpr` binary; [`run`] takes the arguments
 //! from the caller (the Python package's `nexpr` command).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink, Sink};
+mod out_file;
+mod parse;
+mod progress;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use nexpr::io::{self, Input, MemorySink, Sink};
 use nexpr::{
     CancelToken, DynArray, Emit, Error, ErrorKind, Expr, Kernel, MathWidth, Options, Program,
     Result, Target, Vars,
 };
+use out_file::{OutFile, OutFormat};
+use progress::ProgressSink;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -33,7 +40,8 @@ enum Cmd {
         expr: String,
         #[command(flatten)]
         common: Common,
-        /// Write the result to this .npy file (atomically) instead of printing it.
+        /// Write the result to this file (atomically) instead of printing it: a .npz
+        /// (one array, `result`) if its name ends in .npz, else a .npy.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -43,7 +51,8 @@ enum Cmd {
         program: PathBuf,
         #[command(flatten)]
         common: Common,
-        /// Write all outputs to this .npz file (atomically) instead of printing them.
+        /// Write all outputs to this file (atomically) instead of printing them: a .npy
+        /// if its name ends in .npy (for a program of one output), else a .npz.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -72,6 +81,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print a completion script for a shell, e.g. `nexpr completions bash >
+    /// ~/.local/share/bash-completion/completions/nexpr`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -85,7 +100,8 @@ struct Common {
     /// Where to run.
     #[arg(long, value_enum, default_value_t = TargetArg::Cpu)]
     target: TargetArg,
-    /// Threads for the CPU target (default: NEXPR_NUM_THREADS, else all cores).
+    /// Threads for the CPU target (default: NEXPR_NUM_THREADS, else all cores; more
+    /// than the engine runs, four per core and at least 16, are clamped with a warning).
     #[arg(long)]
     threads: Option<usize>,
     /// CUDA device number.
@@ -112,6 +128,10 @@ struct Common {
     /// Print the IR, Cranelift IR, CUDA C or disassembled machine code instead of evaluating.
     #[arg(long, value_enum)]
     emit: Option<EmitArg>,
+    /// No progress bar (one is drawn on standard error, when it is a terminal, for
+    /// evaluations that run longer than a second).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -141,6 +161,23 @@ enum EmitArg {
 }
 
 impl Common {
+    /// Clamps `--threads` to what the engine runs (1 to its `max_threads`), with a
+    /// warning on standard error when that changes the count.
+    fn clamp_threads(&mut self) {
+        let Some(asked) = self.threads else { return };
+        let max = nexpr::Engine::process_default().config().max_threads;
+        let used = asked.clamp(1, max);
+        if used != asked {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "nexpr: warning: --threads {asked}: using {used} threads (between 1 and {max} \
+                 here)"
+            );
+            self.threads = Some(used);
+        }
+    }
+
     fn target(&self) -> Target {
         match self.target {
             TargetArg::Interp => Target::Interp,
@@ -180,11 +217,17 @@ impl Common {
         o
     }
 
-    /// The variables: files opened (mapped, not read), `--set` values in memory.
+    /// The variables: files opened (mapped, not read), `--set` values in memory. A
+    /// name given by two sources is an error naming both.
     fn open(&self) -> Result<BTreeMap<String, Input>> {
         let mut vars = BTreeMap::new();
+        let mut sources = BTreeMap::new();
         for p in &self.vars {
-            vars.extend(io::open(p)?);
+            let source = format!("--vars {}", p.display());
+            for (name, input) in io::open(p)? {
+                given_once(&mut sources, &name, &source)?;
+                vars.insert(name, input);
+            }
         }
         for s in &self.set {
             let (name, value) = s.split_once('=').ok_or_else(|| {
@@ -193,6 +236,7 @@ impl Common {
                     format!("--set wants NAME=VALUE, got `{s}`"),
                 )
             })?;
+            given_once(&mut sources, name.trim(), &format!("--set {s}"))?;
             vars.insert(
                 name.trim().to_string(),
                 Input::from_array(parse_scalar(name.trim(), value.trim())?),
@@ -208,6 +252,17 @@ impl Common {
             EmitArg::Cuda => Emit::Cuda,
             EmitArg::Asm => Emit::Asm,
         })
+    }
+}
+
+/// Records that `source` gives the variable `name`: an error if another source did.
+fn given_once(sources: &mut BTreeMap<String, String>, name: &str, source: &str) -> Result<()> {
+    match sources.insert(name.to_string(), source.to_string()) {
+        Some(first) => Err(Error::new(
+            ErrorKind::Usage,
+            format!("variable `{name}` is given twice: by {first} and by {source}"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -264,7 +319,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args = args.into_iter().map(Into::into).collect();
+    let cli = match parse::parse::<Cli>(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -311,14 +367,19 @@ fn views(vars: &mut BTreeMap<String, Input>) -> Result<Vars<'_>> {
 
 /// `kernel` streamed over `data` into `sink`, stopped by SIGINT or SIGTERM: the first
 /// one cancels the evaluation (exit code 130, files removed), a second ends the process.
+/// A progress bar is drawn on standard error if it is a terminal, unless `--quiet`.
 fn streamed(
     kernel: &Kernel,
     data: &mut BTreeMap<String, Input>,
     sink: &mut dyn Sink,
+    common: &Common,
 ) -> Result<()> {
     let token = CancelToken::new();
     io::cancel_on_signals(&token);
-    kernel.eval_streamed_with_cancel(data, sink, &token)?;
+    let visible = !common.quiet && std::io::stderr().is_terminal();
+    let mut progress = ProgressSink::new(sink, visible);
+    kernel.eval_streamed_with_cancel(data, &mut progress, &token)?;
+    progress.finish();
     // A signal after the last block: the output is not finished either.
     match token.is_cancelled() {
         true => Err(Error::new(ErrorKind::Cancelled, "evaluation cancelled")),
@@ -328,63 +389,35 @@ fn streamed(
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
-        Cmd::Eval { expr, common, out } => {
-            let e = Expr::parse(&expr)?;
-            let kernel = e.compile_with(common.compile_target(), &common.options())?;
-            let mut data = common.open()?;
-            if let Some(what) = common.emit() {
-                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
-                return Ok(());
-            }
-            match out {
-                Some(path) => {
-                    let mut sink = NpySink::new(&path);
-                    streamed(&kernel, &mut data, &mut sink)?;
-                    sink.finish()
-                }
-                None => {
-                    let mut sink = MemorySink::new();
-                    streamed(&kernel, &mut data, &mut sink)?;
-                    let r = sink.finish()?.into_values().next().expect("one output");
-                    say(format_args!("{}\n", nexpr::repr(&r)))
-                }
-            }
+        Cmd::Eval {
+            expr,
+            mut common,
+            out,
+        } => {
+            common.clamp_threads();
+            let kernel =
+                Expr::parse(&expr)?.compile_with(common.compile_target(), &common.options())?;
+            evaluate(&kernel, Compiled::Expression, &common, out)
         }
         Cmd::Run {
             program,
-            common,
+            mut common,
             out,
         } => {
+            common.clamp_threads();
             let p = read_program(&program)?;
             let kernel = p.compile_with(common.compile_target(), &common.options())?;
-            let mut data = common.open()?;
-            if let Some(what) = common.emit() {
-                emit_text(&kernel.emit(&views(&mut data)?, what)?)?;
-                return Ok(());
-            }
-            match out {
-                Some(path) => {
-                    let mut sink = NpzSink::new(&path);
-                    streamed(&kernel, &mut data, &mut sink)?;
-                    sink.finish()
-                }
-                None => {
-                    let mut sink = MemorySink::new();
-                    streamed(&kernel, &mut data, &mut sink)?;
-                    let outputs = sink.finish()?;
-                    for name in kernel.output_names() {
-                        if let Some(a) = outputs.get(&name) {
-                            say(format_args!("{name} = {}\n", nexpr::repr(a)))?;
-                        }
-                    }
-                    Ok(())
-                }
-            }
+            evaluate(&kernel, Compiled::Program, &common, out)
+        }
+        Cmd::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "nexpr", &mut script);
+            emit_text(&String::from_utf8_lossy(&script))
         }
         Cmd::Bench {
             expr,
             program,
-            common,
+            mut common,
             repeat,
             warmup,
             json,
@@ -414,9 +447,55 @@ fn dispatch(cli: Cli) -> Result<()> {
                     ))
                 }
             };
+            common.clamp_threads();
             bench(&label, what, &common, repeat, warmup, json)
         }
     }
+}
+
+/// What `eval` and `run` compiled: it decides the format of an `--out` of neither
+/// extension and how outputs are printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compiled {
+    /// One result: a .npy, printed bare.
+    Expression,
+    /// Named outputs: a .npz, printed `name = value`.
+    Program,
+}
+
+/// `eval` and `run`: the code (`--emit`), else the outputs written to `out` (in the
+/// format its extension names) or printed.
+fn evaluate(
+    kernel: &Kernel,
+    compiled: Compiled,
+    common: &Common,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let mut data = common.open()?;
+    if let Some(what) = common.emit() {
+        return emit_text(&kernel.emit(&views(&mut data)?, what)?);
+    }
+    if let Some(path) = out {
+        let default = match compiled {
+            Compiled::Expression => OutFormat::Npy,
+            Compiled::Program => OutFormat::Npz,
+        };
+        let mut file = OutFile::new(&path, default, &kernel.output_names())?;
+        streamed(kernel, &mut data, file.sink(), common)?;
+        return file.finish();
+    }
+    let mut sink = MemorySink::new();
+    streamed(kernel, &mut data, &mut sink, common)?;
+    let outputs = sink.finish()?;
+    for name in kernel.output_names() {
+        if let Some(a) = outputs.get(&name) {
+            match compiled {
+                Compiled::Expression => say(format_args!("{}\n", nexpr::repr(a)))?,
+                Compiled::Program => say(format_args!("{name} = {}\n", nexpr::repr(a)))?,
+            }
+        }
+    }
+    Ok(())
 }
 
 enum Bench {

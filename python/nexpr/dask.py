@@ -43,9 +43,14 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Optional, Union
 
-import dask.array as da
 import numpy as np
-from dask.base import tokenize
+
+try:
+    import dask.array as da
+    from dask.base import tokenize
+except ImportError as e:
+    # Dask is an optional dependency: say which extra brings it.
+    raise ImportError("nexpr.dask needs Dask: pip install nexpr[dask]") from e
 
 from . import _nexpr, errors
 from ._nexpr import Kernel

@@ -6,6 +6,7 @@ mod cancel;
 mod commands;
 mod common;
 mod files;
+mod manners;
 mod memory;
 mod out_targets;
 mod stream;
