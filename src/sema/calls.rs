@@ -189,7 +189,11 @@ impl Checker {
             }
             axis_expr = Some(v);
         }
-        let axis = axis_expr.map(axis_literal).transpose()?;
+        // `axis=None`, as numexpr and NumPy spell the whole-array reduction.
+        let axis = axis_expr
+            .filter(|e| !matches!(&e.kind, ExprKind::Name(n) if n == "None"))
+            .map(axis_literal)
+            .transpose()?;
         let v = self.expr(&args[0], false)?;
         let d = v.ty.dtype;
         let x = self.operand(v, d, args[0].span)?;

@@ -227,3 +227,18 @@ fn cuda_target_without_the_feature_is_a_backend_error() {
         .unwrap()
         .contains("__global__"));
 }
+
+#[test]
+fn axis_none_is_the_whole_array_reduction() {
+    let m = ndarray::Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) as f64 * 0.25);
+    let vars = Vars::new().with("m", &m);
+    for target in [Target::Interp, Target::Cpu { threads: 2 }] {
+        for op in ["sum", "prod", "min", "max"] {
+            let whole = Expr::parse(&format!("{op}(m + 1)")).unwrap();
+            let none = Expr::parse(&format!("{op}(m + 1, axis=None)")).unwrap();
+            let want = whole.compile(target).unwrap().eval(&vars).unwrap();
+            let got = none.compile(target).unwrap().eval(&vars).unwrap();
+            assert_eq!(got, want, "{op} on {target:?}");
+        }
+    }
+}
