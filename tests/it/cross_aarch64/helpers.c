@@ -6,9 +6,9 @@
 double nx_hypot_f64(double x, double y) { return hypot(x, y); }
 float nx_hypot_f32(float x, float y) { return hypotf(x, y); }
 
-#define DIRECT(name, f)                                      \
-    double nx_##name##_f64(double x) { return f(x); }        \
-    float nx_##name##_f32(float x) { return f##f(x); }
+#define DIRECT(name, fun)                                    \
+    double nx_##name##_f64(double x) { return fun(x); }      \
+    float nx_##name##_f32(float x) { return fun##f(x); }
 
 DIRECT(sin, sin)
 DIRECT(cos, cos)
