@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the nexpr wheel into python/.venv (created when missing) and runs the Python
-# tests, ruff, numexpr's own suite, and pandas' and PyTables' suites, against nexpr.
+# tests, ruff, numexpr's own suite, and pandas' suite, against nexpr.
 #
 #   python/run-tests.sh            # release build (what users get)
 #   NEXPR_DEBUG=1 python/run-tests.sh   # debug build of the extension: faster to build

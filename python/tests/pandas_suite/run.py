@@ -1,7 +1,7 @@
 """Runs pandas' own tests of numexpr's uses (and PyTables' query tests) with nexpr
 installed as numexpr, and sorts every test that does not pass by why.
 
-    python tests/pandas_suite/run.py [pytest args...]
+    python tests/pandas_suite/run.py [--with-pytables] [pytest args...]
 
 Two pytest runs, each with ``nexpr_plugin.py`` loaded first (it installs nexpr as
 numexpr before pandas or PyTables is imported, and fails the run when no evaluation
@@ -12,8 +12,10 @@ reached nexpr):
   marks. The installed pandas' tests when its wheel ships them, else those of pandas'
   sdist of the same version, extracted to a cache folder (``NEXPR_CACHE``, else
   ``~/.cache/nexpr``), never into the repository;
-* PyTables: ``tables.tests.test_queries`` (``Table.where()`` through numexpr's virtual
-  machine, and ``numexpr.evaluate`` of the indexed queries' chunk maps).
+* with ``--with-pytables``, PyTables: ``tables.tests.test_queries`` (``Table.where()``
+  through numexpr's virtual machine, and ``numexpr.evaluate`` of the indexed queries'
+  chunk maps); 60,206 tests, more than 25 minutes on a 2-core machine, so not part of
+  every test run (pandas' ``tests/io/pytables`` is).
 
 The summary is printed and written to ``_work/summary.md``; the exit status is 1 when
 a failure is not in ``KNOWN`` (see python/README.md) or a run reached nexpr too rarely.
@@ -171,8 +173,15 @@ def main(argv):
     os.makedirs(WORK, exist_ok=True)
     with open(INI, "w") as f:
         f.write(PYTEST_INI)
+    # PyTables' query suite is 60,206 tests: more than 25 minutes on a 2-core machine, so
+    # it runs on request (`--with-pytables`), not in every test run.
+    with_tables = "--with-pytables" in argv
+    argv = [a for a in argv if a != "--with-pytables"]
+    runs = [("pandas", pandas_run(argv))]
+    if with_tables:
+        runs.append(("PyTables queries", tables_run(argv)))
     lines, bad = [], 0
-    for name, args in (("pandas", pandas_run(argv)), ("PyTables queries", tables_run(argv))):
+    for name, args in runs:
         result = run(name.split()[0].lower(), args)
         if result is None:
             return 2
