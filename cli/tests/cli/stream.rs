@@ -131,6 +131,24 @@ fn rss_case(n: usize, limit: u64) {
     }
 }
 
+/// `nexpr eval` of a slow interpreted expression over `dir/a.npy` into `out`, started.
+fn interp_eval_into(dir: &Path, out: &Path, threads: usize) -> std::process::Child {
+    Command::new(crate::common::exe())
+        .args([
+            "eval",
+            "sin(a)**2 + exp(cos(a))",
+            "--target",
+            "interp",
+            "--vars",
+        ])
+        .arg(dir.join("a.npy"))
+        .arg("--out")
+        .arg(out)
+        .env("NEXPR_NUM_THREADS", threads.to_string())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn interrupted_writes_leave_nothing_behind() {
     let d = tempfile::tempdir().unwrap();
@@ -138,20 +156,7 @@ fn interrupted_writes_leave_nothing_behind() {
     generate(&d.path().join("a.npy"), n, 7);
     let out = d.path().join("r.npy");
     for sig in [libc::SIGINT, libc::SIGTERM] {
-        let mut child = Command::new(crate::common::exe())
-            .args([
-                "eval",
-                "sin(a)**2 + exp(cos(a))",
-                "--target",
-                "interp",
-                "--vars",
-            ])
-            .arg(d.path().join("a.npy"))
-            .arg("--out")
-            .arg(&out)
-            .env("NEXPR_NUM_THREADS", "1")
-            .spawn()
-            .unwrap();
+        let mut child = interp_eval_into(d.path(), &out, 1);
         // Wait until the evaluation runs (its output is an unnamed file where the
         // filesystem allows, so there may be nothing to see), then interrupt.
         let t = std::time::Instant::now();
@@ -169,20 +174,7 @@ fn interrupted_writes_leave_nothing_behind() {
     }
     // Signals at any moment, from the start on: nothing is ever left behind.
     for delay_ms in [0u64, 2, 5, 10, 20, 40, 80] {
-        let mut child = Command::new(crate::common::exe())
-            .args([
-                "eval",
-                "sin(a)**2 + exp(cos(a))",
-                "--target",
-                "interp",
-                "--vars",
-            ])
-            .arg(d.path().join("a.npy"))
-            .arg("--out")
-            .arg(&out)
-            .env("NEXPR_NUM_THREADS", "2")
-            .spawn()
-            .unwrap();
+        let mut child = interp_eval_into(d.path(), &out, 2);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         child.wait().unwrap();
