@@ -39,6 +39,8 @@ fn huge_shape_in_a_small_file_is_refused_before_allocating() {
         ("<f2", "(100000000000,)"),
         ("|b1", "(4294967296, 4294967296)"),
         ("<c16", "(18446744073709551615, 2)"),
+        // No elements, but NumPy and ndarray refuse it: strides come from the others.
+        ("<f8", "(0, 4611686018427387904, 4611686018427387904)"),
     ] {
         let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         let bytes = npy_bytes(&dict, &[0; 16]);

@@ -168,14 +168,21 @@ pub(crate) fn parse_header(bytes: &[u8], total: u64) -> std::result::Result<NpyH
         v => return Err(format!("malformed .npy header (descr {v})")),
     };
     let (code, swapped) = Code::parse(descr)?;
-    let len_el = h
+    // As NumPy ("array is too big") and ndarray do, the product of the non-zero
+    // lengths must fit in isize bytes: a zero-length axis does not make
+    // (0, 2**62, 2**62) a valid shape, since strides are computed from the others.
+    let fits = |n: &usize| {
+        n.checked_mul(code.size())
+            .is_some_and(|b| b <= isize::MAX as usize)
+    };
+    let nonzero = h
         .shape
         .iter()
+        .filter(|&&n| n != 0)
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-        .filter(|&n| {
-            n.checked_mul(code.size())
-                .is_some_and(|b| b <= isize::MAX as usize)
-        })
+        .filter(fits);
+    let len_el = nonzero
+        .map(|n| if h.shape.contains(&0) { 0 } else { n })
         .ok_or_else(|| format!("shape {:?} is too large", h.shape))?;
     let header = NpyHeader {
         code,
