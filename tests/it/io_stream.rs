@@ -2,6 +2,7 @@
 //! path, block by block, over mapped and converted inputs, with broadcasting. The
 //! `nexpr` command's bounded memory and interrupted writes: `cli/tests/cli/stream.rs`.
 
+use crate::common::Rng;
 use nexpr::io::{self, Input, MemorySink, NpySink, NpzSink};
 use nexpr::{DynArray, Expr, Program, Target, Vars};
 use std::collections::BTreeMap;
@@ -9,21 +10,9 @@ use std::path::Path;
 
 const CHUNK: usize = nexpr::internals::CHUNK;
 
-fn random(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.25
-        })
-        .collect()
-}
-
 fn f64_array(shape: &[usize], seed: u64) -> DynArray {
     let n = shape.iter().product();
-    DynArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), random(n, seed)).unwrap())
+    DynArray::from(ndarray::ArrayD::from_shape_vec(shape.to_vec(), Rng::new(seed).f64s(n)).unwrap())
 }
 
 fn in_memory(vars: &BTreeMap<String, Input>) -> Vars<'_> {

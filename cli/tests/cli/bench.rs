@@ -53,21 +53,19 @@ fn bench_times_programs_like_expressions() {
     let g = d.path().join("grid.npz");
     grid(&g);
     let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/../kernels/mandelbrot.nx");
-    let o = nexpr(&[
-        "bench",
-        "--program",
-        prog,
-        "--vars",
-        g.to_str().unwrap(),
-        "--set",
-        "maxi=32",
-        "--repeat",
-        "3",
-        "--json",
-    ]);
-    let (so, se) = text(&o);
-    assert!(o.status.success(), "{se}");
-    let v: serde_json::Value = serde_json::from_str(so.trim()).unwrap();
+    // `nexpr bench --program mandelbrot.nx --vars grid --set maxi=M --repeat R extra…`:
+    // its standard output, asserting success.
+    let bench = |maxi: &str, repeat: &str, extra: &[&str]| {
+        let set = format!("maxi={maxi}");
+        let mut args = vec!["bench", "--program", prog, "--vars", g.to_str().unwrap()];
+        args.extend(["--set", &set, "--repeat", repeat]);
+        args.extend(extra);
+        let o = nexpr(&args);
+        let (so, se) = text(&o);
+        assert!(o.status.success(), "{extra:?}: {se}");
+        so
+    };
+    let v: serde_json::Value = serde_json::from_str(bench("32", "3", &["--json"]).trim()).unwrap();
     assert_eq!(v["program"].as_str().unwrap(), prog);
     assert_eq!(v["elements"].as_u64(), Some(256));
     assert_eq!(v["threads"].as_u64(), Some(2));
@@ -75,21 +73,7 @@ fn bench_times_programs_like_expressions() {
     for k in ["compile_s", "median_s", "min_s"] {
         assert!(v[k].as_f64().unwrap() >= 0.0, "{k}");
     }
-    let o = nexpr(&[
-        "bench",
-        "--program",
-        prog,
-        "--vars",
-        g.to_str().unwrap(),
-        "--set",
-        "maxi=8",
-        "--repeat",
-        "2",
-        "--target",
-        "interp",
-    ]);
-    let (so, se) = text(&o);
-    assert!(o.status.success(), "{se}");
+    let so = bench("8", "2", &["--target", "interp"]);
     assert!(so.contains("median") && so.contains("256 elements"), "{so}");
 }
 

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `nexpr` binary: results, exit codes, messages, files.
 
-use crate::common::{nexpr, text};
+use crate::common::{nexpr, npy_bytes, text};
 use ndarray::{arr1, arr2, ArrayD};
 use ndarray_npy::{NpzWriter, ReadNpyExt, WriteNpyExt};
 use std::path::{Path, PathBuf};
@@ -20,21 +20,26 @@ fn write_npz(path: &Path) {
     w.finish().unwrap();
 }
 
+/// `nexpr eval EXPR --vars FILE --target interp`: its printed result, and stderr on failure.
+fn interp(expr: &str, file: &Path) -> String {
+    let o = nexpr(&[
+        "eval",
+        expr,
+        "--vars",
+        file.to_str().unwrap(),
+        "--target",
+        "interp",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{expr}: {err}");
+    out.trim().to_string()
+}
+
 /// A hand-made .npy file (for layouts and dtypes the writer does not produce).
 fn raw_npy(path: &Path, descr: &str, shape: &str, fortran: bool, data: &[u8]) -> PathBuf {
-    let mut header = format!(
-        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
-        if fortran { "True" } else { "False" }
-    );
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend((header.len() as u16).to_le_bytes());
-    bytes.extend(header.as_bytes());
-    bytes.extend(data);
-    std::fs::write(path, bytes).unwrap();
+    let fortran = if fortran { "True" } else { "False" };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}");
+    std::fs::write(path, npy_bytes(&dict, data)).unwrap();
     path.to_path_buf()
 }
 
@@ -153,15 +158,7 @@ fn unusual_npy_files() {
         .flat_map(|x| x.to_be_bytes())
         .collect();
     let p = raw_npy(&d.path().join("be.npy"), ">f8", "(2,)", false, &be);
-    let o = nexpr(&[
-        "eval",
-        "be * 2",
-        "--vars",
-        p.to_str().unwrap(),
-        "--target",
-        "interp",
-    ]);
-    assert_eq!(text(&o).0.trim(), "array([ 3., -4.])", "{}", text(&o).1);
+    assert_eq!(interp("be * 2", &p), "array([ 3., -4.])");
     // Fortran order: logical [[1, 2, 3], [4, 5, 6]] stored column-major.
     let fo: Vec<u8> = [1i32, 4, 2, 5, 3, 6]
         .iter()
@@ -174,50 +171,16 @@ fn unusual_npy_files() {
         Some(2),
         "indexing is not part of the language"
     );
-    let o = nexpr(&[
-        "eval",
-        "sum(fo, axis=1)",
-        "--vars",
-        p.to_str().unwrap(),
-        "--target",
-        "interp",
-    ]);
-    assert_eq!(text(&o).0.trim(), "array([ 6, 15])", "{}", text(&o).1);
+    assert_eq!(interp("sum(fo, axis=1)", &p), "array([ 6, 15])");
     // float16 is widened to float32; uint8 to int32.
     let h: Vec<u8> = [0x3c00u16, 0xc000]
         .iter()
         .flat_map(|x| x.to_le_bytes())
         .collect();
     let p = raw_npy(&d.path().join("h.npy"), "<f2", "(2,)", false, &h);
-    let o = nexpr(&[
-        "eval",
-        "h + 1",
-        "--vars",
-        p.to_str().unwrap(),
-        "--target",
-        "interp",
-    ]);
-    assert_eq!(
-        text(&o).0.trim(),
-        "array([ 2., -1.], dtype=float32)",
-        "{}",
-        text(&o).1
-    );
+    assert_eq!(interp("h + 1", &p), "array([ 2., -1.], dtype=float32)");
     let p = raw_npy(&d.path().join("u.npy"), "|u1", "(3,)", false, &[1, 2, 255]);
-    let o = nexpr(&[
-        "eval",
-        "u + 1",
-        "--vars",
-        p.to_str().unwrap(),
-        "--target",
-        "interp",
-    ]);
-    assert_eq!(
-        text(&o).0.trim(),
-        "array([  2,   3, 256], dtype=int32)",
-        "{}",
-        text(&o).1
-    );
+    assert_eq!(interp("u + 1", &p), "array([  2,   3, 256], dtype=int32)");
     // uint64 is refused, naming the variable's file.
     let p = raw_npy(&d.path().join("big.npy"), "<u8", "(1,)", false, &[0; 8]);
     let o = nexpr(&["eval", "big", "--vars", p.to_str().unwrap()]);
@@ -232,15 +195,7 @@ fn unusual_npy_files() {
     ndarray::arr0(num_complex::Complex64::new(1.0, -2.0))
         .write_npy(std::fs::File::create(&z).unwrap())
         .unwrap();
-    let o = nexpr(&[
-        "eval",
-        "z * 1j",
-        "--vars",
-        z.to_str().unwrap(),
-        "--target",
-        "interp",
-    ]);
-    assert_eq!(text(&o).0.trim(), "array(2.+1.j)", "{}", text(&o).1);
+    assert_eq!(interp("z * 1j", &z), "array(2.+1.j)");
 }
 
 #[test]

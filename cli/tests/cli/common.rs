@@ -43,3 +43,18 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     };
     tick(11) + tick(12)
 }
+
+/// The bytes of a version-1.0 `.npy` file with header dictionary `dict` and `data`
+/// (for layouts, dtypes and hostile headers the writers do not produce).
+pub fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = dict.to_string();
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}

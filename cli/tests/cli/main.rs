@@ -9,4 +9,8 @@ mod files;
 mod manners;
 mod memory;
 mod out_targets;
+/// The library tests' random generator, so both draw the same values.
+#[path = "../../../tests/it/common/rng.rs"]
+#[allow(dead_code)] // the CLI tests draw floats only
+mod rng;
 mod stream;

@@ -1,23 +1,11 @@
 //! The `nexpr` command streams (`eval --out`): bounded memory, results equal to the
 //! inputs' block by block, and nothing left behind when interrupted.
 
+use crate::rng::Rng;
 use nexpr::io::{self, Input, NpySink, OutputSpec, Sink};
 use nexpr::DynArray;
 use std::path::Path;
 use std::process::Command;
-
-/// The same values as the library's streaming tests (`tests/it/io_stream.rs`).
-fn random(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.25
-        })
-        .collect()
-}
 
 /// Runs `cmd` and returns whether it succeeded and its peak RSS in bytes, as the high
 /// water mark of its address space (`VmHWM`) polled until it exits. Not `getrusage`:
@@ -49,7 +37,7 @@ fn generate(path: &Path, n: usize, seed: u64) {
     let mut done = 0;
     while done < n {
         let k = per.min(n - done);
-        let block = ndarray::Array1::from(random(k, seed + done as u64));
+        let block = ndarray::Array1::from(Rng::new(seed + done as u64).f64s(k));
         sink.block(&[(&block).into()]).unwrap();
         done += k;
     }

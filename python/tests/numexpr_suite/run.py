@@ -11,14 +11,14 @@ The suite is copied to ``_work/`` next to a ``conftest.py`` that calls
 
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
-from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # run as a script: junit_summary is one folder up
+from junit_summary import read_junit  # noqa: E402
+
 WORK = os.path.join(HERE, "_work")
 
 CONFTEST = '''\
@@ -61,13 +61,6 @@ def suite_file():
     return path
 
 
-def classify(test_id, message):
-    for reason, tpat, mpat in KNOWN:
-        if (not tpat or re.search(tpat, test_id)) and (not mpat or re.search(mpat, message)):
-            return reason
-    return None
-
-
 def main(argv):
     os.makedirs(WORK, exist_ok=True)
     shutil.copy(suite_file(), os.path.join(WORK, "test_numexpr.py"))
@@ -83,41 +76,14 @@ def main(argv):
     if not os.path.exists(xml):
         print(proc.stdout[-5000:], proc.stderr[-5000:])
         return 2
-    passed, skipped, failed = 0, defaultdict(list), defaultdict(list)
-    unexplained = []
-    for case in ET.parse(xml).getroot().iter("testcase"):
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        bad = case.find("failure")
-        if bad is None:
-            bad = case.find("error")
-        skip = case.find("skipped")
-        if bad is not None:
-            message = (bad.get("message") or "") + "\n" + (bad.text or "")
-            reason = classify(test_id, message)
-            if reason is None:
-                unexplained.append((test_id, (bad.get("message") or "").splitlines()[:3]))
-            else:
-                failed[reason].append(test_id)
-        elif skip is not None:
-            skipped[(skip.get("message") or "").split(" not implemented for")[0][:90]].append(test_id)
-        else:
-            passed += 1
-    nfail = sum(map(len, failed.values())) + len(unexplained)
-    nskip = sum(map(len, skipped.values()))
+    out = read_junit(xml, KNOWN, lambda m: m.split(" not implemented for")[0][:90])
+    passed, nfail, nskip, unexplained = out.passed, out.nfail, out.nskip, out.unexplained
     total = passed + nfail + nskip
     lines = [f"# numexpr's suite against nexpr: {passed} of {total} pass, {nfail} fail, {nskip} skipped", ""]
-    for reason, tests in sorted(failed.items(), key=lambda kv: -len(kv[1])):
-        lines.append(f"## failed, {len(tests)}: {reason}")
-        lines += [f"- {t}" for t in tests[:40]] + ([f"- ... {len(tests) - 40} more"] if len(tests) > 40 else [])
-        lines.append("")
-    if unexplained:
-        lines.append(f"## failed, {len(unexplained)}: UNEXPLAINED (bugs)")
-        for t, m in unexplained:
-            lines.append(f"- {t}: {' | '.join(m)[:300]}")
-        lines.append("")
-    if skipped:
+    lines += out.failure_lines(most=40)
+    if out.skipped:
         lines.append(f"## skipped, {nskip} (the suite skips a test when evaluate raises NotImplementedError)")
-        for msg, tests in sorted(skipped.items(), key=lambda kv: -len(kv[1])):
+        for msg, tests in sorted(out.skipped.items(), key=lambda kv: -len(kv[1])):
             lines.append(f"- {len(tests)} x {msg}")
         lines.append("")
     text = "\n".join(lines)

@@ -29,10 +29,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import xml.etree.ElementTree as ET
-from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # run as a script: junit_summary is one folder up
+from junit_summary import read_junit  # noqa: E402
+
 WORK = os.path.join(HERE, "_work")
 INI = os.path.join(WORK, "pytest.ini")
 # pandas' own settings (its pyproject.toml) but for empty parameter sets: the wheel
@@ -133,40 +134,11 @@ def run(name, args):
     return xml, int(calls.group(1)), "fewer than" in proc.stderr
 
 
-def classify(test_id, message):
-    for reason, tpat, mpat in KNOWN:
-        if re.search(tpat, test_id) and re.search(mpat, message):
-            return reason
-    return None
-
-
 def summarize(name, xml, calls):
-    passed, skipped, failed, unexplained = 0, 0, defaultdict(list), []
-    for case in ET.parse(xml).getroot().iter("testcase"):
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        bad = case.find("failure")
-        if bad is None:
-            bad = case.find("error")
-        if bad is not None:
-            message = (bad.get("message") or "") + "\n" + (bad.text or "")
-            reason = classify(test_id, message)
-            if reason is None:
-                unexplained.append((test_id, (bad.get("message") or "").splitlines()[:3]))
-            else:
-                failed[reason].append(test_id)
-        elif case.find("skipped") is not None:
-            skipped += 1
-        else:
-            passed += 1
-    nfail = sum(map(len, failed.values())) + len(unexplained)
-    lines = [f"# {name}: {passed} pass, {nfail} fail, {skipped} skipped; "
+    out = read_junit(xml, KNOWN)
+    lines = [f"# {name}: {out.passed} pass, {out.nfail} fail, {out.nskip} skipped; "
              f"nexpr evaluated {calls} expressions", ""]
-    for reason, tests in failed.items():
-        lines += [f"## failed, {len(tests)}: {reason}", *[f"- {t}" for t in tests], ""]
-    if unexplained:
-        lines.append(f"## failed, {len(unexplained)}: UNEXPLAINED (bugs)")
-        lines += [f"- {t}: {' | '.join(m)[:300]}" for t, m in unexplained] + [""]
-    return lines, len(unexplained)
+    return lines + out.failure_lines(), len(out.unexplained)
 
 
 def main(argv):

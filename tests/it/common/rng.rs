@@ -1,5 +1,5 @@
 //! The one random generator of the tests: small, deterministic (a failure reproduces
-//! from its seed), any seed accepted.
+//! from its seed), any seed accepted. The CLI's tests include this file too.
 
 use nexpr::internals::Scalar;
 use nexpr::DType;
@@ -34,6 +34,11 @@ impl Rng {
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `n` values uniform in [-0.25, 0.75): both signs, no integers.
+    pub fn f64s(&mut self, n: usize) -> Vec<f64> {
+        (0..n).map(|_| self.unit() - 0.25).collect()
     }
 
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
