@@ -12,7 +12,7 @@ use crate::ir::{self, Func};
 use crate::lru::Lru;
 use crate::options::Options;
 use crate::runtime::{self, Layout};
-use crate::sema;
+use crate::sema::{self, OuterReduction};
 use crate::syntax::{
     self,
     ast::{ProgramAst, StmtKind},
@@ -129,6 +129,23 @@ impl Expr {
     /// The text it was parsed from.
     pub fn source(&self) -> &str {
         &self.src
+    }
+
+    /// The reduction at the root of the expression, where it is one: which one, where
+    /// its operand is in [`Expr::source`], and its axis (`None`: the whole array). For
+    /// callers that split the work, reducing blocks with the operand's kernel and then
+    /// the partial results.
+    ///
+    /// ```
+    /// use nexpr::Expr;
+    /// let e = Expr::parse("(max(a * b, axis=-1))")?;
+    /// let r = e.outer_reduction().unwrap();
+    /// assert_eq!((r.op, &e.source()[r.operand.start..r.operand.end], r.axis), ("max", "a * b", Some(-1)));
+    /// assert!(Expr::parse("sum(a) + 1")?.outer_reduction().is_none());
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn outer_reduction(&self) -> Option<OuterReduction> {
+        sema::outer_reduction(&self.ast)
     }
 
     /// Compiles for `target` with the default [`Options`].

@@ -66,6 +66,7 @@ pub use engine::{Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 pub use repr::repr;
+pub use sema::OuterReduction;
 
 /// Not API: what the `nexpr` command line, the tests, benches and examples of this
 /// repository need of the internals. Anything here may change or go in any release.

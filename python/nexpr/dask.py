@@ -38,7 +38,6 @@ or a :mod:`dask.distributed` cluster::
 """
 
 import operator
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, Optional, Union
@@ -259,65 +258,11 @@ def evaluate(
 # ---------------------------------------------------------------------------------
 
 
-def _matching(s, i):
-    """The index of the parenthesis closing the one at ``s[i]``."""
-    depth = 0
-    for j in range(i, len(s)):
-        if s[j] == "(":
-            depth += 1
-        elif s[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
-
-
-def _top_level_split(s):
-    parts, depth, start = [], 0, 0
-    for j, ch in enumerate(s):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(s[start:j])
-            start = j + 1
-    parts.append(s[start:])
-    return parts
-
-
-_CALL = re.compile(r"(sum|prod|min|max)\s*\(")
-
-
 def split_reduction(ex):
     """``(op, inner, axis)`` of a reduction expression such as ``'sum(a*b, axis=1)'``
-    (``axis`` None for a whole-array reduction), or None if ``ex`` is not one. The text
-    is expected to have been checked by nexpr (a reduction is the outermost operation,
-    its axis an integer literal)."""
-    s = ex.strip()
-    while s.startswith("(") and _matching(s, 0) == len(s) - 1:
-        s = s[1:-1].strip()
-    m = _CALL.match(s)
-    if not m:
-        return None
-    open_at = m.end() - 1
-    if _matching(s, open_at) != len(s) - 1:
-        return None
-    args = _top_level_split(s[open_at + 1 : -1])
-    if args and not args[-1].strip():
-        args.pop()
-    if not args or not 1 <= len(args) <= 2:
-        return None
-    axis = None
-    if len(args) == 2:
-        a = args[1].strip()
-        kw = re.fullmatch(r"axis\s*=\s*(.+)", a)
-        a = (kw.group(1) if kw else a).replace(" ", "").replace("\t", "")
-        try:
-            axis = int(a)
-        except ValueError:
-            return None
-    return m.group(1), args[0].strip(), axis
+    (``axis`` None for a whole-array reduction), or None if ``ex`` is not one, as
+    nexpr's own parser reads it."""
+    return _nexpr._outer_reduction(ex)
 
 
 class _ReduceBlock:

@@ -35,6 +35,21 @@ fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<St
     Ok(cached(py, ex, false)?.names.clone())
 }
 
+/// The reduction at the root of `ex`, as the core's parser sees it: `(op, operand
+/// text, axis)`, or None if the expression is not one; syntax errors raise as
+/// `evaluate` raises them.
+#[pyfunction]
+fn _outer_reduction(
+    py: Python<'_>,
+    ex: &str,
+) -> PyResult<Option<(&'static str, String, Option<i64>)>> {
+    let e = nexpr::Expr::parse(ex).map_err(|e| errors::to_py(py, &e, ex))?;
+    Ok(e.outer_reduction().map(|r| {
+        let operand = ex[r.operand.start..r.operand.end].to_string();
+        (r.op, operand, r.axis)
+    }))
+}
+
 #[pyfunction]
 fn _set_num_threads(py: Python<'_>, n: usize) -> PyResult<usize> {
     Ok(context(py)?.get().set_threads(n))
@@ -86,6 +101,7 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(expression_names, m)?)?;
     m.add_function(wrap_pyfunction!(_rebuild_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(_rebuild_cache_info, m)?)?;
+    m.add_function(wrap_pyfunction!(_outer_reduction, m)?)?;
     m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_max_threads, m)?)?;

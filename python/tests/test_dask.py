@@ -281,7 +281,9 @@ def test_sum_accuracy_against_fsum(compute):
 
 def test_split_reduction():
     assert nd.split_reduction("sum(a*b)") == ("sum", "a*b", None)
-    assert nd.split_reduction(" ( max( (a), axis = -1 ,) ) ") == ("max", "(a)", -1)
+    assert nd.split_reduction(" ( max( (a), axis = -1 ,) ) ") == ("max", "a", -1)
+    assert nd.split_reduction("min(a, axis=None)") == ("min", "a", None)
+    assert nd.split_reduction("sum(a, 1, axis=0)") is None
     assert nd.split_reduction("prod(where(a > 0, a, 1), 1)") == ("prod", "where(a > 0, a, 1)", 1)
     assert nd.split_reduction("sum(a) + sum(b)") is None
     assert nd.split_reduction("a + 1") is None

@@ -210,7 +210,7 @@ impl Checker {
 }
 
 /// The value of `axis=`: an integer literal, maybe negated.
-fn axis_literal(e: &Expr) -> Result<i64> {
+pub(super) fn axis_literal(e: &Expr) -> Result<i64> {
     let value = match &e.kind {
         ExprKind::Int(a) => a.to_i64(),
         ExprKind::Unary(UnaryOp::Neg, x) => match &x.kind {
@@ -222,7 +222,7 @@ fn axis_literal(e: &Expr) -> Result<i64> {
     value.ok_or_else(|| Error::ty(e.span, "`axis` is out of range"))
 }
 
-fn reduce_op(name: &str) -> Option<ReduceOp> {
+pub(super) fn reduce_op(name: &str) -> Option<ReduceOp> {
     Some(match name {
         "sum" => ReduceOp::Sum,
         "prod" => ReduceOp::Prod,

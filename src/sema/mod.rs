@@ -14,6 +14,7 @@ mod calls;
 mod literal;
 mod names;
 mod ops;
+mod outer;
 mod python;
 
 use crate::dtype::{DType, Kind, Ty};
@@ -27,6 +28,7 @@ use std::collections::HashMap;
 
 pub use calls::function_names;
 pub use names::free_inputs;
+pub use outer::{outer_reduction, OuterReduction};
 
 /// The name of the single output of a plain expression.
 pub const RESULT: &str = "result";
