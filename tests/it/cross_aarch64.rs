@@ -329,7 +329,7 @@ impl Cases {
 /// the programs.
 fn prepare_all() -> Cases {
     let mut cases = Cases::default();
-    let mut r = Rng::new(0x5eed_a64);
+    let mut r = Rng::new(0x05ee_da64);
     let mut typed = 0;
     while typed < EXPRESSIONS && cases.ill_typed < 20 * EXPRESSIONS {
         let (src, inputs) = expression_case(&mut r);
