@@ -9,10 +9,11 @@
 # loop on riscv64 without V); and the aarch64 golden CLIF (tests/golden/clif-aarch64/,
 # UPDATE_GOLDEN=1 rewrites it). Exit status 0 when every case agrees.
 #
-# Time: CI gives this check about 5 minutes. The corpus runs in a few seconds under
-# qemu (240 elements per case, all cases in one executable); nearly all the time is
-# compiling: the test binary with the `cross-isa` feature (Cranelift's arm64 and
-# riscv64 backends) and `cargo check` for aarch64. The script prints what it took.
+# Time: CI gives this check about 5 minutes. The corpus runs in about 3 s under qemu
+# (240 elements per case, all cases in one executable); the rest is compiling: the
+# test binary with the `cross-isa` feature (Cranelift's arm64 and riscv64 backends)
+# and the dependencies checked for aarch64, about 11 CPU-minutes from cold (measured
+# in docs/installing.md). The script prints what it took.
 #
 # Installs the Debian tools it needs when they are missing (as root); exits 3 when
 # they cannot be installed, so that the caller can tell a missing tool from a failure.
