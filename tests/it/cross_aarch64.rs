@@ -70,6 +70,24 @@ fn tool(name: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+fn rustc() -> std::ffi::OsString {
+    std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
+}
+
+/// Whether Rust's standard library for aarch64 is installed (`rustup target add`):
+/// `math.rs` is compiled against it.
+fn aarch64_std() -> bool {
+    Command::new(rustc())
+        .args(["--print", "target-libdir", "--target", TRIPLE])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| std::fs::read_dir(String::from_utf8_lossy(&o.stdout).trim()).ok())
+        .is_some_and(|mut dir| {
+            dir.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libstd-")))
+        })
+}
+
 /// Little-endian bytes of every element, complex numbers as (re, im).
 fn bytes_of(a: &DynArray) -> Vec<u8> {
     let mut out = Vec::new();
@@ -371,7 +389,7 @@ fn write_case(dir: &Path, i: usize, p: &Prepared) {
 /// nexpr's own functions for aarch64 (`cross_aarch64/math.rs`) as a static library.
 fn build_math(dir: &Path, here: &Path) -> PathBuf {
     let lib = dir.join("libnexpr_math.a");
-    let out = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+    let out = Command::new(rustc())
         .args([
             "--edition",
             "2021",
@@ -435,6 +453,16 @@ fn aarch64_kernels_agree_with_the_interpreter() {
             assert!(!required, "{t} is missing (NEXPR_REQUIRE_AARCH64 is set)");
             return skip("aarch64 check", &format!("{t} is not installed"));
         }
+    }
+    if !aarch64_std() {
+        assert!(
+            !required,
+            "Rust's std for {TRIPLE} is missing (NEXPR_REQUIRE_AARCH64 is set)"
+        );
+        return skip(
+            "aarch64 check",
+            &format!("rustup target add {TRIPLE} was not run"),
+        );
     }
     let Cases {
         ready: cases,
