@@ -9,12 +9,17 @@
 //! not reduce itself (sin and cos beyond 2^20, inf, NaN) are patched from the copy of
 //! the arguments with the scalar function, which gives them libm's value.
 
+// The entry points are AVX2 and AVX-512 code: on other architectures there are none,
+// and kernels call the scalar functions per lane (`backend::cpu::target` keeps their
+// width at 128 bits there), so the helpers below exist on x86-64 only.
+#[cfg(target_arch = "x86_64")]
 use super::{exp, log, trig};
 use crate::ir::UnOp;
 use crate::options::MathWidth;
 use std::sync::OnceLock;
 
 /// Elements per stack chunk.
+#[cfg(target_arch = "x86_64")]
 const CHUNK: usize = 64;
 
 /// Applies `f` to the `n` elements at `src`, writing `dst`; lanes where `patched` is
@@ -22,6 +27,7 @@ const CHUNK: usize = 64;
 ///
 /// # Safety
 /// `src` and `dst` hold `n` elements of `T` (they may be the same buffer).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn map<T: Copy + Default>(
     src: *const T,
@@ -60,14 +66,17 @@ unsafe fn map<T: Copy + Default>(
     }
 }
 
+#[cfg(target_arch = "x86_64")]
 fn never<T>(_: T) -> bool {
     false
 }
 
+#[cfg(target_arch = "x86_64")]
 fn outside_f64(x: f64) -> bool {
     !trig::reduced(x)
 }
 
+#[cfg(target_arch = "x86_64")]
 fn outside_f32(x: f32) -> bool {
     !trig::reduced(x as f64)
 }

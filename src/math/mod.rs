@@ -6,138 +6,25 @@
 //! `fma` is correctly rounded), so CPU kernels and the interpreter agree bit for bit.
 //!
 //! One file per family: `exp.rs` (exp, expm1), `log.rs` (log, log1p, log2, log10), `trig.rs` (sin,
-//! cos; arguments beyond 2^20 go to libm); `float.rs` holds the shared steps. float32
+//! cos; arguments beyond 2^20 go to libm); `float.rs` holds the shared steps;
+//! `accurate.rs` the `Accurate` trait over them. These five files use nothing else
+//! of the crate, so that the aarch64 check (`tests/it/cross_aarch64/math.rs`) can
+//! compile them for aarch64 on their own. float32
 //! functions evaluate the float64 one and round: at most one ulp of f32, almost
 //! always correctly rounded. Every other transcendental stays on the platform's libm
 //! (glibc: within 1 ulp for these), called per element; their float32 versions too
 //! go through the float64 function. Measured accuracy:
 //! `docs/accuracy.md`; the design and speed: `docs/math.md`.
 
+mod accurate;
 mod batch;
 mod exp;
 mod float;
 mod log;
 mod trig;
 
+pub(crate) use accurate::Accurate;
 pub(crate) use batch::{batch_fn, lookup, resolve};
-
-/// The transcendental functions per float type: what the interpreter and the CPU
-/// backend's scalar helpers call (`Accurate::exp(x)`). tan, the inverse trigonometric
-/// and the hyperbolic functions are libm's; their float32 versions evaluate libm's
-/// float64 function and round (glibc's float32 `tanhf` and `coshf` are 2 ulp off).
-pub(crate) trait Accurate: Copy {
-    fn exp(self) -> Self;
-    fn expm1(self) -> Self;
-    fn log(self) -> Self;
-    fn log1p(self) -> Self;
-    fn log2(self) -> Self;
-    fn log10(self) -> Self;
-    fn sin(self) -> Self;
-    fn cos(self) -> Self;
-    fn tan(self) -> Self;
-    fn arcsin(self) -> Self;
-    fn arccos(self) -> Self;
-    fn arctan(self) -> Self;
-    fn sinh(self) -> Self;
-    fn cosh(self) -> Self;
-    fn tanh(self) -> Self;
-}
-
-impl Accurate for f64 {
-    fn exp(self) -> f64 {
-        exp::exp(self)
-    }
-    fn expm1(self) -> f64 {
-        exp::expm1(self)
-    }
-    fn log(self) -> f64 {
-        log::log(self)
-    }
-    fn log1p(self) -> f64 {
-        log::log1p(self)
-    }
-    fn log2(self) -> f64 {
-        log::log2(self)
-    }
-    fn log10(self) -> f64 {
-        log::log10(self)
-    }
-    fn sin(self) -> f64 {
-        trig::sin(self)
-    }
-    fn cos(self) -> f64 {
-        trig::cos(self)
-    }
-    fn tan(self) -> f64 {
-        f64::tan(self)
-    }
-    fn arcsin(self) -> f64 {
-        f64::asin(self)
-    }
-    fn arccos(self) -> f64 {
-        f64::acos(self)
-    }
-    fn arctan(self) -> f64 {
-        f64::atan(self)
-    }
-    fn sinh(self) -> f64 {
-        f64::sinh(self)
-    }
-    fn cosh(self) -> f64 {
-        f64::cosh(self)
-    }
-    fn tanh(self) -> f64 {
-        f64::tanh(self)
-    }
-}
-
-impl Accurate for f32 {
-    fn exp(self) -> f32 {
-        exp::exp_f32(self)
-    }
-    fn expm1(self) -> f32 {
-        exp::expm1_f32(self)
-    }
-    fn log(self) -> f32 {
-        log::log_f32(self)
-    }
-    fn log1p(self) -> f32 {
-        log::log1p_f32(self)
-    }
-    fn log2(self) -> f32 {
-        log::log2_f32(self)
-    }
-    fn log10(self) -> f32 {
-        log::log10_f32(self)
-    }
-    fn sin(self) -> f32 {
-        trig::sin_f32(self)
-    }
-    fn cos(self) -> f32 {
-        trig::cos_f32(self)
-    }
-    fn tan(self) -> f32 {
-        f64::tan(self as f64) as f32
-    }
-    fn arcsin(self) -> f32 {
-        f64::asin(self as f64) as f32
-    }
-    fn arccos(self) -> f32 {
-        f64::acos(self as f64) as f32
-    }
-    fn arctan(self) -> f32 {
-        f64::atan(self as f64) as f32
-    }
-    fn sinh(self) -> f32 {
-        f64::sinh(self as f64) as f32
-    }
-    fn cosh(self) -> f32 {
-        f64::cosh(self as f64) as f32
-    }
-    fn tanh(self) -> f32 {
-        f64::tanh(self as f64) as f32
-    }
-}
 
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,8 @@ mod cpu_staged;
 mod cpu_ulp;
 #[cfg(feature = "cross-isa")]
 mod cross_aarch64;
+#[cfg(feature = "cross-isa")]
+mod cross_isa;
 #[cfg(feature = "cuda")]
 mod cuda_differential;
 #[cfg(feature = "cuda")]

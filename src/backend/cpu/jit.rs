@@ -80,25 +80,11 @@ fn isa(level: OptLevel) -> Result<Arc<dyn TargetIsa>> {
         .map_err(Error::backend)
 }
 
-/// Whether Cranelift can compile 128-bit vector code for `isa`: SSE2 and NEON are
-/// part of x86-64 and aarch64; riscv64 needs the V extension (without it Cranelift
-/// would fail on the first vector type); anything else gets the scalar loop.
-pub fn vectors_ok(isa: &dyn TargetIsa) -> bool {
-    match isa.name() {
-        "x64" | "aarch64" => true,
-        "riscv64" => isa
-            .isa_flags()
-            .iter()
-            .any(|f| f.name == "has_v" && f.as_bool() == Some(true)),
-        _ => false,
-    }
-}
-
-/// The vector plan of `f` on this machine: `VectorPlan::for_func` where the host ISA
-/// has vectors, else none.
+/// The vector plan of `f` on this machine: `VectorPlan::for_func` for the host ISA
+/// (none if Cranelift has no ISA for this machine).
 pub fn host_plan(f: &Func, opts: &CpuOptions) -> Option<VectorPlan> {
-    let host_has_vectors = isa(opts.opt_level).is_ok_and(|i| vectors_ok(&*i));
-    VectorPlan::for_func(f, opts).filter(|_| host_has_vectors)
+    let isa = isa(opts.opt_level).ok()?;
+    VectorPlan::for_func(f, opts, &*isa)
 }
 
 /// A JIT module for the host. On macOS, Cranelift's JIT maps its code with

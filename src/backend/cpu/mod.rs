@@ -7,6 +7,8 @@
 //! * `math`: vectorized transcendentals (libmvec) and their measured error;
 //! * `helpers`: the table of out-of-line operations (symbols, signatures, operation
 //!   codes), shared with the interpreter's semantics;
+//! * `target`: what the ISA a kernel is compiled for offers the lowering (vectors,
+//!   wide transcendentals, libmvec), asked of Cranelift's ISA, never of the host;
 //! * `jit`: module lifetime; `cache`: an engine's compile cache; `pool`: an engine's
 //!   worker threads (both held by `CpuShared`); `object`: kernels for another ISA as
 //!   object files (feature `cross-isa`);
@@ -24,6 +26,7 @@ pub mod math;
 pub mod object;
 mod pool;
 mod schedule;
+mod target;
 
 use super::{Executable, OutBuf};
 use crate::array::DynArray;

@@ -3,12 +3,13 @@
 //! host: `tests/it/cross_aarch64.rs` links the objects with a C harness and runs them
 //! under qemu. Built with the `cross-isa` feature only.
 //!
-//! The kernel is the JIT's (same lowering, same ABI), with two differences that come
-//! from the target rather than the host: vector code only where the target has
-//! 128-bit vectors (`jit::vectors_ok`), and no libmvec (its vector ABIs are
-//! x86-64's; transcendentals are scalar libm calls per lane, as on an aarch64 host).
+//! The kernel is the JIT's (same lowering, same ABI, same `VectorPlan::for_func`),
+//! and what differs comes from the target ISA (`target.rs`), not the host: vector
+//! code only where the target has 128-bit vectors, no AVX2/AVX-512 batch functions
+//! and no libmvec on aarch64 (transcendentals are scalar calls per lane, as on an
+//! aarch64 host). Fast math is off for every target: an object links no libmvec.
 
-use super::jit::{lower_into, vectors_ok};
+use super::jit::lower_into;
 use super::lower::{define_abs_slow, VectorPlan};
 use crate::error::{Error, Result};
 use crate::ir::Func;
@@ -57,7 +58,7 @@ fn target_plan(f: &Func, opts: &CpuOptions, isa: &Arc<dyn isa::TargetIsa>) -> Op
         fast_math: false,
         ..opts.clone()
     };
-    VectorPlan::for_func(f, &opts).filter(|_| vectors_ok(&**isa))
+    VectorPlan::for_func(f, &opts, &**isa)
 }
 
 fn new_module(triple: &str, opts: &CpuOptions) -> Result<(ObjectModule, Arc<dyn isa::TargetIsa>)> {

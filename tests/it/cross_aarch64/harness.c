@@ -3,6 +3,8 @@
  * in_<i>:  u32 inputs, u32 outputs, u64 elements; per input u64 bytes + bytes;
  *          per output u64 element size.
  * out_<i>: i32 status, then each output's bytes.
+ * The kernel ABI is the JIT's (src/backend/cpu/lower/mod.rs): the input table ends
+ * with the address of the cancellation flag.
  * The table of kernels, `cases` and `case_count`, comes from cases.c. */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,11 +38,14 @@ static int run_case(const char *dir, int i) {
     uint32_t counts[2];
     if (fread(counts, sizeof counts, 1, f) != 1) exit(2);
     uint64_t n = read_u64(f);
-    const void *ins[64];
+    /* The inputs, then the evaluation's cancellation flag (never set here). */
+    static const int32_t not_cancelled = 0;
+    const void *ins[65];
     void *outs[64];
     uint64_t sizes[64];
     if (counts[0] > 64 || counts[1] > 64) exit(2);
     for (uint32_t k = 0; k < counts[0]; k++) ins[k] = read_exact(f, read_u64(f));
+    ins[counts[0]] = &not_cancelled;
     for (uint32_t k = 0; k < counts[1]; k++) {
         sizes[k] = read_u64(f) * n;
         outs[k] = calloc(1, sizes[k] + 64);

@@ -14,10 +14,12 @@
 //! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
 
 use crate::backend::cpu::math;
+use crate::backend::cpu::target::{libmvec_abi, math_ceiling, narrower, vectors_ok};
 use crate::dtype::DType;
 use crate::ir::Func;
 use crate::options::{CpuOptions, MathWidth, Simd};
 use cranelift_codegen::ir::types::{self, Type};
+use cranelift_codegen::isa::TargetIsa;
 
 /// Programs with loops of more nodes than this run one vector group (see `for_func`).
 const INTERLEAVE_MAX_NODES: usize = 2000;
@@ -30,13 +32,16 @@ pub struct VectorPlan {
     /// interleave several independent vectors so that the loop-carried latency of one
     /// (e.g. `z = z*z + c`) hides behind the others' work.
     pub groups: u8,
-    /// Transcendentals of whole vectors through libmvec (`CpuOptions::fast_math`);
-    /// otherwise through nexpr's own batch functions (`crate::math`).
+    /// Transcendentals of whole vectors through libmvec (`CpuOptions::fast_math`, on
+    /// x86-64 targets only); otherwise through nexpr's own batch functions
+    /// (`crate::math`).
     pub fast_math: bool,
-    /// The width of those transcendentals, resolved for this CPU (never `Auto`): 256
-    /// and 512 bits evaluate straight-line kernels in stages over blocks
-    /// (`staged.rs`); programs with loops keep `Bits128` (libmvec's per-vector calls
-    /// under fast math, else the scalar functions per lane).
+    /// The width of those transcendentals (never `Auto`): at most what the target
+    /// ISA runs (`target::math_ceiling`) and what this process provides (the batch
+    /// functions of an x86-64 build, libmvec). 256 and 512 bits evaluate
+    /// straight-line kernels in stages over blocks (`staged.rs`); programs with loops
+    /// keep `Bits128` (libmvec's per-vector calls under fast math, else the scalar
+    /// functions per lane).
     pub math: MathWidth,
 }
 
@@ -49,19 +54,24 @@ impl VectorPlan {
     /// int64; see `predicated.rs`) over `loop_groups` interleaved vectors;
     /// `Simd::StraightLine` gives them the scalar loop instead, which leaves each
     /// element as soon as it is done.
-    pub fn for_func(f: &Func, opts: &CpuOptions) -> Option<VectorPlan> {
-        if opts.simd == Simd::Off {
+    ///
+    /// Everything ISA-specific is asked of `isa`, the ISA the kernel is compiled for
+    /// (see `target.rs`): no plan where it has no vectors, libmvec only on x86-64,
+    /// wide transcendentals only where its flags have the instructions.
+    pub fn for_func(f: &Func, opts: &CpuOptions, isa: &dyn TargetIsa) -> Option<VectorPlan> {
+        if opts.simd == Simd::Off || !vectors_ok(isa) {
             return None;
         }
         let lanes = lane_count(f)?;
-        let fast_math = opts.fast_math;
+        let fast_math = opts.fast_math && libmvec_abi(isa);
         if f.is_straight_line() {
             let groups = opts.straight_groups.clamp(1, 8);
-            let math = if fast_math {
+            let provided = if fast_math {
                 math::resolve(opts.math_width)
             } else {
                 crate::math::resolve(opts.math_width)
             };
+            let math = narrower(provided, math_ceiling(isa));
             return Some(VectorPlan {
                 lanes,
                 groups,

@@ -1,0 +1,65 @@
+//! nexpr's own scalar functions (`src/math/`, `src/hypot/`) as the C symbols the
+//! aarch64 kernels import (`nx_exp_f64`, `nx_hypot_f32`, …), so that the kernels run
+//! under qemu compute exactly what the interpreter computes on the host. The library's
+//! source files are compiled here on their own (they use nothing else of the crate)
+//! by `rustc --target aarch64-unknown-linux-gnu --crate-type staticlib`; see
+//! `tests/it/cross_aarch64.rs`. The functions that are the C library's in the library
+//! too (`arcsinh`, `arccosh`, `arctanh`) are in `helpers.c`.
+
+#[path = "../../../src/math/accurate.rs"]
+mod accurate;
+#[path = "../../../src/math/exp.rs"]
+mod exp;
+#[path = "../../../src/math/float.rs"]
+mod float;
+#[path = "../../../src/hypot/mod.rs"]
+mod hypot;
+#[path = "../../../src/math/log.rs"]
+mod log;
+#[path = "../../../src/math/trig.rs"]
+mod trig;
+
+use accurate::Accurate;
+
+/// `nx_<name>_f64` and `nx_<name>_f32` calling `Accurate::<name>`, as
+/// `src/backend/cpu/helpers.rs` defines them.
+macro_rules! export {
+    ($($f64:ident $f32:ident => $name:ident,)*) => {$(
+        #[no_mangle]
+        pub extern "C" fn $f64(x: f64) -> f64 {
+            Accurate::$name(x)
+        }
+        #[no_mangle]
+        pub extern "C" fn $f32(x: f32) -> f32 {
+            Accurate::$name(x)
+        }
+    )*};
+}
+
+export! {
+    nx_sin_f64 nx_sin_f32 => sin,
+    nx_cos_f64 nx_cos_f32 => cos,
+    nx_tan_f64 nx_tan_f32 => tan,
+    nx_arcsin_f64 nx_arcsin_f32 => arcsin,
+    nx_arccos_f64 nx_arccos_f32 => arccos,
+    nx_arctan_f64 nx_arctan_f32 => arctan,
+    nx_sinh_f64 nx_sinh_f32 => sinh,
+    nx_cosh_f64 nx_cosh_f32 => cosh,
+    nx_tanh_f64 nx_tanh_f32 => tanh,
+    nx_log_f64 nx_log_f32 => log,
+    nx_log1p_f64 nx_log1p_f32 => log1p,
+    nx_log10_f64 nx_log10_f32 => log10,
+    nx_log2_f64 nx_log2_f32 => log2,
+    nx_exp_f64 nx_exp_f32 => exp,
+    nx_expm1_f64 nx_expm1_f32 => expm1,
+}
+
+#[no_mangle]
+pub extern "C" fn nx_hypot_f64(x: f64, y: f64) -> f64 {
+    hypot::hypot(x, y)
+}
+
+#[no_mangle]
+pub extern "C" fn nx_hypot_f32(x: f32, y: f32) -> f32 {
+    hypot::hypotf(x, y)
+}
