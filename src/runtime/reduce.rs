@@ -19,38 +19,12 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
         cast = try_cast_array(a, r.ty)?;
         &cast
     };
-    let ndim = a.shape().len() as i64;
-    let axis = match r.axis {
-        None => None,
-        // NumPy reduces a 0-d array over axis 0 (or -1) as over everything.
-        Some(0 | -1) if ndim == 0 => None,
-        Some(ax) => {
-            let k = if ax < 0 { ax + ndim } else { ax };
-            if !(0..ndim).contains(&k) {
-                return Err(Error::new(
-                    ErrorKind::Shape,
-                    format!("axis {ax} is out of bounds for array of dimension {ndim}"),
-                ));
-            }
-            Some(k as usize)
-        }
+    let axis = resolve_axis(r.axis, a.shape().len())?;
+    let n = match axis {
+        None => a.len(),
+        Some(k) => a.shape()[k],
     };
-    if matches!(r.op, ReduceOp::Min | ReduceOp::Max) {
-        let n = match axis {
-            None => a.len(),
-            Some(k) => a.shape()[k],
-        };
-        if n == 0 {
-            let name = if r.op == ReduceOp::Min {
-                "minimum"
-            } else {
-                "maximum"
-            };
-            return Err(Error::eval(format!(
-                "zero-size array to reduction operation {name} which has no identity"
-            )));
-        }
-    }
+    check_identity(r.op, n)?;
     macro_rules! go {
         ($($var:ident),*) => {
             match a {
@@ -59,6 +33,42 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
         };
     }
     Ok(go!(Bool, I32, I64, F32, F64, C64, C128))
+}
+
+/// The axis `axis` names in an array of `ndim` dimensions (negative ones count from
+/// the end), `None` for the whole array (as NumPy reduces a 0-d array over axis 0 or
+/// -1), or an [`ErrorKind::Shape`] error if it is out of bounds.
+pub(crate) fn resolve_axis(axis: Option<i64>, ndim: usize) -> Result<Option<usize>> {
+    let ndim = ndim as i64;
+    match axis {
+        None => Ok(None),
+        Some(0 | -1) if ndim == 0 => Ok(None),
+        Some(ax) => {
+            let k = if ax < 0 { ax + ndim } else { ax };
+            if !(0..ndim).contains(&k) {
+                return Err(Error::new(
+                    ErrorKind::Shape,
+                    format!("axis {ax} is out of bounds for array of dimension {ndim}"),
+                ));
+            }
+            Ok(Some(k as usize))
+        }
+    }
+}
+
+/// NumPy's error for a minimum or maximum of `n = 0` elements, which has no identity.
+pub(crate) fn check_identity(op: ReduceOp, n: usize) -> Result<()> {
+    if n > 0 || !matches!(op, ReduceOp::Min | ReduceOp::Max) {
+        return Ok(());
+    }
+    let name = if op == ReduceOp::Min {
+        "minimum"
+    } else {
+        "maximum"
+    };
+    Err(Error::eval(format!(
+        "zero-size array to reduction operation {name} which has no identity"
+    )))
 }
 
 /// The reduction of `a` over `axis` (everything if `None`): its output and one lane's
