@@ -158,8 +158,7 @@ impl Steps<'_> {
                 None if lo == 0 => {
                     // The target has no such reduction: `run` reduces the
                     // elementwise values, and so do the steps.
-                    self.progress =
-                        Progress::Values(fresh_values(&self.prepared, &self.bound)?);
+                    self.progress = Progress::Values(fresh_values(&self.prepared, &self.bound)?);
                     return self.step(elems);
                 }
                 None => return Err(Error::backend("the axis reduction stopped fusing")),
@@ -194,9 +193,9 @@ impl Steps<'_> {
         let reduce = self.prepared.func.reduce;
         match (self.progress, reduce) {
             (Progress::Partials(partials), Some(r)) => Ok(vec![runtime::reduce::combine_partials(
-                &runtime::reduce::concat(&partials),
+                &runtime::reduce::concat(&partials)?,
                 r.op,
-            )]),
+            )?]),
             (Progress::Partials(_), None) => Err(Error::backend("partials without a reduction")),
             (Progress::Axis(out), _) => Ok(vec![out.finish()?]),
             (Progress::Values(values), _) => {

@@ -85,7 +85,10 @@ impl<'a> OutBuf<'a> {
     /// aligned for `dtype`.
     pub(crate) fn of_bytes(bytes: &'a mut [u8], dtype: DType, len: usize) -> OutBuf<'a> {
         assert!(len * dtype.size() <= bytes.len(), "scratch too small");
-        assert!(bytes.as_ptr().align_offset(dtype.size().min(8)) == 0, "misaligned scratch");
+        assert!(
+            bytes.as_ptr().align_offset(dtype.size().min(8)) == 0,
+            "misaligned scratch"
+        );
         OutBuf {
             ptr: bytes.as_mut_ptr(),
             dtype,

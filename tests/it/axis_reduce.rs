@@ -55,7 +55,10 @@ fn check(src: &str, vars: &Vars, what: &str) {
             steps.step(span).unwrap();
         }
         let got = steps.finish().unwrap().remove(0);
-        assert!(bits(&got) == bits(&want), "{src} {what}: steps of {span} differ");
+        assert!(
+            bits(&got) == bits(&want),
+            "{src} {what}: steps of {span} differ"
+        );
     }
 }
 

@@ -21,8 +21,8 @@ use super::driver::CpuExec;
 use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ir::{BinOp, Reduce, ReduceOp};
-use crate::runtime::reduce::{pairwise, Reducible};
+use crate::ir::{Reduce, ReduceOp};
+use crate::runtime::reduce::{fold_start, fold_step, pairwise, Reducible};
 use crate::runtime::{Bound, CHUNK};
 use crate::value::Scalar;
 use num_complex::Complex;
@@ -174,28 +174,16 @@ fn fold_segment<T: Reducible>(
     s: Segment,
     op: ReduceOp,
 ) -> Result<Vec<T>> {
-    let step = |acc: T, x: T| match op {
-        ReduceOp::Sum => T::sum(&[acc, x]),
-        ReduceOp::Prod => T::binop(BinOp::Mul, acc, x),
-        ReduceOp::Min => T::binop(BinOp::Minimum, acc, x),
-        ReduceOp::Max => T::binop(BinOp::Maximum, acc, x),
-    };
     let mut acc: Vec<T> = Vec::with_capacity(s.width);
     for j in 0..geo.len {
         let row = s.row(geo, j);
         rows.fetch(row, row + s.width, s.ahead_to)?;
         if j == 0 {
-            // Minima and maxima start from the first value, sums and products
-            // from their identity.
-            acc.extend((0..s.width).map(|c| match op {
-                ReduceOp::Sum => step(T::sum(&[]), rows.get(row + c)),
-                ReduceOp::Prod => step(T::one(), rows.get(row + c)),
-                ReduceOp::Min | ReduceOp::Max => rows.get(row + c),
-            }));
+            acc.extend((0..s.width).map(|c| fold_start::<T>(op, rows.get(row + c))));
             continue;
         }
         for (c, a) in acc.iter_mut().enumerate() {
-            *a = step(*a, rows.get(row + c));
+            *a = fold_step(op, *a, rows.get(row + c));
         }
     }
     Ok(acc)
