@@ -206,9 +206,10 @@ impl Input {
     }
 
     /// The whole array where it lies, without a copy: an array in memory, or mapped
-    /// data ([`crate::io::open_mapped`]) in native byte order, aligned, of a dtype nexpr carries as stored
-    /// (`None` for compressed members, big-endian files, narrow dtypes, bool files,
-    /// unaligned members: those are converted when read).
+    /// data ([`crate::io::open_mapped`]) in native byte order, aligned, of a dtype
+    /// nexpr carries as stored (`None` for files read with `pread`, compressed
+    /// members, big-endian files, narrow dtypes, bool files, unaligned members: those
+    /// are converted when read).
     ///
     /// A mapped view reads the file's pages: as with any memory map, the file must not
     /// be changed by another process while the view is in use.
@@ -218,8 +219,9 @@ impl Input {
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("a.npy");
     /// io::write_npy(&path, &ndarray::arr1(&[1.5f32, 2.5]))?;
-    /// let a = io::open_npy(&path)?;
+    /// let a = &io::open_mapped(&path)?["a"];
     /// let v = a.view().expect("native-order float32 is mapped in place");
+    /// assert!(io::open_npy(&path)?.view().is_none()); // read with `pread` when used
     /// assert_eq!(v.shape(), &[2]);
     /// # Ok::<(), nexpr::Error>(())
     /// ```
