@@ -65,10 +65,13 @@ fn _kernel_sources(py: Python<'_>) -> PyResult<Vec<(&'static str, &'static str)>
     errors::shielded(py, || Ok(KERNELS.to_vec()))
 }
 
-/// The language's builtin functions, one tuple per row of the core's table: name,
-/// arity, the dtypes its operands may have, whether it is transcendental.
+/// One row of the builtins table for Python: name, arity, the dtypes its operands may
+/// have, whether it is transcendental.
+type BuiltinRow = (&'static str, usize, Vec<&'static str>, bool);
+
+/// The language's builtin functions, one tuple per row of the core's table.
 #[pyfunction]
-fn _builtins(py: Python<'_>) -> PyResult<Vec<(&'static str, usize, Vec<&'static str>, bool)>> {
+fn _builtins(py: Python<'_>) -> PyResult<Vec<BuiltinRow>> {
     errors::shielded(py, || {
         use nexpr::internals::{Builtin, Typing, BUILTINS};
         let dtypes = |f: &Builtin| {

@@ -258,8 +258,8 @@ where
         }
         let mut i = 8;
         while i < n - (n % 8) {
-            for k in 0..8 {
-                r[k] = r[k] + at(lo + i + k);
+            for (k, r) in r.iter_mut().enumerate() {
+                *r = *r + at(lo + i + k);
             }
             i += 8;
         }
