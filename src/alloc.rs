@@ -41,6 +41,24 @@ pub(crate) fn try_vec<T>(n: usize) -> Option<Vec<T>> {
     Some(v)
 }
 
+/// `n` zero elements in a zeroed allocation (large ones get lazily zeroed pages from
+/// the OS, first touched by whoever writes them), or `None` if the allocator refuses.
+/// Zero bytes are a valid zero of every `Element` (false, 0, 0.0, 0 + 0i).
+pub(crate) fn try_zeroed<T: crate::array::Element>(n: usize) -> Option<Vec<T>> {
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    if layout.size() == 0 {
+        return Some(Vec::new());
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of `n`
+    // elements of `T`, all of them initialized (zero bytes are a valid `T`).
+    Some(unsafe { Vec::from_raw_parts(ptr, n, n) })
+}
+
 /// The items of `it` in a vector allocated fallibly (what `what` says it is, for the
 /// error): for counts an input decides, such as one partial result per chunk.
 pub(crate) fn try_collect<T>(it: impl ExactSizeIterator<Item = T>, what: &str) -> Result<Vec<T>> {
@@ -90,6 +108,15 @@ mod tests {
     fn refused_allocations_are_none() {
         assert!(try_vec::<u64>(usize::MAX / 8).is_none());
         assert_eq!(try_vec::<u8>(10).unwrap().capacity(), 10);
+    }
+
+    #[test]
+    fn zeroed_vectors_are_zero_or_refused() {
+        assert!(try_zeroed::<f64>(usize::MAX / 8).is_none());
+        assert!(try_zeroed::<num_complex::Complex64>(1 << 58).is_none());
+        let v = try_zeroed::<num_complex::Complex32>(1000).unwrap();
+        assert!(v.len() == 1000 && v.iter().all(|c| c.re == 0.0 && c.im == 0.0));
+        assert!(try_zeroed::<bool>(0).unwrap().is_empty());
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::syntax::{
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+mod axis;
 mod steps;
 mod stream;
 pub use steps::Steps;
@@ -528,6 +529,9 @@ impl Kernel {
         let (p, bound) = self.specialize(vars)?;
         if let Some(r) = p.func.reduce {
             if let Some(res) = p.exec.run_reduce(&bound, r) {
+                return Ok(vec![res?]);
+            }
+            if let Some(res) = axis::eval(&*p.exec, &bound, r) {
                 return Ok(vec![res?]);
             }
         }

@@ -158,16 +158,31 @@ macro_rules! dyn_enums {
             /// A mutable view of the whole array.
             pub fn view_mut(&mut self) -> DynViewMut<'_> { match self { $(DynArray::$var(a) => DynViewMut::$var(a.view_mut())),* } }
             /// A C-contiguous array of zeros (`false` for bool).
+            ///
+            /// # Panics
+            /// If it does not fit in memory; [`DynArray::try_zeros`] returns an error
+            /// instead.
             pub fn zeros(dtype: DType, shape: &[usize]) -> DynArray {
-                let n = shape.iter().product();
-                // `vec![0; n]` of a primitive is a zeroed allocation (lazily zeroed
-                // pages for large arrays); complex numbers get the same from floats.
-                match dtype {
-                    DType::C64 => return DynArray::C64(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f32>(n)).expect("shape matches")),
-                    DType::C128 => return DynArray::C128(ArrayD::from_shape_vec(IxDyn(shape), zeroed_complex::<f64>(n)).expect("shape matches")),
-                    _ => {}
-                }
-                match dtype { $(DType::$var => DynArray::$var(ArrayD::from_elem(IxDyn(shape), <$t as Zero>::zero())),)* }
+                DynArray::try_zeros(dtype, shape).unwrap_or_else(|e| panic!("{e}"))
+            }
+            /// A C-contiguous array of zeros (`false` for bool), or an
+            /// [`crate::ErrorKind::Memory`] error if it does not fit in memory. Large ones
+            /// get lazily zeroed pages from the OS, first touched by whoever writes them.
+            ///
+            /// ```
+            /// use nexpr::{DType, DynArray, ErrorKind};
+            /// assert_eq!(DynArray::try_zeros(DType::F32, &[2, 3])?.len(), 6);
+            /// let e = DynArray::try_zeros(DType::F64, &[1 << 40, 1 << 40]).unwrap_err();
+            /// assert_eq!(e.kind, ErrorKind::Memory);
+            /// # Ok::<(), nexpr::Error>(())
+            /// ```
+            pub fn try_zeros(dtype: DType, shape: &[usize]) -> Result<DynArray> {
+                let n = crate::alloc::elements(shape, dtype)?;
+                Ok(match dtype { $(DType::$var => {
+                    let v = crate::alloc::try_zeroed::<$t>(n)
+                        .ok_or_else(|| crate::alloc::failed(n, dtype, shape))?;
+                    DynArray::$var(ArrayD::from_shape_vec(IxDyn(shape), v).expect("shape matches"))
+                })*})
             }
         }
 
@@ -264,37 +279,6 @@ macro_rules! dyn_enums {
         $(impl From<ArrayD<$t>> for DynArray { fn from(a: ArrayD<$t>) -> Self { DynArray::$var(a) } })*
     };
 }
-
-/// Zero of each element type (num-traits would do, but bool is not a number there).
-trait Zero {
-    fn zero() -> Self;
-}
-impl Zero for bool {
-    fn zero() -> Self {
-        false
-    }
-}
-/// `n` zero complex numbers from a zeroed float allocation: large ones get lazily
-/// zeroed pages from the OS, which `vec![Complex::new(0, 0); n]` (an explicit, serial
-/// fill) does not; outputs are then first touched by the parallel kernel.
-fn zeroed_complex<F: Copy + Default>(n: usize) -> Vec<num_complex::Complex<F>> {
-    let mut v = std::mem::ManuallyDrop::new(vec![F::default(); 2 * n]);
-    let cap = v.capacity() / 2;
-    // SAFETY: `Complex<F>` is `repr(C) { re: F, im: F }`: the alignment of F and twice
-    // its size, so 2n zero floats are n zero complex numbers and the allocation's
-    // layout (2 * cap floats) is that of `cap` complex numbers.
-    unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut num_complex::Complex<F>, n, cap) }
-}
-
-macro_rules! zero_impl { ($($t:ty = $z:expr),*) => { $(impl Zero for $t { fn zero() -> Self { $z } })* } }
-zero_impl!(
-    i32 = 0,
-    i64 = 0,
-    f32 = 0.0,
-    f64 = 0.0,
-    Complex32 = Complex32::new(0.0, 0.0),
-    Complex64 = Complex64::new(0.0, 0.0)
-);
 
 dyn_enums!(Bool bool, I32 i32, I64 i64, F32 f32, F64 f64, C64 Complex32, C128 Complex64);
 

@@ -224,7 +224,9 @@ impl Common {
         let mut sources = BTreeMap::new();
         for p in &self.vars {
             let source = format!("--vars {}", p.display());
-            for (name, input) in io::open(p)? {
+            // Mapped, used where they lie: the command handles the SIGBUS of a file
+            // truncated under it (`exit_on_sigbus`).
+            for (name, input) in io::open_mapped(p)? {
                 given_once(&mut sources, &name, &source)?;
                 vars.insert(name, input);
             }

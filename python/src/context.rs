@@ -10,6 +10,7 @@
 //! threads do not exist in the child, and locks they held stay held) and empty caches
 //! of kernels, as NumPy's OpenBLAS and numexpr do.
 
+use crate::errors;
 use nexpr::{Engine, EngineConfig};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -37,8 +38,10 @@ pub(crate) struct Context {
 impl Context {
     /// A context on the process default engine, `evaluate` running on `threads`.
     #[new]
-    fn py_new(py: Python<'_>, threads: usize) -> Context {
-        Context::new(py, Engine::process_default(), threads)
+    fn py_new(py: Python<'_>, threads: usize) -> PyResult<Context> {
+        errors::shielded(py, || {
+            Ok(Context::new(py, Engine::process_default(), threads))
+        })
     }
 }
 
@@ -82,10 +85,12 @@ pub(crate) fn context(py: Python<'_>) -> PyResult<Bound<'_, Context>> {
 /// context on it, with the parent's thread count.
 #[pyfunction]
 pub(crate) fn _after_fork_in_child(py: Python<'_>) -> PyResult<()> {
-    let old = context(py)?;
-    let config: EngineConfig = old.get().engine.config().clone();
-    let engine = Engine::new(config).map_err(|e| crate::errors::to_py(py, &e, ""))?;
-    Engine::set_process_default(engine.clone());
-    let fresh = Context::new(py, engine, old.get().threads());
-    module(py)?.setattr(intern!(py, "_context"), fresh)
+    errors::shielded(py, || {
+        let old = context(py)?;
+        let config: EngineConfig = old.get().engine.config().clone();
+        let engine = Engine::new(config).map_err(|e| errors::to_py(py, &e, ""))?;
+        Engine::set_process_default(engine.clone());
+        let fresh = Context::new(py, engine, old.get().threads());
+        module(py)?.setattr(intern!(py, "_context"), fresh)
+    })
 }

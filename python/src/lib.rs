@@ -32,7 +32,7 @@ include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 /// The input names of an expression, in the order a kernel takes them.
 #[pyfunction]
 fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<String>> {
-    Ok(cached(py, ex, false)?.names.clone())
+    errors::shielded(py, || Ok(cached(py, ex, false)?.names.clone()))
 }
 
 /// The reduction at the root of `ex`, as the core's parser sees it: `(op, operand
@@ -43,76 +43,87 @@ fn _outer_reduction(
     py: Python<'_>,
     ex: &str,
 ) -> PyResult<Option<(&'static str, String, Option<i64>)>> {
-    let e = nexpr::Expr::parse(ex).map_err(|e| errors::to_py(py, &e, ex))?;
-    Ok(e.outer_reduction().map(|r| {
-        let operand = ex[r.operand.start..r.operand.end].to_string();
-        (r.op, operand, r.axis)
-    }))
+    errors::shielded(py, || {
+        let e = nexpr::Expr::parse(ex).map_err(|e| errors::to_py(py, &e, ex))?;
+        Ok(e.outer_reduction().map(|r| {
+            let operand = ex[r.operand.start..r.operand.end].to_string();
+            (r.op, operand, r.axis)
+        }))
+    })
 }
 
 #[pyfunction]
 fn _set_num_threads(py: Python<'_>, n: usize) -> PyResult<usize> {
-    Ok(context(py)?.get().set_threads(n))
+    errors::shielded(py, || Ok(context(py)?.get().set_threads(n)))
 }
 
 #[pyfunction]
 fn _get_num_threads(py: Python<'_>) -> PyResult<usize> {
-    Ok(context(py)?.get().threads())
+    errors::shielded(py, || Ok(context(py)?.get().threads()))
 }
 
 /// The most threads a kernel runs on; larger counts are clamped to it.
 #[pyfunction]
-fn _max_threads() -> usize {
-    nexpr::internals::max_threads()
+fn _max_threads(py: Python<'_>) -> PyResult<usize> {
+    errors::shielded(py, || Ok(nexpr::internals::max_threads()))
 }
 
 #[pyfunction]
 fn _clear_cache(py: Python<'_>) -> PyResult<()> {
-    context(py)?.get().expressions.bind(py).clear();
-    Ok(())
+    errors::shielded(py, || {
+        context(py)?.get().expressions.bind(py).clear();
+        Ok(())
+    })
 }
 
 /// The `.nx` programs of the repository's `kernels/` folder: name -> source.
 #[pyfunction]
-fn _kernel_sources() -> Vec<(&'static str, &'static str)> {
-    KERNELS.to_vec()
+fn _kernel_sources(py: Python<'_>) -> PyResult<Vec<(&'static str, &'static str)>> {
+    errors::shielded(py, || Ok(KERNELS.to_vec()))
 }
 
-/// The language's builtin functions, one tuple per row of the core's table: name,
-/// arity, the dtypes its operands may have, whether it is transcendental.
+/// One row of the builtins table for Python: name, arity, the dtypes its operands may
+/// have, whether it is transcendental.
+type BuiltinRow = (&'static str, usize, Vec<&'static str>, bool);
+
+/// The language's builtin functions, one tuple per row of the core's table.
 #[pyfunction]
-fn _builtins() -> Vec<(&'static str, usize, Vec<&'static str>, bool)> {
-    use nexpr::internals::{Builtin, Typing, BUILTINS};
-    let dtypes = |f: &Builtin| {
-        let accepted = nexpr::DType::ALL.into_iter().filter(|&d| f.accepts(d));
-        accepted.map(|d| d.name()).collect()
-    };
-    let row = |f: &Builtin| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
-    BUILTINS.iter().map(row).collect()
+fn _builtins(py: Python<'_>) -> PyResult<Vec<BuiltinRow>> {
+    errors::shielded(py, || {
+        use nexpr::internals::{Builtin, Typing, BUILTINS};
+        let dtypes = |f: &Builtin| {
+            let accepted = nexpr::DType::ALL.into_iter().filter(|&d| f.accepts(d));
+            accepted.map(|d| d.name()).collect()
+        };
+        let row = |f: &Builtin| (f.name, f.arity(), dtypes(f), f.typing == Typing::Float);
+        Ok(BUILTINS.iter().map(row).collect())
+    })
 }
 
 #[pymodule]
 fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
-    m.add_function(wrap_pyfunction!(validate, m)?)?;
-    m.add_function(wrap_pyfunction!(re_evaluate, m)?)?;
-    m.add_function(wrap_pyfunction!(compile, m)?)?;
-    m.add_function(wrap_pyfunction!(program, m)?)?;
-    m.add_function(wrap_pyfunction!(expression_names, m)?)?;
-    m.add_function(wrap_pyfunction!(_rebuild_kernel, m)?)?;
-    m.add_function(wrap_pyfunction!(_rebuild_cache_info, m)?)?;
-    m.add_function(wrap_pyfunction!(_outer_reduction, m)?)?;
-    m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(_max_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
-    m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
-    m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
-    m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
-    m.add_class::<Context>()?;
-    MODULE.get_or_init(m.py(), || m.clone().unbind());
-    m.add_function(wrap_pyfunction!(_builtins, m)?)?;
-    m.add_class::<PyKernel>()?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    Ok(())
+    errors::shielded(m.py(), || {
+        m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+        m.add_function(wrap_pyfunction!(validate, m)?)?;
+        m.add_function(wrap_pyfunction!(re_evaluate, m)?)?;
+        m.add_function(wrap_pyfunction!(compile, m)?)?;
+        m.add_function(wrap_pyfunction!(program, m)?)?;
+        m.add_function(wrap_pyfunction!(expression_names, m)?)?;
+        m.add_function(wrap_pyfunction!(_rebuild_kernel, m)?)?;
+        m.add_function(wrap_pyfunction!(_rebuild_cache_info, m)?)?;
+        m.add_function(wrap_pyfunction!(_outer_reduction, m)?)?;
+        m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
+        m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
+        m.add_function(wrap_pyfunction!(_max_threads, m)?)?;
+        m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
+        m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
+        m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;
+        m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
+        m.add_class::<Context>()?;
+        MODULE.get_or_init(m.py(), || m.clone().unbind());
+        m.add_function(wrap_pyfunction!(_builtins, m)?)?;
+        m.add_class::<PyKernel>()?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    })
 }

@@ -318,17 +318,19 @@ pub(crate) fn evaluate<'py>(
     casting: Option<&Bound<'py, PyString>>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kw = parse_kwargs(py, kwargs)?;
-    let ex = expr_str(py, ex)?;
-    let order = parse_order(py, order)?;
-    let casting = parse_casting(py, casting)?;
-    let entry = cached(py, ex, kw.fast_math)?;
-    let depth = kw.depth.map_or(0, |d| (d - 3).max(0) as usize);
-    let mut scope = Scope::new(local_dict, global_dict, depth);
-    let ins = gather(py, &entry, &mut scope)?;
-    let out = out.filter(|o| !o.is_none());
-    set_last(py, &entry, out, order, casting)?;
-    execute(py, &entry, &ins, out, order, casting)
+    errors::shielded(py, || {
+        let kw = parse_kwargs(py, kwargs)?;
+        let ex = expr_str(py, ex)?;
+        let order = parse_order(py, order)?;
+        let casting = parse_casting(py, casting)?;
+        let entry = cached(py, ex, kw.fast_math)?;
+        let depth = kw.depth.map_or(0, |d| (d - 3).max(0) as usize);
+        let mut scope = Scope::new(local_dict, global_dict, depth);
+        let ins = gather(py, &entry, &mut scope)?;
+        let out = out.filter(|o| !o.is_none());
+        set_last(py, &entry, out, order, casting)?;
+        execute(py, &entry, &ins, out, order, casting)
+    })
 }
 
 /// Checks `ex` and its variables as `evaluate` would, without computing: returns None,
@@ -346,25 +348,27 @@ pub(crate) fn validate<'py>(
     casting: Option<&Bound<'py, PyString>>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Option<Py<PyAny>>> {
-    let r = (|| -> PyResult<()> {
-        let kw = parse_kwargs(py, kwargs)?;
-        let ex = expr_str(py, ex)?;
-        let order = parse_order(py, order)?;
-        let casting = parse_casting(py, casting)?;
-        let entry = cached(py, ex, kw.fast_math)?;
-        let depth = kw.depth.map_or(0, |d| (d - 2).max(0) as usize);
-        let mut scope = Scope::new(local_dict, global_dict, depth);
-        let ins = gather(py, &entry, &mut scope)?;
-        let (_, _, reduce) = entry.result_types(py, &ins)?;
-        if !reduce {
-            arrays::broadcast(py, ins.iter().map(|i| i.raw.shape.as_slice()))?;
+    errors::shielded(py, || {
+        let r = (|| -> PyResult<()> {
+            let kw = parse_kwargs(py, kwargs)?;
+            let ex = expr_str(py, ex)?;
+            let order = parse_order(py, order)?;
+            let casting = parse_casting(py, casting)?;
+            let entry = cached(py, ex, kw.fast_math)?;
+            let depth = kw.depth.map_or(0, |d| (d - 2).max(0) as usize);
+            let mut scope = Scope::new(local_dict, global_dict, depth);
+            let ins = gather(py, &entry, &mut scope)?;
+            let (_, _, reduce) = entry.result_types(py, &ins)?;
+            if !reduce {
+                arrays::broadcast(py, ins.iter().map(|i| i.raw.shape.as_slice()))?;
+            }
+            set_last(py, &entry, out.filter(|o| !o.is_none()), order, casting)
+        })();
+        match r {
+            Ok(()) => Ok(None),
+            Err(err) => Ok(Some(err.into_value(py).into_any())),
         }
-        set_last(py, &entry, out.filter(|o| !o.is_none()), order, casting)
-    })();
-    match r {
-        Ok(()) => Ok(None),
-        Err(err) => Ok(Some(err.into_value(py).into_any())),
-    }
+    })
 }
 
 /// Evaluates the expression of the last `evaluate` or `validate` (of this thread)
@@ -377,33 +381,35 @@ pub(crate) fn re_evaluate<'py>(
     global_dict: Option<&Bound<'py, PyAny>>,
     _frame_depth: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let last = LAST.with(|l| {
-        l.borrow().as_ref().map(|l| {
-            (
-                l.entry.clone(),
-                l.out.as_ref().map(|o| o.clone_ref(py)),
-                l.order,
-                l.casting,
-            )
-        })
-    });
-    let Some((entry, out_ref, order, casting)) = last else {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err(
-            "A previous evaluate() execution was not found, please call `validate` or `evaluate` once before `re_evaluate`",
-        ));
-    };
-    let out = match out_ref {
-        Some(w) => {
-            let o = w.bind(py).call0()?;
-            if o.is_none() {
-                None
-            } else {
-                Some(o)
+    errors::shielded(py, || {
+        let last = LAST.with(|l| {
+            l.borrow().as_ref().map(|l| {
+                (
+                    l.entry.clone(),
+                    l.out.as_ref().map(|o| o.clone_ref(py)),
+                    l.order,
+                    l.casting,
+                )
+            })
+        });
+        let Some((entry, out_ref, order, casting)) = last else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "A previous evaluate() execution was not found, please call `validate` or `evaluate` once before `re_evaluate`",
+            ));
+        };
+        let out = match out_ref {
+            Some(w) => {
+                let o = w.bind(py).call0()?;
+                if o.is_none() {
+                    None
+                } else {
+                    Some(o)
+                }
             }
-        }
-        None => None,
-    };
-    let mut scope = Scope::new(local_dict, global_dict, (_frame_depth - 2).max(0) as usize);
-    let ins = gather(py, &entry, &mut scope)?;
-    execute(py, &entry, &ins, out.as_ref(), order, casting)
+            None => None,
+        };
+        let mut scope = Scope::new(local_dict, global_dict, (_frame_depth - 2).max(0) as usize);
+        let ins = gather(py, &entry, &mut scope)?;
+        execute(py, &entry, &ins, out.as_ref(), order, casting)
+    })
 }

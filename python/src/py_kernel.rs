@@ -110,7 +110,9 @@ pub(crate) fn compile(
     device: usize,
     fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, ex, false, target, threads, device, fast_math)
+    errors::shielded(py, || {
+        make_kernel(py, ex, false, target, threads, device, fast_math)
+    })
 }
 
 /// Compiles a program (statements run for every element; its `output` line names what
@@ -129,7 +131,9 @@ pub(crate) fn program(
     device: usize,
     fast_math: bool,
 ) -> PyResult<PyKernel> {
-    make_kernel(py, source, true, target, threads, device, fast_math)
+    errors::shielded(py, || {
+        make_kernel(py, source, true, target, threads, device, fast_math)
+    })
 }
 
 /// Kernels the unpickling cache (`Context::rebuilt`) keeps: keyed by what defines
@@ -149,51 +153,55 @@ pub(crate) fn _rebuild_kernel(
     device: usize,
     fast_math: bool,
 ) -> PyResult<Py<PyKernel>> {
-    let ctx = context(py)?;
-    let ctx = ctx.get();
-    let cache = ctx.rebuilt.bind(py);
-    let resolved = match target {
-        "cpu" => threads.unwrap_or_else(|| ctx.threads()),
-        _ => 0,
-    };
-    let key = (
-        source, program, target, resolved, threads, device, fast_math,
-    )
-        .into_pyobject(py)?;
-    if let Some(k) = cache.get_item(&key)? {
-        return Ok(k.cast_into::<PyKernel>()?.unbind());
-    }
-    let k = make_kernel(
-        py,
-        &source.to_cow()?,
-        program,
-        target,
-        threads,
-        device,
-        fast_math,
-    )?;
-    let k = Py::new(py, k)?;
-    ctx.rebuilds.fetch_add(1, Ordering::Relaxed);
-    if cache.len() >= REBUILT_MAX {
-        cache.clear();
-    }
-    cache.set_item(key, &k)?;
-    Ok(k)
+    errors::shielded(py, || {
+        let ctx = context(py)?;
+        let ctx = ctx.get();
+        let cache = ctx.rebuilt.bind(py);
+        let resolved = match target {
+            "cpu" => threads.unwrap_or_else(|| ctx.threads()),
+            _ => 0,
+        };
+        let key = (
+            source, program, target, resolved, threads, device, fast_math,
+        )
+            .into_pyobject(py)?;
+        if let Some(k) = cache.get_item(&key)? {
+            return Ok(k.cast_into::<PyKernel>()?.unbind());
+        }
+        let k = make_kernel(
+            py,
+            &source.to_cow()?,
+            program,
+            target,
+            threads,
+            device,
+            fast_math,
+        )?;
+        let k = Py::new(py, k)?;
+        ctx.rebuilds.fetch_add(1, Ordering::Relaxed);
+        if cache.len() >= REBUILT_MAX {
+            cache.clear();
+        }
+        cache.set_item(key, &k)?;
+        Ok(k)
+    })
 }
 
 /// (kernels held by the unpickling cache, kernels it has built) in this process.
 #[pyfunction]
-pub(crate) fn _rebuild_cache_info(py: Python<'_>) -> (usize, usize) {
-    match context(py) {
-        Ok(ctx) => {
-            let ctx = ctx.get();
-            (
-                ctx.rebuilt.bind(py).len(),
-                ctx.rebuilds.load(Ordering::Relaxed),
-            )
-        }
-        Err(_) => (0, 0),
-    }
+pub(crate) fn _rebuild_cache_info(py: Python<'_>) -> PyResult<(usize, usize)> {
+    errors::shielded(py, || {
+        Ok(match context(py) {
+            Ok(ctx) => {
+                let ctx = ctx.get();
+                (
+                    ctx.rebuilt.bind(py).len(),
+                    ctx.rebuilds.load(Ordering::Relaxed),
+                )
+            }
+            Err(_) => (0, 0),
+        })
+    })
 }
 
 impl PyKernel {
@@ -297,24 +305,26 @@ impl PyKernel {
         out: Option<&Bound<'py, PyAny>>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if self.entry.program {
-            if out.is_some_and(|o| !o.is_none()) {
-                return Err(errors::usage(
-                    py,
-                    "a program returns its outputs by name; out= is for expressions",
-                ));
+        errors::shielded(py, || {
+            if self.entry.program {
+                if out.is_some_and(|o| !o.is_none()) {
+                    return Err(errors::usage(
+                        py,
+                        "a program returns its outputs by name; out= is for expressions",
+                    ));
+                }
+                return self.run(py, args, kwargs).map(|d| d.into_any());
             }
-            return self.run(py, args, kwargs).map(|d| d.into_any());
-        }
-        let ins = self.inputs(py, args, kwargs)?;
-        execute(
-            py,
-            &self.entry,
-            &ins,
-            out.filter(|o| !o.is_none()),
-            Order::K,
-            "same_kind",
-        )
+            let ins = self.inputs(py, args, kwargs)?;
+            execute(
+                py,
+                &self.entry,
+                &ins,
+                out.filter(|o| !o.is_none()),
+                Order::K,
+                "same_kind",
+            )
+        })
     }
 
     /// run(*arrays, **arrays) -> dict: every output by name. `*arrays`: the inputs in
@@ -326,15 +336,17 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let ins = self.inputs(py, args, kwargs)?;
-        let (_, n_out, _) = self.entry.result_types(py, &ins)?;
-        if n_out == 1 {
-            let r = execute(py, &self.entry, &ins, None, Order::K, "same_kind")?;
-            let d = PyDict::new(py);
-            d.set_item(&self.entry.outputs[0], r)?;
-            return Ok(d);
-        }
-        run_program(py, &self.entry, &ins)
+        errors::shielded(py, || {
+            let ins = self.inputs(py, args, kwargs)?;
+            let (_, n_out, _) = self.entry.result_types(py, &ins)?;
+            if n_out == 1 {
+                let r = execute(py, &self.entry, &ins, None, Order::K, "same_kind")?;
+                let d = PyDict::new(py);
+                d.set_item(&self.entry.outputs[0], r)?;
+                return Ok(d);
+            }
+            run_program(py, &self.entry, &ins)
+        })
     }
 
     /// emit(what='ir', *arrays, **arrays) -> str: the optimized IR ('ir'), Cranelift IR
@@ -347,22 +359,24 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<String> {
-        let w = match what {
-            "ir" => Emit::Ir,
-            "clif" => Emit::Clif,
-            "cuda" => Emit::Cuda,
-            "asm" => Emit::Asm,
-            _ => {
-                return Err(errors::usage(
-                    py,
-                    format!("emit what? 'ir', 'clif', 'cuda' or 'asm', got {what:?}"),
-                ))
-            }
-        };
-        let ins = self.inputs(py, args, kwargs)?;
-        let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
-        let vars = vars_of(&self.entry.names, &raws);
-        guard(|| self.entry.kernel.emit(&vars, w)).map_err(|e| self.entry.err(py, e))
+        errors::shielded(py, || {
+            let w = match what {
+                "ir" => Emit::Ir,
+                "clif" => Emit::Clif,
+                "cuda" => Emit::Cuda,
+                "asm" => Emit::Asm,
+                _ => {
+                    return Err(errors::usage(
+                        py,
+                        format!("emit what? 'ir', 'clif', 'cuda' or 'asm', got {what:?}"),
+                    ))
+                }
+            };
+            let ins = self.inputs(py, args, kwargs)?;
+            let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
+            let vars = vars_of(&self.entry.names, &raws);
+            guard(|| self.entry.kernel.emit(&vars, w)).map_err(|e| self.entry.err(py, e))
+        })
     }
 
     /// result_dtypes(*inputs, **inputs) -> dict: the dtype of each output for inputs
@@ -375,12 +389,14 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (o, _) = self.types_of(py, args, kwargs)?;
-        let d = PyDict::new(py);
-        for (name, t) in self.entry.outputs.iter().zip(o) {
-            d.set_item(name, arrays::np_dtype(py, t))?;
-        }
-        Ok(d)
+        errors::shielded(py, || {
+            let (o, _) = self.types_of(py, args, kwargs)?;
+            let d = PyDict::new(py);
+            for (name, t) in self.entry.outputs.iter().zip(o) {
+                d.set_item(name, arrays::np_dtype(py, t))?;
+            }
+            Ok(d)
+        })
     }
 
     /// result_dtype(*inputs, **inputs) -> numpy.dtype: the dtype of the single output
@@ -393,18 +409,20 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (o, _) = self.types_of(py, args, kwargs)?;
-        match o.as_slice() {
-            [t] => Ok(arrays::np_dtype(py, *t).into_any()),
-            _ => Err(errors::usage(
-                py,
-                format!(
-                    "result_dtype: the program has {} outputs ({}); use result_dtypes",
-                    o.len(),
-                    self.entry.outputs.join(", ")
-                ),
-            )),
-        }
+        errors::shielded(py, || {
+            let (o, _) = self.types_of(py, args, kwargs)?;
+            match o.as_slice() {
+                [t] => Ok(arrays::np_dtype(py, *t).into_any()),
+                _ => Err(errors::usage(
+                    py,
+                    format!(
+                        "result_dtype: the program has {} outputs ({}); use result_dtypes",
+                        o.len(),
+                        self.entry.outputs.join(", ")
+                    ),
+                )),
+            }
+        })
     }
 
     /// _result_types(*inputs, **inputs) -> ([dtype of each output], is a reduction).
@@ -415,12 +433,14 @@ impl PyKernel {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<(Vec<Bound<'py, PyAny>>, bool)> {
-        let (o, r) = self.types_of(py, args, kwargs)?;
-        let ds = o
-            .into_iter()
-            .map(|t| arrays::np_dtype(py, t).into_any())
-            .collect();
-        Ok((ds, r))
+        errors::shielded(py, || {
+            let (o, r) = self.types_of(py, args, kwargs)?;
+            let ds = o
+                .into_iter()
+                .map(|t| arrays::np_dtype(py, t).into_any())
+                .collect();
+            Ok((ds, r))
+        })
     }
 
     #[getter]
@@ -460,43 +480,49 @@ impl PyKernel {
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let f = py.import("nexpr._nexpr")?.getattr("_rebuild_kernel")?;
-        let args = (
-            self.entry.src.clone(),
-            self.entry.program,
-            self.target_name.clone(),
-            self.threads_arg,
-            self.device,
-            self.entry.fast_math,
-        )
-            .into_pyobject(py)?;
-        Ok((f, args))
+        errors::shielded(py, || {
+            let f = py.import("nexpr._nexpr")?.getattr("_rebuild_kernel")?;
+            let args = (
+                self.entry.src.clone(),
+                self.entry.program,
+                self.target_name.clone(),
+                self.threads_arg,
+                self.device,
+                self.entry.fast_math,
+            )
+                .into_pyobject(py)?;
+            Ok((f, args))
+        })
     }
 
     /// Dask's deterministic token: what the kernel is made of (its pickle).
     pub(crate) fn __dask_tokenize__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let (_, args) = self.__reduce__(py)?;
-        Ok(args)
+        errors::shielded(py, || {
+            let (_, args) = self.__reduce__(py)?;
+            Ok(args)
+        })
     }
 
-    pub(crate) fn __repr__(&self) -> String {
-        let what = if self.entry.program {
-            "program"
-        } else {
-            "expression"
-        };
-        let threads = match self.threads() {
-            Some(t) => format!(", threads={t}"),
-            None => String::new(),
-        };
-        let src = if self.entry.program {
-            format!("{} lines", self.entry.src.lines().count())
-        } else {
-            format!("{:?}", self.entry.src)
-        };
-        format!(
-            "<nexpr.Kernel {what} {src}, target={:?}{threads}>",
-            self.target_name
-        )
+    pub(crate) fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        errors::shielded(py, || {
+            let what = if self.entry.program {
+                "program"
+            } else {
+                "expression"
+            };
+            let threads = match self.threads() {
+                Some(t) => format!(", threads={t}"),
+                None => String::new(),
+            };
+            let src = if self.entry.program {
+                format!("{} lines", self.entry.src.lines().count())
+            } else {
+                format!("{:?}", self.entry.src)
+            };
+            Ok(format!(
+                "<nexpr.Kernel {what} {src}, target={:?}{threads}>",
+                self.target_name
+            ))
+        })
     }
 }

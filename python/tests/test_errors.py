@@ -1,6 +1,8 @@
 """Errors: numexpr's exception types, nexpr's caret messages, and no panic ever."""
 
 import random
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +145,54 @@ def test_out_must_be_an_ndarray():
 def test_duplicate_program_outputs_fail_at_build():
     with pytest.raises(SyntaxError, match="declared twice"):
         ne.program("output y, y\ny = x + 1\n")
+
+
+def _matching_brace(text, i):
+    """The index of the brace that closes the one at `i`."""
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return j
+    raise ValueError("unbalanced braces")
+
+
+def _rust_functions(text):
+    """(attributes, name, body, offset) of every `fn` in Rust source `text`, bodies found by
+    brace matching (the binding's sources have balanced braces in their strings)."""
+    out = []
+    for m in re.finditer(r"((?:\s*#\[[^\n]*\]\n)*)\s*(?:pub(?:\(crate\))? )?fn (\w+)", text):
+        i = text.index("{", m.end())
+        j = _matching_brace(text, i)
+        out.append((m.group(1), m.group(2), text[i : j + 1], m.start()))
+    return out
+
+
+def test_every_entry_point_turns_a_panic_into_an_internal_error():
+    """Every function, method and module initializer the extension exports runs under
+    `errors::shielded`, so that a panic (a bug) is an ``InternalError`` (a
+    ``RuntimeError``), never pyo3's ``PanicException``, which escapes ``except
+    Exception``. Getters only read a field and are left out."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    if not src.is_dir():
+        pytest.skip("the binding's sources are not next to the tests")
+    checked, unshielded = [], []
+    for path in sorted(src.glob("*.rs")):
+        text = path.read_text()
+        methods = []
+        for m in re.finditer(r"#\[pymethods\]\s*impl[^{]*\{", text):
+            start = m.end() - 1
+            methods.append((start, _matching_brace(text, start)))
+        for attrs, name, body, at in _rust_functions(text):
+            exported = "#[pyfunction]" in attrs or "#[pymodule]" in attrs
+            in_methods = any(lo < at < hi for lo, hi in methods)
+            if not (exported or in_methods) or "#[getter]" in attrs:
+                continue
+            checked.append(name)
+            if "shielded(" not in body:
+                unshielded.append(f"{path.name}: {name}")
+    assert not unshielded, unshielded
+    # The scan found the entry points (a change of layout must not make it vacuous).
+    for name in ["evaluate", "compile", "__call__", "run", "emit", "_nexpr", "run_cli"]:
+        assert name in checked
+    assert len(checked) >= 25, checked

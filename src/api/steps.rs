@@ -2,6 +2,7 @@
 //! elements at a time, so that a caller can act between two spans (a Python binding
 //! handles Ctrl-C there) and still get what one uninterrupted [`Kernel::run`] returns.
 
+use super::axis::AxisOutput;
 use super::{Kernel, Prepared};
 use crate::array::{DynArray, UninitArray, Vars};
 use crate::backend::OutBuf;
@@ -19,8 +20,11 @@ use std::sync::Arc;
 /// * a whole-array reduction that the target fuses keeps the partial result of each
 ///   chunk of the driver and combines them as `run` does, so spans start on chunk
 ///   boundaries (`step` rounds up);
-/// * any other reduction (over an axis, or one `run` computes from the elementwise
-///   values) writes those values span by span and reduces them in `finish`.
+/// * a reduction over an axis that the target computes from windows of the
+///   elementwise values writes whole output elements, as many as the span's
+///   elementwise values make (at least one);
+/// * any other reduction (one `run` computes from the elementwise values) writes
+///   those values span by span and reduces them in `finish`.
 ///
 /// ```
 /// use nexpr::{Expr, Target, Vars};
@@ -50,6 +54,8 @@ pub struct Steps<'v> {
 enum Progress {
     /// The per-chunk partial results of a fused whole-array reduction, in order.
     Partials(Vec<DynArray>),
+    /// The output of a reduction over an axis, written element by element.
+    Axis(AxisOutput),
     /// The elementwise values of every output (elements `[0, done)` written).
     Values(Vec<UninitArray>),
 }
@@ -66,7 +72,11 @@ impl Kernel {
         }
         let progress = match prepared.func.reduce {
             Some(r) if r.axis.is_none() => Progress::Partials(Vec::new()),
-            _ => Progress::Values(fresh_values(&prepared, &bound)?),
+            Some(r) => match AxisOutput::new(&bound, r) {
+                Some(out) => Progress::Axis(out?),
+                None => Progress::Values(fresh_values(&prepared, &bound)?),
+            },
+            None => Progress::Values(fresh_values(&prepared, &bound)?),
         };
         Ok(Some(Steps {
             prepared,
@@ -140,6 +150,19 @@ impl Steps<'_> {
                 }
                 hi
             }
+            Progress::Axis(out) => match out.step(&**exec, &self.bound, elems) {
+                Some(r) => {
+                    r?;
+                    out.elems_done()
+                }
+                None if lo == 0 => {
+                    // The target has no such reduction: `run` reduces the
+                    // elementwise values, and so do the steps.
+                    self.progress = Progress::Values(fresh_values(&self.prepared, &self.bound)?);
+                    return self.step(elems);
+                }
+                None => return Err(Error::backend("the axis reduction stopped fusing")),
+            },
             Progress::Values(values) => {
                 let hi = lo.saturating_add(elems.max(1)).min(n);
                 let bufs: Vec<OutBuf> = values
@@ -170,10 +193,11 @@ impl Steps<'_> {
         let reduce = self.prepared.func.reduce;
         match (self.progress, reduce) {
             (Progress::Partials(partials), Some(r)) => Ok(vec![runtime::reduce::combine_partials(
-                &runtime::reduce::concat(&partials),
+                &runtime::reduce::concat(&partials)?,
                 r.op,
-            )]),
+            )?]),
             (Progress::Partials(_), None) => Err(Error::backend("partials without a reduction")),
+            (Progress::Axis(out), _) => Ok(vec![out.finish()?]),
             (Progress::Values(values), _) => {
                 // SAFETY: every span [lo, hi) of [0, len) was written by a `run_span`
                 // that returned Ok, which writes every element of its outputs.

@@ -291,15 +291,17 @@ impl Kernel {
             .iter()
             .map(|(_, v)| {
                 let viewable = v.window(0, first).is_some();
-                (!viewable).then(|| DynArray::zeros(v.dtype(), &[first]))
+                (!viewable)
+                    .then(|| DynArray::try_zeros(v.dtype(), &[first]))
+                    .transpose()
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut lo = 0;
         while lo < plan.n {
             let hi = (lo + plan.block).min(plan.n);
             for ((_, v), buf) in split.windows.iter_mut().zip(&mut bufs) {
                 if let Some(buf) = buf {
-                    fit(buf, hi - lo);
+                    fit(buf, hi - lo)?;
                     v.read_block(lo, buf)?;
                 }
             }
@@ -375,10 +377,12 @@ impl Kernel {
         let first = plan.block.min(plan.n);
         let mut outs: Vec<DynArray> = types
             .iter()
-            .map(|&t| DynArray::zeros(t, &[first]))
-            .collect();
+            .map(|&t| DynArray::try_zeros(t, &[first]))
+            .collect::<Result<_>>()?;
         self.for_each_block(plan, split, |bound, lo, hi| {
-            outs.iter_mut().for_each(|b| fit(b, hi - lo));
+            for b in outs.iter_mut() {
+                fit(b, hi - lo)?;
+            }
             let bufs: Vec<OutBuf> = outs.iter_mut().map(OutBuf::of).collect();
             p.exec.run_span(bound, &bufs, lo, hi)?;
             drop(bufs);
@@ -397,27 +401,27 @@ impl Kernel {
         split: &mut Split,
     ) -> Result<DynArray> {
         let elem = p.func.vars[p.func.outputs[0] as usize].ty;
-        let mut out = DynArray::zeros(elem, &[plan.block.min(plan.n)]);
+        let mut out = DynArray::try_zeros(elem, &[plan.block.min(plan.n)])?;
         let mut partials: Vec<DynArray> = Vec::new();
         self.for_each_block(plan, split, |bound, lo, hi| {
             let part = match p.exec.reduce_partials(bound, r, lo, hi) {
                 Some(part) => part?,
                 None => {
-                    fit(&mut out, hi - lo);
+                    fit(&mut out, hi - lo)?;
                     p.exec.run_span(bound, &[OutBuf::of(&mut out)], lo, hi)?;
                     if is_sequential(r.op, r.ty) {
                         // NumPy's float products run element after element: carry the
                         // running product from block to block.
-                        fold_block(partials.pop().as_ref(), &out, r.ty, r.op)
+                        fold_block(partials.pop().as_ref(), &out, r.ty, r.op)?
                     } else {
-                        chunk_partials(&out, r.ty, r.op, CHUNK)
+                        chunk_partials(&out, r.ty, r.op, CHUNK)?
                     }
                 }
             };
             partials.push(part);
             Ok(())
         })?;
-        Ok(combine_partials(&concat(&partials), r.op))
+        combine_partials(&concat(&partials)?, r.op)
     }
 
     /// Evaluates over whole arrays in memory (every input loaded unless viewable where
@@ -517,8 +521,9 @@ fn c_strides(shape: &[usize]) -> Vec<isize> {
 }
 
 /// Replaces `buf` by a buffer of `len` elements of its dtype unless it has as many.
-fn fit(buf: &mut DynArray, len: usize) {
+fn fit(buf: &mut DynArray, len: usize) -> Result<()> {
     if buf.len() != len {
-        *buf = DynArray::zeros(buf.dtype(), &[len]);
+        *buf = DynArray::try_zeros(buf.dtype(), &[len])?;
     }
+    Ok(())
 }

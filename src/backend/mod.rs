@@ -81,6 +81,23 @@ impl<'a> OutBuf<'a> {
         }
     }
 
+    /// The first `len` elements of `dtype` in a scratch buffer, whose start is
+    /// aligned for `dtype`.
+    pub(crate) fn of_bytes(bytes: &'a mut [u8], dtype: DType, len: usize) -> OutBuf<'a> {
+        assert!(len * dtype.size() <= bytes.len(), "scratch too small");
+        assert!(
+            bytes.as_ptr().align_offset(dtype.size().min(8)) == 0,
+            "misaligned scratch"
+        );
+        OutBuf {
+            ptr: bytes.as_mut_ptr(),
+            dtype,
+            len,
+            fresh: false,
+            _borrow: PhantomData,
+        }
+    }
+
     /// The elements of a view in standard (C) layout; `None` for any other layout.
     pub(crate) fn of_view(a: &'a mut DynViewMut<'_>) -> Option<OutBuf<'a>> {
         let dtype = a.dtype();
@@ -121,6 +138,23 @@ pub(crate) trait Executable: std::any::Any + Send + Sync {
     /// A fused reduction, where the backend has one. `None`: the caller materializes
     /// the elementwise result and reduces it with `runtime::reduce`.
     fn run_reduce(&self, _bound: &Bound, _r: Reduce) -> Option<Result<DynArray>> {
+        None
+    }
+
+    /// Elements `[lo, hi)` (C order over the reduced shape) of the reduction `r` along
+    /// `axis` (resolved: `runtime::reduce::resolve_axis`), written to `out`, with
+    /// exactly `runtime::reduce::reduce`'s values, but from the elementwise values a
+    /// block at a time instead of all of them at once. `None`: the backend has no such
+    /// reduction, and the caller reduces the materialized elementwise result.
+    fn reduce_axis(
+        &self,
+        _bound: &Bound,
+        _r: Reduce,
+        _axis: usize,
+        _out: &OutBuf,
+        _lo: usize,
+        _hi: usize,
+    ) -> Option<Result<()>> {
         None
     }
 

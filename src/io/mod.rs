@@ -7,8 +7,8 @@
 //!   are written to a temporary file beside the destination and renamed over it when
 //!   complete: an error, Ctrl-C, SIGTERM or SIGHUP leaves nothing behind.
 //! * **Streamed**: [`open`] gives each array as an [`Input`] without reading it (a
-//!   `.npy` or an uncompressed member is memory-mapped, a compressed member inflated
-//!   when read); [`Kernel::eval_streamed`] evaluates over inputs a block at a time and
+//!   `.npy` or an uncompressed member is read with `pread` when used, a compressed
+//!   member inflated; [`open_mapped`] maps them instead, for use in place); [`Kernel::eval_streamed`] evaluates over inputs a block at a time and
 //!   sends each block of the results to a [`Sink`]: [`NpySink`], [`NpzSink`],
 //!   [`MemorySink`], or your own. Memory then holds blocks, not arrays.
 //!
@@ -208,16 +208,14 @@ where
 }
 
 /// Opens a `.npy` file (one input, named after the file) or a `.npz` archive (every
-/// array by name) for streamed evaluation, reading only headers: a `.npy` file and
-/// uncompressed members are memory-mapped, compressed members inflated when read.
-/// Combine several files with `extend`.
+/// array by name) for streamed evaluation, reading only headers: the data of a `.npy`
+/// file and of uncompressed members is read with `pread` when it is used, compressed
+/// members are inflated when read. Combine several files with `extend`.
 ///
-/// A mapped file must keep its size while it is read: if another process truncates
-/// it, reading a page past its new end raises SIGBUS, which ends the process unless
-/// the application handles it (the `nexpr` command exits with code 1 and a message,
-/// leaving no output file). [`read`] copies from such a mapping too. Where files may
-/// shrink under the reader, read their bytes first (`std::fs::read`, which sees a
-/// truncation as a short read) and decode them with [`decode_npy`] or [`decode_npz`].
+/// A file that another process truncates while it is read is an
+/// [`ErrorKind::Io`] error when the missing bytes are asked for, never a signal.
+/// [`open_mapped`] uses the data where it lies instead, without a copy, at the price
+/// of that safety.
 ///
 /// ```
 /// use nexpr::io;
@@ -230,10 +228,11 @@ where
 /// # Ok::<(), nexpr::Error>(())
 /// ```
 pub fn open(path: impl AsRef<Path>) -> Result<BTreeMap<String, Input>> {
-    npy::open_vars(path.as_ref())
+    npy::open_vars(path.as_ref(), npy::Access::Read)
 }
 
-/// Opens a `.npy` file for streamed evaluation: its header is checked, its data mapped.
+/// Opens a `.npy` file for streamed evaluation: its header is checked, its data read
+/// with `pread` when it is used (as [`open`] reads).
 ///
 /// ```
 /// use nexpr::io;
@@ -244,11 +243,11 @@ pub fn open(path: impl AsRef<Path>) -> Result<BTreeMap<String, Input>> {
 /// # Ok::<(), nexpr::Error>(())
 /// ```
 pub fn open_npy(path: impl AsRef<Path>) -> Result<Input> {
-    npy::open_npy(path.as_ref())
+    npy::open_npy(path.as_ref(), npy::Access::Read)
 }
 
 /// Opens every array of a `.npz` archive for streamed evaluation: stored members are
-/// mapped in place, compressed ones inflated when read.
+/// read in place with `pread`, compressed ones inflated when read (as [`open`] reads).
 ///
 /// ```
 /// use nexpr::io;
@@ -262,5 +261,28 @@ pub fn open_npy(path: impl AsRef<Path>) -> Result<Input> {
 /// # Ok::<(), nexpr::Error>(())
 /// ```
 pub fn open_npz(path: impl AsRef<Path>) -> Result<BTreeMap<String, Input>> {
-    npy::open_npz(path.as_ref())
+    npy::open_npz(path.as_ref(), npy::Access::Read)
+}
+
+/// [`open`], but with `.npy` files and uncompressed `.npz` members memory-mapped:
+/// native-order aligned data is used where it lies ([`Input::view`]), without a copy.
+///
+/// A mapped file must keep its size while it is in use: if another process truncates
+/// it, reading a page past its new end raises SIGBUS, which ends the process unless
+/// the application handles that signal (the `nexpr` command, which maps its inputs,
+/// exits with code 1 and a message, leaving no output file). Where files may shrink
+/// under the reader, use [`open`].
+///
+/// ```
+/// use nexpr::io;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("a.npy");
+/// io::write_npy(&path, &ndarray::arr1(&[1.5f64, 2.5]))?;
+/// let a = &io::open_mapped(&path)?["a"];
+/// assert!(a.view().is_some()); // used where it lies
+/// assert!(io::open(&path)?["a"].view().is_none()); // read when used
+/// # Ok::<(), nexpr::Error>(())
+/// ```
+pub fn open_mapped(path: impl AsRef<Path>) -> Result<BTreeMap<String, Input>> {
+    npy::open_vars(path.as_ref(), npy::Access::Map)
 }

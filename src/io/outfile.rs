@@ -115,11 +115,12 @@ extern "C" fn on_sigbus(_: libc::c_int) {
 }
 
 /// Makes SIGBUS end the process with a message and exit code 1, after removing any
-/// named temporary output (unnamed ones vanish with the process anyway). Inputs are
-/// memory-mapped: a file truncated by another process while it is read faults with
-/// SIGBUS on the next page past its new end, which no Rust code can recover from. The
-/// command line installs this; the library leaves SIGBUS to the application (see
-/// `io::open`).
+/// named temporary output (unnamed ones vanish with the process anyway). The command
+/// line's inputs are memory-mapped (`io::open_mapped`): a file truncated by another
+/// process while it is read faults with SIGBUS on the next page past its new end,
+/// which no Rust code can recover from. The command line installs this; the library
+/// installs no handler, and its `io::open` reads with `pread`, which sees a truncation
+/// as an error.
 pub fn exit_on_sigbus() {
     install_handlers();
     // SAFETY: installing a handler that only calls async-signal-safe functions.

@@ -19,38 +19,12 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
         cast = try_cast_array(a, r.ty)?;
         &cast
     };
-    let ndim = a.shape().len() as i64;
-    let axis = match r.axis {
-        None => None,
-        // NumPy reduces a 0-d array over axis 0 (or -1) as over everything.
-        Some(0 | -1) if ndim == 0 => None,
-        Some(ax) => {
-            let k = if ax < 0 { ax + ndim } else { ax };
-            if !(0..ndim).contains(&k) {
-                return Err(Error::new(
-                    ErrorKind::Shape,
-                    format!("axis {ax} is out of bounds for array of dimension {ndim}"),
-                ));
-            }
-            Some(k as usize)
-        }
+    let axis = resolve_axis(r.axis, a.shape().len())?;
+    let n = match axis {
+        None => a.len(),
+        Some(k) => a.shape()[k],
     };
-    if matches!(r.op, ReduceOp::Min | ReduceOp::Max) {
-        let n = match axis {
-            None => a.len(),
-            Some(k) => a.shape()[k],
-        };
-        if n == 0 {
-            let name = if r.op == ReduceOp::Min {
-                "minimum"
-            } else {
-                "maximum"
-            };
-            return Err(Error::eval(format!(
-                "zero-size array to reduction operation {name} which has no identity"
-            )));
-        }
-    }
+    check_identity(r.op, n)?;
     macro_rules! go {
         ($($var:ident),*) => {
             match a {
@@ -59,6 +33,42 @@ pub fn reduce(a: &DynArray, r: Reduce) -> Result<DynArray> {
         };
     }
     Ok(go!(Bool, I32, I64, F32, F64, C64, C128))
+}
+
+/// The axis `axis` names in an array of `ndim` dimensions (negative ones count from
+/// the end), `None` for the whole array (as NumPy reduces a 0-d array over axis 0 or
+/// -1), or an [`ErrorKind::Shape`] error if it is out of bounds.
+pub(crate) fn resolve_axis(axis: Option<i64>, ndim: usize) -> Result<Option<usize>> {
+    let ndim = ndim as i64;
+    match axis {
+        None => Ok(None),
+        Some(0 | -1) if ndim == 0 => Ok(None),
+        Some(ax) => {
+            let k = if ax < 0 { ax + ndim } else { ax };
+            if !(0..ndim).contains(&k) {
+                return Err(Error::new(
+                    ErrorKind::Shape,
+                    format!("axis {ax} is out of bounds for array of dimension {ndim}"),
+                ));
+            }
+            Ok(Some(k as usize))
+        }
+    }
+}
+
+/// NumPy's error for a minimum or maximum of `n = 0` elements, which has no identity.
+pub(crate) fn check_identity(op: ReduceOp, n: usize) -> Result<()> {
+    if n > 0 || !matches!(op, ReduceOp::Min | ReduceOp::Max) {
+        return Ok(());
+    }
+    let name = if op == ReduceOp::Min {
+        "minimum"
+    } else {
+        "maximum"
+    };
+    Err(Error::eval(format!(
+        "zero-size array to reduction operation {name} which has no identity"
+    )))
 }
 
 /// The reduction of `a` over `axis` (everything if `None`): its output and one lane's
@@ -201,8 +211,11 @@ macro_rules! float_reducible {
             }
             fn sum(xs: &[Self]) -> Self {
                 // NumPy sums a complex array as interleaved (re, im) floats.
-                let flat: Vec<$t> = xs.iter().flat_map(|c| [c.re, c.im]).collect();
-                let r = pairwise(&flat, 2);
+                let float = |i: usize| match i % 2 {
+                    0 => xs[i / 2].re,
+                    _ => xs[i / 2].im,
+                };
+                let r = pairwise_at(0, 2 * xs.len(), 2, &float);
                 Complex::new(r[0], r[1])
             }
         }
@@ -220,22 +233,33 @@ pub fn pairwise<T>(a: &[T], lanes: usize) -> [T; 2]
 where
     T: Copy + std::ops::Add<Output = T> + Default,
 {
-    let n = a.len();
+    pairwise_at(0, a.len(), lanes, &|i| a[i])
+}
+
+/// `pairwise` of the values `at(i)` for `i` in `[lo, hi)`: a complex lane is read as
+/// interleaved floats where it is, without a flat copy.
+fn pairwise_at<T>(lo: usize, hi: usize, lanes: usize, at: &impl Fn(usize) -> T) -> [T; 2]
+where
+    T: Copy + std::ops::Add<Output = T> + Default,
+{
+    let n = hi - lo;
     let zero = T::default();
     if n < 8 {
         let mut r = [zero; 2];
-        for (i, &x) in a.iter().enumerate() {
-            r[i % lanes] = r[i % lanes] + x;
+        for i in 0..n {
+            r[i % lanes] = r[i % lanes] + at(lo + i);
         }
         return r;
     }
     if n <= 128 {
         let mut r = [zero; 8];
-        r.copy_from_slice(&a[..8]);
+        for (k, r) in r.iter_mut().enumerate() {
+            *r = at(lo + k);
+        }
         let mut i = 8;
         while i < n - (n % 8) {
-            for k in 0..8 {
-                r[k] = r[k] + a[i + k];
+            for (k, r) in r.iter_mut().enumerate() {
+                *r = *r + at(lo + i + k);
             }
             i += 8;
         }
@@ -248,21 +272,16 @@ where
             [(r[0] + r[2]) + (r[4] + r[6]), (r[1] + r[3]) + (r[5] + r[7])]
         };
         while i < n {
-            out[i % lanes] = out[i % lanes] + a[i];
+            out[i % lanes] = out[i % lanes] + at(lo + i);
             i += 1;
         }
         return out;
     }
     let mut n2 = n / 2;
     n2 -= n2 % 8;
-    let x = pairwise(&a[..n2], lanes);
-    let y = pairwise(&a[n2..], lanes);
+    let x = pairwise_at(lo, lo + n2, lanes, at);
+    let y = pairwise_at(lo + n2, hi, lanes, at);
     [x[0] + y[0], x[1] + y[1]]
-}
-
-/// Casts a whole array (NumPy `astype`).
-pub fn cast_array(a: &DynArray, to: DType) -> DynArray {
-    try_cast_array(a, to).expect("a cast of an array that fits in memory")
 }
 
 /// `a` cast elementwise to `to` (the scalar casts of `value`), or an
@@ -304,24 +323,58 @@ pub fn try_cast_array(a: &DynArray, to: DType) -> Result<DynArray> {
     })
 }
 
-pub fn combine_partials(p: &DynArray, op: ReduceOp) -> DynArray {
-    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp) -> ArrayD<T> {
-        let xs: Vec<T> = xs.iter().copied().collect();
-        let total = match (xs.len(), op) {
+/// The total of a whole-array reduction's partial results (1-d, in order): float
+/// products multiplied in sequence, everything else reduced as one lane.
+pub fn combine_partials(p: &DynArray, op: ReduceOp) -> Result<DynArray> {
+    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp) -> Result<ArrayD<T>> {
+        let total = with_slice(xs, |xs| match (xs.len(), op) {
             (1, _) => xs[0],
             (_, ReduceOp::Prod) => xs[1..]
                 .iter()
                 .fold(xs[0], |acc, &x| T::binop(BinOp::Mul, acc, x)),
-            _ => reduce_slice(&xs, op),
-        };
-        ArrayD::from_elem(IxDyn(&[]), total)
+            _ => reduce_slice(xs, op),
+        })?;
+        Ok(ArrayD::from_elem(IxDyn(&[]), total))
     }
     macro_rules! each {
         ($($var:ident),*) => {
-            match p { $(DynArray::$var(x) => DynArray::$var(go(x, op)),)* }
+            match p { $(DynArray::$var(x) => DynArray::$var(go(x, op)?),)* }
         };
     }
-    each!(Bool, I32, I64, F32, F64, C64, C128)
+    Ok(each!(Bool, I32, I64, F32, F64, C64, C128))
+}
+
+/// `f` of the elements of `xs` in order as one slice: where they are if contiguous,
+/// else a copy allocated fallibly.
+fn with_slice<T: Reducible, R>(xs: &ArrayD<T>, f: impl FnOnce(&[T]) -> R) -> Result<R> {
+    if let Some(s) = xs.as_slice() {
+        return Ok(f(s));
+    }
+    let n = xs.len();
+    let mut v = crate::alloc::try_vec(n).ok_or_else(|| crate::alloc::failed(n, T::DTYPE, &[n]))?;
+    v.extend(xs.iter().copied());
+    Ok(f(&v))
+}
+
+/// One step of a sequential reduction, as `reduce_slice` folds a lane: `acc` combined
+/// with the next value `x`.
+pub(crate) fn fold_step<T: Reducible>(op: ReduceOp, acc: T, x: T) -> T {
+    match op {
+        ReduceOp::Sum => T::sum(&[acc, x]),
+        ReduceOp::Prod => T::binop(BinOp::Mul, acc, x),
+        ReduceOp::Min => T::binop(BinOp::Minimum, acc, x),
+        ReduceOp::Max => T::binop(BinOp::Maximum, acc, x),
+    }
+}
+
+/// The start of a sequential reduction whose first value is `x`, as `reduce_slice`
+/// starts a lane: sums and products from their identity, minima and maxima from `x`.
+pub(crate) fn fold_start<T: Reducible>(op: ReduceOp, x: T) -> T {
+    match op {
+        ReduceOp::Sum => fold_step(op, T::sum(&[]), x),
+        ReduceOp::Prod => fold_step(op, T::one(), x),
+        ReduceOp::Min | ReduceOp::Max => x,
+    }
 }
 
 /// Whether NumPy reduces `op` over `ty` one element after the other (float and complex
@@ -337,16 +390,25 @@ pub fn is_sequential(op: ReduceOp, ty: DType) -> bool {
 /// Continues a sequential reduction over the next block: `acc` (one element, 1-d;
 /// `None` at the start) folded with every element of `block` (1-d, cast to `ty`
 /// first) in order. The result is again one element, for `combine_partials`.
-pub fn fold_block(acc: Option<&DynArray>, block: &DynArray, ty: DType, op: ReduceOp) -> DynArray {
-    fn go<T: Reducible>(acc: Option<T>, xs: &ArrayD<T>, op: ReduceOp) -> ArrayD<T> {
-        let data: Vec<T> = acc.into_iter().chain(xs.iter().copied()).collect();
-        ndarray::Array1::from(vec![reduce_slice(&data, op)]).into_dyn()
+pub fn fold_block(
+    acc: Option<&DynArray>,
+    block: &DynArray,
+    ty: DType,
+    op: ReduceOp,
+) -> Result<DynArray> {
+    fn go<T: Reducible>(acc: Option<T>, xs: &ArrayD<T>, op: ReduceOp) -> Result<ArrayD<T>> {
+        let mut vals = acc.into_iter().chain(xs.iter().copied());
+        let first = vals
+            .next()
+            .ok_or_else(|| Error::backend("an empty block of a sequential reduction"))?;
+        let total = vals.fold(fold_start(op, first), |a, x| fold_step(op, a, x));
+        Ok(ndarray::Array1::from_elem(1, total).into_dyn())
     }
     let cast;
     let block = if block.dtype() == ty {
         block
     } else {
-        cast = cast_array(block, ty);
+        cast = try_cast_array(block, ty)?;
         &cast
     };
     macro_rules! each {
@@ -354,60 +416,61 @@ pub fn fold_block(acc: Option<&DynArray>, block: &DynArray, ty: DType, op: Reduc
             match block {
                 $(DynArray::$var(x) => {
                     let acc = acc.and_then(|a| a.as_array::<_>()?.first().copied());
-                    DynArray::$var(go(acc, x, op))
+                    DynArray::$var(go(acc, x, op)?)
                 })*
             }
         };
     }
-    each!(Bool, I32, I64, F32, F64, C64, C128)
+    Ok(each!(Bool, I32, I64, F32, F64, C64, C128))
 }
 
 /// The partial results of reducing each `chunk` elements of `a` (1-d, cast to `ty`
 /// first), for `combine_partials`.
-pub fn chunk_partials(a: &DynArray, ty: DType, op: ReduceOp, chunk: usize) -> DynArray {
-    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp, chunk: usize) -> ArrayD<T> {
-        let xs: Vec<T> = xs.iter().copied().collect();
-        let p: Vec<T> = xs
-            .chunks(chunk.max(1))
-            .map(|c| reduce_slice(c, op))
-            .collect();
-        ndarray::Array1::from(p).into_dyn()
+pub fn chunk_partials(a: &DynArray, ty: DType, op: ReduceOp, chunk: usize) -> Result<DynArray> {
+    fn go<T: Reducible>(xs: &ArrayD<T>, op: ReduceOp, chunk: usize) -> Result<ArrayD<T>> {
+        let p = with_slice(xs, |xs| {
+            let parts = xs.chunks(chunk.max(1)).map(|c| reduce_slice(c, op));
+            crate::alloc::try_collect(parts, "chunk partials")
+        })??;
+        Ok(ndarray::Array1::from(p).into_dyn())
     }
     let cast;
     let a = if a.dtype() == ty {
         a
     } else {
-        cast = cast_array(a, ty);
+        cast = try_cast_array(a, ty)?;
         &cast
     };
     macro_rules! each {
         ($($var:ident),*) => {
-            match a { $(DynArray::$var(x) => DynArray::$var(go(x, op, chunk)),)* }
+            match a { $(DynArray::$var(x) => DynArray::$var(go(x, op, chunk)?),)* }
         };
     }
-    each!(Bool, I32, I64, F32, F64, C64, C128)
+    Ok(each!(Bool, I32, I64, F32, F64, C64, C128))
 }
 
 /// Concatenates 1-d arrays of one dtype (the partials of several spans), at least one.
-pub fn concat(parts: &[DynArray]) -> DynArray {
+pub fn concat(parts: &[DynArray]) -> Result<DynArray> {
+    let n: usize = parts.iter().map(DynArray::len).sum();
     macro_rules! go {
         ($($var:ident),*) => {
             match parts.first() {
                 $(Some(DynArray::$var(_)) => {
-                    let v: Vec<_> = parts
-                        .iter()
-                        .flat_map(|p| match p {
-                            DynArray::$var(x) => x.iter().copied().collect::<Vec<_>>(),
-                            _ => unreachable!("one dtype"),
-                        })
-                        .collect();
+                    let mut v = crate::alloc::try_vec(n)
+                        .ok_or_else(|| crate::alloc::failed(n, DType::$var, &[n]))?;
+                    for p in parts {
+                        match p {
+                            DynArray::$var(x) => v.extend(x.iter().copied()),
+                            _ => return Err(Error::backend("partials of two dtypes")),
+                        }
+                    }
                     DynArray::$var(ndarray::Array1::from(v).into_dyn())
                 })*
-                None => unreachable!("at least one block"),
+                None => return Err(Error::backend("no partials")),
             }
         };
     }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
+    Ok(go!(Bool, I32, I64, F32, F64, C64, C128))
 }
 
 #[cfg(test)]

@@ -210,3 +210,55 @@ fn streamed_reductions_and_whole_results_reach_the_sink() {
         (0..300i64).sum::<i64>() * 3
     );
 }
+
+/// A file truncated by another process between opening and reading is an `Io` error
+/// from every reader of `io::open` (no mapping: no SIGBUS), whatever the storage:
+/// native `.npy` data, big-endian data (converted), a stored `.npz` member.
+#[test]
+fn a_file_truncated_after_opening_is_an_io_error_not_a_signal() {
+    let d = tempfile::tempdir().unwrap();
+    let n = 1 << 20;
+    let a = ramp(n);
+    let native = d.path().join("a.npy");
+    io::write_npy(&native, &a).unwrap();
+    let stored = d.path().join("s.npz");
+    io::write_npz(&stored, [("a", &a)]).unwrap();
+    let big_endian = d.path().join("be.npy");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let mut h = format!("{{'descr': '>f8', 'fortran_order': False, 'shape': ({n},), }}");
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    bytes.extend((h.len() as u16).to_le_bytes());
+    bytes.extend(h.as_bytes());
+    bytes.extend(a.iter().flat_map(|x| x.to_be_bytes()));
+    std::fs::write(&big_endian, bytes).unwrap();
+
+    for path in [&native, &stored, &big_endian] {
+        let open = || io::open(path).unwrap().into_values().next().unwrap();
+        let (mut ranged, mut loaded, streamed) = (open(), open(), open());
+        // Another process truncates the file to half its length.
+        let len = std::fs::metadata(path).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(len / 2)
+            .unwrap();
+        let early = ranged.read_range(0..1000).unwrap();
+        assert_eq!(slice(&early), &a.as_slice().unwrap()[..1000]);
+        let e = ranged.read_range(n - 1000..n).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Io, "{path:?}: {e}");
+        assert!(e.message.contains("shorter"), "{e}");
+        assert_eq!(loaded.load().unwrap_err().kind, ErrorKind::Io);
+        let k = Expr::parse("sum(a * 2)")
+            .unwrap()
+            .compile(Target::Cpu { threads: 2 })
+            .unwrap();
+        let mut inputs = BTreeMap::from([("a".to_string(), streamed)]);
+        let mut sink = MemorySink::new();
+        let e = k.eval_streamed(&mut inputs, &mut sink).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Io, "{path:?}: {e}");
+    }
+}

@@ -23,8 +23,8 @@ fn in_memory(vars: &BTreeMap<String, Input>) -> Vars<'_> {
     v
 }
 
-/// Files with the inputs in every storage: `.npy` (mapped), big-endian `.npy`
-/// (converted), stored and deflated `.npz` members.
+/// Files with the inputs in every storage: `.npy` (read with `pread`), big-endian
+/// `.npy` (converted), stored (read, or mapped) and deflated `.npz` members.
 fn files(dir: &Path) -> Vec<BTreeMap<String, Input>> {
     let a = f64_array(&[37, 1000], 1);
     let b = f64_array(&[37, 1000], 2);
@@ -72,6 +72,7 @@ fn files(dir: &Path) -> Vec<BTreeMap<String, Input>> {
         npy_set("b.npy"),
         npy_set("b.npy.be"),
         io::open(dir.join("abc.npz")).unwrap(),
+        io::open_mapped(dir.join("abc.npz")).unwrap(),
         io::open(dir.join("z.npz")).unwrap(),
         m.into_iter()
             .map(|(k, v)| (k, Input::from_array(v)))

@@ -11,6 +11,7 @@
 mod common;
 
 mod api;
+mod axis_reduce;
 mod builtins_table;
 mod cancel;
 mod cpu_cache;

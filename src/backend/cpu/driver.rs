@@ -344,7 +344,7 @@ impl CpuExec {
     /// results are then reduced the same way (`combine_partials`).
     pub fn run_reduce(&self, bound: &Bound, r: Reduce) -> Option<Result<DynArray>> {
         let partials = self.reduce_partials(bound, r, 0, bound.len())?;
-        Some(partials.map(|p| crate::runtime::reduce::combine_partials(&p, r.op)))
+        Some(partials.and_then(|p| crate::runtime::reduce::combine_partials(&p, r.op)))
     }
 
     /// The per-chunk partial results of a whole-array reduction over `[lo, hi)`, `lo`

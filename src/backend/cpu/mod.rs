@@ -12,9 +12,11 @@
 //! * `jit`: module lifetime; `cache`: an engine's compile cache; `pool`: an engine's
 //!   worker threads (both held by `CpuShared`); `object`: kernels for another ISA as
 //!   object files (feature `cross-isa`);
-//! * `driver`: chunking, strided gathers, fused reductions; `schedule`: how one
+//! * `driver`: chunking, strided gathers, fused reductions; `axis_reduce`: reductions
+//!   along an axis from windows of the elementwise values; `schedule`: how one
 //!   evaluation's chunks are shared between the calling thread and the pool.
 
+mod axis_reduce;
 mod cache;
 mod driver;
 mod fault_ahead;
@@ -70,6 +72,18 @@ impl Executable for driver::CpuExec {
 
     fn spans(&self) -> bool {
         true
+    }
+
+    fn reduce_axis(
+        &self,
+        bound: &Bound,
+        r: Reduce,
+        axis: usize,
+        out: &OutBuf,
+        lo: usize,
+        hi: usize,
+    ) -> Option<Result<()>> {
+        driver::CpuExec::reduce_axis(self, bound, r, axis, out, lo, hi)
     }
 
     fn run_span(&self, bound: &Bound, outputs: &[OutBuf], lo: usize, hi: usize) -> Result<()> {

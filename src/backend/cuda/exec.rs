@@ -269,7 +269,7 @@ impl CudaExec {
     fn reduce_fused(&self, bound: &Bound, r: Reduce) -> Result<(DynArray, CudaTimings)> {
         let n = bound.len();
         let blocks = self.blocks(n, REDUCE_BLOCKS_PER_SM);
-        let mut partials = DynArray::zeros(r.ty, &[if n == 0 { 0 } else { blocks as usize }]);
+        let mut partials = DynArray::try_zeros(r.ty, &[if n == 0 { 0 } else { blocks as usize }])?;
         let timings = if n > 0 {
             self.partials_into(bound, blocks, &mut partials)?
         } else {

@@ -102,20 +102,11 @@ impl DeviceSession {
     pub fn upload<'a>(&self, a: impl Into<DynView<'a>>) -> Result<DeviceArray> {
         let v: DynView = a.into();
         let shape = v.shape().to_vec();
-        // `to_owned` keeps a Fortran-order view's order: ask for C order explicitly.
-        let c_order = match &v {
-            DynView::Bool(a) => DynArray::Bool(a.as_standard_layout().into_owned()),
-            DynView::I32(a) => DynArray::I32(a.as_standard_layout().into_owned()),
-            DynView::I64(a) => DynArray::I64(a.as_standard_layout().into_owned()),
-            DynView::F32(a) => DynArray::F32(a.as_standard_layout().into_owned()),
-            DynView::F64(a) => DynArray::F64(a.as_standard_layout().into_owned()),
-            DynView::C64(a) => DynArray::C64(a.as_standard_layout().into_owned()),
-            DynView::C128(a) => DynArray::C128(a.as_standard_layout().into_owned()),
-        };
+        let c_order = c_order_copy(&v)?;
         let view = c_order.view();
         let n: usize = shape.iter().product();
         let bytes = n * v.dtype().size();
-        // SAFETY: `to_owned` gives a standard-layout array of exactly `n` elements.
+        // SAFETY: `c_order_copy` gives a standard-layout array of exactly `n` elements.
         let host = unsafe { std::slice::from_raw_parts(view.as_ptr(), bytes) };
         let buf = self.dev.upload_bytes(host)?;
         self.dev.sync()?;
@@ -146,7 +137,7 @@ impl DeviceSession {
     /// Copies a device array back to the host.
     pub fn download(&self, d: &DeviceArray) -> Result<DynArray> {
         self.check_ref(&d.as_ref())?;
-        let mut out = DynArray::zeros(d.dtype, &d.shape);
+        let mut out = DynArray::try_zeros(d.dtype, &d.shape)?;
         let bytes = d.len() * d.dtype.size();
         if bytes > 0 {
             let o = OutBuf::of(&mut out);
@@ -385,6 +376,22 @@ fn evaluate(func: &Func, exec: &CudaExec, bound: &Bound) -> Result<(Vec<DynArray
         Some(r) => Ok((vec![crate::runtime::reduce::reduce(&outs[0], r)?], t)),
         None => Ok((outs, t)),
     }
+}
+
+/// A C-order copy of `v`, allocated fallibly (an [`crate::ErrorKind::Memory`] error
+/// rather than an abort for a view too large for memory).
+fn c_order_copy(v: &DynView) -> Result<DynArray> {
+    let mut c = DynArray::try_zeros(v.dtype(), v.shape())?;
+    macro_rules! copy {
+        ($($var:ident),*) => {
+            match (&mut c, v) {
+                $((DynArray::$var(dst), DynView::$var(src)) => dst.assign(src),)*
+                _ => unreachable!("one dtype"),
+            }
+        };
+    }
+    copy!(Bool, I32, I64, F32, F64, C64, C128);
+    Ok(c)
 }
 
 #[cfg(test)]

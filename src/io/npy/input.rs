@@ -4,6 +4,7 @@
 use super::convert::{
     alloc, bytes_of_mut, convert, copy_range, is_standard, read_converted, shape_array, DynSliceMut,
 };
+use super::file::ReadAt;
 use super::header::{Code, NpyHeader};
 use super::npz::inflater;
 use crate::array::{DynArray, DynView};
@@ -22,8 +23,10 @@ use std::sync::Arc;
 /// or an uncompressed `.npz` member mapped where it lies, a compressed `.npz` member
 /// inflated when read, or an array in memory.
 ///
-/// Opening reads only the header ([`io::open`]); the data is read when it is used,
-/// and native-order aligned data is not copied at all ([`Input::view`]). Narrow file
+/// Opening reads only the header ([`io::open`]); the data is read when it is used
+/// (with `pread`: a file truncated meanwhile is an error), or, for inputs opened with
+/// [`io::open_mapped`], native-order aligned data is not copied at all
+/// ([`Input::view`]). Narrow file
 /// dtypes are widened as they are read (int8/int16/uint8/uint16 -> int32, uint32 ->
 /// int64, float16 -> float32), so [`Input::dtype`] is the dtype the kernel sees.
 ///
@@ -35,7 +38,8 @@ use std::sync::Arc;
 ///
 /// let mut a = io::open_npy(&path)?;
 /// assert_eq!((a.dtype(), a.shape(), a.len()), (DType::F64, &[2, 2][..], 4));
-/// assert!(a.view().is_some()); // mapped: used where it lies
+/// assert!(a.view().is_none()); // read from the file when used
+/// assert!(io::open_mapped(&path)?["a"].view().is_some()); // mapped: used where it lies
 /// let tail = a.read_range(1..4)?; // elements 1, 2, 3 in C order, as a 1-d array
 /// assert_eq!(tail.as_array::<f64>().unwrap().as_slice().unwrap(), &[2.0, 3.0, 4.0]);
 ///
@@ -46,6 +50,7 @@ use std::sync::Arc;
 ///
 /// [`Kernel::eval_streamed`]: crate::Kernel::eval_streamed
 /// [`io::open`]: crate::io::open
+/// [`io::open_mapped`]: crate::io::open_mapped
 pub struct Input {
     header: NpyHeader,
     storage: Storage,
@@ -53,6 +58,13 @@ pub struct Input {
 
 /// Where an [`Input`]'s elements are.
 pub(crate) enum Storage {
+    /// In a file, read with `pread`; the `.npy` starts at byte `base` (0 for a file,
+    /// the member's data for an uncompressed `.npz` member).
+    File {
+        file: Arc<File>,
+        base: u64,
+        path: PathBuf,
+    },
     /// Mapped bytes; the `.npy` starts at `base` (0 for a file, the member's data for
     /// an uncompressed `.npz` member).
     Mapped {
@@ -77,6 +89,7 @@ pub(crate) enum Storage {
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.storage {
+            Storage::File { .. } => "file",
             Storage::Mapped { .. } => "mapped",
             Storage::Deflated { .. } => "deflated",
             Storage::Memory(_) => "memory",
@@ -193,9 +206,10 @@ impl Input {
     }
 
     /// The whole array where it lies, without a copy: an array in memory, or mapped
-    /// data in native byte order, aligned, of a dtype nexpr carries as stored
-    /// (`None` for compressed members, big-endian files, narrow dtypes, bool files,
-    /// unaligned members: those are converted when read).
+    /// data ([`crate::io::open_mapped`]) in native byte order, aligned, of a dtype
+    /// nexpr carries as stored (`None` for files read with `pread`, compressed
+    /// members, big-endian files, narrow dtypes, bool files, unaligned members: those
+    /// are converted when read).
     ///
     /// A mapped view reads the file's pages: as with any memory map, the file must not
     /// be changed by another process while the view is in use.
@@ -205,8 +219,9 @@ impl Input {
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("a.npy");
     /// io::write_npy(&path, &ndarray::arr1(&[1.5f32, 2.5]))?;
-    /// let a = io::open_npy(&path)?;
+    /// let a = &io::open_mapped(&path)?["a"];
     /// let v = a.view().expect("native-order float32 is mapped in place");
+    /// assert!(io::open_npy(&path)?.view().is_none()); // read with `pread` when used
     /// assert_eq!(v.shape(), &[2]);
     /// # Ok::<(), nexpr::Error>(())
     /// ```
@@ -214,10 +229,47 @@ impl Input {
         match &self.storage {
             Storage::Memory(a) => Some(a.view()),
             Storage::Mapped { .. } => self.mapped_view(),
-            Storage::Deflated { .. } => None,
+            Storage::File { .. } | Storage::Deflated { .. } => None,
         }
     }
+}
 
+/// Converts the file elements of `code` from byte `at` of `file` on into `dst`, read
+/// with `pread`: native data straight into `dst`, other data through a bounded buffer.
+/// A file shorter than that (truncated since it was opened) is an `Io` error.
+fn read_file(
+    file: &File,
+    at: u64,
+    path: &std::path::Path,
+    code: Code,
+    swapped: bool,
+    dst: &mut DynArray,
+) -> Result<()> {
+    let truncated = || {
+        Error::io(
+            path,
+            "is shorter than its header says (truncated while it was read?)",
+        )
+    };
+    if code.is_native() && !swapped {
+        use std::os::unix::fs::FileExt;
+        return file
+            .read_exact_at(bytes_of_mut(dst), at)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => truncated(),
+                _ => Error::io(path, e),
+            });
+    }
+    let n = dst.len();
+    let mut r = ReadAt { file, pos: at };
+    match read_converted(&mut r, code, swapped, &mut DynSliceMut::of(dst), 0, n) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(truncated()),
+        Err(m) => Err(Error::io(path, m)),
+    }
+}
+
+impl Input {
     /// [`Input::view`] of mapped data.
     fn mapped_view(&self) -> Option<DynView<'_>> {
         let h = &self.header;
@@ -353,6 +405,9 @@ impl Input {
             Storage::Memory(a) => {
                 copy_range(&a.view(), lo, dst);
                 Ok(())
+            }
+            Storage::File { file, base, path } => {
+                read_file(file, *base + at as u64, path, code, swapped, dst)
             }
             Storage::Deflated { .. } => self.read_deflated(at, dst),
             Storage::Mapped { .. } => unreachable!("handled above"),

@@ -11,9 +11,11 @@
 //! declares, and that size must be one deflate can reach from the compressed size.
 //!
 //! Arrays are not read into memory unless asked to: an [`Input`] is a `.npy` file or an
-//! uncompressed `.npz` member mapped in place (`memmap2`), or a compressed member
-//! inflated on demand; native-order aligned data is used where it lies, everything else
-//! is converted block by block ([`Input::read_block`]).
+//! uncompressed `.npz` member read in place with `pread` (or, where the caller asks,
+//! mapped with `memmap2`), or a compressed member inflated on demand; mapped
+//! native-order aligned data is used where it lies, everything else is converted block
+//! by block ([`Input::read_block`]). Reads with `pread` see a file that another process
+//! truncates as a short read (an error); only a mapping turns it into SIGBUS.
 //!
 //! `header.rs` parses and checks headers, `convert.rs` turns file bytes into arrays,
 //! `file.rs` opens and maps regular files, `npz.rs` reads archives, `input.rs` is
@@ -26,6 +28,6 @@ mod input;
 mod npz;
 
 pub(crate) use convert::{bytes_of_mut, decode, try_zeros, view_bytes};
-pub(crate) use file::{open_npy, open_vars, read_limited, read_npy, read_npz, read_vars};
+pub(crate) use file::{open_npy, open_vars, read_limited, read_npy, read_npz, read_vars, Access};
 pub use input::Input;
 pub(crate) use npz::{decode_npz, open_npz};

@@ -1,9 +1,9 @@
 //! `.npz` archives: members are checked against the archive before anything is read;
-//! stored members are mapped in place, deflated ones inflated (never past the size
+//! stored members are read (or mapped) in place, deflated ones inflated (never past the size
 //! their entry declares, and that size must be one deflate can reach).
 
 use super::convert::{decode, decode_stream};
-use super::file::{map, open_regular};
+use super::file::{header_at, map, open_regular, Access};
 use super::header::{parse_header, read_header};
 use super::input::{Input, Storage};
 use crate::array::DynArray;
@@ -100,11 +100,14 @@ pub(super) fn inflater(
     Ok(Box::new(flate2::read::DeflateDecoder::new(raw).take(size)))
 }
 
-/// Opens every array of a `.npz` archive: uncompressed members are mapped in place,
-/// compressed ones inflated when read.
-pub(crate) fn open_npz(path: &Path) -> Result<BTreeMap<String, Input>> {
+/// Opens every array of a `.npz` archive: uncompressed members are read or mapped in
+/// place as `access` says, compressed ones inflated when read.
+pub(crate) fn open_npz(path: &Path, access: Access) -> Result<BTreeMap<String, Input>> {
     let (f, len) = open_regular(path)?;
-    let file_map = if len > 0 { Some(map(&f, path)?) } else { None };
+    let file_map = match access {
+        Access::Map if len > 0 => Some(map(&f, path)?),
+        _ => None,
+    };
     let shared = Arc::new(f.try_clone().map_err(|e| Error::io(path, e))?);
     let mut zip = zip::ZipArchive::new(f)
         .map_err(|e| Error::io(path, format!("not a valid .npz archive ({e})")))?;
@@ -117,10 +120,10 @@ pub(crate) fn open_npz(path: &Path) -> Result<BTreeMap<String, Input>> {
         let verr = |e: String| Error::io(path, format!("variable `{name}`: {e}"));
         m.check(len).map_err(verr)?;
         let input = match m.method {
-            CompressionMethod::Stored => {
-                let map = file_map.clone().expect("a non-empty archive is mapped");
-                stored(map, shared.clone(), &m).map_err(verr)?
-            }
+            CompressionMethod::Stored => match &file_map {
+                Some(map) => stored(map.clone(), shared.clone(), &m).map_err(verr)?,
+                None => stored_read(path, shared.clone(), &m).map_err(verr)?,
+            },
             _ => deflated(path, &m, verr)?,
         };
         out.insert(name, input);
@@ -133,6 +136,17 @@ fn stored(map: Arc<Mmap>, file: Arc<File>, m: &Member) -> std::result::Result<In
     let base = m.start as usize;
     let header = parse_header(&map[base..base + m.size as usize], m.size)?;
     Ok(Input::new(header, Storage::Mapped { map, base, file }))
+}
+
+/// A stored member, read where it lies in the archive with `pread`.
+fn stored_read(path: &Path, file: Arc<File>, m: &Member) -> std::result::Result<Input, String> {
+    let header = header_at(&file, m.start, m.size)?;
+    let storage = Storage::File {
+        file,
+        base: m.start,
+        path: path.to_path_buf(),
+    };
+    Ok(Input::new(header, storage))
 }
 
 /// A deflated member, its header read (and checked) now, its data when asked for.
