@@ -1,0 +1,342 @@
+"""Mandelbrot escape counts computed the classic Python ways, each timed in-process.
+
+Every way computes what `kernels/mandelbrot.nx` computes, operation for operation, so
+the escape arrays agree bit for bit: the grid c = x + 1j*y over
+`meshgrid(linspace(-2, 1, n), linspace(-1, 1, n))` (row j is y), z_0 = 0,
+z_i = z_{i-1}*z_{i-1} + c with the complex product (a*c - b*d, a*d + b*c), and escape =
+the first i in 1..maxi-1 with re(z_i)**2 + im(z_i)**2 > 4, else maxi.
+
+    python mandel_ways.py WAY N MAXI RUNS SLOW [--threads T]
+
+runs WAY up to RUNS times on the n x n grid and prints one line per run,
+
+    WAY SECONDS CHECKSUM
+
+(CHECKSUM: the sum of the escape array), stopping after a run longer than SLOW seconds.
+Only the computation is timed: not the interpreter's start, the imports, the grid, or
+numba's compilation (done on a 2 x 2 grid first). The ways:
+
+    python     pure Python, complex numbers, one point at a time (CPython or PyPy)
+    numpy      NumPy masked arrays: z[m] = z[m]*z[m] + c[m] over the points still in
+    numexpr    numexpr, 2 evaluate calls per iteration (T threads)
+    cython     a typed Cython loop (the module mandel_cy, built by prepare.py)
+    numba      the same loop under numba's @njit
+    numba_par  @njit(parallel=True), rows shared out by prange (T threads)
+    cupy       a CuPy ElementwiseKernel, one GPU thread per point
+
+    python mandel_ways.py --check WAY...
+
+prints `WAY ok` for each way that can run here, else `WAY: <why not>`. This file runs
+on Python 3.9 and later (PyPy 3.9 included).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def linspace(start, stop, n):
+    """NumPy's linspace: start + i*step, the last point exactly stop."""
+    if n == 1:
+        return [start]
+    step = (stop - start) / (n - 1)
+    points = [i * step + start for i in range(n)]
+    points[-1] = stop
+    return points
+
+
+def axes(n):
+    """The grid's x (columns) and y (rows) as Python floats."""
+    return linspace(-2.0, 1.0, n), linspace(-1.0, 1.0, n)
+
+
+# ---------------------------------------------------------------------------------
+# The ways: each takes (n, maxi, threads), prepares what is not timed, and returns a
+# function computing the escape array (a flat list or an int32 array).
+# ---------------------------------------------------------------------------------
+
+
+def way_python(n, maxi, threads):
+    xs, ys = axes(n)
+
+    def run():
+        escape = []
+        for y in ys:
+            for x in xs:
+                c = complex(x, y)
+                z = 0j
+                e = maxi
+                for i in range(1, maxi):
+                    z = z * z + c
+                    if z.real * z.real + z.imag * z.imag > 4.0:
+                        e = i
+                        break
+                escape.append(e)
+        return escape
+
+    return run
+
+
+def way_numpy(n, maxi, threads):
+    import numpy as np
+
+    x = np.linspace(-2.0, 1.0, n)
+    y = np.linspace(-1.0, 1.0, n)
+    c = (x[np.newaxis, :] + 1j * y[:, np.newaxis]).ravel()
+
+    def run():
+        z = np.zeros_like(c)
+        escape = np.full(c.shape, maxi, dtype=np.int32)
+        inside = np.ones(c.shape, dtype=bool)
+        for i in range(1, maxi):
+            zm = z[inside]
+            z[inside] = zm * zm + c[inside]
+            # Points that escaped earlier keep their last (finite) z.
+            escaped = inside & (z.real * z.real + z.imag * z.imag > 4.0)
+            escape[escaped] = i
+            inside &= ~escaped
+        return escape
+
+    return run
+
+
+def way_numexpr(n, maxi, threads):
+    import numexpr as ne
+    import numpy as np
+
+    ne.set_num_threads(threads)
+    x = np.linspace(-2.0, 1.0, n)
+    y = np.linspace(-1.0, 1.0, n)
+    c = (x[np.newaxis, :] + 1j * y[:, np.newaxis]).ravel()
+    limit = np.int32(maxi)
+
+    def run():
+        # A point is still in while its escape is maxi: no separate mask to update.
+        v = {"c": c, "maxi": limit, "z": np.zeros_like(c)}
+        v["escape"] = np.full(c.shape, maxi, dtype=np.int32)
+        for i in range(1, maxi):
+            v["i"] = np.int32(i)
+            v["z"] = ne.evaluate("where(escape == maxi, z*z + c, z)", local_dict=v)
+            v["escape"] = ne.evaluate(
+                "where((escape == maxi) & (real(z)*real(z) + imag(z)*imag(z) > 4.0), i, escape)",
+                local_dict=v,
+            )
+        return v["escape"]
+
+    return run
+
+
+def way_cython(n, maxi, threads):
+    import mandel_cy
+    import numpy as np
+
+    xs = np.linspace(-2.0, 1.0, n)
+    ys = np.linspace(-1.0, 1.0, n)
+
+    def run():
+        escape = np.empty((n, n), dtype=np.int32)
+        mandel_cy.escape_counts(xs, ys, maxi, escape)
+        return escape
+
+    return run
+
+
+def numba_loops(parallel):
+    """The escape loop compiled by numba: rows by prange when parallel."""
+    import numba
+    import numpy as np
+
+    @numba.njit(parallel=parallel)
+    def escape_counts(xs, ys, maxi, escape):
+        for r in numba.prange(ys.shape[0]):
+            ci = ys[r]
+            for k in range(xs.shape[0]):
+                cr = xs[k]
+                zr = 0.0
+                zi = 0.0
+                e = maxi
+                for i in range(1, maxi):
+                    t = zr * zr - zi * zi + cr
+                    zi = zr * zi + zi * zr + ci
+                    zr = t
+                    if zr * zr + zi * zi > 4.0:
+                        e = i
+                        break
+                escape[r, k] = e
+
+    # Compiled here, on the argument types of the timed calls, so no run pays for it.
+    escape_counts(np.zeros(2), np.zeros(2), np.int32(2), np.empty((2, 2), dtype=np.int32))
+    return escape_counts
+
+
+def numba_way(parallel):
+    def way(n, maxi, threads):
+        import numba
+        import numpy as np
+
+        if parallel:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        loops = numba_loops(parallel)
+        xs = np.linspace(-2.0, 1.0, n)
+        ys = np.linspace(-1.0, 1.0, n)
+
+        def run():
+            escape = np.empty((n, n), dtype=np.int32)
+            loops(xs, ys, np.int32(maxi), escape)
+            return escape
+
+        return run
+
+    return way
+
+
+CUPY_LOOP = """
+double zr = 0.0, zi = 0.0;
+int e = maxi;
+for (int i = 1; i < maxi; i++) {
+    double t = zr * zr - zi * zi + cr;
+    zi = zr * zi + zi * zr + ci;
+    zr = t;
+    if (zr * zr + zi * zi > 4.0) { e = i; break; }
+}
+escape = e;
+"""
+
+
+def way_cupy(n, maxi, threads):
+    import cupy as cp
+
+    # --fmad=false: NVRTC would otherwise fuse multiply-adds and change escape counts.
+    kernel = cp.ElementwiseKernel(
+        "float64 cr, float64 ci, int32 maxi",
+        "int32 escape",
+        CUPY_LOOP,
+        "mandel_escape",
+        options=("--fmad=false",),
+    )
+    x = cp.linspace(-2.0, 1.0, n)
+    y = cp.linspace(-1.0, 1.0, n)
+    cr = cp.broadcast_to(x[cp.newaxis, :], (n, n))
+    ci = cp.broadcast_to(y[:, cp.newaxis], (n, n))
+    escape = cp.empty((n, n), dtype=cp.int32)
+    kernel(cr[:2, :2], ci[:2, :2], cp.int32(maxi), escape[:2, :2])  # compiled here
+    cp.cuda.Device().synchronize()
+
+    def run():
+        kernel(cr, ci, cp.int32(maxi), escape)
+        cp.cuda.Device().synchronize()
+        return escape
+
+    return run
+
+
+WAYS = {
+    "python": way_python,
+    "numpy": way_numpy,
+    "numexpr": way_numexpr,
+    "cython": way_cython,
+    "numba": numba_way(parallel=False),
+    "numba_par": numba_way(parallel=True),
+    "cupy": way_cupy,
+}
+
+
+def checksum(escape):
+    if isinstance(escape, list):
+        return sum(escape)
+    return int(escape.sum(dtype="int64"))
+
+
+# ---------------------------------------------------------------------------------
+# Whether a way can run here
+# ---------------------------------------------------------------------------------
+
+CYTHON_LOG = os.path.join(HERE, ".venv", "mandel_cy-unbuilt.txt")
+
+
+def missing_module(module):
+    """Why `module` does not import, or None."""
+    try:
+        __import__(module)
+    except ImportError as e:
+        return "%s does not import in %s (%s)" % (module, sys.executable, e)
+    return None
+
+
+def why_not(way):
+    """One line saying why `way` cannot run here, or None when it can."""
+    if way == "python":
+        return None
+    if way == "cython":
+        if missing_module("mandel_cy") is None:
+            return None
+        if os.path.exists(CYTHON_LOG):
+            with open(CYTHON_LOG) as f:
+                return f.read().strip()
+        return "the Cython module is not built (run prepare.py)"
+    if way == "cupy":
+        why = missing_module("cupy")
+        if why is not None:
+            return "no CuPy in %s (pip install cupy-cuda12x where there is a GPU)" % (
+                sys.executable
+            )
+        import cupy as cp
+
+        try:
+            if cp.cuda.runtime.getDeviceCount() == 0:
+                return "no GPU"
+        except Exception as e:  # CuPy raises its own error types without a driver.
+            return "no GPU (%s)" % str(e).splitlines()[0]
+        return None
+    module = {"numba_par": "numba"}.get(way, way)
+    return missing_module(module)
+
+
+def check(ways):
+    for way in ways:
+        if way not in WAYS:
+            print("%s: no such way" % way)
+            continue
+        why = why_not(way)
+        print("%s ok" % way if why is None else "%s: %s" % (way, why))
+
+
+# ---------------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------------
+
+
+def timed_runs(way, n, maxi, runs, slow, threads):
+    run = WAYS[way](n, maxi, threads)
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        escape = run()
+        seconds = time.perf_counter() - t0
+        print("%s %.9f %d" % (way, seconds, checksum(escape)), flush=True)
+        if seconds > slow:
+            break
+
+
+def main(argv):
+    if argv[:1] == ["--check"]:
+        check(argv[1:])
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("way", choices=sorted(WAYS))
+    p.add_argument("n", type=int)
+    p.add_argument("maxi", type=int)
+    p.add_argument("runs", type=int)
+    p.add_argument("slow", type=float)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args(argv)
+    if a.n < 1 or a.maxi < 1 or a.runs < 1 or a.threads < 1:
+        p.error("n, maxi, runs and --threads must be at least 1")
+    timed_runs(a.way, a.n, a.maxi, a.runs, a.slow, a.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
