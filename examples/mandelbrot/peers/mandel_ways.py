@@ -262,7 +262,7 @@ def missing_module(module):
     try:
         __import__(module)
     except ImportError as e:
-        return "%s does not import in %s (%s)" % (module, sys.executable, e)
+        return f"{module} does not import in {sys.executable} ({e})"
     return None
 
 
@@ -280,16 +280,15 @@ def why_not(way):
     if way == "cupy":
         why = missing_module("cupy")
         if why is not None:
-            return "no CuPy in %s (pip install cupy-cuda12x where there is a GPU)" % (
-                sys.executable
-            )
+            return f"no CuPy in {sys.executable} (pip install cupy-cuda12x where there is a GPU)"
         import cupy as cp
 
         try:
             if cp.cuda.runtime.getDeviceCount() == 0:
                 return "no GPU"
         except Exception as e:  # CuPy raises its own error types without a driver.
-            return "no GPU (%s)" % str(e).splitlines()[0]
+            first = (str(e).splitlines() or [type(e).__name__])[0]
+            return f"no GPU ({first})"
         return None
     module = {"numba_par": "numba"}.get(way, way)
     return missing_module(module)
@@ -298,10 +297,10 @@ def why_not(way):
 def check(ways):
     for way in ways:
         if way not in WAYS:
-            print("%s: no such way" % way)
+            print(f"{way}: no such way")
             continue
         why = why_not(way)
-        print("%s ok" % way if why is None else "%s: %s" % (way, why))
+        print(f"{way} ok" if why is None else f"{way}: {why}")
 
 
 # ---------------------------------------------------------------------------------
@@ -315,7 +314,7 @@ def timed_runs(way, n, maxi, runs, slow, threads):
         t0 = time.perf_counter()
         escape = run()
         seconds = time.perf_counter() - t0
-        print("%s %.9f %d" % (way, seconds, checksum(escape)), flush=True)
+        print(f"{way} {seconds:.9f} {checksum(escape)}", flush=True)
         if seconds > slow:
             break
 

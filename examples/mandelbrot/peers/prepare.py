@@ -6,7 +6,7 @@ makes `.venv` next to this file with the packages pinned in requirements.txt (Nu
 numexpr, numba, Cython, setuptools) and compiles mandel_cy.pyx into it. Each step is
 skipped when a stamp in `.venv` says it was done for the same requirements.txt
 (and mandel_cy.pyx); a changed lock makes a fresh venv. The example runs this before
-every run (a fraction of a second once done); the first time takes a minute or two
+every run (a fraction of a second once done); the first time takes one to four minutes
 with a fast network.
 
 Progress goes to stderr. When the venv cannot be made, stdout gets one line saying
@@ -43,12 +43,13 @@ def digest(*paths):
     return h.hexdigest()
 
 
-def stamp_matches(name, value):
+def read_stamp(name):
+    """What the stamp `name` in the venv says was done for, or None."""
     try:
         with open(os.path.join(VENV, name)) as f:
-            return f.read() == value
+            return f.read()
     except OSError:
-        return False
+        return None
 
 
 def write(path, text):
@@ -61,51 +62,75 @@ def last_line(text):
     return lines[-1] if lines else "no output"
 
 
-class Failed(Exception):
+class SetupError(Exception):
     """A step that cannot be done here, with the one-line reason."""
 
 
 def run_quietly(argv, why):
-    """Runs argv; on failure raises Failed(why + its last line of output)."""
+    """Runs argv; on failure raises SetupError(why + its last line of output)."""
     try:
         r = subprocess.run(argv, capture_output=True, text=True)
     except OSError as e:
-        raise Failed("%s (%s)" % (why, e)) from None
+        raise SetupError(f"{why} ({e})") from None
     if r.returncode != 0:
-        raise Failed("%s: %s" % (why, last_line(r.stderr + r.stdout)))
+        raise SetupError(f"{why}: {last_line(r.stderr + r.stdout)}")
 
 
 def make_venv():
     """A fresh venv with requirements.txt installed; skipped when already made."""
     want = digest(REQUIREMENTS)
-    if stamp_matches("prepared-requirements", want) and os.path.exists(venv_python()):
+    installed = read_stamp("prepared-requirements")
+    if installed == want and os.path.exists(venv_python()):
         return
-    print("setting up the Mandelbrot peers' Python environment in %s (once; about a "
-          "minute to download and install NumPy, numexpr, numba, Cython)" % VENV,
-          file=sys.stderr, flush=True)
+    print(
+        f"setting up the Mandelbrot peers' Python environment in {VENV} (once; a few "
+        "minutes to download and install NumPy, numexpr, numba, Cython)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         import ensurepip  # noqa: F401  (Debian's python3 lacks it without python3-venv)
     except ImportError:
-        raise Failed("%s cannot make a venv (no ensurepip: apt-get install python3-venv)"
-                     % sys.executable) from None
-    run_quietly([sys.executable, "-m", "venv", "--clear", VENV],
-                "%s -m venv failed" % sys.executable)
-    run_quietly([venv_python(), "-m", "pip", "install", "--disable-pip-version-check",
-                 "--quiet", "--retries", "1", "--timeout", "20", "-r", REQUIREMENTS],
-                "pip could not install requirements.txt (no network?)")
+        raise SetupError(
+            f"{sys.executable} cannot make a venv (no ensurepip: apt-get install python3-venv)"
+        ) from None
+    # A venv whose install failed (no network) is reused on the next try; one made
+    # for another lock is made afresh.
+    if installed is not None or not os.path.exists(venv_python()):
+        venv = [sys.executable, "-m", "venv", "--clear", VENV]
+        run_quietly(venv, f"{sys.executable} -m venv failed")
+    run_quietly(
+        [
+            venv_python(),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--quiet",
+            "--retries",
+            "1",
+            "--timeout",
+            "20",
+            "-r",
+            REQUIREMENTS,
+        ],
+        "pip could not install requirements.txt (no network?)",
+    )
     write(os.path.join(VENV, "prepared-requirements"), want)
 
 
 def build_cython():
     """mandel_cy.pyx compiled into the venv, by the venv's Python; skipped when built."""
     want = digest(REQUIREMENTS, PYX)
-    if stamp_matches("prepared-cython", want):
+    if read_stamp("prepared-cython") == want:
         return
     print("building the Cython peer (mandel_cy.pyx)", file=sys.stderr, flush=True)
     try:
-        run_quietly([venv_python(), os.path.abspath(__file__), "--build-cython-here"],
-                    "the Cython module did not build (no C compiler?)")
-    except Failed as e:
+        run_quietly(
+            [venv_python(), os.path.abspath(__file__), "--build-cython-here"],
+            "the Cython module did not build (no C compiler?)",
+        )
+    except SetupError as e:
         write(CYTHON_UNBUILT, str(e))
         return
     if os.path.exists(CYTHON_UNBUILT):
@@ -125,8 +150,14 @@ def build_cython_here():
         setup(
             name="mandel_cy",
             ext_modules=cythonize([ext], build_dir=tmp, quiet=True),
-            script_args=["--quiet", "build_ext", "--build-lib",
-                         sysconfig.get_paths()["platlib"], "--build-temp", tmp],
+            script_args=[
+                "--quiet",
+                "build_ext",
+                "--build-lib",
+                sysconfig.get_paths()["platlib"],
+                "--build-temp",
+                tmp,
+            ],
         )
 
 
@@ -136,7 +167,7 @@ def main(argv):
         return 0
     try:
         make_venv()
-    except Failed as e:
+    except SetupError as e:
         print(e)
         return 1
     build_cython()
