@@ -5,6 +5,7 @@
  * mandel.h. */
 #include "mandel.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* One vector is one SIMD register of doubles: GCC splits wider generic vectors into
@@ -30,10 +31,10 @@ const char *const WAY_NAME = "c_vector";
 
 typedef double vdouble __attribute__((vector_size(LANES * sizeof(double))));
 /* A comparison of vdoubles gives one of these: all ones where true. */
-typedef long long vmask __attribute__((vector_size(LANES * sizeof(long long))));
+typedef int64_t vmask __attribute__((vector_size(LANES * sizeof(int64_t))));
 
 static int any_lane(vmask m) {
-    long long any = 0;
+    int64_t any = 0;
     for (int j = 0; j < LANES; j++) {
         any |= m[j];
     }

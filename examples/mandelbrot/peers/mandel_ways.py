@@ -193,14 +193,15 @@ def numba_way(parallel):
     return way
 
 
+# ElementwiseKernel's own loop names the element index `i`: this loop counts in `k`.
 CUPY_LOOP = """
 double zr = 0.0, zi = 0.0;
 int e = maxi;
-for (int i = 1; i < maxi; i++) {
+for (int k = 1; k < maxi; k++) {
     double t = zr * zr - zi * zi + cr;
     zi = zr * zi + zi * zr + ci;
     zr = t;
-    if (zr * zr + zi * zi > 4.0) { e = i; break; }
+    if (zr * zr + zi * zi > 4.0) { e = k; break; }
 }
 escape = e;
 """
