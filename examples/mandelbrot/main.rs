@@ -501,7 +501,10 @@ fn peer_rows(
                     Some(r) if checksum(&r.escape) == sum => "same checksum".to_string(),
                     Some(r) => {
                         ok = false;
-                        format!("MISMATCH: checksum {sum} vs nexpr's {}", checksum(&r.escape))
+                        format!(
+                            "MISMATCH: checksum {sum} vs nexpr's {}",
+                            checksum(&r.escape)
+                        )
                     }
                     None => format!("checksum {sum}"),
                 };
@@ -680,7 +683,10 @@ fn sweep(
                 Ok((t, sum)) => {
                     if let Some(w) = want.filter(|&w| w != sum) {
                         ok = false;
-                        eprintln!("MISMATCH at n = {n}: {}: checksum {sum}, nexpr's {w}", p.label());
+                        eprintln!(
+                            "MISMATCH at n = {n}: {}: checksum {sum}, nexpr's {w}",
+                            p.label()
+                        );
                     }
                     cells[j][k] = format!("{:.2}", ms(t));
                     lines[j].points.push(((n * n) as f64, ms(t)));

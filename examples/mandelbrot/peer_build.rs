@@ -19,10 +19,19 @@ pub fn prepare_venv(python: &Path) -> Result<PathBuf, String> {
         .arg(dir.join("prepare.py"))
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("{} does not run ({e}; pass --peers-python)", python.display()))?;
+        .map_err(|e| {
+            format!(
+                "{} does not run ({e}; pass --peers-python)",
+                python.display()
+            )
+        })?;
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stdout);
-        return Err(said.lines().last().unwrap_or("prepare.py failed").to_string());
+        return Err(said
+            .lines()
+            .last()
+            .unwrap_or("prepare.py failed")
+            .to_string());
     }
     let venv = dir.join(".venv");
     Ok(if cfg!(windows) {
@@ -35,7 +44,11 @@ pub fn prepare_venv(python: &Path) -> Result<PathBuf, String> {
 /// For each of `ways`, whether `python` can run it: `Err` says why not.
 pub fn check_ways(python: &Path, ways: &[&str]) -> HashMap<String, Result<(), String>> {
     let script = peers_dir().join("mandel_ways.py");
-    let out = Command::new(python).arg(&script).arg("--check").args(ways).output();
+    let out = Command::new(python)
+        .arg(&script)
+        .arg("--check")
+        .args(ways)
+        .output();
     let out = match out {
         Ok(o) if o.status.success() => o,
         Ok(o) => {

@@ -153,8 +153,10 @@ impl Peers {
         };
         let python = args.python.unwrap_or(Path::new("python3"));
         let pypy = args.pypy.unwrap_or(Path::new("pypy3"));
-        peers.add_pure_python("pure Python (CPython)", python, CPYTHON_MAX_N, "--peers-python");
-        peers.add_pure_python("pure Python (PyPy)", pypy, PYPY_MAX_N, "--pypy");
+        let cpython_hint = "pass --peers-python";
+        peers.add_pure_python("pure Python (CPython)", python, CPYTHON_MAX_N, cpython_hint);
+        let pypy_hint = "apt-get install pypy3, or pass --pypy";
+        peers.add_pure_python("pure Python (PyPy)", pypy, PYPY_MAX_N, pypy_hint);
         match prepare_venv(python) {
             Ok(venv) => peers.add_venv_ways(&venv, args.max_threads),
             Err(why) => peers
@@ -165,7 +167,8 @@ impl Peers {
         peers
     }
 
-    fn add_pure_python(&mut self, method: &'static str, python: &Path, max_n: usize, flag: &str) {
+    /// The pure-Python way under `python`; `hint`: what to do where it does not run.
+    fn add_pure_python(&mut self, method: &'static str, python: &Path, max_n: usize, hint: &str) {
         match check_ways(python, &["python"]).remove("python") {
             Some(Ok(())) => self.list.push(Peer {
                 method,
@@ -178,7 +181,7 @@ impl Peers {
                     threads: 1,
                 },
             }),
-            Some(Err(why)) => self.missing.push(format!("{method}: {why} (pass {flag})")),
+            Some(Err(why)) => self.missing.push(format!("{method}: {why} ({hint})")),
             None => {}
         }
     }
@@ -215,21 +218,31 @@ impl Peers {
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("CC").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("cc"));
-        let Ok(dir) = tempfile::Builder::new().prefix("nexpr-mandel-peers").tempdir() else {
-            self.missing.push("C: no temporary folder to build in".into());
+        let Ok(dir) = tempfile::Builder::new()
+            .prefix("nexpr-mandel-peers")
+            .tempdir()
+        else {
+            self.missing
+                .push("C: no temporary folder to build in".into());
             return;
         };
         let ways = [
             ("C scalar", "mandel_scalar.c", Threads::One),
-            ("C vectorized (GCC vectors)", "mandel_vector.c", Threads::OneAndMax),
+            (
+                "C vectorized (GCC vectors)",
+                "mandel_vector.c",
+                Threads::OneAndMax,
+            ),
         ];
         for (method, source, threads) in ways {
             let exe = dir.path().join(source.trim_end_matches(".c"));
             match compile_c(&cc, source, &exe) {
                 Ok(openmp) => {
                     if !openmp && args.max_threads > 1 && matches!(threads, Threads::OneAndMax) {
-                        self.missing
-                            .push(format!("{method}, threaded: {} has no OpenMP", cc.display()));
+                        self.missing.push(format!(
+                            "{method}, threaded: {} has no OpenMP",
+                            cc.display()
+                        ));
                     }
                     let threads = if openmp { threads } else { Threads::One };
                     for (target, threads, in_sweep) in targets(threads, args.max_threads) {
@@ -259,7 +272,13 @@ impl Peer {
 
     /// Up to `runs` runs at size `n`, fewer after one longer than `slow`: (seconds,
     /// checksum) of each, as the peer reports them.
-    fn run(&self, n: usize, maxi: i32, runs: usize, slow: Duration) -> Result<Vec<(f64, i64)>, String> {
+    fn run(
+        &self,
+        n: usize,
+        maxi: i32,
+        runs: usize,
+        slow: Duration,
+    ) -> Result<Vec<(f64, i64)>, String> {
         let counts = [
             n.to_string(),
             maxi.to_string(),
@@ -300,9 +319,7 @@ impl Peer {
                 Some((w.get(1)?.parse().ok()?, w.get(2)?.parse().ok()?))
             })
             .collect();
-        let stopped_early = parsed
-            .last()
-            .is_some_and(|&(t, _)| t > slow.as_secs_f64());
+        let stopped_early = parsed.last().is_some_and(|&(t, _)| t > slow.as_secs_f64());
         if parsed.is_empty() || (parsed.len() != runs && !stopped_early) {
             return Err(format!(
                 "expected {runs} timing lines, got {}",
