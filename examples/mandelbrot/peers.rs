@@ -99,7 +99,7 @@ const VENV_WAYS: &[VenvWay] = &[
     },
     VenvWay {
         way: "numexpr",
-        method: "numexpr, 2 evaluate per iteration",
+        method: "numexpr, 3 evaluate per iteration",
         max_n: PYTHON_MAX_N,
         threads: Threads::OneAndMax,
     },

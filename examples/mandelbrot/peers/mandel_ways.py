@@ -4,7 +4,11 @@ Every way computes what `kernels/mandelbrot.nx` computes, operation for operatio
 the escape arrays agree bit for bit: the grid c = x + 1j*y over
 `meshgrid(linspace(-2, 1, n), linspace(-1, 1, n))` (row j is y), z_0 = 0,
 z_i = z_{i-1}*z_{i-1} + c with the complex product (a*c - b*d, a*d + b*c), and escape =
-the first i in 1..maxi-1 with re(z_i)**2 + im(z_i)**2 > 4, else maxi.
+the first i in 1..maxi-1 with re(z_i)**2 + im(z_i)**2 > 4, else maxi. Every way
+computes on z's real and imaginary parts, one IEEE operation at a time: NumPy 2's
+complex multiplication fuses multiply-adds where the CPU has them (as C compiled with
+contraction on does), which changes some escape counts (at n = 800, maxi = 512, the
+checksum 86077142 instead of 86077097).
 
     python mandel_ways.py WAY N MAXI RUNS SLOW [--threads T]
 
@@ -16,9 +20,9 @@ runs WAY up to RUNS times on the n x n grid and prints one line per run,
 Only the computation is timed: not the interpreter's start, the imports, the grid, or
 numba's compilation (done on a 2 x 2 grid first). The ways:
 
-    python     pure Python, complex numbers, one point at a time (CPython or PyPy)
-    numpy      NumPy masked arrays: z[m] = z[m]*z[m] + c[m] over the points still in
-    numexpr    numexpr, 2 evaluate calls per iteration (T threads)
+    python     pure Python, one point at a time (CPython or PyPy)
+    numpy      NumPy masked arrays: z[m] = z[m]**2 + c[m] over the points still in
+    numexpr    numexpr, 3 evaluate calls per iteration (T threads)
     cython     a typed Cython loop (the module mandel_cy, built by prepare.py)
     numba      the same loop under numba's @njit
     numba_par  @njit(parallel=True), rows shared out by prange (T threads)
@@ -64,14 +68,13 @@ def way_python(n, maxi, threads):
 
     def run():
         escape = []
-        for y in ys:
-            for x in xs:
-                c = complex(x, y)
-                z = 0j
+        for ci in ys:
+            for cr in xs:
+                zr = zi = 0.0
                 e = maxi
                 for i in range(1, maxi):
-                    z = z * z + c
-                    if z.real * z.real + z.imag * z.imag > 4.0:
+                    zr, zi = zr * zr - zi * zi + cr, zr * zi + zi * zr + ci
+                    if zr * zr + zi * zi > 4.0:
                         e = i
                         break
                 escape.append(e)
@@ -80,22 +83,29 @@ def way_python(n, maxi, threads):
     return run
 
 
+def flat_grid(np, n):
+    """The grid's real and imaginary parts as flat float64 arrays, row by row."""
+    x = np.linspace(-2.0, 1.0, n)
+    y = np.linspace(-1.0, 1.0, n)
+    return np.tile(x, n), np.repeat(y, n)
+
+
 def way_numpy(n, maxi, threads):
     import numpy as np
 
-    x = np.linspace(-2.0, 1.0, n)
-    y = np.linspace(-1.0, 1.0, n)
-    c = (x[np.newaxis, :] + 1j * y[:, np.newaxis]).ravel()
+    cr, ci = flat_grid(np, n)
 
     def run():
-        z = np.zeros_like(c)
-        escape = np.full(c.shape, maxi, dtype=np.int32)
-        inside = np.ones(c.shape, dtype=bool)
+        zr = np.zeros_like(cr)
+        zi = np.zeros_like(ci)
+        escape = np.full(cr.shape, maxi, dtype=np.int32)
+        inside = np.ones(cr.shape, dtype=bool)
         for i in range(1, maxi):
-            zm = z[inside]
-            z[inside] = zm * zm + c[inside]
+            r, m = zr[inside], zi[inside]
+            zr[inside] = r * r - m * m + cr[inside]
+            zi[inside] = r * m + m * r + ci[inside]
             # Points that escaped earlier keep their last (finite) z.
-            escaped = inside & (z.real * z.real + z.imag * z.imag > 4.0)
+            escaped = inside & (zr * zr + zi * zi > 4.0)
             escape[escaped] = i
             inside &= ~escaped
         return escape
@@ -108,21 +118,21 @@ def way_numexpr(n, maxi, threads):
     import numpy as np
 
     ne.set_num_threads(threads)
-    x = np.linspace(-2.0, 1.0, n)
-    y = np.linspace(-1.0, 1.0, n)
-    c = (x[np.newaxis, :] + 1j * y[:, np.newaxis]).ravel()
+    cr, ci = flat_grid(np, n)
     limit = np.int32(maxi)
 
     def run():
         # A point is still in while its escape is maxi: no separate mask to update.
-        v = {"c": c, "maxi": limit, "z": np.zeros_like(c)}
-        v["escape"] = np.full(c.shape, maxi, dtype=np.int32)
+        v = {"cr": cr, "ci": ci, "maxi": limit}
+        v["zr"], v["zi"] = np.zeros_like(cr), np.zeros_like(ci)
+        v["escape"] = np.full(cr.shape, maxi, dtype=np.int32)
         for i in range(1, maxi):
             v["i"] = np.int32(i)
-            v["z"] = ne.evaluate("where(escape == maxi, z*z + c, z)", local_dict=v)
+            zr = ne.evaluate("where(escape == maxi, zr*zr - zi*zi + cr, zr)", local_dict=v)
+            v["zi"] = ne.evaluate("where(escape == maxi, zr*zi + zi*zr + ci, zi)", local_dict=v)
+            v["zr"] = zr
             v["escape"] = ne.evaluate(
-                "where((escape == maxi) & (real(z)*real(z) + imag(z)*imag(z) > 4.0), i, escape)",
-                local_dict=v,
+                "where((escape == maxi) & (zr*zr + zi*zi > 4.0), i, escape)", local_dict=v
             )
         return v["escape"]
 
