@@ -21,7 +21,7 @@ Only the computation is timed: not the interpreter's start, the imports, the gri
 numba's compilation (done on a 2 x 2 grid first). The ways:
 
     python     pure Python, one point at a time (CPython or PyPy)
-    numpy      NumPy masked arrays: z[m] = z[m]**2 + c[m] over the points still in
+    numpy      NumPy masked arrays: z[m] = z[m]**2 + c[m] over the points m still in
     numexpr    numexpr, 3 evaluate calls per iteration (T threads)
     cython     a typed Cython loop (the module mandel_cy, built by prepare.py)
     numba      the same loop under numba's @njit
@@ -99,15 +99,16 @@ def way_numpy(n, maxi, threads):
         zr = np.zeros_like(cr)
         zi = np.zeros_like(ci)
         escape = np.full(cr.shape, maxi, dtype=np.int32)
-        inside = np.ones(cr.shape, dtype=bool)
+        # The points still in, as indices rather than a boolean mask: each iteration
+        # then costs what the points still in cost, not the whole grid.
+        inside = np.arange(cr.size)
         for i in range(1, maxi):
             r, m = zr[inside], zi[inside]
-            zr[inside] = r * r - m * m + cr[inside]
-            zi[inside] = r * m + m * r + ci[inside]
-            # Points that escaped earlier keep their last (finite) z.
-            escaped = inside & (zr * zr + zi * zi > 4.0)
-            escape[escaped] = i
-            inside &= ~escaped
+            r, m = r * r - m * m + cr[inside], r * m + m * r + ci[inside]
+            zr[inside], zi[inside] = r, m
+            escaped = r * r + m * m > 4.0
+            escape[inside[escaped]] = i
+            inside = inside[~escaped]
         return escape
 
     return run
