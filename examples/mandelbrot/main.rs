@@ -10,12 +10,14 @@
 //! 3. the fused program `kernels/mandelbrot.nx`: one compiled loop, early exit per point;
 //! 4. CUDA, for the program and the expression sequence, where a device is present,
 //!
-//! and, where they can run, the peers from `../shared/anchors` as subprocesses
-//! (`peers.rs`): NumPy masked arrays, numexpr's three-expression loop, scalar C and
-//! hand-vectorized C (pass the Python with NumPy and numexpr by `--peers-python`).
-//! It checks that they agree, prints a table of warmed-up median times (`--markdown`:
-//! as the README's table), sweeps the grid size, and draws `mandelbrot.png` (the set)
-//! and `timings.png` (runtime vs. size, the peers dashed).
+//! and, where they can run, the peers in `peers/` as subprocesses (`peers.rs`): the
+//! classic "Mandelbrot six ways" (pure Python under CPython and PyPy, NumPy masked
+//! arrays, numexpr, Cython, numba, CuPy) and scalar and vectorized C. The first run
+//! sets up the peers' Python environment (`peers/prepare.py`: a venv with pinned
+//! packages, the Cython module), once. It checks that every escape array agrees with
+//! nexpr's (the peers' by checksum), prints a table of warmed-up median times
+//! (`--markdown`: as the README's table), sweeps the grid size, and draws
+//! `mandelbrot.png` (the set) and `timings.png` (runtime vs. size, the peers dashed).
 
 use clap::Parser;
 use ndarray::ArrayD;
@@ -62,13 +64,13 @@ struct Args {
     /// TrueType font for the plot's text (default: the first of the usual system fonts).
     #[arg(long)]
     font: Option<PathBuf>,
-    /// Python interpreter with NumPy and numexpr for the peer rows (default: python3).
+    /// Python for the pure-Python peer, and to make the other Python peers' venv
+    /// (examples/mandelbrot/peers/.venv) with (default: python3).
     #[arg(long)]
     peers_python: Option<PathBuf>,
-    /// Folder of the peers' sources (default: ../shared/anchors or ../../shared/anchors
-    /// from the crate root).
+    /// PyPy for the pure-Python peer under PyPy (default: pypy3).
     #[arg(long)]
-    anchors: Option<PathBuf>,
+    pypy: Option<PathBuf>,
     /// C compiler for the C peers (default: $CC, else cc).
     #[arg(long)]
     cc: Option<PathBuf>,
@@ -118,6 +120,7 @@ fn validate(args: &Args) -> Result<(), String> {
 }
 
 mod methods;
+mod peer_build;
 mod peers;
 mod plot;
 
@@ -296,6 +299,8 @@ fn ms(d: Duration) -> f64 {
 
 /// One row of the table.
 struct Row {
+    /// Whose method it is: "peer", "nexpr", or "Rust" (the naive ndarray baseline).
+    by: &'static str,
     method: String,
     target: String,
     /// Median time in milliseconds; `None` when the method did not run.
@@ -307,6 +312,10 @@ struct Row {
 impl Row {
     fn new(v: &Variant, ms: Option<f64>, note: String) -> Row {
         Row {
+            by: match v.imp {
+                Ok(Impl::Naive) => "Rust",
+                _ => "nexpr",
+            },
             method: v.method.into(),
             target: v.target.clone(),
             ms,
@@ -349,20 +358,24 @@ fn run(args: &Args) -> Result<bool, String> {
         None
     } else {
         let p = Peers::find(&PeerArgs {
-            anchors: args.anchors.as_deref(),
             python: args.peers_python.as_deref(),
+            pypy: args.pypy.as_deref(),
             cc: args.cc.as_deref(),
             max_threads,
         });
-        if let Some(why) = &p.missing {
-            println!("peers left out: {why}\n");
+        for why in &p.missing {
+            println!("peer left out: {why}");
+        }
+        if !p.missing.is_empty() {
+            println!();
         }
         Some(p)
     };
     let peer_list = peers.as_ref().map_or(&[][..], |p| &p.list[..]);
     let mut vs = variants(max_threads, cuda.is_ok());
     let (rows, reference, mut ok) = table(&mut vs, n, maxi, args.repeat);
-    let mut all = peer_rows(peer_list, reference.as_ref(), n, maxi, args.repeat);
+    let (mut all, peers_ok) = peer_rows(peer_list, reference.as_ref(), n, maxi, args.repeat);
+    ok &= peers_ok;
     all.extend(rows);
     if args.markdown {
         print_markdown(&all, n, maxi, args.repeat);
@@ -458,17 +471,20 @@ fn table(
 }
 
 /// The peers' rows at size `n`: their time, and whether their checksum is the
-/// reference's (peers return no escape array, only its sum).
+/// reference's (peers return no escape array, only its sum). Returns the rows and
+/// whether every peer ran and agreed.
 fn peer_rows(
     peers: &[peers::Peer],
     reference: Option<&Reference>,
     n: usize,
     maxi: i32,
     repeat: usize,
-) -> Vec<Row> {
+) -> (Vec<Row>, bool) {
+    let mut ok = true;
     let mut rows = vec![];
     for p in peers {
         let row = |ms, note| Row {
+            by: "peer",
             method: p.method.into(),
             target: p.target.clone(),
             ms,
@@ -483,15 +499,24 @@ fn peer_rows(
             Ok((t, sum)) => {
                 let note = match reference {
                     Some(r) if checksum(&r.escape) == sum => "same checksum".to_string(),
-                    Some(r) => format!("checksum {sum} (nexpr: {})", checksum(&r.escape)),
+                    Some(r) => {
+                        ok = false;
+                        format!(
+                            "MISMATCH: checksum {sum} vs nexpr's {}",
+                            checksum(&r.escape)
+                        )
+                    }
                     None => format!("checksum {sum}"),
                 };
                 row(Some(ms(t)), note)
             }
-            Err(e) => row(None, format!("did not run: {e}")),
+            Err(e) => {
+                ok = false;
+                row(None, format!("FAILED: {e}"))
+            }
         });
     }
-    rows
+    (rows, ok)
 }
 
 /// Prints the checksum and, at NumPy's reference size, whether it matches NumPy's.
@@ -538,18 +563,18 @@ fn print_table(rows: &[Row]) {
         .unwrap_or(0)
         .max(14);
     println!(
-        "{:<w0$}  {:<w1$}  {:>10}  {:>20}",
-        "method", "target/threads", "time (ms)", "vs fused, 1 thread"
+        "{:<5}  {:<w0$}  {:<w1$}  {:>10}  {:>20}",
+        "by", "method", "target/threads", "time (ms)", "vs fused, 1 thread"
     );
-    println!("{}", "-".repeat(w0 + w1 + 36));
+    println!("{}", "-".repeat(w0 + w1 + 43));
     for r in rows {
-        let (method, target, note) = (&r.method, &r.target, &r.note);
+        let (by, method, target, note) = (r.by, &r.method, &r.target, &r.note);
         match r.ms {
             Some(t) => {
                 let vs = versus(t, fused);
-                println!("{method:<w0$}  {target:<w1$}  {t:>10.2}  {vs:>20}  {note}");
+                println!("{by:<5}  {method:<w0$}  {target:<w1$}  {t:>10.2}  {vs:>20}  {note}");
             }
-            None => println!("{method:<w0$}  {target:<w1$}  {note}"),
+            None => println!("{by:<5}  {method:<w0$}  {target:<w1$}  {note}"),
         }
     }
 }
@@ -558,8 +583,8 @@ fn print_table(rows: &[Row]) {
 fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
     let fused = fused_1t(rows);
     println!("n = {n}, maxi = {maxi}, median of {repeat} runs after a warm-up:\n");
-    println!("| method | target | time | vs nexpr fused, 1 thread |");
-    println!("| --- | --- | ---: | ---: |");
+    println!("| by | method | target | time | vs nexpr fused, 1 thread |");
+    println!("| --- | --- | --- | ---: | ---: |");
     for r in rows {
         let Some(t) = r.ms else { continue };
         let time = if t >= 100.0 {
@@ -569,21 +594,16 @@ fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
         } else {
             format!("{t:.3} ms")
         };
-        let (method, target) = match (r.method.as_str(), r.target.as_str()) {
-            ("fused program", t) if t.starts_with("cpu") => {
-                (format!("**nexpr, {}**", r.method), t.to_string())
-            }
-            ("naive masked arrays", _) => (r.method.clone(), "Rust ndarray".to_string()),
-            (m, t) if t == "python" || m.starts_with("C ") || m.starts_with("numexpr") => {
-                (r.method.clone(), t.to_string())
-            }
-            (m, t) => (format!("nexpr, {m}"), t.to_string()),
+        let method = if r.by == "nexpr" && r.method == "fused program" {
+            format!("**{}**", r.method)
+        } else {
+            r.method.clone()
         };
         let vs = match fused {
             Some(f) if f == t => "1".to_string(),
             _ => versus(t, fused),
         };
-        println!("| {method} | {target} | {time} | {vs} |");
+        println!("| {} | {method} | {} | {time} | {vs} |", r.by, r.target);
     }
     println!();
 }
@@ -661,17 +681,20 @@ fn sweep(
             }
             match p.measure(n, maxi, repeat, SLOW_RUN) {
                 Ok((t, sum)) => {
-                    if want.is_some_and(|w| w != sum) {
-                        println!(
-                            "  note: {} at n = {n}: checksum {sum}, nexpr's {}",
-                            p.label(),
-                            want.unwrap_or(0)
+                    if let Some(w) = want.filter(|&w| w != sum) {
+                        ok = false;
+                        eprintln!(
+                            "MISMATCH at n = {n}: {}: checksum {sum}, nexpr's {w}",
+                            p.label()
                         );
                     }
                     cells[j][k] = format!("{:.2}", ms(t));
                     lines[j].points.push(((n * n) as f64, ms(t)));
                 }
-                Err(e) => println!("  note: {} did not run at n = {n}: {e}", p.label()),
+                Err(e) => {
+                    ok = false;
+                    eprintln!("{} failed at n = {n}: {e}", p.label());
+                }
             }
         }
     }
