@@ -87,7 +87,9 @@ fn eval(args: &[String]) {
         let t = Instant::now();
         let mut vars = std::collections::BTreeMap::new();
         for (name, f) in names.iter().zip(&files) {
-            vars.insert(name.to_string(), io::open_npy(f).unwrap());
+            // Mapped, as the command reads its `--vars` (what the numbers measure).
+            let input = io::open_mapped(f).unwrap().into_values().next().unwrap();
+            vars.insert(name.to_string(), input);
         }
         let mut sink = NpySink::new(&out_s);
         kernel.eval_streamed(&mut vars, &mut sink).unwrap();

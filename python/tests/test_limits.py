@@ -73,3 +73,25 @@ def test_an_axis_sum_under_an_address_space_limit():
 def test_internal_errors_are_runtime_errors():
     assert issubclass(errors.InternalError, RuntimeError)
     assert issubclass(errors.NexprMemoryError, MemoryError)
+
+
+def test_no_memory_for_machine_code_is_a_memory_error():
+    """Compiling a kernel when the address space is used up is a ``MemoryError`` (the
+    JIT could not map memory for the code), not a backend error or an abort."""
+    code = textwrap.dedent(
+        """
+        import resource, numpy as np, nexpr as ne
+        b = np.ones(10**6)
+        print(ne.compile("sum(b * 2)", threads=1)(b))
+        with open("/proc/self/status") as f:
+            used = int(f.read().split("VmSize:")[1].split()[0]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (used,) * 2)
+        try:
+            ne.compile("sum(b * 3)", threads=1)(b)
+        except MemoryError as e:
+            print("memoryerror", type(e).__name__)
+        """
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["2000000.0", "memoryerror", "NexprMemoryError"], p.stdout

@@ -6,7 +6,7 @@ use crate::array::{DynArray, UninitArray};
 use crate::backend::{Executable, OutBuf};
 use crate::error::{Error, Result};
 use crate::ir::Reduce;
-use crate::runtime::{reduce::resolve_axis, Bound};
+use crate::runtime::{reduce::resolve_axis, Bound, AXIS_TILE};
 
 /// An axis reduction's output, its elements `[0, done)` written.
 pub(super) struct AxisOutput {
@@ -14,6 +14,9 @@ pub(super) struct AxisOutput {
     axis: usize,
     /// The length of the reduced axis: the elementwise values per output element.
     lane: usize,
+    /// The output elements computed together (`runtime::AXIS_TILE` columns of a slab,
+    /// or all of them): what a step covers a whole number of.
+    group: usize,
     values: UninitArray,
     done: usize,
 }
@@ -33,10 +36,12 @@ impl AxisOutput {
         }
         let mut shape = bound.shape.clone();
         let lane = shape.remove(axis);
+        let inner: usize = shape[axis..].iter().product();
         Some(UninitArray::new(r.ty, &shape).map(|values| AxisOutput {
             r,
             axis,
             lane,
+            group: inner.min(AXIS_TILE),
             values,
             done: 0,
         }))
@@ -52,9 +57,9 @@ impl AxisOutput {
         self.done * self.lane
     }
 
-    /// Computes the next output elements, enough for about `elems` elementwise values
-    /// (at least one element). `None`: the target has no such reduction (nothing
-    /// written).
+    /// Computes the next output elements, enough for about `elems` elementwise values,
+    /// rounded up to a whole group (see `group`). `None`: the target has no such
+    /// reduction (nothing written).
     pub(super) fn step(
         &mut self,
         exec: &dyn Executable,
@@ -62,7 +67,8 @@ impl AxisOutput {
         elems: usize,
     ) -> Option<Result<()>> {
         let (lo, n) = (self.done, self.len());
-        let hi = lo.saturating_add(elems.div_ceil(self.lane).max(1)).min(n);
+        let want = lo.saturating_add(elems.div_ceil(self.lane).max(1));
+        let hi = want.div_ceil(self.group).saturating_mul(self.group).min(n);
         let out = OutBuf::of_uninit_span(&mut self.values, lo, hi);
         let r = exec.reduce_axis(bound, self.r, self.axis, &out, lo, hi)?;
         if r.is_ok() {

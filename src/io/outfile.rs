@@ -517,7 +517,7 @@ impl Sink for NpySink {
     fn block(&mut self, blocks: &[DynView<'_>]) -> Result<()> {
         let (expected, _, w) = started(&mut self.state)?;
         expected.block(blocks)?;
-        w.write_all(&view_bytes(&blocks[0]))
+        w.write_all(&view_bytes(&blocks[0])?)
             .map_err(|e| Error::io(&self.path, e))
     }
 }
@@ -629,7 +629,7 @@ impl Sink for NpzSink {
         let (expected, spills) = started(&mut self.state)?;
         expected.block(blocks)?;
         for ((_, w), b) in spills.iter_mut().zip(blocks) {
-            w.write_all(&view_bytes(b))
+            w.write_all(&view_bytes(b)?)
                 .map_err(|e| Error::io(&self.path, e))?;
         }
         Ok(())

@@ -262,7 +262,7 @@ impl Sink for MemorySink {
         let (expected, outputs) = started(&mut self.state)?;
         expected.block(blocks)?;
         for ((_, dst, at), b) in outputs.iter_mut().zip(blocks) {
-            let src = view_bytes(b);
+            let src = view_bytes(b)?;
             let from = *at * b.dtype().size();
             bytes_of_mut(dst)[from..from + src.len()].copy_from_slice(&src);
             *at += elements(b);

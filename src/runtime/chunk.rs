@@ -6,3 +6,8 @@
 
 /// Elements per chunk.
 pub const CHUNK: usize = 8192;
+
+/// The most output elements (consecutive columns of one slab) that a CPU reduction
+/// along an axis computes together, over all their rows; `Steps` advance such a
+/// reduction by whole groups of them, so that no step leaves it narrower pieces.
+pub const AXIS_TILE: usize = 1024;

@@ -6,4 +6,4 @@ mod chunk;
 pub mod reduce;
 
 pub use bind::{bind, Bound, Layout};
-pub use chunk::CHUNK;
+pub use chunk::{AXIS_TILE, CHUNK};

@@ -158,3 +158,21 @@ fn memory_is_bounded_by_the_output() {
     let k = Expr::parse("sum(w, axis=0)").unwrap().compile(CPU).unwrap();
     assert_eq!(k.eval(&vars).unwrap_err().kind, ErrorKind::Memory);
 }
+
+/// A step covers whole groups of output columns (all of a narrow slab), so that a
+/// sum over the long first axis is not cut into one column, and one evaluation, per
+/// row (what made a stepped `sum(a, axis=0)` of 200000 x 20 take seconds).
+#[test]
+fn steps_cover_whole_groups_of_columns() {
+    let a = ndarray::Array2::from_shape_vec((3000, 20), values(60_000)).unwrap();
+    let vars = Vars::new().with("a", &a);
+    let k = Expr::parse("sum(a, axis=0)").unwrap().compile(CPU).unwrap();
+    let mut steps = k.steps(&vars).unwrap().unwrap();
+    steps.step(1).unwrap();
+    assert!(steps.is_done(), "{} of {}", steps.done(), steps.len());
+    let wide = ndarray::Array2::from_shape_vec((3, 3000), values(9000)).unwrap();
+    let vars = Vars::new().with("a", &wide);
+    let mut steps = k.steps(&vars).unwrap().unwrap();
+    steps.step(1).unwrap();
+    assert_eq!(steps.done(), 3 * 1024, "1024 of 3000 columns");
+}

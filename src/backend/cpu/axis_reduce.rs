@@ -23,12 +23,12 @@ use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{Reduce, ReduceOp};
 use crate::runtime::reduce::{fold_start, fold_step, pairwise, Reducible};
-use crate::runtime::{Bound, CHUNK};
+use crate::runtime::{Bound, AXIS_TILE, CHUNK};
 use crate::value::Scalar;
 use num_complex::Complex;
 
 /// The most columns of one segment.
-const TILE: usize = 1024;
+const TILE: usize = AXIS_TILE;
 /// How far the window of a whole-row segment runs ahead: enough elements that
 /// `run_span` shares them out over the threads (`CpuOptions::parallel_min`).
 const WINDOW: usize = 16 * CHUNK;

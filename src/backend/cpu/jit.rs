@@ -144,6 +144,17 @@ pub fn lower_into(
     Ok((ctx, id, slow))
 }
 
+/// The error of `what` failing: `ErrorKind::Memory` where the JIT could not get memory
+/// for the code (an address-space limit, say), else a backend error.
+fn module_error(what: &str, e: cranelift_module::ModuleError) -> Error {
+    match e {
+        cranelift_module::ModuleError::Allocation { err } => {
+            Error::memory(format!("{what}: no memory for its machine code ({err})"))
+        }
+        e => Error::backend(format!("{what}: {e:?}")),
+    }
+}
+
 /// Compiles `f` (as a leaf-sum kernel with `leaf_sum`; see `lower/leaf_sum.rs`).
 pub fn compile(
     f: &Func,
@@ -168,7 +179,7 @@ fn compile_with_disasm(
     ctx.set_disasm(disasm);
     module
         .define_function(id, &mut ctx)
-        .map_err(|e| Error::backend(format!("compiling the kernel: {e:?}")))?;
+        .map_err(|e| module_error("compiling the kernel", e))?;
     let text = match ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
         Some(v) if disasm => v.clone(),
         _ => String::new(),
@@ -179,7 +190,7 @@ fn compile_with_disasm(
     }
     module
         .finalize_definitions()
-        .map_err(|e| Error::backend(format!("linking the kernel: {e}")))?;
+        .map_err(|e| module_error("linking the kernel", e))?;
     let code = module.get_finalized_function(id);
     // SAFETY: the function was declared with exactly this signature.
     let entry: KernelFn = unsafe { std::mem::transmute::<*const u8, KernelFn>(code) };

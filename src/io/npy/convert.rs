@@ -329,23 +329,33 @@ pub(crate) fn bytes_of_mut(a: &mut DynArray) -> &mut [u8] {
 }
 
 /// The bytes of a view's elements in C order, as `.npy` stores them (native order,
-/// little-endian here): borrowed when the view is C-contiguous, else a copy.
-pub(crate) fn view_bytes<'a>(v: &'a DynView<'_>) -> std::borrow::Cow<'a, [u8]> {
+/// little-endian here): borrowed when the view is C-contiguous, else one copy,
+/// allocated fallibly (an `ErrorKind::Memory` error).
+pub(crate) fn view_bytes<'a>(v: &'a DynView<'_>) -> Result<std::borrow::Cow<'a, [u8]>> {
     use std::borrow::Cow;
     fn bytes<T>(s: &[T]) -> &[u8] {
         // SAFETY: the seven element types are plain data without padding (bool is
         // one byte, 0 or 1), so their memory may be read as bytes.
         unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
     }
+    let size = v.dtype().size();
+    let n: usize = v.shape().iter().product();
     macro_rules! go {
         ($($var:ident),*) => {
             match v {
                 $(DynView::$var(a) => match a.as_slice() {
                     Some(s) => Cow::Borrowed(bytes(s)),
-                    None => Cow::Owned(bytes(&a.iter().copied().collect::<Vec<_>>()).to_vec()),
+                    None => {
+                        let mut out = crate::alloc::try_vec::<u8>(n * size)
+                            .ok_or_else(|| crate::alloc::failed(n, v.dtype(), v.shape()))?;
+                        for x in a.iter() {
+                            out.extend_from_slice(bytes(std::slice::from_ref(x)));
+                        }
+                        Cow::Owned(out)
+                    }
                 },)*
             }
         };
     }
-    go!(Bool, I32, I64, F32, F64, C64, C128)
+    Ok(go!(Bool, I32, I64, F32, F64, C64, C128))
 }

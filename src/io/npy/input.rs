@@ -469,7 +469,10 @@ impl Input {
     /// ```
     pub fn load(&mut self) -> Result<DynArray> {
         if let Storage::Memory(a) = &self.storage {
-            return Ok(a.clone());
+            // A copy allocated fallibly (an `ErrorKind::Memory` error), in C order.
+            let mut copy = DynArray::try_zeros(a.dtype(), a.shape())?;
+            copy.view_mut().assign(a)?;
+            return Ok(copy);
         }
         let io_err = |m: String| Error::new(ErrorKind::Io, m);
         let mut out = alloc(self.dtype(), self.len()).map_err(io_err)?;
