@@ -5,26 +5,30 @@
 //! multiply-adds (`mul_add`) give the same bits with and without an FMA unit (libm's
 //! `fma` is correctly rounded), so CPU kernels and the interpreter agree bit for bit.
 //!
-//! One file per family: `exp.rs` (exp, expm1), `log.rs` (log, log1p, log2, log10), `trig.rs` (sin,
-//! cos; arguments beyond 2^20 go to libm); `float.rs` holds the shared steps. float32
-//! functions evaluate the float64 one and round: at most one ulp of f32, almost
-//! always correctly rounded. Every other transcendental stays on the platform's libm
-//! (glibc: within 1 ulp for these), called per element; their float32 versions too
-//! go through the float64 function. Measured accuracy:
-//! `docs/accuracy.md`; the design and speed: `docs/math.md`.
+//! One file per family: `exp.rs` (exp, expm1), `log.rs` (log, log1p, log2, log10),
+//! `trig.rs` (sin, cos; arguments beyond 2^20 go to libm), `tan.rs`, `atan.rs`
+//! (arctan, arctan2 and the arctangent kernel), `asin.rs` (arcsin, arccos),
+//! `hyperbolic.rs` (sinh, cosh, tanh), `inverse_hyperbolic.rs` (arcsinh, arccosh,
+//! arctanh); `float.rs` holds the shared steps (exact sums and products,
+//! double-double quotients and roots). float32 functions evaluate the float64 one
+//! and round: at most one ulp of f32, almost always correctly rounded. Measured
+//! accuracy: `docs/accuracy.md`; the design and speed: `docs/math.md`.
 
+mod asin;
+mod atan;
 mod batch;
 mod exp;
 mod float;
+mod hyperbolic;
+mod inverse_hyperbolic;
 mod log;
+mod tan;
 mod trig;
 
 pub(crate) use batch::{batch_fn, lookup, resolve};
 
 /// The transcendental functions per float type: what the interpreter and the CPU
-/// backend's scalar helpers call (`Accurate::exp(x)`). tan, the inverse trigonometric
-/// and the hyperbolic functions are libm's; their float32 versions evaluate libm's
-/// float64 function and round (glibc's float32 `tanhf` and `coshf` are 2 ulp off).
+/// backend's scalar helpers call (`Accurate::exp(x)`).
 pub(crate) trait Accurate: Copy {
     fn exp(self) -> Self;
     fn expm1(self) -> Self;
@@ -41,6 +45,11 @@ pub(crate) trait Accurate: Copy {
     fn sinh(self) -> Self;
     fn cosh(self) -> Self;
     fn tanh(self) -> Self;
+    fn arcsinh(self) -> Self;
+    fn arccosh(self) -> Self;
+    fn arctanh(self) -> Self;
+    /// arctan2(self, x): the angle of the point (x, self).
+    fn arctan2(self, x: Self) -> Self;
 }
 
 impl Accurate for f64 {
@@ -69,25 +78,37 @@ impl Accurate for f64 {
         trig::cos(self)
     }
     fn tan(self) -> f64 {
-        f64::tan(self)
+        tan::tan(self)
     }
     fn arcsin(self) -> f64 {
-        f64::asin(self)
+        asin::arcsin(self)
     }
     fn arccos(self) -> f64 {
-        f64::acos(self)
+        asin::arccos(self)
     }
     fn arctan(self) -> f64 {
-        f64::atan(self)
+        atan::arctan(self)
     }
     fn sinh(self) -> f64 {
-        f64::sinh(self)
+        hyperbolic::sinh(self)
     }
     fn cosh(self) -> f64 {
-        f64::cosh(self)
+        hyperbolic::cosh(self)
     }
     fn tanh(self) -> f64 {
-        f64::tanh(self)
+        hyperbolic::tanh(self)
+    }
+    fn arcsinh(self) -> f64 {
+        inverse_hyperbolic::arcsinh(self)
+    }
+    fn arccosh(self) -> f64 {
+        inverse_hyperbolic::arccosh(self)
+    }
+    fn arctanh(self) -> f64 {
+        inverse_hyperbolic::arctanh(self)
+    }
+    fn arctan2(self, x: f64) -> f64 {
+        atan::arctan2(self, x)
     }
 }
 
@@ -117,25 +138,37 @@ impl Accurate for f32 {
         trig::cos_f32(self)
     }
     fn tan(self) -> f32 {
-        f64::tan(self as f64) as f32
+        tan::tan_f32(self)
     }
     fn arcsin(self) -> f32 {
-        f64::asin(self as f64) as f32
+        asin::arcsin_f32(self)
     }
     fn arccos(self) -> f32 {
-        f64::acos(self as f64) as f32
+        asin::arccos_f32(self)
     }
     fn arctan(self) -> f32 {
-        f64::atan(self as f64) as f32
+        atan::arctan_f32(self)
     }
     fn sinh(self) -> f32 {
-        f64::sinh(self as f64) as f32
+        hyperbolic::sinh_f32(self)
     }
     fn cosh(self) -> f32 {
-        f64::cosh(self as f64) as f32
+        hyperbolic::cosh_f32(self)
     }
     fn tanh(self) -> f32 {
-        f64::tanh(self as f64) as f32
+        hyperbolic::tanh_f32(self)
+    }
+    fn arcsinh(self) -> f32 {
+        inverse_hyperbolic::arcsinh_f32(self)
+    }
+    fn arccosh(self) -> f32 {
+        inverse_hyperbolic::arccosh_f32(self)
+    }
+    fn arctanh(self) -> f32 {
+        inverse_hyperbolic::arctanh_f32(self)
+    }
+    fn arctan2(self, x: f32) -> f32 {
+        atan::arctan2_f32(self, x)
     }
 }
 
