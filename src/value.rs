@@ -427,7 +427,7 @@ macro_rules! float_binary {
                     }
                 }
                 Fmod => x % y,
-                Pow => x.powf(y),
+                Pow => Accurate::pow(x, y),
                 Arctan2 => Accurate::arctan2(x, y),
                 Hypot => x.correct_hypot(y),
                 NextAfter => $nextafter(x, y),

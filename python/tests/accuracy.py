@@ -54,6 +54,7 @@ FUNCTIONS = {
 # values, which mpmath, without signed zeros, does not give).
 BINARY = {
     "arctan2": (mpmath.atan2, np.arctan2),
+    "power": (mpmath.power, np.power),
 }
 
 DTYPES = (np.float64, np.float32)
@@ -126,7 +127,27 @@ def _binary_hard(name: str) -> list[tuple[float, float]]:
             for b in (1.0, -1.0, 3.0, -7.5e-300, 1e300):
                 pairs += [(t * b, b), (np.nextafter(t * b, math.inf), b), (-t * b, b)]
         pairs += [(1e-300, 1e300), (1e300, 1e-300), (5e-324, -1.0), (-5e-324, -1e300), (1e308, 1e-308)]
+    if name == "power":
+        # Exact powers, results at the overflow and underflow thresholds, bases near 1
+        # with large exponents, negative bases with integer and non-integer exponents.
+        pairs += [(10.0, float(k)) for k in range(-30, 31)] + [(2.0, float(k)) for k in range(-1080, 1030, 7)]
+        for t in (1024.0, 1023.9999999999999, -1074.0, -1075.0, -1022.5):
+            pairs += [(2.0, t), (2.0, np.nextafter(t, math.inf)), (0.5, -t)]
+        pairs += [(10.0, 308.25), (10.0, -323.5), (1.0 + 2.0**-52, 2.0**60), (1.0 - 2.0**-53, -(2.0**62))]
+        pairs += [(-8.0, 1.0 / 3.0), (-2.0, 3.0), (-2.0, 4.0), (-0.5, -1075.0), (-1.5, 2.0**53), (-1.5, 1e300)]
+        pairs += [(0.7071067811865476, 1500.0), (1.4142135623730951, -1900.0), (5e-324, 0.5)]
     return pairs
+
+
+def _power_sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bases log-uniform over the floats, exponents making |y·log x| ≤ 745 (results
+    across the whole range); a quarter of them negative bases with integer exponents."""
+    x = np.exp(rng.uniform(math.log(1e-300), math.log(1e300), n))
+    y = rng.uniform(-745.0, 745.0, n) / np.log(x)
+    q = n // 4
+    y[:q] = np.round(y[:q])
+    x[:q] = -x[:q]
+    return x, y
 
 
 def binary_arguments(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -134,8 +155,12 @@ def binary_arguments(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED + sum(map(ord, name)))
     n = SAMPLES
     uniform = rng.uniform(-10.0, 10.0, (2, n // 2))
-    signs = np.where(rng.random((2, n - n // 2)) < 0.5, -1.0, 1.0)
-    logu = signs * np.exp(rng.uniform(math.log(1e-300), math.log(1e300), (2, n - n // 2)))
+    if name == "power":
+        uniform[0] = np.abs(uniform[0])
+        logu = np.array(_power_sample(rng, n - n // 2))
+    else:
+        signs = np.where(rng.random((2, n - n // 2)) < 0.5, -1.0, 1.0)
+        logu = signs * np.exp(rng.uniform(math.log(1e-300), math.log(1e300), (2, n - n // 2)))
     hard = np.array(_binary_hard(name)).T
     y, x = np.concatenate([uniform, logu, hard], axis=1)
     with np.errstate(over="ignore", under="ignore"):
@@ -170,12 +195,16 @@ def binary_reference(name: str, y: np.ndarray, x: np.ndarray) -> np.ndarray:
 def _nearest(value: mpmath.mpf, dtype):
     """The float of `dtype` nearest the finite mpmath value (ties to even), rounded
     once; infinity beyond the largest float by half an ulp or more."""
-    sign, man, exp, _ = value._mpf_
+    sign, man, exp, bits = value._mpf_
+    if bits + exp > 1100:
+        return dtype(-math.inf if sign else math.inf)
+    if bits + exp < -1200:
+        return dtype(-0.0 if sign else 0.0)
     exact = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
     top = np.finfo(dtype).max
     half_top_ulp = Fraction(float(top - np.nextafter(top, dtype(0)))) / 2
     if abs(exact) >= Fraction(float(top)) + half_top_ulp:
-        return dtype(math.copysign(math.inf, exact))
+        return dtype(math.inf if exact > 0 else -math.inf)
     with np.errstate(over="ignore"):
         guess = dtype(float(value))
     if not np.isfinite(guess):

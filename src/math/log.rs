@@ -26,7 +26,7 @@ const LG: [f64; 7] = [
 
 /// x = 2^k·m, m in [√2/2, √2), for positive finite normal x: (k, m).
 #[inline(always)]
-fn split(x: f64) -> (i64, f64) {
+pub(super) fn split(x: f64) -> (i64, f64) {
     let bits = x.to_bits() as i64;
     let tmp = bits.wrapping_sub(SQRT1_2_BITS);
     let k = tmp >> 52;

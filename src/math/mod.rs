@@ -9,7 +9,7 @@
 //! `trig.rs` (sin, cos; arguments beyond 2^20 go to libm), `tan.rs`, `atan.rs`
 //! (arctan, arctan2 and the arctangent kernel), `asin.rs` (arcsin, arccos),
 //! `hyperbolic.rs` (sinh, cosh, tanh), `inverse_hyperbolic.rs` (arcsinh, arccosh,
-//! arctanh); `float.rs` holds the shared steps (exact sums and products,
+//! arctanh), `pow.rs`; `float.rs` holds the shared steps (exact sums and products,
 //! double-double quotients and roots). float32 functions evaluate the float64 one
 //! and round: at most one ulp of f32, almost always correctly rounded. Measured
 //! accuracy: `docs/accuracy.md`; the design and speed: `docs/math.md`.
@@ -22,6 +22,7 @@ mod float;
 mod hyperbolic;
 mod inverse_hyperbolic;
 mod log;
+mod pow;
 mod tan;
 mod trig;
 
@@ -50,6 +51,8 @@ pub(crate) trait Accurate: Copy {
     fn arctanh(self) -> Self;
     /// arctan2(self, x): the angle of the point (x, self).
     fn arctan2(self, x: Self) -> Self;
+    /// self raised to the power y, as C's `pow`.
+    fn pow(self, y: Self) -> Self;
 }
 
 impl Accurate for f64 {
@@ -110,6 +113,9 @@ impl Accurate for f64 {
     fn arctan2(self, x: f64) -> f64 {
         atan::arctan2(self, x)
     }
+    fn pow(self, y: f64) -> f64 {
+        pow::pow(self, y)
+    }
 }
 
 impl Accurate for f32 {
@@ -169,6 +175,9 @@ impl Accurate for f32 {
     }
     fn arctan2(self, x: f32) -> f32 {
         atan::arctan2_f32(self, x)
+    }
+    fn pow(self, y: f32) -> f32 {
+        pow::pow_f32(self, y)
     }
 }
 

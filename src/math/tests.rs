@@ -81,7 +81,10 @@ const OPS: [(&str, UnOp); 18] = [
 
 /// The two-argument functions of the reference: name and f(y, x) in f64 and in f32.
 type Binary = (&'static str, fn(f64, f64) -> f64, fn(f32, f32) -> f32);
-const BINARY: [Binary; 1] = [("arctan2", Accurate::arctan2, Accurate::arctan2)];
+const BINARY: [Binary; 2] = [
+    ("arctan2", Accurate::arctan2, Accurate::arctan2),
+    ("power", Accurate::pow, Accurate::pow),
+];
 
 /// (name, is f32, (y, x), correctly rounded result) of each two-argument reference line.
 fn binary_reference() -> Vec<(&'static Binary, bool, (f64, f64), f64)> {
