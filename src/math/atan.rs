@@ -10,7 +10,7 @@
 //! so that only the last addition rounds. A quotient y/x reaches the kernel as a
 //! double-double too, so arctan2 rounds once as well.
 
-use super::float::{div_dd, fast_two_sum, two_prod, two_sum};
+use super::float::{div_dd, fast_two_sum, horner, two_prod, two_sum};
 
 /// atan(1/2), atan(1), atan(3/2), π/2: head (fdlibm's `atanhi`).
 const ATAN_HI: [f64; 4] = [
@@ -54,16 +54,21 @@ const TINY: f64 = 7.450580596923828e-9;
 #[inline(always)]
 pub(super) fn atan_dd(u: f64, ul: f64) -> (f64, f64) {
     let big = !(u < 2.4375);
-    let (c, i) = if u < 0.4375 {
-        (0.0, 0)
+    // Selects of constants, not a table lookup: lanes stay independent of memory.
+    let (c, base_hi, base_lo) = if u < 0.4375 {
+        (0.0, 0.0, 0.0)
     } else if u < 0.6875 {
-        (0.5, 0)
+        (0.5, ATAN_HI[0], ATAN_LO[0])
     } else if u < 1.1875 {
-        (1.0, 1)
+        (1.0, ATAN_HI[1], ATAN_LO[1])
     } else {
-        (1.5, 2)
+        (1.5, ATAN_HI[2], ATAN_LO[2])
     };
-    let i = if big { 3 } else { i };
+    let (base_hi, base_lo) = if big {
+        (ATAN_HI[3], ATAN_LO[3])
+    } else {
+        (base_hi, base_lo)
+    };
     // v = (u − c)/(1 + c·u), or −1/u.
     let (p, p_err) = two_prod(c, u);
     let (d, d_err) = two_sum(1.0, p);
@@ -74,13 +79,8 @@ pub(super) fn atan_dd(u: f64, ul: f64) -> (f64, f64) {
         (d, d_err + c.mul_add(ul, p_err))
     };
     let (v, vl) = div_dd(nh, nl, dh, dl);
-    let (base_hi, base_lo) = if c == 0.0 && !big {
-        (0.0, 0.0)
-    } else {
-        (ATAN_HI[i], ATAN_LO[i])
-    };
     let z = v * v;
-    let cubic = v * z * super::float::horner(z, &AT);
+    let cubic = v * z * horner(z, &AT);
     let (s, s_err) = two_sum(base_hi, v);
     fast_two_sum(s, s_err + (base_lo + (vl / (1.0 + z) - cubic)))
 }
