@@ -53,7 +53,8 @@ const TINY: f64 = 7.450580596923828e-9;
 /// atan(u + ul) for 0 ≤ u ≤ `U_MAX` and |ul| ≤ ulp(u), as a double-double.
 #[inline(always)]
 pub(super) fn atan_dd(u: f64, ul: f64) -> (f64, f64) {
-    let big = !(u < 2.4375);
+    // NaN takes this branch too, and stays NaN.
+    let big = u >= 2.4375 || u.is_nan();
     // Selects of constants, not a table lookup: lanes stay independent of memory.
     let (c, base_hi, base_lo) = if u < 0.4375 {
         (0.0, 0.0, 0.0)

@@ -16,7 +16,7 @@ use crate::dtype::DType;
 use crate::hypot::CorrectHypot;
 use crate::ir::{BinOp, UnOp};
 use crate::math::Accurate;
-use crate::value::{self, libm, Scalar};
+use crate::value::{self, Scalar};
 use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
 use num_complex::{Complex32, Complex64};
 
