@@ -282,20 +282,23 @@ def measure(name: str, dtype, compute) -> tuple[int, float]:
     return int(d.max()), float((d == 0).mean() * 100)
 
 
-def _call(args) -> str:
-    return "(" + ", ".join("ab"[: len(args)]) + ")"
+def _expr(name: str, args) -> str:
+    """The nexpr expression of `name` on the variables a (and b)."""
+    if name == "power":
+        return "a**b"
+    return f"{name}(" + ", ".join("ab"[: len(args)]) + ")"
 
 
 def nexpr_default(name, *args):
     import nexpr
 
-    return nexpr.compile(f"{name}{_call(args)}", threads=1)(*args)
+    return nexpr.compile(_expr(name, args), threads=1)(*args)
 
 
 def nexpr_fast(name, *args):
     import nexpr
 
-    return nexpr.compile(f"{name}{_call(args)}", threads=1, fast_math=True)(*args)
+    return nexpr.compile(_expr(name, args), threads=1, fast_math=True)(*args)
 
 
 def numpy_fn(name, *args):
@@ -314,7 +317,8 @@ def cli(binary: str, fast_math: bool):
             r = pathlib.Path(d, "r.npy")
             for f, x in zip(files, args):
                 np.save(f, x)
-            cmd = [binary, "eval", f"{name}{_call(args)}", "--vars", *map(str, files), "--out", str(r)]
+            cmd = [binary, "eval", _expr(name, args), "--out", str(r)]
+            cmd += [v for f in files for v in ("--vars", str(f))]
             cmd += ["--threads", "1"] + (["--fast-math"] if fast_math else [])
             subprocess.run(cmd, check=True)
             return np.load(r)
