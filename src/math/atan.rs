@@ -1,4 +1,5 @@
-//! arctan and arctan2 of f64 within 1 ulp (f32: the f64 function, rounded once more),
+//! arctan and arctan2 of f64 within 1 ulp (f32: the f64 function, rounded once more;
+//! arctan2's in `mod.rs`),
 //! and the arctangent of a double-double that arcsin and arccos (`asin.rs`) share.
 //!
 //! fdlibm's `s_atan.c` reduction and polynomial, without branches and in two parts:
@@ -151,10 +152,4 @@ pub fn arctan2(y: f64, x: f64) -> f64 {
 #[inline(always)]
 pub fn arctan_f32(x: f32) -> f32 {
     arctan(x as f64) as f32
-}
-
-/// arctan2 of f32s.
-#[inline(always)]
-pub fn arctan2_f32(y: f32, x: f32) -> f32 {
-    arctan2(y as f64, x as f64) as f32
 }

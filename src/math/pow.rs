@@ -1,5 +1,5 @@
-//! pow of f64 within 1 ulp (f32: the f64 function, rounded once more), with C99's
-//! special values (NumPy's `power` of floats is C's `pow`).
+//! pow of f64 within 1 ulp (f32: the f64 function, rounded once more, in `mod.rs`),
+//! with C99's special values (NumPy's `power` of floats is C's `pow`).
 //!
 //! x^y = e^{y·log|x|}. A result within 1 ulp needs y·log|x| to about 2^-62 absolute
 //! (it reaches 745 in magnitude), so log|x| needs a relative error near 2^-68: more
@@ -116,10 +116,4 @@ pub fn pow(x: f64, y: f64) -> f64 {
     } else {
         v
     }
-}
-
-/// x^y of f32s.
-#[inline(always)]
-pub fn pow_f32(x: f32, y: f32) -> f32 {
-    pow(x as f64, y as f64) as f32
 }
