@@ -20,19 +20,13 @@ const TINY: f64 = 1.4901161193847656e-8;
 /// 2^28: beyond it log(2x) is the result.
 const LARGE: f64 = 268435456.0;
 
-/// log(wh + wl), rounded once, for wh positive, finite and normal.
+/// log(wh + wl) + c for a double-double constant c, rounded once, for wh positive,
+/// finite and normal.
 #[inline(always)]
-fn log_of_dd(wh: f64, wl: f64) -> f64 {
+fn log_of_dd(wh: f64, wl: f64, c: (f64, f64)) -> f64 {
     let (h, l) = log_dd(wh);
-    h + (l + wl / wh)
-}
-
-/// log(2a) = log a + ln 2, rounded once, for a > 2^28.
-#[inline(always)]
-fn log_twice(a: f64) -> f64 {
-    let (h, l) = log_dd(a);
-    let (s, s_err) = two_sum(h, LN2_DD.0);
-    s + (s_err + (l + LN2_DD.1))
+    let (s, s_err) = two_sum(h, c.0);
+    s + (s_err + ((l + c.1) + wl / wh))
 }
 
 /// a + √(a² + sign) as a double-double (sign ±1), for 0 ≤ a ≤ 2^28.
@@ -49,16 +43,17 @@ fn plus_root(a: f64, sign: f64) -> (f64, f64) {
 #[inline(always)]
 pub fn arcsinh(x: f64) -> f64 {
     let a = x.abs();
+    // Beyond 2^28 one logarithm of a, plus ln 2.
+    let big = a > LARGE;
     let (wh, wl) = plus_root(a.clamp(0.0, LARGE), 1.0);
-    let y = if a < TINY {
-        a
-    } else if a <= LARGE {
-        log_of_dd(wh, wl)
-    } else if a == f64::INFINITY {
-        a
+    let (wh, wl, c) = if big {
+        (a, 0.0, LN2_DD)
     } else {
-        log_twice(a)
+        (wh, wl, (0.0, 0.0))
     };
+    let y = log_of_dd(wh, wl, c);
+    // Tiny arguments round to themselves; inf is its own result.
+    let y = if a < TINY || a == f64::INFINITY { a } else { y };
     if x.is_nan() {
         x
     } else {
@@ -69,21 +64,22 @@ pub fn arcsinh(x: f64) -> f64 {
 /// The inverse hyperbolic cosine: +0 at 1, +inf at +inf, NaN below 1 and for NaN.
 #[inline(always)]
 pub fn arccosh(x: f64) -> f64 {
+    let big = x > LARGE;
     let (wh, wl) = plus_root(x.clamp(1.0, LARGE), -1.0);
-    if x <= LARGE {
-        let y = log_of_dd(wh, wl);
-        if x >= 1.0 {
-            y
-        } else {
-            f64::NAN
-        }
-    } else if x == f64::INFINITY {
-        x
-    } else if x > LARGE {
-        log_twice(x)
+    let (wh, wl, c) = if big {
+        (x, 0.0, LN2_DD)
     } else {
-        // NaN.
+        (wh, wl, (0.0, 0.0))
+    };
+    let y = log_of_dd(wh, wl, c);
+    if x == f64::INFINITY {
         x
+    } else if x >= 1.0 {
+        y
+    } else if x.is_nan() {
+        x
+    } else {
+        f64::NAN
     }
 }
 
@@ -94,7 +90,7 @@ pub fn arctanh(x: f64) -> f64 {
     let (n, n_err) = two_sum(1.0, a);
     let (d, d_err) = two_sum(1.0, -a);
     let (q, ql) = div_dd(n, n_err, d, d_err);
-    let y = 0.5 * log_of_dd(q, ql);
+    let y = 0.5 * log_of_dd(q, ql, (0.0, 0.0));
     let y = if a < TINY {
         a
     } else if a == 1.0 {
