@@ -10,8 +10,7 @@ use crate::math::Accurate;
 use num_complex::{Complex, Complex32, Complex64};
 
 /// The C library's functions where NumPy calls them: complex functions come from the
-/// platform's C99 `<complex.h>` (whose Annex G special values NumPy inherits), and the
-/// inverse hyperbolics from libm (Rust's own differ in the last bits and overflow).
+/// platform's C99 `<complex.h>` (whose Annex G special values NumPy inherits).
 pub mod libm {
     use super::{Complex32, Complex64};
 
@@ -27,58 +26,12 @@ pub mod libm {
                       pub safe fn $namef(z: Complex32) -> Complex32;)*
                     pub safe fn cpow(a: Complex64, b: Complex64) -> Complex64;
                     pub safe fn cpowf(a: Complex32, b: Complex32) -> Complex32;
-                    pub safe fn asinh(x: f64) -> f64;
-                    pub safe fn acosh(x: f64) -> f64;
-                    pub safe fn atanh(x: f64) -> f64;
-                    pub safe fn asinhf(x: f32) -> f32;
-                    pub safe fn acoshf(x: f32) -> f32;
-                    pub safe fn atanhf(x: f32) -> f32;
                 }
             };
         }
         decl!(csqrt csqrtf, csin csinf, ccos ccosf, ctan ctanf, casin casinf, cacos cacosf,
             catan catanf, csinh csinhf, ccosh ccoshf, ctanh ctanhf, casinh casinhf,
             cacosh cacoshf, catanh catanhf, clog clogf, cexp cexpf);
-    }
-
-    /// One name for the f32 and f64 (or complex64 and complex128) version of each.
-    pub trait Libm: Copy {
-        fn call(self, f: Func) -> Self;
-    }
-
-    #[derive(Clone, Copy, Debug)]
-    pub enum Func {
-        Asinh,
-        Acosh,
-        Atanh,
-    }
-
-    impl Libm for f64 {
-        fn call(self, f: Func) -> f64 {
-            match f {
-                Func::Asinh => sys::asinh(self),
-                Func::Acosh => sys::acosh(self),
-                Func::Atanh => sys::atanh(self),
-            }
-        }
-    }
-    impl Libm for f32 {
-        fn call(self, f: Func) -> f32 {
-            match f {
-                Func::Asinh => sys::asinhf(self),
-                Func::Acosh => sys::acoshf(self),
-                Func::Atanh => sys::atanhf(self),
-            }
-        }
-    }
-    pub fn asinh<T: Libm>(x: T) -> T {
-        x.call(Func::Asinh)
-    }
-    pub fn acosh<T: Libm>(x: T) -> T {
-        x.call(Func::Acosh)
-    }
-    pub fn atanh<T: Libm>(x: T) -> T {
-        x.call(Func::Atanh)
     }
 
     macro_rules! complex_fns {
@@ -196,9 +149,9 @@ macro_rules! float_unary {
                 Sinh => Accurate::sinh(v),
                 Cosh => Accurate::cosh(v),
                 Tanh => Accurate::tanh(v),
-                Arcsinh => libm::asinh(v),
-                Arccosh => libm::acosh(v),
-                Arctanh => libm::atanh(v),
+                Arcsinh => Accurate::arcsinh(v),
+                Arccosh => Accurate::arccosh(v),
+                Arctanh => Accurate::arctanh(v),
                 Log => Accurate::log(v),
                 Log1p => Accurate::log1p(v),
                 Log10 => Accurate::log10(v),
@@ -474,8 +427,8 @@ macro_rules! float_binary {
                     }
                 }
                 Fmod => x % y,
-                Pow => x.powf(y),
-                Arctan2 => x.atan2(y),
+                Pow => Accurate::pow(x, y),
+                Arctan2 => Accurate::arctan2(x, y),
                 Hypot => x.correct_hypot(y),
                 NextAfter => $nextafter(x, y),
                 CopySign => x.copysign(y),

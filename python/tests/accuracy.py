@@ -49,11 +49,18 @@ FUNCTIONS = {
     "arctanh": (mpmath.atanh, (-1.0, 1.0)),
 }
 
+# Functions of two arguments: name -> (mpmath function, NumPy function, sampler).
+# Arguments where either is zero, infinite or NaN take NumPy's value (C99's special
+# values, which mpmath, without signed zeros, does not give).
+BINARY = {
+    "arctan2": (mpmath.atan2, np.arctan2),
+    "power": (mpmath.power, np.power),
+}
+
 DTYPES = (np.float64, np.float32)
 
-# The functions nexpr implements itself (src/math/); the others call the platform's
-# libm per element, as NumPy's float64 functions do.
-OWN = ("exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos")
+# The functions nexpr implements itself (src/math/): all of them.
+OWN = tuple(FUNCTIONS)
 
 
 def _random(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
@@ -85,6 +92,17 @@ def _hard(name: str) -> list[float]:
         cases += [1e-320, 1.7976931348623157e308]
     if name in ("log1p", "expm1"):
         cases += [1e-17, -1e-17, 2.0**-30, -0.2928932188134524, 0.41421356237309503, -0.9999]
+    if name in ("sinh", "cosh", "tanh"):
+        # Where the formulas switch (2^-27, 20) and sinh's and cosh's overflow threshold.
+        for t in (2.0**-27, 2.0**-26, 20.0, 710.4758600739439, 19.06, 0.5493061443340549):
+            cases += [t, np.nextafter(t, 0), np.nextafter(t, math.inf), -t]
+    if name in ("arctan", "arcsin", "arccos", "arctanh"):
+        # The reduction's interval ends, and the neighbours of 1.
+        for t in (0.4375, 0.6875, 1.1875, 2.4375, 1.0 - 2.0**-53, 1.0 - 2.0**-30, 2.0**-27, 2.0**100, 1e300):
+            cases += [t, np.nextafter(t, 0), np.nextafter(t, math.inf), -t]
+    if name in ("arcsinh", "arccosh"):
+        for t in (2.0**28, 2.0**-26, 1.0 + 2.0**-52, 1.0 + 2.0**-30, 1.5, 1e300, 1e308):
+            cases += [t, np.nextafter(t, 0), np.nextafter(t, math.inf), -t]
     return [c for c in cases if np.isfinite(c)]
 
 
@@ -98,15 +116,95 @@ def arguments(name: str, dtype) -> np.ndarray:
         return x[(x >= lo) & (x <= hi)]
 
 
+def _binary_hard(name: str) -> list[tuple[float, float]]:
+    """Argument pairs where implementations tend to lose accuracy."""
+    specials = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 5e-324, -1e-310, 1e300, -2.5]
+    pairs = [(a, b) for a in specials for b in specials]
+    if name == "arctan2":
+        # The kernel's interval ends as ratios, angles near π/4, ±π and ±π/2, and
+        # quotients that overflow or underflow.
+        for t in (0.4375, 0.6875, 1.1875, 2.4375, 1.0, 1e-20, 1e20, 2.0**-60):
+            for b in (1.0, -1.0, 3.0, -7.5e-300, 1e300):
+                pairs += [(t * b, b), (np.nextafter(t * b, math.inf), b), (-t * b, b)]
+        pairs += [(1e-300, 1e300), (1e300, 1e-300), (5e-324, -1.0), (-5e-324, -1e300), (1e308, 1e-308)]
+    if name == "power":
+        # Exact powers, results at the overflow and underflow thresholds, bases near 1
+        # with large exponents, negative bases with integer and non-integer exponents.
+        pairs += [(10.0, float(k)) for k in range(-30, 31)] + [(2.0, float(k)) for k in range(-1080, 1030, 7)]
+        for t in (1024.0, 1023.9999999999999, -1074.0, -1075.0, -1022.5):
+            pairs += [(2.0, t), (2.0, np.nextafter(t, math.inf)), (0.5, -t)]
+        pairs += [(10.0, 308.25), (10.0, -323.5), (1.0 + 2.0**-52, 2.0**60), (1.0 - 2.0**-53, -(2.0**62))]
+        pairs += [(-8.0, 1.0 / 3.0), (-2.0, 3.0), (-2.0, 4.0), (-0.5, -1075.0), (-1.5, 2.0**53), (-1.5, 1e300)]
+        pairs += [(0.7071067811865476, 1500.0), (1.4142135623730951, -1900.0), (5e-324, 0.5)]
+    return pairs
+
+
+def _power_sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bases log-uniform over the floats, exponents making |y·log x| ≤ 745 (results
+    across the whole range); a quarter of them negative bases with integer exponents."""
+    x = np.exp(rng.uniform(math.log(1e-300), math.log(1e300), n))
+    y = rng.uniform(-745.0, 745.0, n) / np.log(x)
+    q = n // 4
+    y[:q] = np.round(y[:q])
+    x[:q] = -x[:q]
+    return x, y
+
+
+def binary_arguments(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The sample of the two-argument `name` in `dtype`: random pairs plus hard ones."""
+    rng = np.random.default_rng(SEED + sum(map(ord, name)))
+    n = SAMPLES
+    uniform = rng.uniform(-10.0, 10.0, (2, n // 2))
+    if name == "power":
+        uniform[0] = np.abs(uniform[0])
+        logu = np.array(_power_sample(rng, n - n // 2))
+    else:
+        signs = np.where(rng.random((2, n - n // 2)) < 0.5, -1.0, 1.0)
+        logu = signs * np.exp(rng.uniform(math.log(1e-300), math.log(1e300), (2, n - n // 2)))
+    hard = np.array(_binary_hard(name)).T
+    y, x = np.concatenate([uniform, logu, hard], axis=1)
+    with np.errstate(over="ignore", under="ignore"):
+        return y.astype(dtype), x.astype(dtype)
+
+
+def binary_reference(name: str, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Correctly rounded `name(y, x)` in the arguments' dtype."""
+    f, numpy_f = BINARY[name][:2]
+    dt = y.dtype.type
+    out = np.empty_like(y)
+    with mpmath.workprec(PREC):
+        for i, (a, b) in enumerate(zip(y, x)):
+            if not (np.isfinite(a) and np.isfinite(b) and a != 0 and b != 0):
+                with np.errstate(all="ignore"):
+                    out[i] = numpy_f(a, b)
+                continue
+            try:
+                r = f(mpmath.mpf(float(a)), mpmath.mpf(float(b)))
+            except (ValueError, ZeroDivisionError):
+                out[i] = np.nan
+                continue
+            if isinstance(r, mpmath.mpc):
+                out[i] = np.nan
+            elif mpmath.isinf(r):
+                out[i] = math.copysign(math.inf, r)
+            else:
+                out[i] = _nearest(r, dt)
+    return out
+
+
 def _nearest(value: mpmath.mpf, dtype):
     """The float of `dtype` nearest the finite mpmath value (ties to even), rounded
     once; infinity beyond the largest float by half an ulp or more."""
-    sign, man, exp, _ = value._mpf_
+    sign, man, exp, bits = value._mpf_
+    if bits + exp > 1100:
+        return dtype(-math.inf if sign else math.inf)
+    if bits + exp < -1200:
+        return dtype(-0.0 if sign else 0.0)
     exact = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
     top = np.finfo(dtype).max
     half_top_ulp = Fraction(float(top - np.nextafter(top, dtype(0)))) / 2
     if abs(exact) >= Fraction(float(top)) + half_top_ulp:
-        return dtype(math.copysign(math.inf, exact))
+        return dtype(math.inf if exact > 0 else -math.inf)
     with np.errstate(over="ignore"):
         guess = dtype(float(value))
     if not np.isfinite(guess):
@@ -166,48 +264,61 @@ def ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
-def sample(name: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+def sample(name: str, dtype) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The arguments of `name` in `dtype` and the correctly rounded results."""
+    if name in BINARY:
+        y, x = binary_arguments(name, dtype)
+        return (y, x), binary_reference(name, y, x)
     x = arguments(name, dtype)
-    return x, reference(name, x)
+    return (x,), reference(name, x)
 
 
 def measure(name: str, dtype, compute) -> tuple[int, float]:
-    """(max ulp, % correctly rounded) of `compute(name, x)` on the sample."""
-    x, want = sample(name, dtype)
+    """(max ulp, % correctly rounded) of `compute(name, *args)` on the sample."""
+    args, want = sample(name, dtype)
     with np.errstate(all="ignore"):
-        got = np.asarray(compute(name, x)).astype(dtype)
+        got = np.asarray(compute(name, *args)).astype(dtype)
     d = ulps(got, want)
     return int(d.max()), float((d == 0).mean() * 100)
 
 
-def nexpr_default(name, x):
+def _expr(name: str, args) -> str:
+    """The nexpr expression of `name` on the variables a (and b)."""
+    if name == "power":
+        return "a**b"
+    return f"{name}(" + ", ".join("ab"[: len(args)]) + ")"
+
+
+def nexpr_default(name, *args):
     import nexpr
 
-    return nexpr.compile(f"{name}(a)", threads=1)(x)
+    return nexpr.compile(_expr(name, args), threads=1)(*args)
 
 
-def nexpr_fast(name, x):
+def nexpr_fast(name, *args):
     import nexpr
 
-    return nexpr.compile(f"{name}(a)", threads=1, fast_math=True)(x)
+    return nexpr.compile(_expr(name, args), threads=1, fast_math=True)(*args)
 
 
-def numpy_fn(name, x):
-    return getattr(np, name)(x)
+def numpy_fn(name, *args):
+    return getattr(np, name)(*args)
 
 
 def cli(binary: str, fast_math: bool):
     """Evaluation through the `nexpr` command instead of the Python package."""
 
-    def compute(name, x):
+    def compute(name, *args):
         import subprocess
         import tempfile
 
         with tempfile.TemporaryDirectory() as d:
-            a, r = pathlib.Path(d, "a.npy"), pathlib.Path(d, "r.npy")
-            np.save(a, x)
-            cmd = [binary, "eval", f"{name}(a)", "--vars", str(a), "--out", str(r)]
+            files = [pathlib.Path(d, f"{v}.npy") for v in "ab"[: len(args)]]
+            r = pathlib.Path(d, "r.npy")
+            for f, x in zip(files, args):
+                np.save(f, x)
+            cmd = [binary, "eval", _expr(name, args), "--out", str(r)]
+            cmd += [v for f in files for v in ("--vars", str(f))]
             cmd += ["--threads", "1"] + (["--fast-math"] if fast_math else [])
             subprocess.run(cmd, check=True)
             return np.load(r)
@@ -222,7 +333,7 @@ def table() -> str:
     """The markdown table: per function and dtype, max ulp / % correctly rounded."""
     head = "| function | dtype | " + " | ".join(c for c, _ in COLUMNS) + " |"
     rows = [head, "|---|---|" + "---:|" * len(COLUMNS)]
-    for name in FUNCTIONS:
+    for name in [*FUNCTIONS, *BINARY]:
         for dtype in DTYPES:
             cells = []
             for _, compute in COLUMNS:
@@ -233,12 +344,13 @@ def table() -> str:
 
 
 RUST_FUNCTIONS = OWN
+RUST_BINARY = tuple(BINARY)
 RUST_RANDOM = 150
 
 
 def rust_reference() -> str:
-    """Lines `name dtype argument result` (hex bits) for `src/math/reference.txt`."""
-    lines = ["# name dtype argument result: bits in hex, the result correctly rounded"]
+    """Lines `name dtype argument... result` (hex bits) for `src/math/reference.txt`."""
+    lines = ["# name dtype argument... result: bits in hex, the result correctly rounded"]
     for name in RUST_FUNCTIONS:
         for dtype in DTYPES:
             x = arguments(name, dtype)
@@ -248,6 +360,16 @@ def rust_reference() -> str:
             width = 16 if dtype == np.float64 else 8
             for a, b in zip(keep.view(u), y.view(u)):
                 lines.append(f"{name} {np.dtype(dtype).name} {int(a):0{width}x} {int(b):0{width}x}")
+    for name in RUST_BINARY:
+        for dtype in DTYPES:
+            y, x = binary_arguments(name, dtype)
+            keep = np.r_[0:RUST_RANDOM, SAMPLES // 2 : SAMPLES // 2 + RUST_RANDOM, SAMPLES : len(y)]
+            y, x = y[keep], x[keep]
+            r = binary_reference(name, y, x)
+            u = _uint(dtype)
+            width = 16 if dtype == np.float64 else 8
+            for a, b, c in zip(y.view(u), x.view(u), r.view(u)):
+                lines.append(f"{name} {np.dtype(dtype).name} {int(a):0{width}x} {int(b):0{width}x} {int(c):0{width}x}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,13 +1,11 @@
 //! The `Accurate` trait: the transcendental function of each name per float type,
-//! from the family files (`exp.rs`, `log.rs`, `trig.rs`) or libm. Uses nothing but
-//! its sibling modules (see `mod.rs`).
+//! through `scalar.rs`'s entry points. Uses nothing but its sibling modules (see
+//! `mod.rs`), so that the aarch64 check can compile the math files on their own.
 
-use super::{exp, log, trig};
+use super::scalar;
 
 /// The transcendental functions per float type: what the interpreter and the CPU
-/// backend's scalar helpers call (`Accurate::exp(x)`). tan, the inverse trigonometric
-/// and the hyperbolic functions are libm's; their float32 versions evaluate libm's
-/// float64 function and round (glibc's float32 `tanhf` and `coshf` are 2 ulp off).
+/// backend's scalar helpers call (`Accurate::exp(x)`).
 pub(crate) trait Accurate: Copy {
     fn exp(self) -> Self;
     fn expm1(self) -> Self;
@@ -24,100 +22,45 @@ pub(crate) trait Accurate: Copy {
     fn sinh(self) -> Self;
     fn cosh(self) -> Self;
     fn tanh(self) -> Self;
+    fn arcsinh(self) -> Self;
+    fn arccosh(self) -> Self;
+    fn arctanh(self) -> Self;
+    /// arctan2(self, x): the angle of the point (x, self).
+    fn arctan2(self, x: Self) -> Self;
+    /// self raised to the power y, as C's `pow`.
+    fn pow(self, y: Self) -> Self;
 }
 
-impl Accurate for f64 {
-    fn exp(self) -> f64 {
-        exp::exp(self)
-    }
-    fn expm1(self) -> f64 {
-        exp::expm1(self)
-    }
-    fn log(self) -> f64 {
-        log::log(self)
-    }
-    fn log1p(self) -> f64 {
-        log::log1p(self)
-    }
-    fn log2(self) -> f64 {
-        log::log2(self)
-    }
-    fn log10(self) -> f64 {
-        log::log10(self)
-    }
-    fn sin(self) -> f64 {
-        trig::sin(self)
-    }
-    fn cos(self) -> f64 {
-        trig::cos(self)
-    }
-    fn tan(self) -> f64 {
-        f64::tan(self)
-    }
-    fn arcsin(self) -> f64 {
-        f64::asin(self)
-    }
-    fn arccos(self) -> f64 {
-        f64::acos(self)
-    }
-    fn arctan(self) -> f64 {
-        f64::atan(self)
-    }
-    fn sinh(self) -> f64 {
-        f64::sinh(self)
-    }
-    fn cosh(self) -> f64 {
-        f64::cosh(self)
-    }
-    fn tanh(self) -> f64 {
-        f64::tanh(self)
-    }
+/// The f64 functions through `scalar.rs`'s dispatch; the f32 ones evaluate the f64
+/// function and round once (what the batch functions' f32 entry points compute too).
+macro_rules! accurate_impls {
+    ($($name:ident),*) => {
+        impl Accurate for f64 {
+            $(fn $name(self) -> f64 {
+                scalar::$name(self)
+            })*
+            fn arctan2(self, x: f64) -> f64 {
+                scalar::arctan2(self, x)
+            }
+            fn pow(self, y: f64) -> f64 {
+                scalar::pow(self, y)
+            }
+        }
+        impl Accurate for f32 {
+            $(fn $name(self) -> f32 {
+                scalar::$name(self as f64) as f32
+            })*
+            fn arctan2(self, x: f32) -> f32 {
+                scalar::arctan2(self as f64, x as f64) as f32
+            }
+            fn pow(self, y: f32) -> f32 {
+                scalar::pow(self as f64, y as f64) as f32
+            }
+        }
+    };
 }
 
-impl Accurate for f32 {
-    fn exp(self) -> f32 {
-        exp::exp_f32(self)
-    }
-    fn expm1(self) -> f32 {
-        exp::expm1_f32(self)
-    }
-    fn log(self) -> f32 {
-        log::log_f32(self)
-    }
-    fn log1p(self) -> f32 {
-        log::log1p_f32(self)
-    }
-    fn log2(self) -> f32 {
-        log::log2_f32(self)
-    }
-    fn log10(self) -> f32 {
-        log::log10_f32(self)
-    }
-    fn sin(self) -> f32 {
-        trig::sin_f32(self)
-    }
-    fn cos(self) -> f32 {
-        trig::cos_f32(self)
-    }
-    fn tan(self) -> f32 {
-        f64::tan(self as f64) as f32
-    }
-    fn arcsin(self) -> f32 {
-        f64::asin(self as f64) as f32
-    }
-    fn arccos(self) -> f32 {
-        f64::acos(self as f64) as f32
-    }
-    fn arctan(self) -> f32 {
-        f64::atan(self as f64) as f32
-    }
-    fn sinh(self) -> f32 {
-        f64::sinh(self as f64) as f32
-    }
-    fn cosh(self) -> f32 {
-        f64::cosh(self as f64) as f32
-    }
-    fn tanh(self) -> f32 {
-        f64::tanh(self as f64) as f32
-    }
-}
+accurate_impls!(
+    exp, expm1, log, log1p, log2, log10, sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh,
+    arcsinh, arccosh, arctanh
+);

@@ -6,14 +6,14 @@
 //!
 //! Elements go through a stack chunk: the loop over a whole chunk vectorizes without
 //! alias checks (source and destination may overlap), and the lanes a function does
-//! not reduce itself (sin and cos beyond 2^20, inf, NaN) are patched from the copy of
+//! not reduce itself (sin, cos and tan beyond 2^20, inf, NaN) are patched from the copy of
 //! the arguments with the scalar function, which gives them libm's value.
 
 // The entry points are AVX2 and AVX-512 code: on other architectures there are none,
 // and kernels call the scalar functions per lane (`backend::cpu::target` keeps their
 // width at 128 bits there), so the helpers below exist on x86-64 only.
 #[cfg(target_arch = "x86_64")]
-use super::{exp, log, trig};
+use super::{asin, atan, exp, hyperbolic, inverse_hyperbolic, log, tan, trig};
 use crate::ir::UnOp;
 use crate::options::MathWidth;
 use std::sync::OnceLock;
@@ -136,6 +136,16 @@ entries! {
     Log10 log10_f64: f64 = false, log::log10, never, log::log10;
     Sin sin_f64: f64 = false, trig::sin_reduced, outside_f64, f64::sin;
     Cos cos_f64: f64 = false, trig::cos_reduced, outside_f64, f64::cos;
+    Tan tan_f64: f64 = false, tan::tan_reduced, outside_f64, f64::tan;
+    Arcsin arcsin_f64: f64 = false, asin::arcsin, never, asin::arcsin;
+    Arccos arccos_f64: f64 = false, asin::arccos, never, asin::arccos;
+    Arctan arctan_f64: f64 = false, atan::arctan, never, atan::arctan;
+    Sinh sinh_f64: f64 = false, hyperbolic::sinh, never, hyperbolic::sinh;
+    Cosh cosh_f64: f64 = false, hyperbolic::cosh, never, hyperbolic::cosh;
+    Tanh tanh_f64: f64 = false, hyperbolic::tanh, never, hyperbolic::tanh;
+    Arcsinh arcsinh_f64: f64 = false, inverse_hyperbolic::arcsinh, never, inverse_hyperbolic::arcsinh;
+    Arccosh arccosh_f64: f64 = false, inverse_hyperbolic::arccosh, never, inverse_hyperbolic::arccosh;
+    Arctanh arctanh_f64: f64 = false, inverse_hyperbolic::arctanh, never, inverse_hyperbolic::arctanh;
     Exp exp_f32: f32 = true, exp::exp_f32, never, exp::exp_f32;
     Expm1 expm1_f32: f32 = true, exp::expm1_f32, never, exp::expm1_f32;
     Log log_f32: f32 = true, log::log_f32, never, log::log_f32;
@@ -144,6 +154,16 @@ entries! {
     Log10 log10_f32: f32 = true, log::log10_f32, never, log::log10_f32;
     Sin sin_f32: f32 = true, |x: f32| trig::sin_reduced(x as f64) as f32, outside_f32, trig::sin_f32;
     Cos cos_f32: f32 = true, |x: f32| trig::cos_reduced(x as f64) as f32, outside_f32, trig::cos_f32;
+    Tan tan_f32: f32 = true, |x: f32| tan::tan_reduced(x as f64) as f32, outside_f32, tan::tan_f32;
+    Arcsin arcsin_f32: f32 = true, asin::arcsin_f32, never, asin::arcsin_f32;
+    Arccos arccos_f32: f32 = true, asin::arccos_f32, never, asin::arccos_f32;
+    Arctan arctan_f32: f32 = true, atan::arctan_f32, never, atan::arctan_f32;
+    Sinh sinh_f32: f32 = true, hyperbolic::sinh_f32, never, hyperbolic::sinh_f32;
+    Cosh cosh_f32: f32 = true, hyperbolic::cosh_f32, never, hyperbolic::cosh_f32;
+    Tanh tanh_f32: f32 = true, hyperbolic::tanh_f32, never, hyperbolic::tanh_f32;
+    Arcsinh arcsinh_f32: f32 = true, inverse_hyperbolic::arcsinh_f32, never, inverse_hyperbolic::arcsinh_f32;
+    Arccosh arccosh_f32: f32 = true, inverse_hyperbolic::arccosh_f32, never, inverse_hyperbolic::arccosh_f32;
+    Arctanh arctanh_f32: f32 = true, inverse_hyperbolic::arctanh_f32, never, inverse_hyperbolic::arctanh_f32;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

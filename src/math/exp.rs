@@ -38,30 +38,42 @@ fn reduce(x: f64) -> (f64, i64, f64, f64) {
     (k, ki, r, corr)
 }
 
+/// e^x = 2^k·(1 + r + p) for |x| < 2^20 (clamped beforehand): (k, r, p), with the
+/// reduction's rounding error carried in p.
+#[inline(always)]
+pub(super) fn exp_parts(x: f64) -> (i64, f64, f64) {
+    let (_, ki, r, corr) = reduce(x);
+    let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
+    (ki, r, p)
+}
+
 /// e^x. Overflow to +inf above 709.78…, underflow through the subnormals to +0
 /// below −745.13…, NaN for NaN, as C's `exp`.
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
     // Clamped so that k stays in range; beyond the clamps the result is inf or 0
     // anyway. NaN passes through the comparisons.
-    let xc = x.clamp(-746.0, 710.0);
-    let (_, ki, r, corr) = reduce(xc);
-    let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
+    let (ki, r, p) = exp_parts(x.clamp(-746.0, 710.0));
     let (h, l) = fast_two_sum(1.0, r);
     scale(h + (l + p), ki)
+}
+
+/// e^x − 1 as a double-double (head, tail) for |x| ≤ 709, relative error near 2^-57:
+/// the terms of (2^k − 1) + 2^k·r + 2^k·p, the first two summed exactly.
+#[inline(always)]
+pub(super) fn expm1_dd(x: f64) -> (f64, f64) {
+    let (ki, r, p) = exp_parts(x);
+    let t = pow2(ki);
+    let (a, a_err) = two_sum(t, -1.0);
+    let (s, s_err) = two_sum(a, t * r);
+    fast_two_sum(s, s_err + a_err + t * p)
 }
 
 /// e^x − 1, accurate near 0; −1 below −40 (where e^x < 2^-57), e^x above 709.
 #[inline(always)]
 pub fn expm1(x: f64) -> f64 {
-    let xc = x.clamp(-40.0, 709.0);
-    let (_, ki, r, corr) = reduce(xc);
-    let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
-    // e^x − 1 = (2^k − 1) + 2^k·r + 2^k·p, the first two summed exactly.
-    let t = pow2(ki);
-    let (a, a_err) = two_sum(t, -1.0);
-    let (s, s_err) = two_sum(a, t * r);
-    let y = s + (s_err + a_err + t * p);
+    let (h, l) = expm1_dd(x.clamp(-40.0, 709.0));
+    let y = h + l;
     if x.abs() < 1.0e-17 {
         // Keeps −0 and the subnormals exact.
         x

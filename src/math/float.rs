@@ -68,3 +68,31 @@ pub(crate) fn horner(x: f64, c: &[f64]) -> f64 {
 /// every integer |k| < 2^21 (fdlibm's split).
 pub(crate) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 pub(crate) const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+
+/// `a · b` as the rounded product and its exact error (a fused multiply-add).
+#[inline(always)]
+pub(crate) fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    (p, a.mul_add(b, -p))
+}
+
+/// The double-double quotient (nh + nl) / (dh + dl): the rounded quotient and a
+/// correction from the exact residual of the division (a fused multiply-add).
+#[inline(always)]
+pub(crate) fn div_dd(nh: f64, nl: f64, dh: f64, dl: f64) -> (f64, f64) {
+    let q = nh / dh;
+    let residual = (-q).mul_add(dh, nh) + (nl - q * dl);
+    (q, residual / dh)
+}
+
+/// The square root of the double-double t + tl (t ≥ 0) as a double-double; the
+/// correction is 0 where the root is 0.
+#[inline(always)]
+pub(crate) fn sqrt_dd(t: f64, tl: f64) -> (f64, f64) {
+    let s = t.sqrt();
+    let correction = ((-s).mul_add(s, t) + tl) / (2.0 * s);
+    (s, if s == 0.0 { 0.0 } else { correction })
+}
+
+/// ln 2 as a double-double (head correctly rounded, tail the rest).
+pub(crate) const LN2_DD: (f64, f64) = (std::f64::consts::LN_2, 2.3190468138462996e-17);

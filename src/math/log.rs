@@ -26,7 +26,7 @@ const LG: [f64; 7] = [
 
 /// x = 2^k·m, m in [√2/2, √2), for positive finite normal x: (k, m).
 #[inline(always)]
-fn split(x: f64) -> (i64, f64) {
+pub(super) fn split(x: f64) -> (i64, f64) {
     let bits = x.to_bits() as i64;
     let tmp = bits.wrapping_sub(SQRT1_2_BITS);
     let k = tmp >> 52;
@@ -103,7 +103,7 @@ const INV_LN10: (f64, f64) = (std::f64::consts::LOG10_E, 1.098319650216765e-17);
 /// rounding error by a fused multiply-add) summed without rounding (TwoSum), the
 /// small rest added once.
 #[inline(always)]
-fn log_dd(x: f64) -> (f64, f64) {
+pub(super) fn log_dd(x: f64) -> (f64, f64) {
     let subnormal = x < f64::MIN_POSITIVE;
     let xs = if subnormal {
         x * 18014398509481984.0

@@ -5,22 +5,30 @@
 //! multiply-adds (`mul_add`) give the same bits with and without an FMA unit (libm's
 //! `fma` is correctly rounded), so CPU kernels and the interpreter agree bit for bit.
 //!
-//! One file per family: `exp.rs` (exp, expm1), `log.rs` (log, log1p, log2, log10), `trig.rs` (sin,
-//! cos; arguments beyond 2^20 go to libm); `float.rs` holds the shared steps;
-//! `accurate.rs` the `Accurate` trait over them. These five files use nothing else
-//! of the crate, so that the aarch64 check (`tests/it/cross_aarch64/math.rs`) can
-//! compile them for aarch64 on their own. float32
-//! functions evaluate the float64 one and round: at most one ulp of f32, almost
-//! always correctly rounded. Every other transcendental stays on the platform's libm
-//! (glibc: within 1 ulp for these), called per element; their float32 versions too
-//! go through the float64 function. Measured accuracy:
-//! `docs/accuracy.md`; the design and speed: `docs/math.md`.
+//! One file per family: `exp.rs` (exp, expm1), `log.rs` (log, log1p, log2, log10),
+//! `trig.rs` (sin, cos; arguments beyond 2^20 go to libm), `tan.rs`, `atan.rs`
+//! (arctan, arctan2 and the arctangent kernel), `asin.rs` (arcsin, arccos),
+//! `hyperbolic.rs` (sinh, cosh, tanh), `inverse_hyperbolic.rs` (arcsinh, arccosh,
+//! arctanh), `pow.rs`; `scalar.rs` (the per-element entry points, with FMA where the
+//! CPU has it); `accurate.rs` (the `Accurate` trait over them). None of these files
+//! uses anything else of the crate, so that the aarch64 check
+//! (`tests/it/cross_aarch64/math.rs`) can compile them for aarch64 on their own; `float.rs` holds the shared steps (exact sums and products,
+//! double-double quotients and roots). float32 functions evaluate the float64 one
+//! and round: at most one ulp of f32, almost always correctly rounded. Measured
+//! accuracy: `docs/accuracy.md`; the design and speed: `docs/math.md`.
 
 mod accurate;
+mod asin;
+mod atan;
 mod batch;
 mod exp;
 mod float;
+mod hyperbolic;
+mod inverse_hyperbolic;
 mod log;
+mod pow;
+mod scalar;
+mod tan;
 mod trig;
 
 pub(crate) use accurate::Accurate;

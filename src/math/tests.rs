@@ -1,7 +1,7 @@
 //! The functions against committed correctly rounded values (`reference.txt`, written
 //! by `python/tests/accuracy.py --rust`: mpmath at 120 bits, random and hard
-//! arguments), special values, and the batch entry points against the scalar
-//! functions bit for bit.
+//! arguments; lines of two-argument functions hold both arguments), special values,
+//! and the batch entry points against the scalar functions bit for bit.
 
 use super::{batch, Accurate};
 use crate::ir::UnOp;
@@ -44,11 +44,21 @@ fn apply<T: Accurate>(op: UnOp, x: T) -> T {
         UnOp::Log10 => x.log10(),
         UnOp::Sin => x.sin(),
         UnOp::Cos => x.cos(),
+        UnOp::Tan => x.tan(),
+        UnOp::Arcsin => x.arcsin(),
+        UnOp::Arccos => x.arccos(),
+        UnOp::Arctan => x.arctan(),
+        UnOp::Sinh => x.sinh(),
+        UnOp::Cosh => x.cosh(),
+        UnOp::Tanh => x.tanh(),
+        UnOp::Arcsinh => x.arcsinh(),
+        UnOp::Arccosh => x.arccosh(),
+        UnOp::Arctanh => x.arctanh(),
         _ => unreachable!("not implemented here"),
     }
 }
 
-const OPS: [(&str, UnOp); 8] = [
+const OPS: [(&str, UnOp); 18] = [
     ("exp", UnOp::Exp),
     ("expm1", UnOp::Expm1),
     ("log", UnOp::Log),
@@ -57,13 +67,72 @@ const OPS: [(&str, UnOp); 8] = [
     ("log10", UnOp::Log10),
     ("sin", UnOp::Sin),
     ("cos", UnOp::Cos),
+    ("tan", UnOp::Tan),
+    ("arcsin", UnOp::Arcsin),
+    ("arccos", UnOp::Arccos),
+    ("arctan", UnOp::Arctan),
+    ("sinh", UnOp::Sinh),
+    ("cosh", UnOp::Cosh),
+    ("tanh", UnOp::Tanh),
+    ("arcsinh", UnOp::Arcsinh),
+    ("arccosh", UnOp::Arccosh),
+    ("arctanh", UnOp::Arctanh),
 ];
 
-/// (op, is f32, argument, correctly rounded result) of each reference line.
+/// The two-argument functions of the reference: name and f(y, x) in f64 and in f32.
+type Binary = (&'static str, fn(f64, f64) -> f64, fn(f32, f32) -> f32);
+const BINARY: [Binary; 2] = [
+    ("arctan2", Accurate::arctan2, Accurate::arctan2),
+    ("power", Accurate::pow, Accurate::pow),
+];
+
+/// (name, is f32, (y, x), correctly rounded result) of each two-argument reference line.
+fn binary_reference() -> Vec<(&'static Binary, bool, (f64, f64), f64)> {
+    REFERENCE
+        .lines()
+        .filter(|l| l.split_whitespace().count() == 5)
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let f = BINARY.iter().find(|b| b.0 == w[0]).expect("known function");
+            let f32 = w[1] == "float32";
+            let v = |s: &str| {
+                let bits = u64::from_str_radix(s, 16).expect("hex");
+                if f32 {
+                    f32::from_bits(bits as u32) as f64
+                } else {
+                    f64::from_bits(bits)
+                }
+            };
+            (f, f32, (v(w[2]), v(w[3])), v(w[4]))
+        })
+        .collect()
+}
+
+#[test]
+fn two_argument_functions_within_one_ulp() {
+    let cases = binary_reference();
+    assert!(cases.len() > 500, "reference.txt is missing cases");
+    for &(f, f32, (y, x), want) in &cases {
+        let got = if f32 {
+            f.2(y as f32, x as f32) as f64
+        } else {
+            f.1(y, x)
+        };
+        let d = ulps(got, want, f32);
+        assert!(
+            d <= 1,
+            "{}({y:e}, {x:e}) {}: {got:e}, want {want:e} ({d} ulp)",
+            f.0,
+            if f32 { "f32" } else { "f64" },
+        );
+    }
+}
+
+/// (op, is f32, argument, correctly rounded result) of each one-argument reference line.
 fn reference() -> Vec<(UnOp, bool, f64, f64)> {
     REFERENCE
         .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter(|l| l.split_whitespace().count() == 4 && !l.starts_with('#'))
         .map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
             let op = OPS.iter().find(|o| o.0 == w[0]).expect("known function").1;
@@ -121,7 +190,38 @@ fn within_one_ulp_of_the_correctly_rounded_values() {
 fn special_values_as_numpy_gives_them() {
     // pandas users compare df.eval("exp(a)") with np.exp(a).
     assert_eq!(Accurate::exp(1f64), std::f64::consts::E);
-    let cases: [(UnOp, f64, f64); 27] = [
+    let pi = std::f64::consts::PI;
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let inf = f64::INFINITY;
+    let cases: [(UnOp, f64, f64); 55] = [
+        (UnOp::Tanh, -0.0, -0.0),
+        (UnOp::Tanh, inf, 1.0),
+        (UnOp::Tanh, -inf, -1.0),
+        (UnOp::Tanh, 1e-310, 1e-310),
+        (UnOp::Sinh, -0.0, -0.0),
+        (UnOp::Sinh, -inf, -inf),
+        (UnOp::Sinh, 711.0, inf),
+        (UnOp::Sinh, -5e-324, -5e-324),
+        (UnOp::Cosh, -0.0, 1.0),
+        (UnOp::Cosh, -inf, inf),
+        (UnOp::Cosh, -711.0, inf),
+        (UnOp::Arctan, -0.0, -0.0),
+        (UnOp::Arctan, inf, half_pi),
+        (UnOp::Arctan, -inf, -half_pi),
+        (UnOp::Arcsin, 1.0, half_pi),
+        (UnOp::Arcsin, -0.0, -0.0),
+        (UnOp::Arccos, 1.0, 0.0),
+        (UnOp::Arccos, -1.0, pi),
+        (UnOp::Arccos, 0.0, half_pi),
+        (UnOp::Tan, -0.0, -0.0),
+        (UnOp::Tan, 1e-310, 1e-310),
+        (UnOp::Arcsinh, -0.0, -0.0),
+        (UnOp::Arcsinh, -inf, -inf),
+        (UnOp::Arccosh, 1.0, 0.0),
+        (UnOp::Arccosh, inf, inf),
+        (UnOp::Arctanh, -0.0, -0.0),
+        (UnOp::Arctanh, 1.0, inf),
+        (UnOp::Arctanh, -1.0, -inf),
         (UnOp::Log2, 1024.0, 10.0),
         (UnOp::Log2, 5e-324, -1074.0),
         (UnOp::Log10, 1000.0, 3.0),
@@ -154,7 +254,38 @@ fn special_values_as_numpy_gives_them() {
         let got = apply(op, x);
         assert_eq!(got.to_bits(), want.to_bits(), "{op:?}({x:e}) = {got:e}");
     }
+    for (y, x, want) in [
+        (0.0, -0.0, pi),
+        (-0.0, -0.0, -pi),
+        (-0.0, 0.0, -0.0),
+        (0.0, 1.0, 0.0),
+        (-0.0, -1.0, -pi),
+        (1.0, -0.0, half_pi),
+        (-inf, inf, -std::f64::consts::FRAC_PI_4),
+        (inf, -inf, 3.0 * std::f64::consts::FRAC_PI_4),
+        (-1.0, -inf, -pi),
+        (-inf, 2.0, -half_pi),
+    ] {
+        let got = Accurate::arctan2(y, x);
+        assert_eq!(
+            got.to_bits(),
+            want.to_bits(),
+            "arctan2({y:e}, {x:e}) = {got:e}"
+        );
+    }
+    assert!(Accurate::arctan2(f64::NAN, 1.0).is_nan() && Accurate::arctan2(0.0, f64::NAN).is_nan());
     for (op, x) in [
+        (UnOp::Arcsin, 1.5),
+        (UnOp::Arccos, -1.0000000000000002),
+        (UnOp::Arccosh, 0.5),
+        (UnOp::Arccosh, -inf),
+        (UnOp::Arctanh, 2.0),
+        (UnOp::Tanh, f64::NAN),
+        (UnOp::Sinh, f64::NAN),
+        (UnOp::Cosh, f64::NAN),
+        (UnOp::Arcsinh, f64::NAN),
+        (UnOp::Arctan, f64::NAN),
+        (UnOp::Tan, f64::INFINITY),
         (UnOp::Log, -1.0),
         (UnOp::Log1p, -2.0),
         (UnOp::Sin, f64::INFINITY),

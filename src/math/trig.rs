@@ -24,7 +24,7 @@ const PIO2_3T: f64 = f64::from_bits(0x397b_839a_2520_49c1);
 const TINY: f64 = 1.4901161193847656e-8;
 
 /// fdlibm's `__kernel_sin` coefficients S1…S6 (odd terms x³…x¹³).
-const S: [f64; 6] = [
+pub(super) const S: [f64; 6] = [
     -0.16666666666666632,
     0.00833333333332249,
     -0.0001984126982985795,
@@ -34,7 +34,7 @@ const S: [f64; 6] = [
 ];
 
 /// fdlibm's `__kernel_cos` coefficients C1…C6 (even terms x⁴…x¹⁴).
-const C: [f64; 6] = [
+pub(super) const C: [f64; 6] = [
     0.0416666666666666,
     -0.001388888888887411,
     2.480158728947673e-05,
@@ -45,7 +45,7 @@ const C: [f64; 6] = [
 
 /// x = n·π/2 + y + y_lo for |x| ≤ `REDUCED_MAX`: (y, y_lo, n mod 4).
 #[inline(always)]
-fn reduce(x: f64) -> (f64, f64, i64) {
+pub(super) fn reduce(x: f64) -> (f64, f64, i64) {
     let (n, ni) = round_int(x * FRAC_2_PI);
     // Exact: n·PIO2_1 has at most 53 bits, and x − n·PIO2_1 is a multiple of
     // x's ulp below 1.

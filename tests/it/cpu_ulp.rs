@@ -104,6 +104,7 @@ fn ulp_report(opts: &Options) -> String {
         ("tanh", -20.0, 20.0),
         ("arcsinh", -1e5, 1e5),
         ("arccosh", 1.0, 1e5),
+        ("arctanh", -0.999, 0.999),
         ("log", 1e-300, 1e6),
         ("log1p", -0.999, 1e6),
         ("log10", 1e-300, 1e6),

@@ -2,12 +2,10 @@
 //! corpus of programs and every `kernels/*.nx`, compiled for
 //! `aarch64-unknown-linux-gnu` into object files (`internals::object_code`), linked
 //! with a C harness (`cross_aarch64/`) by `aarch64-linux-gnu-gcc`, run under
-//! `qemu-aarch64`, and compared with the interpreter on this host: bit for bit, or
-//! within `LIBM_ULPS` where a kernel calls a transcendental that is the C library's
-//! in nexpr too (tan, the inverse trigonometric and hyperbolic functions: aarch64's
-//! glibc is not x86-64's). nexpr's own functions (exp, log, sin, …, hypot) are
-//! linked from the library's source compiled for aarch64 (`cross_aarch64/math.rs`),
-//! so kernels that call only those agree bit for bit.
+//! `qemu-aarch64`, and compared with the interpreter on this host bit for bit: every
+//! real transcendental is nexpr's own (exp, log, sin, tan, the inverse trigonometric
+//! and hyperbolic functions, …, hypot), linked from the library's source compiled for
+//! aarch64 (`cross_aarch64/math.rs`).
 //!
 //! Size: 200 generated expressions, the program corpus and `kernels/*.nx`, 240
 //! elements each, all in one executable and one qemu run: a few seconds beyond
@@ -33,12 +31,7 @@ const TRIPLE: &str = "aarch64-unknown-linux-gnu";
 /// for straight-line kernels, 3 for loops: 24), since vector kernels process whole
 /// steps only and the remainder is the driver's.
 const N: usize = 240;
-/// The C libraries' transcendentals of the two ISAs may differ this much.
-const LIBM_ULPS: u64 = 2;
-/// Imports that are the C library's functions in nexpr (`src/math/accurate.rs`,
-/// `value::libm`), whose last bits may differ between the two ISAs' glibc.
-const LIBM_PREFIXES: &[&str] = &["nx_tan_", "nx_arc", "nx_sinh_", "nx_cosh_", "nx_tanh_"];
-/// Imports the harness provides (`cross_aarch64/math.rs`, `helpers.c`); a kernel
+/// Imports the harness provides (`cross_aarch64/math.rs`); a kernel
 /// importing anything else is counted as not linked.
 const PROVIDED_PREFIXES: &[&str] = &[
     "nx_hypot_",
@@ -54,13 +47,12 @@ const PROVIDED_PREFIXES: &[&str] = &[
 ];
 
 /// One kernel to run: its compiled object, the inputs (ABI order), the interpreter's
-/// outputs (ABI order), and whether it calls one of the C library's functions.
+/// outputs (ABI order).
 struct Prepared {
     name: String,
     object: Vec<u8>,
     inputs: Vec<Vec<u8>>,
     want: Vec<DynArray>,
-    calls_libm: bool,
 }
 
 fn tool(name: &str) -> bool {
@@ -209,9 +201,6 @@ fn prepare(
         object,
         inputs,
         want,
-        calls_libm: imports
-            .iter()
-            .any(|i| LIBM_PREFIXES.iter().any(|p| i.starts_with(p))),
     })
 }
 
@@ -433,7 +422,7 @@ fn link(dir: &Path, cases: &[Prepared]) -> PathBuf {
     cmd.args(["-O1", "-no-pie", "-o"])
         .arg(&exe)
         .arg(dir.join("cases.c"));
-    cmd.arg(here.join("harness.c")).arg(here.join("helpers.c"));
+    cmd.arg(here.join("harness.c"));
     cmd.args((0..cases.len()).map(|i| dir.join(format!("case_{i}.o"))));
     cmd.arg(math).args(["-lm", "-lpthread", "-ldl"]);
     let out = cmd.output().expect("running aarch64-linux-gnu-gcc");
@@ -501,8 +490,7 @@ fn aarch64_kernels_agree_with_the_interpreter() {
             let part = &got[at..at + len];
             at += len;
             same_bits &= agrees(w, part, 0).is_ok();
-            let ulps = if p.calls_libm { LIBM_ULPS } else { 0 };
-            if let Err(e) = agrees(w, part, ulps) {
+            if let Err(e) = agrees(w, part, 0) {
                 failures.push(format!("{}: {e}", p.name));
             }
         }

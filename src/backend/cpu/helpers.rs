@@ -16,7 +16,7 @@ use crate::dtype::DType;
 use crate::hypot::CorrectHypot;
 use crate::ir::{BinOp, UnOp};
 use crate::math::Accurate;
-use crate::value::{self, libm, Scalar};
+use crate::value::{self, Scalar};
 use cranelift_codegen::ir::types::{Type, F32, F64, I32, I64};
 use num_complex::{Complex32, Complex64};
 
@@ -135,9 +135,7 @@ macro_rules! direct {
     };
 }
 
-// exp, expm1, log, log1p, log2, log10, sin and cos are nexpr's own (`crate::math`), the others
-// libm's, as in `value`. The inverse hyperbolics come from libm, as in `value` (Rust's own differ in the last
-// bits and overflow near the top of the range).
+// nexpr's own functions (`crate::math`), as in `value`.
 direct! {
     Sin "sin" => |x| Accurate::sin(x),
     Cos "cos" => |x| Accurate::cos(x),
@@ -148,9 +146,9 @@ direct! {
     Sinh "sinh" => |x| Accurate::sinh(x),
     Cosh "cosh" => |x| Accurate::cosh(x),
     Tanh "tanh" => |x| Accurate::tanh(x),
-    Arcsinh "arcsinh" => |x| libm::asinh(x),
-    Arccosh "arccosh" => |x| libm::acosh(x),
-    Arctanh "arctanh" => |x| libm::atanh(x),
+    Arcsinh "arcsinh" => |x| Accurate::arcsinh(x),
+    Arccosh "arccosh" => |x| Accurate::arccosh(x),
+    Arctanh "arctanh" => |x| Accurate::arctanh(x),
     Log "log" => |x| Accurate::log(x),
     Log1p "log1p" => |x| Accurate::log1p(x),
     Log10 "log10" => |x| Accurate::log10(x),

@@ -3,19 +3,32 @@
 //! under qemu compute exactly what the interpreter computes on the host. The library's
 //! source files are compiled here on their own (they use nothing else of the crate)
 //! by `rustc --target aarch64-unknown-linux-gnu --crate-type staticlib`; see
-//! `tests/it/cross_aarch64.rs`. The functions that are the C library's in the library
-//! too (`arcsinh`, `arccosh`, `arctanh`) are in `helpers.c`.
+//! `tests/it/cross_aarch64.rs`.
 
 #[path = "../../../src/math/accurate.rs"]
 mod accurate;
+#[path = "../../../src/math/asin.rs"]
+mod asin;
+#[path = "../../../src/math/atan.rs"]
+mod atan;
 #[path = "../../../src/math/exp.rs"]
 mod exp;
 #[path = "../../../src/math/float.rs"]
 mod float;
+#[path = "../../../src/math/hyperbolic.rs"]
+mod hyperbolic;
 #[path = "../../../src/hypot/mod.rs"]
 mod hypot;
+#[path = "../../../src/math/inverse_hyperbolic.rs"]
+mod inverse_hyperbolic;
 #[path = "../../../src/math/log.rs"]
 mod log;
+#[path = "../../../src/math/pow.rs"]
+mod pow;
+#[path = "../../../src/math/scalar.rs"]
+mod scalar;
+#[path = "../../../src/math/tan.rs"]
+mod tan;
 #[path = "../../../src/math/trig.rs"]
 mod trig;
 
@@ -46,6 +59,9 @@ export! {
     nx_sinh_f64 nx_sinh_f32 => sinh,
     nx_cosh_f64 nx_cosh_f32 => cosh,
     nx_tanh_f64 nx_tanh_f32 => tanh,
+    nx_arcsinh_f64 nx_arcsinh_f32 => arcsinh,
+    nx_arccosh_f64 nx_arccosh_f32 => arccosh,
+    nx_arctanh_f64 nx_arctanh_f32 => arctanh,
     nx_log_f64 nx_log_f32 => log,
     nx_log1p_f64 nx_log1p_f32 => log1p,
     nx_log10_f64 nx_log10_f32 => log10,
