@@ -91,3 +91,10 @@ def test_numexpr_max_threads_is_read():
         NUMEXPR_NUM_THREADS="5",
     )
     assert out.split() == ["3", "3", "refused"]
+
+
+def test_selftest_passes():
+    # nexpr.test() is what a user runs to check an installation: it must pass here.
+    result = ne.test(verbosity=0)
+    assert result.testsRun == 56
+    assert result.wasSuccessful(), [str(t) for t, _ in result.failures + result.errors]
