@@ -34,6 +34,20 @@ pub(super) fn split(x: f64) -> (i64, f64) {
     (k, m)
 }
 
+/// x = 2^k·m, m in [√2/2, √2), for positive finite x, subnormals included (scaled
+/// into the normals first): (k as f64, m).
+#[inline(always)]
+pub(super) fn split_any(x: f64) -> (f64, f64) {
+    let subnormal = x < f64::MIN_POSITIVE;
+    let xs = if subnormal {
+        x * 18014398509481984.0
+    } else {
+        x
+    };
+    let (k, m) = split(xs);
+    (int_to_f64(if subnormal { k - 54 } else { k }), m)
+}
+
 /// k·ln2 + log(1 + f) + c, where 1 + f is in [√2/2, √2) and c is small.
 #[inline(always)]
 fn log_sum(k: f64, f: f64, c: f64) -> f64 {
@@ -47,16 +61,8 @@ fn log_sum(k: f64, f: f64, c: f64) -> f64 {
 /// The natural logarithm: −inf at ±0, NaN below 0, +inf at +inf, as C's `log`.
 #[inline(always)]
 pub fn log(x: f64) -> f64 {
-    // Subnormals are scaled into the normals first.
-    let subnormal = x < f64::MIN_POSITIVE;
-    let xs = if subnormal {
-        x * 18014398509481984.0
-    } else {
-        x
-    };
-    let (k, m) = split(xs);
-    let k = if subnormal { k - 54 } else { k };
-    let y = log_sum(int_to_f64(k), m - 1.0, 0.0);
+    let (k, m) = split_any(x);
+    let y = log_sum(k, m - 1.0, 0.0);
     if x == 0.0 {
         f64::NEG_INFINITY
     } else if x < 0.0 {
@@ -104,14 +110,7 @@ const INV_LN10: (f64, f64) = (std::f64::consts::LOG10_E, 1.098319650216765e-17);
 /// small rest added once.
 #[inline(always)]
 pub(super) fn log_dd(x: f64) -> (f64, f64) {
-    let subnormal = x < f64::MIN_POSITIVE;
-    let xs = if subnormal {
-        x * 18014398509481984.0
-    } else {
-        x
-    };
-    let (k, m) = split(xs);
-    let k = int_to_f64(if subnormal { k - 54 } else { k });
+    let (k, m) = split_any(x);
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;

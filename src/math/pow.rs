@@ -11,10 +11,8 @@
 //! the product) and e^{h + l} = 2^k·e^r·(1 + l) with `exp.rs`'s reduction of h.
 
 use super::exp::exp_parts;
-use super::float::{
-    div_dd, fast_two_sum, horner, int_to_f64, scale, two_prod, two_sum, LN2_HI, LN2_LO,
-};
-use super::log::split;
+use super::float::{div_dd, fast_two_sum, horner, scale, two_prod, two_sum, LN2_HI, LN2_LO};
+use super::log::split_any;
 
 /// 2/(2n + 1) for n = 2..12.
 const ODD: [f64; 11] = [
@@ -36,14 +34,7 @@ const TWO_THIRDS: (f64, f64) = (0.6666666666666666, 3.700743415417188e-17);
 /// log x as a double-double with a relative error near 2^-68, for positive finite x.
 #[inline(always)]
 fn log_precise(x: f64) -> (f64, f64) {
-    let subnormal = x < f64::MIN_POSITIVE;
-    let xs = if subnormal {
-        x * 18014398509481984.0
-    } else {
-        x
-    };
-    let (k, m) = split(xs);
-    let k = int_to_f64(if subnormal { k - 54 } else { k });
+    let (k, m) = split_any(x);
     let f = m - 1.0;
     let (d, d_err) = two_sum(2.0, f);
     let (sh, sl) = div_dd(f, 0.0, d, d_err);
