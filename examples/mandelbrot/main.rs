@@ -539,9 +539,12 @@ fn fused_1t(rows: &[Row]) -> Option<f64> {
         .and_then(|r| r.ms)
 }
 
-/// `t` against the fused program's time: "13× slower", "2.3× faster".
+/// `t` against the fused program's time: "13× slower", "2.3× faster"; the fused
+/// program's own row is the reference, and a ratio that rounds to 1.0 reads "same".
 fn versus(t: f64, fused: Option<f64>) -> String {
     match fused {
+        Some(f) if t == f => "reference".into(),
+        Some(f) if (t / f).max(f / t) < 1.05 => "same".into(),
         Some(f) if t >= f => format!("{:.1}× slower", t / f),
         Some(f) => format!("{:.1}× faster", f / t),
         None => String::new(),
@@ -599,10 +602,7 @@ fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
         } else {
             r.method.clone()
         };
-        let vs = match fused {
-            Some(f) if f == t => "1".to_string(),
-            _ => versus(t, fused),
-        };
+        let vs = versus(t, fused);
         println!("| {} | {method} | {} | {time} | {vs} |", r.by, r.target);
     }
     println!();
