@@ -90,6 +90,9 @@ impl CpuExec {
         }
         let mut rows = Rows::new(self, bound, t);
         let w = Writer { out, lo };
+        if geo.inner == 1 && geo.len <= WINDOW && t == r.ty {
+            return Some(contiguous(&mut rows, geo, lo, hi, &w, r.op));
+        }
         macro_rules! folds {
             ($($var:ident => $t:ty),*) => {
                 match r.ty {
@@ -116,6 +119,58 @@ impl CpuExec {
                         C64 => Complex<f32>, C128 => Complex<f64>),
         })
     }
+}
+
+/// The reduced axis is the last (`inner == 1`) and the values are of the output's
+/// dtype: each output's values are one run of the window, reduced as
+/// `runtime::reduce` reduces a lane (`Reducible::sum`, or the fold), whole rows per
+/// window instead of one column segment per output.
+fn contiguous(
+    rows: &mut Rows,
+    geo: Around,
+    lo: usize,
+    hi: usize,
+    w: &Writer,
+    op: ReduceOp,
+) -> Result<()> {
+    macro_rules! by_type {
+        ($($var:ident => $t:ty),*) => {
+            match rows.ty {
+                $(DType::$var => contiguous_as::<$t>(rows, geo, lo, hi, w, op),)*
+            }
+        };
+    }
+    by_type!(Bool => bool, I32 => i32, I64 => i64, F32 => f32, F64 => f64,
+             C64 => Complex<f32>, C128 => Complex<f64>)
+}
+
+fn contiguous_as<T: Reducible>(
+    rows: &mut Rows,
+    geo: Around,
+    lo: usize,
+    hi: usize,
+    w: &Writer,
+    op: ReduceOp,
+) -> Result<()> {
+    let mut q = lo;
+    while q < hi {
+        let per = (WINDOW / geo.len).clamp(1, hi - q);
+        rows.fetch(q * geo.len, (q + per) * geo.len, None)?;
+        let vals: Vec<T> = (q..q + per)
+            .map(|k| {
+                let run = rows.slice::<T>(k * geo.len, (k + 1) * geo.len);
+                match op {
+                    ReduceOp::Sum => T::sum(run),
+                    _ => run[1..]
+                        .iter()
+                        .fold(fold_start::<T>(op, run[0]), |a, &x| fold_step(op, a, x)),
+                }
+            })
+            .collect();
+        w.write(q, &vals);
+        q += per;
+    }
+    Ok(())
 }
 
 /// Where the outputs `[lo, hi)` go.
@@ -335,6 +390,19 @@ impl<'e, 'v> Rows<'e, 'v> {
         self.exec.run_span(self.bound, &[out], from, end)?;
         self.w1 = end;
         Ok(())
+    }
+
+    /// Values `[a, b)` (inside the window), of the window's own dtype `T`.
+    fn slice<T: Reducible>(&self, a: usize, b: usize) -> &[T] {
+        assert!(T::DTYPE == self.ty && self.w0 <= a && a <= b && b <= self.w1);
+        let p = self.words.as_ptr() as *const u8;
+        // SAFETY: values `[w0, w1)` were written from the start of the words by
+        // `run_span` as `ty` = `T` values (the window's invariant), and the words are
+        // aligned for every dtype.
+        unsafe {
+            let at = p.add((a - self.w0) * self.ty.size()) as *const T;
+            std::slice::from_raw_parts(at, b - a)
+        }
     }
 
     /// Value `i` (inside the window), cast to `T` as `reduce::try_cast_array` casts.
