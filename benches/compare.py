@@ -4,6 +4,13 @@ NumPy, numexpr at 1 and 2 threads (in this process) and nexpr at 1 and 2 threads
 
 Usage: python benches/compare.py NEXPR_BINARY [ROUNDS] [N] [EXPR_SUBSTRING ...]
 
+Every round also runs the STREAM-style probe (`cargo bench --bench bandwidth`, built
+on the first call) at 1 and 2 threads, and the memory-bound expressions (those with no
+transcendental function) are reported as a fraction of the triad's bandwidth at the
+same thread count: the bytes an expression must move (its inputs and its output, once)
+over its time, against the bytes a second the triad moves. Set NEXPR_NO_BANDWIDTH=1 to
+leave the probe out (e.g. where cargo is not installed).
+
 The data is benches/make_vars.py's, written once to $TMPDIR/nexpr-bench-N.npz. At the
 end, per expression and tool: the median of the round medians (and the minimum of
 all runs), and nexpr's 1-thread time over NumPy's and over numexpr's.
@@ -11,6 +18,7 @@ Run it with an interpreter that has numpy and numexpr.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -60,9 +68,34 @@ def nexpr(expr, threads):
     return j['median_s'], j['min_s']
 
 
+def bandwidth():
+    """Triad GB/s by thread count, from benches/bandwidth.rs (medians of its runs)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(['cargo', 'bench', '-q', '--bench', 'bandwidth', '--', '--json',
+                          '--n', str(n), '--threads', '1,2', '--repeat', '7'],
+                         cwd=root, capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{')]
+    return {r['threads']: r['median_gbs'] for r in rows if r['kernel'] == 'triad'}
+
+
+def moved_bytes(expr, result):
+    """What an expression must read and write at least: each input once, the output once."""
+    names = set(re.findall(r'[A-Za-z_]\w*', expr))
+    return sum(v.nbytes for k, v in local.items() if k in names) + np.asarray(result).nbytes
+
+
+MEMORY_BOUND = [e for e, _ in EXPRS if not re.search(r'sin|cos|exp|log', e)]
+probe = os.environ.get('NEXPR_NO_BANDWIDTH') != '1'
+triad = {}
+
 cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t']
 res = {}
 for r in range(rounds):
+    if probe:
+        for th, gbs in bandwidth().items():
+            triad.setdefault(th, []).append(gbs)
+        print(f'round {r} triad ' + '  '.join(f'{th}t {v[-1]:.1f} GB/s'
+                                              for th, v in sorted(triad.items())), flush=True)
     for expr, numpy_fn in EXPRS:
         row = {'numpy': median_min(numpy_fn)}
         for th in (1, 2):
@@ -86,3 +119,20 @@ for expr, _ in EXPRS:
     cells = ' | '.join(f'{v[k][0] * 1e3:.1f} ({v[k][1] * 1e3:.1f})' for k in cols)
     print(f'| `{expr}` | {cells} | {v["nexpr 1t"][0] / v["numpy"][0]:.2f} | '
           f'{v["nexpr 1t"][0] / v["numexpr 1t"][0]:.2f} |')
+
+if probe and MEMORY_BOUND:
+    ceiling = {th: sorted(v)[len(v) // 2] for th, v in triad.items()}
+    print(f'\nMemory-bound expressions as a fraction of the triad bandwidth (median of '
+          f'the round medians: 1 thread {ceiling[1]:.1f} GB/s, 2 threads {ceiling[2]:.1f} GB/s)')
+    print('| expression | bytes/element | ' + ' | '.join(cols) + ' |')
+    print('|---|---:|' + '---:|' * len(cols))
+    funcs = dict(EXPRS)
+    for expr in MEMORY_BOUND:
+        moved = moved_bytes(expr, funcs[expr]())
+        cells = []
+        for k in cols:
+            runs = res[(expr, k)]
+            med = sorted(m for m, _ in runs)[len(runs) // 2]
+            th = 2 if k.endswith('2t') else 1
+            cells.append(f'{moved / med / 1e9 / ceiling[th]:.0%}')
+        print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(cells) + ' |')

@@ -1,0 +1,157 @@
+//! STREAM-style memory bandwidth probe: the ceiling for memory-bound expressions.
+//!
+//! `cargo bench --bench bandwidth -- [--n N] [--threads 1,2] [--repeat R] [--json]`
+//!
+//! Copy (`c = a`, 16 bytes an element) and triad (`a = b + s*c`, 24 bytes an element)
+//! over arrays of N float64 each (default 2^25, 256 MiB an array: far beyond any last
+//! level cache), each thread owning one contiguous part from first touch on, as STREAM
+//! does. Bytes are counted as STREAM counts them (what the kernel reads and writes, not
+//! the write-allocate reads of the cache), so a fused expression that reads two f64
+//! streams and writes one moves the same 24 bytes an element as the triad, and its
+//! time over the triad's is directly the fraction of the ceiling it reaches
+//! (`benches/compare.py` does this with every memory-bound expression).
+//!
+//! With `--json`, one line per kernel and thread count:
+//! `{"kernel":"triad","threads":2,"n":..,"best_gbs":..,"median_gbs":..}`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Args {
+    n: usize,
+    threads: Vec<usize>,
+    repeat: usize,
+    json: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        n: 1 << 25,
+        threads: vec![1, 2],
+        repeat: 10,
+        json: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} wants a value"));
+        match a.as_str() {
+            "--n" => args.n = value("--n")?.parse().map_err(|e| format!("--n: {e}"))?,
+            "--repeat" => {
+                args.repeat = value("--repeat")?
+                    .parse()
+                    .map_err(|e| format!("--repeat: {e}"))?
+            }
+            "--threads" => {
+                args.threads = value("--threads")?
+                    .split(',')
+                    .map(|t| t.parse().map_err(|e| format!("--threads: {e}")))
+                    .collect::<Result<_, _>>()?
+            }
+            "--json" => args.json = true,
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if args.n == 0 || args.repeat == 0 || args.threads.contains(&0) {
+        return Err("--n, --repeat and every thread count must be at least 1".into());
+    }
+    Ok(args)
+}
+
+/// The part of `0..n` that thread `t` of `threads` owns.
+fn part(n: usize, threads: usize, t: usize) -> std::ops::Range<usize> {
+    n * t / threads..n * (t + 1) / threads
+}
+
+/// Runs `kernel` on each thread's part of three arrays at once, on `threads` threads.
+fn on_parts(
+    arrays: [&mut [f64]; 3],
+    threads: usize,
+    kernel: impl Fn(&mut [f64], &mut [f64], &mut [f64]) + Sync,
+) {
+    let n = arrays[0].len();
+    let [mut a, mut b, mut c] = arrays;
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let len = part(n, threads, t).len();
+            let (a_t, a_rest) = std::mem::take(&mut a).split_at_mut(len);
+            let (b_t, b_rest) = std::mem::take(&mut b).split_at_mut(len);
+            let (c_t, c_rest) = std::mem::take(&mut c).split_at_mut(len);
+            (a, b, c) = (a_rest, b_rest, c_rest);
+            let kernel = &kernel;
+            s.spawn(move || kernel(a_t, b_t, c_t));
+        }
+    });
+}
+
+fn copy(a: &mut [f64], _b: &mut [f64], c: &mut [f64]) {
+    c.copy_from_slice(a);
+}
+
+fn triad(a: &mut [f64], b: &mut [f64], c: &mut [f64]) {
+    let s = black_box(3.0);
+    for ((a, &b), &c) in a.iter_mut().zip(b.iter()).zip(c.iter()) {
+        *a = b + s * c;
+    }
+}
+
+/// Best and median rates in GB/s of `repeat` timed runs after one warm-up.
+fn rates(
+    args: &Args,
+    threads: usize,
+    bytes_per_element: usize,
+    arrays: &mut [Vec<f64>; 3],
+    kernel: fn(&mut [f64], &mut [f64], &mut [f64]),
+) -> (f64, f64) {
+    let mut seconds = Vec::with_capacity(args.repeat);
+    for run in 0..=args.repeat {
+        let [a, b, c] = arrays;
+        let start = Instant::now();
+        on_parts([a, b, c], threads, kernel);
+        if run > 0 {
+            seconds.push(start.elapsed().as_secs_f64());
+        }
+        black_box(&arrays[0][args.n / 2]);
+    }
+    seconds.sort_by(f64::total_cmp);
+    let gbs = |s: f64| (args.n * bytes_per_element) as f64 / s / 1e9;
+    (gbs(seconds[0]), gbs(seconds[seconds.len() / 2]))
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bandwidth: {e}");
+            std::process::exit(2);
+        }
+    };
+    for &threads in &args.threads {
+        // Fresh arrays per thread count, first touched by the threads that use them.
+        // `vec!` of zeros maps untouched zero pages: the fill below is the first touch.
+        let mut arrays = [(); 3].map(|_| vec![0.0f64; args.n]);
+        {
+            let [a, b, c] = &mut arrays;
+            on_parts([a, b, c], threads, |a, b, c| {
+                a.fill(1.0);
+                b.fill(2.0);
+                c.fill(0.5);
+            });
+        }
+        for (name, bytes, kernel) in [
+            ("copy", 16, copy as fn(&mut [f64], &mut [f64], &mut [f64])),
+            ("triad", 24, triad),
+        ] {
+            let (best, median) = rates(&args, threads, bytes, &mut arrays, kernel);
+            if args.json {
+                println!(
+                    "{{\"kernel\":\"{name}\",\"threads\":{threads},\"n\":{},\"best_gbs\":{best:.3},\"median_gbs\":{median:.3}}}",
+                    args.n
+                );
+            } else {
+                println!("{name:>5} {threads:>2} threads: best {best:6.2} GB/s, median {median:6.2} GB/s");
+            }
+        }
+    }
+}
