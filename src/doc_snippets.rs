@@ -26,6 +26,9 @@ pub struct CpuPerformance;
 #[doc = include_str!("../docs/cuda.md")]
 pub struct Cuda;
 
+#[doc = include_str!("../docs/dask.md")]
+pub struct Dask;
+
 #[doc = include_str!("../docs/fuzzing.md")]
 pub struct Fuzzing;
 
