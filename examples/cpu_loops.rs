@@ -3,7 +3,7 @@
 //! `cargo run --release --example cpu_loops [-- N]` (N x N grid points, default 400).
 //!
 //! The rows are what chose the default of `CpuOptions::loop_groups` (see
-//! `src/backend/cpu/lower/plan.rs` and docs/cpu-performance.md).
+//! `src/backend/cpu/lower/plan.rs` and docs/performance-log.md).
 
 use ndarray::{ArrayD, IxDyn};
 use nexpr::{CpuOptions, DynArray, Options, Program, Simd, Target, Vars};

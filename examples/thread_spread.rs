@@ -8,7 +8,7 @@
 //!
 //! `cargo run --release --example thread_spread -- VARS.npz EXPR [ROUNDS] [REPEAT]`
 //! (e.g. the `.npz` of `benches/make_vars.py` and `'z*z+zc'`); the findings are in
-//! `docs/cpu-performance.md`.
+//! `docs/performance-log.md` ("Steady times at 2 threads").
 
 use nexpr::{CpuOptions, Expr, Options, Target, Vars};
 use std::collections::BTreeMap;

@@ -514,12 +514,32 @@ impl Kernel {
 
     /// Evaluates and returns the output (for a program with several outputs, the
     /// first one; [`Kernel::run`] returns them all).
+    ///
+    /// ```
+    /// use nexpr::{Expr, Target, Vars};
+    /// let a = ndarray::arr2(&[[1i32, 2], [3, 4]]);
+    /// let b = ndarray::arr1(&[10i32, 20]);                  // broadcast over the rows
+    /// let k = Expr::parse("a * b + 1")?.compile(Target::cpu())?;
+    /// let out = k.eval(&Vars::new().with("a", &a).with("b", &b))?;
+    /// assert_eq!(out.into_array::<i32>()?, ndarray::arr2(&[[11, 41], [31, 81]]).into_dyn());
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn eval(&self, vars: &Vars) -> Result<DynArray> {
         let mut outs = self.run_vec(vars)?;
         Ok(outs.swap_remove(0))
     }
 
     /// Evaluates and returns every output by name.
+    ///
+    /// ```
+    /// use nexpr::{Program, Target, Vars};
+    /// let a = ndarray::arr1(&[1.0f64, 2.0]);
+    /// let k = Program::parse("output lo, hi\nlo = a - 1\nhi = a + 1\n")?.compile(Target::cpu())?;
+    /// let outs = k.run(&Vars::new().with("a", &a))?;
+    /// assert_eq!(outs.keys().collect::<Vec<_>>(), ["hi", "lo"]);
+    /// assert_eq!(outs["hi"].as_array::<f64>().unwrap().as_slice(), Some(&[2.0, 3.0][..]));
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn run(&self, vars: &Vars) -> Result<BTreeMap<String, DynArray>> {
         let outs = self.run_vec(vars)?;
         Ok(self.output_names().into_iter().zip(outs).collect())
@@ -673,6 +693,15 @@ impl Kernel {
 
     /// The IR, Cranelift IR, machine code or CUDA C this kernel runs for these
     /// variables (see [`Emit`]); nothing is run. Any target can emit any form.
+    ///
+    /// ```
+    /// use nexpr::{Emit, Expr, Target, Vars};
+    /// let a = ndarray::arr1(&[1.0f32]);
+    /// let k = Expr::parse("a * 2")?.compile(Target::Interp)?;
+    /// let cuda = k.emit(&Vars::new().with("a", &a), Emit::Cuda)?;  // no GPU needed
+    /// assert!(cuda.contains("__global__"));
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
     pub fn emit(&self, vars: &Vars, what: Emit) -> Result<String> {
         let func = self.typed_ir(vars)?;
         match what {

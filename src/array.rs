@@ -20,7 +20,7 @@ pub(crate) const HUGE_PAGE: usize = 2 << 20;
 /// 4 MiB more, never touched, so never backed by memory): every page of it can then
 /// be a transparent huge page. Otherwise the (page-aligned, not 2 MiB-aligned) head
 /// and tail of a fresh large allocation fault in 4 KiB pages, 200 to 1000 faults per
-/// output, about 2 µs each on the development VM (1 to 2 ms of a 20 ms evaluation).
+/// output, a measurable part of an evaluation (`docs/performance-log.md`).
 fn uninit_array<T: Element>(shape: &[usize]) -> Result<ArrayD<MaybeUninit<T>>> {
     let n = crate::alloc::elements(shape, T::DTYPE)?;
     let size = std::mem::size_of::<T>().max(1);

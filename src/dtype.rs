@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The element types nexpr carries, named as NumPy names them (`Display` gives the
-/// name). Narrower NumPy integers and float16 are widened on entry (see README).
+/// name). Narrower NumPy integers and float16 are widened on entry (see `docs/language.md`).
 ///
 /// ```
 /// use nexpr::DType;

@@ -37,6 +37,8 @@ mod api;
 mod array;
 mod backend;
 mod cancel;
+#[cfg(doctest)]
+mod doc_snippets;
 mod dtype;
 mod engine;
 mod error;

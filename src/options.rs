@@ -54,6 +54,21 @@ pub enum Simd {
 /// the 256- or 512-bit function over the whole buffer (see `backend::cpu::math` and
 /// `math`). Programs with loops, and CPUs without the instructions, keep 128 bits:
 /// libmvec's per-vector calls under fast math, else the scalar functions per lane.
+///
+/// The width changes the speed, never the value: the default functions give the same
+/// bits at every width.
+///
+/// ```
+/// use nexpr::{CpuOptions, Expr, MathWidth, Options, Target, Vars};
+/// let a = ndarray::Array1::linspace(0.0, 10.0, 1000);
+/// let vars = Vars::new().with("a", &a);
+/// let e = Expr::parse("exp(-a) * sin(a)")?;
+/// let narrow = Options { cpu: CpuOptions { math_width: MathWidth::Bits128, ..Default::default() }, ..Default::default() };
+/// let x = e.compile_with(Target::cpu(), &narrow)?.eval(&vars)?;
+/// let y = e.compile(Target::cpu())?.eval(&vars)?;                  // MathWidth::Auto
+/// assert_eq!(x, y);
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MathWidth {
     /// The widest variant this CPU runs (checked at run time): 512 bits with
@@ -124,8 +139,8 @@ pub struct CpuOptions {
     pub fault_ahead: bool,
 }
 
-/// Measured defaults; the measurements are in `backend::cpu` (see
-/// `docs/cpu-performance.md`).
+/// Measured defaults: why each is what it is is in `backend::cpu`, the measurements
+/// in `docs/performance-log.md`.
 impl Default for CpuOptions {
     fn default() -> Self {
         CpuOptions {

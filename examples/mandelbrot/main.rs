@@ -16,7 +16,7 @@
 //! sets up the peers' Python environment (`peers/prepare.py`: a venv with pinned
 //! packages, the Cython module), once. It checks that every escape array agrees with
 //! nexpr's (the peers' by checksum), prints a table of warmed-up median times
-//! (`--markdown`: as the README's table), sweeps the grid size, and draws
+//! (`--markdown`: as the table of `docs/performance-log.md`), sweeps the grid size, and draws
 //! `mandelbrot.png` (the set) and `timings.png` (runtime vs. size, the peers dashed).
 
 use clap::Parser;
@@ -77,7 +77,7 @@ struct Args {
     /// Leave the peers out.
     #[arg(long)]
     no_peers: bool,
-    /// Print the table as Markdown (the README's Mandelbrot table).
+    /// Print the table as Markdown (the Mandelbrot table of `docs/performance-log.md`).
     #[arg(long)]
     markdown: bool,
 }
@@ -582,7 +582,7 @@ fn print_table(rows: &[Row]) {
     }
 }
 
-/// The table as Markdown, as the README shows it.
+/// The table as Markdown, as `docs/performance-log.md` shows it.
 fn print_markdown(rows: &[Row], n: usize, maxi: i32, repeat: usize) {
     let fused = fused_1t(rows);
     println!("n = {n}, maxi = {maxi}, median of {repeat} runs after a warm-up:\n");

@@ -3,7 +3,7 @@
     python bench/bench_evaluate.py                 # everything (a few minutes)
     python bench/bench_evaluate.py --sizes 1e3,1e7 --threads 1 --no-pandas
 
-Prints markdown tables: per-call overhead on tiny arrays; the README's expressions at
+Prints markdown tables: per-call overhead on tiny arrays; the expressions of `docs/performance-log.md` at
 each size and thread count (median and minimum per call; nexpr/numexpr ratio of the
 medians); a pandas ``df.eval`` of a 4-column formula on 1e7 rows with each engine
 (each engine in a fresh interpreter, since ``install_as_numexpr`` is process-wide).

@@ -6,7 +6,7 @@ One thread everywhere (nexpr's kernels compiled with ``threads=1``, numexpr's
 ``set_num_threads(1)``; NumPy has one). Per expression: the median and the minimum
 per call over ``rounds`` alternating rounds of ``repeat`` calls each, including the
 allocation of the result, and nexpr's median over NumPy's and over numexpr's. First
-the float64 expressions (the two of the README and one per function of
+the float64 expressions (`sin(a)**2+cos(b)**2`, `exp(-a*a)*log1p(b)` and one per function of
 ``src/math/``), then every transcendental of one float32 array. Prints markdown.
 """
 

@@ -2,8 +2,8 @@
 //! interpreter, constant folding, the CPU backend's helpers and per-lane fallbacks):
 //! each function compiled twice, for the baseline x86-64 and for AVX2 + FMA, the copy
 //! chosen at run time. Without the FMA unit every `mul_add` is a call of libm's `fma`
-//! (correctly rounded, so the same bits, but several nanoseconds each: pow took 290 ns
-//! an element that way, 28 ns with FMA instructions).
+//! (correctly rounded, so the same bits, but ten times slower per element for pow;
+//! `docs/performance-log.md`).
 
 use super::{asin, atan, exp, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
 

@@ -8,7 +8,7 @@
 //! of an int32 is int32, `isnan` of an int64 is bool): the operand is cast to it (a cast
 //! to its own dtype is no node at all), a constant is built in it. That is exactly
 //! `value::unary`, which computes the operation's natural result and casts it to the
-//! node's dtype; [`meaning`] agrees with it on every dtype (tested in `tests/passes.rs`).
+//! node's dtype; [`meaning`] agrees with it on every dtype (tested in `src/passes/tests.rs`).
 
 use crate::dtype::{DType, Kind};
 use crate::ir::builder::{keep, rebuild};

@@ -9,6 +9,13 @@ use crate::error::Span;
 use crate::syntax::ast::{Expr, ExprKind};
 
 /// `sum(a*b, axis=1)`: `op` `"sum"`, `operand` the span of `a*b`, `axis` `Some(1)`.
+///
+/// ```
+/// let e = nexpr::Expr::parse("sum(a*b, axis=1)")?;
+/// let r = e.outer_reduction().expect("a reduction");
+/// assert_eq!((r.op, &e.source()[r.operand.start..r.operand.end], r.axis), ("sum", "a*b", Some(1)));
+/// # Ok::<(), nexpr::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OuterReduction {
     /// `sum`, `prod`, `min` or `max`.

@@ -147,7 +147,7 @@ impl Report {
 
 /// Runs every fixture case (parse -> compile -> eval) on `target` and collects all
 /// mismatches. A panic inside nexpr is caught and reported as that case's mismatch.
-/// Where nexpr deliberately differs from NumPy (each also listed in README.md's table).
+/// Where nexpr deliberately differs from NumPy (each also listed in the table of `docs/language.md`).
 const KNOWN_DEVIATIONS: &[(&str, &str)] = &[(
     "where(c, x, 3000000000)",
     "NumPy's where() silently wraps a Python int that does not fit the array's dtype; \

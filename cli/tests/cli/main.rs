@@ -5,6 +5,7 @@ mod bench;
 mod cancel;
 mod commands;
 mod common;
+mod docs;
 mod files;
 mod manners;
 mod memory;

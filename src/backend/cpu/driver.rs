@@ -9,9 +9,8 @@
 //! Small arrays run on the calling thread. Where threads start to pay depends on the
 //! work per element, so the test is `n * cost >= CpuOptions::parallel_min` (131072), with `cost` 1 plus 8 per
 //! out-of-line call (transcendental, pow, complex helper) and 8 for programs with
-//! loops. Measured with 2 threads on a quiet 16-core host (`parallel_min` 1 vs never):
-//! `2*a+3*b` breaks even at ~128 K elements (65 K: 98 us parallel vs 81 us serial);
-//! `sin(a)**2+cos(b)**2` wins from 16 K (107 vs 201 us) and loses at 4 K (60 vs 47 us).
+//! loops: where the measured crossovers of a memory-bound and a transcendental
+//! expression lie (`docs/performance-log.md`, "Tuning the CPU defaults").
 
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF, STATUS_CANCELLED};

@@ -8,7 +8,7 @@
 //! process fault at the same time, and on the development VM such faults were erratic:
 //! in some evaluations (and in whole processes) the helper thread spent 20 ms zeroing
 //! three pages while the calling thread computed alone, so 2 threads took longer than
-//! 1 (measurements: `docs/cpu-performance.md`). Into an output whose pages are present,
+//! 1 (measurements: `docs/performance-log.md`). Into an output whose pages are present,
 //! 2 threads were steady in every process.
 //!
 //! So here the chunks are taken in groups that cover at least one huge page of every

@@ -16,9 +16,8 @@
 //! missing (or lacks a function), the kernel falls back to scalar calls per lane, so
 //! results never depend on its presence beyond the error budget below.
 //!
-//! Single-thread throughput on the dev VM (AMD EPYC, AVX-512; a C loop over 256
-//! elements in L1, ns per element, 128 / 256 / 512 bits): exp 1.15 / 0.63 / 0.46,
-//! log1p 2.56 / 1.29 / 0.41, sin 2.06 / 0.60 / 0.38, cos 2.12 / 0.63 / 0.40.
+//! The wider variants are 2 to 6 times faster per element than the 128-bit ones
+//! (`docs/performance-log.md`, "Tuning the CPU defaults").
 //!
 //! Measured maximum error against the scalar result the interpreter gave when this
 //! table was taken (glibc's libm; today it gives `crate::math`'s, within 1 ulp of the

@@ -17,7 +17,7 @@
 //! calling thread only waited, and the range was cut into a few large pieces, each
 //! run in order by one thread: a worker that lost its core (the dev VM's second core
 //! is often busy with other processes) held up the rest of its piece, and the caller
-//! waited for jobs that had not started. Measurements: `docs/cpu-performance.md`.
+//! waited for jobs that had not started. Measurements: `docs/performance-log.md`.
 
 use crate::error::{Error, Result};
 use std::any::Any;

@@ -131,7 +131,7 @@ pub fn shape_of(spec: &Value) -> Vec<usize> {
 }
 
 /// The nexpr dtype name of a NumPy result dtype: nexpr has no float16 and no int8, and
-/// computes those in float32 and int32 (README's table of deliberate differences).
+/// computes those in float32 and int32 (the table of deliberate differences in `docs/language.md`).
 pub fn nexpr_dtype_name(numpy: &str) -> &str {
     match numpy {
         "float16" => "float32",

@@ -166,8 +166,8 @@ impl Lowerer<'_, '_> {
 
     /// The exact mask of `abs(z) op k` for the lanes `(re, im)`, out of line, through
     /// the trampoline: a plain call here would make the fast path keep its values in
-    /// callee-saved registers or on the stack around it (measured: 131 vs 157 µs per
-    /// 160 000 points for `where(mask & (abs(z) > 2), i, escape)`).
+    /// callee-saved registers or on the stack around it, which was slower
+    /// (`docs/performance-log.md`, "Tuning the CPU defaults").
     fn abs_compare_exact(
         &mut self,
         p: VectorPlan,

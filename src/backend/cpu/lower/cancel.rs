@@ -8,7 +8,7 @@
 //! inputs'), loaded once in the entry block of kernels with loops; the check is a
 //! plain 32-bit load (an aligned load is atomic on every target Cranelift's JIT runs
 //! on) and a branch that is never taken until the end. Measured against the same
-//! kernels without it in `docs/cpu-performance.md` ("Cancellation").
+//! kernels without it in `docs/performance-log.md` ("The cost of the cancellation check").
 
 use super::Lowerer;
 use cranelift_codegen::ir::{types, Block, InstBuilder, MemFlagsData};

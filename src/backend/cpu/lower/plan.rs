@@ -2,15 +2,10 @@
 //! and how many vectors per iteration.
 //!
 //! Vectors per main-loop iteration of a straight-line program default to
-//! `CpuOptions::straight_groups` = 2. Measured (dev VM, 1 thread): the Mandelbrot
-//! expression sequence, whose arrays live in L3, took 178.8 / 169.7 / 165.7 / 163.1 ms
-//! at 1 / 2 / 3 / 4 vectors (`escape == maxi` alone: 33 -> 23 µs at 2); 1e7-element
-//! memory-bound expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 /
-//! 202 / 217 µs, so two.
+//! `CpuOptions::straight_groups` = 2: more gained little on arrays in cache and cost
+//! compile time (measurements: `docs/performance-log.md`, "Tuning the CPU defaults").
 //!
-//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3.
-//! Measured with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes
-//! 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
+//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3:
 //! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
 
 use crate::backend::cpu::math;

@@ -34,10 +34,8 @@ use cranelift_codegen::ir::{types, Block, InstBuilder, StackSlotData, StackSlotK
 use std::collections::{HashMap, HashSet};
 
 /// Elements per block (rounded down to whole steps): 2 KiB per float64 buffer, and
-/// the block's inputs stay in L1 between the stages. Measured at 1e6 elements, 1
-/// thread (dev VM, AVX-512): `exp(-a*a)*log1p(b)` and `sin(a)**2+cos(b)**2` take the
-/// same time (1.34–1.43 and 1.13–1.24 ms, minimums of 41) with blocks of 64 to 512
-/// elements, 1.8–2.0 and 1.4–1.6 ms with 1024.
+/// the block's inputs stay in L1 between the stages; 64 to 512 measured the same,
+/// 1024 slower (`docs/performance-log.md`, "Tuning the CPU defaults").
 pub const BLOCK: usize = 256;
 
 /// Most bytes of stack buffers per kernel; programs with many batched nodes get
