@@ -31,11 +31,15 @@ pub(crate) trait Accurate: Copy {
     fn pow(self, y: Self) -> Self;
 }
 
-/// The f64 functions through `scalar.rs`'s dispatch; the f32 ones evaluate the f64
-/// function and round once (what the batch functions' f32 entry points compute too).
+/// The f64 functions through `scalar.rs`'s dispatch. The f32 ones are `float32.rs`'s
+/// where it has its own (`$own`), else the f64 function rounded once (what the batch
+/// functions' f32 entry points compute too).
 macro_rules! accurate_impls {
-    ($($name:ident),*) => {
+    (own f32: $($own:ident => $own32:ident),*; rounded: $($name:ident),*) => {
         impl Accurate for f64 {
+            $(fn $own(self) -> f64 {
+                scalar::$own(self)
+            })*
             $(fn $name(self) -> f64 {
                 scalar::$name(self)
             })*
@@ -47,6 +51,9 @@ macro_rules! accurate_impls {
             }
         }
         impl Accurate for f32 {
+            $(fn $own(self) -> f32 {
+                scalar::$own32(self)
+            })*
             $(fn $name(self) -> f32 {
                 scalar::$name(self as f64) as f32
             })*
@@ -61,6 +68,7 @@ macro_rules! accurate_impls {
 }
 
 accurate_impls!(
-    exp, expm1, log, log1p, log2, log10, sin, cos, tan, arcsin, arccos, arctan, sinh, cosh, tanh,
-    arcsinh, arccosh, arctanh
+    own f32: exp => exp_f32, log => log_f32, sin => sin_f32, cos => cos_f32, tanh => tanh_f32;
+    rounded: expm1, log1p, log2, log10, tan, arcsin, arccos, arctan, sinh, cosh, arcsinh, arccosh,
+    arctanh
 );

@@ -13,7 +13,7 @@
 // and kernels call the scalar functions per lane (`backend::cpu::target` keeps their
 // width at 128 bits there), so the helpers below exist on x86-64 only.
 #[cfg(target_arch = "x86_64")]
-use super::{asin, atan, exp, hyperbolic, inverse_hyperbolic, log, tan, trig};
+use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, tan, trig};
 use crate::ir::UnOp;
 use crate::options::MathWidth;
 use std::sync::OnceLock;
@@ -146,21 +146,21 @@ entries! {
     Arcsinh arcsinh_f64: f64 = false, inverse_hyperbolic::arcsinh, never, inverse_hyperbolic::arcsinh;
     Arccosh arccosh_f64: f64 = false, inverse_hyperbolic::arccosh, never, inverse_hyperbolic::arccosh;
     Arctanh arctanh_f64: f64 = false, inverse_hyperbolic::arctanh, never, inverse_hyperbolic::arctanh;
-    Exp exp_f32: f32 = true, exp::exp_f32, never, exp::exp_f32;
+    Exp exp_f32: f32 = true, float32::exp, never, float32::exp;
     Expm1 expm1_f32: f32 = true, exp::expm1_f32, never, exp::expm1_f32;
-    Log log_f32: f32 = true, log::log_f32, never, log::log_f32;
+    Log log_f32: f32 = true, float32::log, never, float32::log;
     Log1p log1p_f32: f32 = true, log::log1p_f32, never, log::log1p_f32;
     Log2 log2_f32: f32 = true, log::log2_f32, never, log::log2_f32;
     Log10 log10_f32: f32 = true, log::log10_f32, never, log::log10_f32;
-    Sin sin_f32: f32 = true, |x: f32| trig::sin_reduced(x as f64) as f32, outside_f32, trig::sin_f32;
-    Cos cos_f32: f32 = true, |x: f32| trig::cos_reduced(x as f64) as f32, outside_f32, trig::cos_f32;
+    Sin sin_f32: f32 = true, float32::sin_reduced, outside_f32, float32::sin;
+    Cos cos_f32: f32 = true, float32::cos_reduced, outside_f32, float32::cos;
     Tan tan_f32: f32 = true, |x: f32| tan::tan_reduced(x as f64) as f32, outside_f32, tan::tan_f32;
     Arcsin arcsin_f32: f32 = true, asin::arcsin_f32, never, asin::arcsin_f32;
     Arccos arccos_f32: f32 = true, asin::arccos_f32, never, asin::arccos_f32;
     Arctan arctan_f32: f32 = true, atan::arctan_f32, never, atan::arctan_f32;
     Sinh sinh_f32: f32 = true, hyperbolic::sinh_f32, never, hyperbolic::sinh_f32;
     Cosh cosh_f32: f32 = true, hyperbolic::cosh_f32, never, hyperbolic::cosh_f32;
-    Tanh tanh_f32: f32 = true, hyperbolic::tanh_f32, never, hyperbolic::tanh_f32;
+    Tanh tanh_f32: f32 = true, float32::tanh, never, float32::tanh;
     Arcsinh arcsinh_f32: f32 = true, inverse_hyperbolic::arcsinh_f32, never, inverse_hyperbolic::arcsinh_f32;
     Arccosh arccosh_f32: f32 = true, inverse_hyperbolic::arccosh_f32, never, inverse_hyperbolic::arccosh_f32;
     Arctanh arctanh_f32: f32 = true, inverse_hyperbolic::arctanh_f32, never, inverse_hyperbolic::arctanh_f32;

@@ -86,14 +86,6 @@ pub fn expm1(x: f64) -> f64 {
     }
 }
 
-/// e^x of an f32: the f64 function rounded to f32 (overflow and underflow at f32's
-/// thresholds come with the rounding).
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn exp_f32(x: f32) -> f32 {
-    exp(x as f64) as f32
-}
-
 /// e^x − 1 of an f32.
 #[inline(always)]
 #[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points

@@ -89,13 +89,6 @@ pub fn cosh(x: f64) -> f64 {
     }
 }
 
-/// The hyperbolic tangent of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn tanh_f32(x: f32) -> f32 {
-    tanh(x as f64) as f32
-}
-
 /// The hyperbolic sine of an f32.
 #[inline(always)]
 #[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points

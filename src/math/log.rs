@@ -170,13 +170,6 @@ pub fn log10_f32(x: f32) -> f32 {
     log10(x as f64) as f32
 }
 
-/// The natural logarithm of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn log_f32(x: f32) -> f32 {
-    log(x as f64) as f32
-}
-
 /// log(1 + x) of an f32.
 #[inline(always)]
 #[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points

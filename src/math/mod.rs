@@ -13,8 +13,10 @@
 //! CPU has it); `accurate.rs` (the `Accurate` trait over them). None of these files
 //! uses anything else of the crate, so that the aarch64 check
 //! (`tests/it/cross_aarch64/math.rs`) can compile them for aarch64 on their own; `float.rs` holds the shared steps (exact sums and products,
-//! double-double quotients and roots). float32 functions evaluate the float64 one
-//! and round: at most one ulp of f32, almost always correctly rounded. Measured
+//! double-double quotients and roots). `float32.rs` has float32 exp, log, sin, cos and
+//! tanh of their own (f64 arithmetic with polynomials only as long as an f32 needs);
+//! the other float32 functions evaluate the float64 one and round. Either way at most
+//! one ulp of f32, almost always correctly rounded. Measured
 //! accuracy: `docs/accuracy.md`; the design and speed: `docs/math.md`.
 
 mod accurate;
@@ -23,6 +25,7 @@ mod atan;
 mod batch;
 mod exp;
 mod float;
+mod float32;
 mod hyperbolic;
 mod inverse_hyperbolic;
 mod log;

@@ -5,7 +5,7 @@
 //! (correctly rounded, so the same bits, but ten times slower per element for pow;
 //! `docs/performance-log.md`).
 
-use super::{asin, atan, exp, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
+use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
 
 /// Whether this CPU runs the AVX2 + FMA copies (std caches the detection).
 #[cfg(target_arch = "x86_64")]
@@ -17,20 +17,20 @@ fn has_fma() -> bool {
 /// `$name(args)`: `$path` compiled for AVX2 + FMA where the CPU has them, else for the
 /// baseline.
 macro_rules! dispatched {
-    ($($name:ident($($a:ident),*): $path:path;)*) => {
+    ($($name:ident($($a:ident),*): $t:ty = $path:path;)*) => {
         #[cfg(target_arch = "x86_64")]
         mod fma_copies {
             use super::*;
             $(
                 #[target_feature(enable = "avx2,fma")]
-                pub(super) fn $name($($a: f64),*) -> f64 {
+                pub(super) fn $name($($a: $t),*) -> $t {
                     $path($($a),*)
                 }
             )*
         }
         $(
             #[inline]
-            pub(super) fn $name($($a: f64),*) -> f64 {
+            pub(super) fn $name($($a: $t),*) -> $t {
                 #[cfg(target_arch = "x86_64")]
                 if has_fma() {
                     // SAFETY: the CPU has AVX2 and FMA.
@@ -43,24 +43,29 @@ macro_rules! dispatched {
 }
 
 dispatched! {
-    exp(x): exp::exp;
-    expm1(x): exp::expm1;
-    log(x): log::log;
-    log1p(x): log::log1p;
-    log2(x): log::log2;
-    log10(x): log::log10;
-    sin(x): trig::sin;
-    cos(x): trig::cos;
-    tan(x): tan::tan;
-    arcsin(x): asin::arcsin;
-    arccos(x): asin::arccos;
-    arctan(x): atan::arctan;
-    sinh(x): hyperbolic::sinh;
-    cosh(x): hyperbolic::cosh;
-    tanh(x): hyperbolic::tanh;
-    arcsinh(x): inverse_hyperbolic::arcsinh;
-    arccosh(x): inverse_hyperbolic::arccosh;
-    arctanh(x): inverse_hyperbolic::arctanh;
-    arctan2(y, x): atan::arctan2;
-    pow(x, y): pow::pow;
+    exp(x): f64 = exp::exp;
+    expm1(x): f64 = exp::expm1;
+    log(x): f64 = log::log;
+    log1p(x): f64 = log::log1p;
+    log2(x): f64 = log::log2;
+    log10(x): f64 = log::log10;
+    sin(x): f64 = trig::sin;
+    cos(x): f64 = trig::cos;
+    tan(x): f64 = tan::tan;
+    arcsin(x): f64 = asin::arcsin;
+    arccos(x): f64 = asin::arccos;
+    arctan(x): f64 = atan::arctan;
+    sinh(x): f64 = hyperbolic::sinh;
+    cosh(x): f64 = hyperbolic::cosh;
+    tanh(x): f64 = hyperbolic::tanh;
+    arcsinh(x): f64 = inverse_hyperbolic::arcsinh;
+    arccosh(x): f64 = inverse_hyperbolic::arccosh;
+    arctanh(x): f64 = inverse_hyperbolic::arctanh;
+    arctan2(y, x): f64 = atan::arctan2;
+    pow(x, y): f64 = pow::pow;
+    exp_f32(x): f32 = float32::exp;
+    log_f32(x): f32 = float32::log;
+    sin_f32(x): f32 = float32::sin;
+    cos_f32(x): f32 = float32::cos;
+    tanh_f32(x): f32 = float32::tanh;
 }

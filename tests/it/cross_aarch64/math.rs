@@ -15,6 +15,8 @@ mod atan;
 mod exp;
 #[path = "../../../src/math/float.rs"]
 mod float;
+#[path = "../../../src/math/float32.rs"]
+mod float32;
 #[path = "../../../src/math/hyperbolic.rs"]
 mod hyperbolic;
 #[path = "../../../src/hypot/mod.rs"]
