@@ -13,8 +13,8 @@
 // and kernels call the scalar functions per lane (`backend::cpu::target` keeps their
 // width at 128 bits there), so the helpers below exist on x86-64 only.
 #[cfg(target_arch = "x86_64")]
-use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, tan, trig};
-use crate::ir::UnOp;
+use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
+use crate::ir::{BinOp, UnOp};
 use crate::options::MathWidth;
 use std::sync::OnceLock;
 
@@ -66,6 +66,40 @@ unsafe fn map<T: Copy + Default>(
     }
 }
 
+/// Applies the two-argument `f` to the `n` pairs at `a` and `b`, writing `dst` (which
+/// may be either source).
+///
+/// # Safety
+/// `a`, `b` and `dst` hold `n` elements of `T`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn map2<T: Copy + Default>(
+    a: *const T,
+    b: *const T,
+    dst: *mut T,
+    n: usize,
+    f: impl Fn(T, T) -> T,
+) {
+    let mut xs = [T::default(); CHUNK];
+    let mut ys = [T::default(); CHUNK];
+    let mut k = 0;
+    while k < n {
+        let m = (n - k).min(CHUNK);
+        // SAFETY: elements k..k + m are inside every buffer; `copy` allows overlap.
+        unsafe {
+            std::ptr::copy(a.add(k), xs.as_mut_ptr(), m);
+            std::ptr::copy(b.add(k), ys.as_mut_ptr(), m);
+        }
+        // The whole chunk, as in `map` (results past `m` are never stored).
+        for (x, &y) in xs.iter_mut().zip(&ys) {
+            *x = f(*x, y);
+        }
+        // SAFETY: as above.
+        unsafe { std::ptr::copy(xs.as_ptr(), dst.add(k), m) };
+        k += m;
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 fn never<T>(_: T) -> bool {
     false
@@ -82,6 +116,9 @@ fn outside_f32(x: f32) -> bool {
 }
 
 type BatchFn = unsafe extern "C" fn(*const u8, *mut u8, i64);
+
+/// A two-argument batch function: `(a, b, destination, count)`.
+type BatchFn2 = unsafe extern "C" fn(*const u8, *const u8, *mut u8, i64);
 
 /// One entry point per (function, type) and width: `$name` in modules `avx2` and
 /// `avx512`, and the table [`ENTRIES`] of all of them.
@@ -169,6 +206,55 @@ entries! {
 #[cfg(not(target_arch = "x86_64"))]
 const ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFn)] = &[];
 
+/// The two-argument entry points, as `entries!` makes the others: `(a, b, dst, n)`.
+macro_rules! binary_entries {
+    ($($op:ident $name:ident: $t:ty = $is32:literal, $f:expr;)*) => {
+        #[cfg(target_arch = "x86_64")]
+        mod avx2_binary {
+            use super::*;
+            $(
+                /// # Safety
+                /// `a`, `b` and `dst` hold `n` elements; the CPU has AVX2 and FMA.
+                #[target_feature(enable = "avx2,fma")]
+                pub unsafe extern "C" fn $name(a: *const u8, b: *const u8, dst: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe { map2::<$t>(a.cast(), b.cast(), dst.cast(), n.max(0) as usize, $f) }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        mod avx512_binary {
+            use super::*;
+            $(
+                /// # Safety
+                /// `a`, `b` and `dst` hold `n` elements; the CPU has AVX-512F.
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                pub unsafe extern "C" fn $name(a: *const u8, b: *const u8, dst: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe { map2::<$t>(a.cast(), b.cast(), dst.cast(), n.max(0) as usize, $f) }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        const BINARY_ENTRIES: &[(BinOp, bool, MathWidth, &str, BatchFn2)] = &[
+            $(
+                (BinOp::$op, $is32, MathWidth::Bits256, concat!("nx_", stringify!($name), "_avx2"), avx2_binary::$name),
+                (BinOp::$op, $is32, MathWidth::Bits512, concat!("nx_", stringify!($name), "_avx512"), avx512_binary::$name),
+            )*
+        ];
+    };
+}
+
+binary_entries! {
+    Pow pow_f64: f64 = false, pow::pow;
+    Arctan2 arctan2_f64: f64 = false, atan::arctan2;
+    Pow pow_f32: f32 = true, |x: f32, y: f32| pow::pow(x as f64, y as f64) as f32;
+    Arctan2 arctan2_f32: f32 = true, |y: f32, x: f32| atan::arctan2(y as f64, x as f64) as f32;
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+const BINARY_ENTRIES: &[(BinOp, bool, MathWidth, &str, BatchFn2)] = &[];
+
 /// The widest batch width this CPU runs, detected once.
 fn cpu_width() -> MathWidth {
     static W: OnceLock<MathWidth> = OnceLock::new();
@@ -215,10 +301,25 @@ pub(crate) fn batch_fn(op: UnOp, f32: bool, width: MathWidth) -> Option<&'static
         .map(|e| e.3)
 }
 
+/// The two-argument batch entry point of `op` (`(a, b, destination, count)`) on f32 or
+/// f64 buffers at `width`, if there is one.
+pub(crate) fn binary_batch_fn(op: BinOp, f32: bool, width: MathWidth) -> Option<&'static str> {
+    BINARY_ENTRIES
+        .iter()
+        .find(|e| e.0 == op && e.1 == f32 && e.2 == width)
+        .map(|e| e.3)
+}
+
 /// The address behind a batch entry point's symbol, for the JIT linker.
 pub(crate) fn lookup(name: &str) -> Option<*const u8> {
     ENTRIES
         .iter()
         .find(|e| e.3 == name)
         .map(|e| e.4 as *const u8)
+        .or_else(|| {
+            BINARY_ENTRIES
+                .iter()
+                .find(|e| e.3 == name)
+                .map(|e| e.4 as *const u8)
+        })
 }

@@ -35,7 +35,7 @@ mod tan;
 mod trig;
 
 pub(crate) use accurate::Accurate;
-pub(crate) use batch::{batch_fn, lookup, resolve};
+pub(crate) use batch::{batch_fn, binary_batch_fn, lookup, resolve};
 
 #[cfg(test)]
 mod tests;

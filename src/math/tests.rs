@@ -359,3 +359,97 @@ fn batch_functions_equal_the_scalar_ones_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn binary_batch_functions_equal_the_scalar_ones_bit_for_bit() {
+    use crate::ir::BinOp;
+    let xs = batch_arguments();
+    // Every argument against a rotation of the others, plus exponents that are
+    // integers, halves and special values.
+    let mut pairs: Vec<(f64, f64)> = xs
+        .iter()
+        .zip(xs.iter().cycle().skip(7))
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    for &x in &xs {
+        for y in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            0.5,
+            -2.5,
+            3.0,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            pairs.push((x, y));
+        }
+    }
+    for width in [MathWidth::Bits256, MathWidth::Bits512] {
+        if batch::resolve(width) != width {
+            eprintln!("skipped: batch functions at {width:?}: the CPU lacks them");
+            continue;
+        }
+        for op in [BinOp::Pow, BinOp::Arctan2] {
+            let scalar = |x: f64, y: f64| match op {
+                BinOp::Pow => Accurate::pow(x, y),
+                _ => Accurate::arctan2(x, y),
+            };
+            let scalar32 = |x: f32, y: f32| match op {
+                BinOp::Pow => Accurate::pow(x, y),
+                _ => Accurate::arctan2(x, y),
+            };
+            for f32 in [false, true] {
+                let name = batch::binary_batch_fn(op, f32, width).expect("both have one");
+                let f = batch::lookup(name).expect("listed");
+                // SAFETY: the entry point of this name has this signature.
+                let f: unsafe extern "C" fn(*const u8, *const u8, *mut u8, i64) =
+                    unsafe { std::mem::transmute(f) };
+                let n = pairs.len() as i64;
+                if f32 {
+                    let a: Vec<f32> = pairs.iter().map(|p| p.0 as f32).collect();
+                    let b: Vec<f32> = pairs.iter().map(|p| p.1 as f32).collect();
+                    let mut y = a.clone();
+                    // SAFETY: the first source is also the destination, as in kernels.
+                    unsafe {
+                        f(
+                            y.as_ptr().cast(),
+                            b.as_ptr().cast(),
+                            y.as_mut_ptr().cast(),
+                            n,
+                        )
+                    };
+                    for ((&x, &e), &got) in a.iter().zip(&b).zip(&y) {
+                        let want = scalar32(x, e);
+                        assert!(
+                            want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                            "{name}({x:e}, {e:e}) = {got:e}, scalar {want:e}"
+                        );
+                    }
+                } else {
+                    let a: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+                    let b: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+                    let mut y = vec![0.0f64; pairs.len()];
+                    // SAFETY: three buffers of the same length.
+                    unsafe {
+                        f(
+                            a.as_ptr().cast(),
+                            b.as_ptr().cast(),
+                            y.as_mut_ptr().cast(),
+                            n,
+                        )
+                    };
+                    for ((&x, &e), &got) in a.iter().zip(&b).zip(&y) {
+                        let want = scalar(x, e);
+                        assert!(
+                            want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                            "{name}({x:e}, {e:e}) = {got:e}, scalar {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

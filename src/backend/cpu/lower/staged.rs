@@ -27,7 +27,7 @@ use super::Lowerer;
 use crate::backend::cpu::math;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ir::{Func, Op, Stmt, ValueId, VarId};
+use crate::ir::{BinOp, Func, Op, Stmt, ValueId, VarId};
 use crate::runtime::Layout;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, StackSlotData, StackSlotKind, Value};
@@ -44,18 +44,20 @@ const MAX_BUFFER_BYTES: usize = 64 << 10;
 
 /// A batched transcendental node.
 struct Batched {
-    /// The stage whose loop computes its argument.
+    /// The stage whose loop computes its arguments.
     stage: usize,
-    arg: ValueId,
+    /// One argument, or two (`**` and `arctan2` of floats): the buffer holds a block
+    /// of each, one after the other, and the function writes the first.
+    args: Vec<ValueId>,
     /// The batch helper that applies the function to a buffer: with the libmvec
     /// function it calls (fast math: `(function, source, destination, count)`), or
     /// nexpr's own batch function (`(source, destination, count)`).
     function: Option<&'static str>,
     helper: &'static str,
     size: i64,
-    /// The input the argument is, when it is a whole (not broadcast-scalar) input:
-    /// the helper then reads it in place and no stage loop copies it.
-    direct: Option<u32>,
+    /// Per argument, the input it is, when it is a whole (not broadcast-scalar)
+    /// input: the helper then reads it in place and no stage loop copies it.
+    direct: Vec<Option<u32>>,
     /// Its buffer, once the kernel has one, and the buffer's address minus the
     /// block's first index times the element size (so element `i` is at
     /// `base + i * size`, as in the input arrays).
@@ -108,10 +110,14 @@ impl Staging {
             return None;
         }
         for b in nodes.values_mut() {
-            b.direct = match f.node(b.arg).op {
-                Op::Input(k) if layouts.get(k as usize) != Some(&Layout::Scalar) => Some(k),
-                _ => None,
-            };
+            b.direct = b
+                .args
+                .iter()
+                .map(|&a| match f.node(a).op {
+                    Op::Input(k) if layouts.get(k as usize) != Some(&Layout::Scalar) => Some(k),
+                    _ => None,
+                })
+                .collect();
         }
         let stages = nodes.values().map(|b: &Batched| b.stage + 1).max()?;
         let mut work = vec![vec![StmtWork::default(); stmts.len()]; stages];
@@ -121,12 +127,17 @@ impl Staging {
                 let (var, value) = stmts[k];
                 let mut roots: Vec<ValueId> = nodes
                     .iter()
-                    .filter(|(id, b)| b.stage == s && owner[*id] == k && b.direct.is_none())
+                    .filter(|(id, b)| {
+                        b.stage == s && owner[*id] == k && b.direct.iter().any(Option::is_none)
+                    })
                     .map(|(&id, _)| id)
                     .collect();
                 roots.sort_unstable();
                 let assign = needed.remove(&var);
-                let mut from: Vec<ValueId> = roots.iter().map(|id| nodes[id].arg).collect();
+                let mut from: Vec<ValueId> = roots
+                    .iter()
+                    .flat_map(|id| nodes[id].copied_args())
+                    .collect();
                 if assign {
                     from.push(value);
                 }
@@ -135,7 +146,7 @@ impl Staging {
             }
         }
         let step = p.step();
-        let bytes: usize = nodes.values().map(|b| b.size as usize).sum();
+        let bytes: usize = nodes.values().map(|b| b.size as usize * b.args.len()).sum();
         let fit = (MAX_BUFFER_BYTES / bytes.max(1)).min(BLOCK);
         let block = (fit / step * step).max(step);
         Some(Staging {
@@ -171,7 +182,9 @@ fn assignments(f: &Func) -> Option<Vec<(VarId, ValueId)>> {
 /// wide variant and batch helper exist.
 fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     let n = f.node(id);
-    let Op::Unary(op) = n.op else { return None };
+    let Op::Unary(op) = n.op else {
+        return batched_binary(f, p, id);
+    };
     if !op.is_transcendental() || !matches!(n.ty, DType::F64 | DType::F32) {
         return None;
     }
@@ -187,14 +200,49 @@ fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     };
     Some(Batched {
         stage: 0,
-        arg: n.args[0],
+        args: vec![n.args[0]],
         function,
         helper,
         size: if f32 { 4 } else { 8 },
-        direct: None,
+        direct: vec![None],
         slot: None,
         base: None,
     })
+}
+
+/// Whether node `id` is a batched two-argument function: `**` or `arctan2` of two
+/// float vectors of its type, with nexpr's own batch function (under fast math too:
+/// libmvec's variants are not used for these).
+fn batched_binary(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
+    let n = f.node(id);
+    let Op::Binary(op @ (BinOp::Pow | BinOp::Arctan2)) = n.op else {
+        return None;
+    };
+    if !matches!(n.ty, DType::F64 | DType::F32) || n.args.iter().any(|&a| f.node(a).ty != n.ty) {
+        return None;
+    }
+    let f32 = n.ty == DType::F32;
+    Some(Batched {
+        stage: 0,
+        args: n.args.to_vec(),
+        function: None,
+        helper: crate::math::binary_batch_fn(op, f32, p.math)?,
+        size: if f32 { 4 } else { 8 },
+        direct: vec![None; 2],
+        slot: None,
+        base: None,
+    })
+}
+
+impl Batched {
+    /// The arguments the stage loops store to the buffer (those not read in place).
+    fn copied_args(&self) -> impl Iterator<Item = ValueId> + '_ {
+        self.args
+            .iter()
+            .zip(&self.direct)
+            .filter(|(_, d)| d.is_none())
+            .map(|(&a, _)| a)
+    }
 }
 
 /// The stage from which node `id` is computable (memoized in `ready`; nodes belong
@@ -271,8 +319,8 @@ impl Lowerer<'_, '_> {
         let step = p.step() as i64;
         let block = st.block as i64;
         for b in st.nodes.values_mut() {
-            // Room for the block, rounded up to whole 64-byte vectors.
-            let bytes = (st.block as u32 * b.size as u32).div_ceil(64) * 64;
+            // Room for the block of each argument, rounded up to whole 64-byte vectors.
+            let bytes = (st.block as u32 * b.size as u32 * b.args.len() as u32).div_ceil(64) * 64;
             let data = StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 6);
             b.slot = Some(self.b.create_sized_stack_slot(data));
         }
@@ -305,15 +353,25 @@ impl Lowerer<'_, '_> {
                     continue;
                 }
                 let (function, helper, slot) = (b.function, b.helper, b.slot.expect("made"));
-                let (direct, size) = (b.direct, b.size);
+                let (direct, size) = (b.direct.clone(), b.size);
                 let buf = self.b.ins().stack_addr(types::I64, slot, 0);
-                let src = match direct {
-                    Some(k) => {
-                        let off = self.b.ins().imul_imm_s(i, size);
-                        self.b.ins().iadd(self.in_ptrs[k as usize], off)
-                    }
-                    None => buf,
-                };
+                // Argument k: its input in place, or its part of the buffer.
+                let mut srcs = Vec::with_capacity(direct.len());
+                for (k, d) in direct.iter().enumerate() {
+                    srcs.push(match *d {
+                        Some(input) => {
+                            let off = self.b.ins().imul_imm_s(i, size);
+                            self.b.ins().iadd(self.in_ptrs[input as usize], off)
+                        }
+                        None => self.b.ins().iadd_imm_s(buf, k as i64 * block * size),
+                    });
+                }
+                let src = srcs[0];
+                if let [a, b2] = srcs[..] {
+                    let h = self.import(helper, &[types::I64; 4], &[])?;
+                    self.b.ins().call(h, &[a, b2, buf, cnt]);
+                    continue;
+                }
                 match function {
                     Some(function) => {
                         let f = self.import(function, &[], &[])?;
@@ -389,11 +447,23 @@ impl Lowerer<'_, '_> {
             let work = self.staging.as_ref().expect("staging").work[s][k].clone();
             self.memo.clear();
             for id in work.roots {
-                let b = &self.staging.as_ref().expect("staging").nodes[&id];
-                let (arg, base, ty) = (b.arg, b.base.expect("based"), f.node(id).ty);
-                let v = self.node(mode, arg, i)?.s();
-                let addr = self.addr(base, i, ty);
-                self.b.ins().store(mem(), v, addr, 0);
+                let st = self.staging.as_ref().expect("staging");
+                let b = &st.nodes[&id];
+                let (base, ty) = (b.base.expect("based"), f.node(id).ty);
+                // Argument k's part of the buffer starts k blocks in.
+                let part = st.block as i32 * b.size as i32;
+                let args: Vec<(usize, ValueId)> = b
+                    .args
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| b.direct[k].is_none())
+                    .map(|(k, &a)| (k, a))
+                    .collect();
+                for (k, arg) in args {
+                    let v = self.node(mode, arg, i)?.s();
+                    let addr = self.addr(base, i, ty);
+                    self.b.ins().store(mem(), v, addr, k as i32 * part);
+                }
             }
             if work.assign {
                 self.assign(mode, *var, *value, i)?;
