@@ -66,8 +66,9 @@ unsafe fn map<T: Copy + Default>(
     }
 }
 
-/// Applies the two-argument `f` to the `n` pairs at `a` and `b`, writing `dst` (which
-/// may be either source).
+/// Applies a two-argument function to the `n` pairs at `a` and `b`, writing `dst`
+/// (which may be either source): its value is `fixup(x, y, core(x, y))`, in two loops
+/// per chunk, so that a `core` without control flow vectorizes whatever `fixup` does.
 ///
 /// # Safety
 /// `a`, `b` and `dst` hold `n` elements of `T`.
@@ -78,7 +79,7 @@ unsafe fn map2<T: Copy + Default>(
     b: *const T,
     dst: *mut T,
     n: usize,
-    f: impl Fn(T, T) -> T,
+    (core, fixup): (impl Fn(T, T) -> T, impl Fn(T, T, T) -> T),
 ) {
     let mut xs = [T::default(); CHUNK];
     let mut ys = [T::default(); CHUNK];
@@ -91,8 +92,12 @@ unsafe fn map2<T: Copy + Default>(
             std::ptr::copy(b.add(k), ys.as_mut_ptr(), m);
         }
         // The whole chunk, as in `map` (results past `m` are never stored).
-        for (x, &y) in xs.iter_mut().zip(&ys) {
-            *x = f(*x, y);
+        let mut cores = [T::default(); CHUNK];
+        for ((c, &x), &y) in cores.iter_mut().zip(&xs).zip(&ys) {
+            *c = core(x, y);
+        }
+        for ((x, &y), &c) in xs.iter_mut().zip(&ys).zip(&cores) {
+            *x = fixup(*x, y, c);
         }
         // SAFETY: as above.
         unsafe { std::ptr::copy(xs.as_ptr(), dst.add(k), m) };
@@ -245,11 +250,25 @@ macro_rules! binary_entries {
     };
 }
 
+/// The value as is, for functions with no special-value pass.
+#[cfg(target_arch = "x86_64")]
+fn as_is<T>(_: T, _: T, core: T) -> T {
+    core
+}
+
 binary_entries! {
-    Pow pow_f64: f64 = false, pow::pow;
-    Arctan2 arctan2_f64: f64 = false, atan::arctan2;
-    Pow pow_f32: f32 = true, |x: f32, y: f32| pow::pow(x as f64, y as f64) as f32;
-    Arctan2 arctan2_f32: f32 = true, |y: f32, x: f32| atan::arctan2(y as f64, x as f64) as f32;
+    Pow pow_f64: f64 = false, (pow::pow_core, pow::pow_special);
+    Arctan2 arctan2_f64: f64 = false, (atan::arctan2, as_is);
+    Pow pow_f32: f32 = true, (
+        |x: f32, y: f32| pow::pow_core(x as f64, y as f64) as f32,
+        // pow_special's other values are exact and rounding commutes with its sign:
+        // this is pow(x, y) rounded to f32.
+        |x: f32, y: f32, c: f32| pow::pow_special(x as f64, y as f64, c as f64) as f32
+    );
+    Arctan2 arctan2_f32: f32 = true, (
+        |y: f32, x: f32| atan::arctan2(y as f64, x as f64) as f32,
+        as_is
+    );
 }
 
 #[cfg(not(target_arch = "x86_64"))]

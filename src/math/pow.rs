@@ -71,19 +71,33 @@ fn pow_finite(ax: f64, y: f64) -> f64 {
 /// x = ±inf (negative only for odd integer y), the limits at y = ±inf.
 #[inline(always)]
 pub fn pow(x: f64, y: f64) -> f64 {
+    pow_special(x, y, pow_core(x, y))
+}
+
+/// What every argument pair computes: |x|^y (with 1 for |x| when it is 0 or inf).
+/// Split from [`pow_special`] so that a loop of it alone has no control flow and
+/// vectorizes (`batch.rs` runs the two as two loops).
+#[inline(always)]
+pub fn pow_core(x: f64, y: f64) -> f64 {
     let ax = x.abs();
-    let y_int = y == y.trunc();
-    let half = 0.5 * y;
-    let y_odd = y_int && half != half.trunc();
-    let negative = x.is_sign_negative() && y_odd;
-    let v = pow_finite(
+    pow_finite(
         if ax == 0.0 || ax == f64::INFINITY {
             1.0
         } else {
             ax
         },
         y,
-    );
+    )
+}
+
+/// x^y from `core` = [`pow_core`]`(x, y)`: the special values, and the sign.
+#[inline(always)]
+pub fn pow_special(x: f64, y: f64, core: f64) -> f64 {
+    let ax = x.abs();
+    let y_int = y == y.trunc();
+    let half = 0.5 * y;
+    let y_odd = y_int && half != half.trunc();
+    let negative = x.is_sign_negative() && y_odd;
     // |x| = 0 or inf: 0 or inf by the sign of y; |y| = inf: the limit.
     let zero_or_inf = |small: bool| if small { 0.0 } else { f64::INFINITY };
     let v = if ax == 0.0 {
@@ -97,7 +111,7 @@ pub fn pow(x: f64, y: f64) -> f64 {
             zero_or_inf((ax < 1.0) == (y > 0.0))
         }
     } else {
-        v
+        core
     };
     let v = if negative { -v } else { v };
     if y == 0.0 || x == 1.0 {
