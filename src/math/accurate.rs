@@ -32,7 +32,7 @@ pub(crate) trait Accurate: Copy {
 }
 
 /// The f64 functions through `scalar.rs`'s dispatch. The f32 ones are `float32.rs`'s
-/// where it has its own (`$own`), else the f64 function rounded once (what the batch
+/// where it has its own (`$own`, and pow), else the f64 function rounded once (what the batch
 /// functions' f32 entry points compute too).
 macro_rules! accurate_impls {
     (own f32: $($own:ident => $own32:ident),*; rounded: $($name:ident),*) => {
@@ -61,7 +61,7 @@ macro_rules! accurate_impls {
                 scalar::arctan2(self as f64, x as f64) as f32
             }
             fn pow(self, y: f32) -> f32 {
-                scalar::pow(self as f64, y as f64) as f32
+                scalar::pow_f32(self, y)
             }
         }
     };

@@ -260,9 +260,9 @@ binary_entries! {
     Pow pow_f64: f64 = false, (pow::pow_core, pow::pow_special);
     Arctan2 arctan2_f64: f64 = false, (atan::arctan2, as_is);
     Pow pow_f32: f32 = true, (
-        |x: f32, y: f32| pow::pow_core(x as f64, y as f64) as f32,
+        |x: f32, y: f32| float32::pow_core(x, y) as f32,
         // pow_special's other values are exact and rounding commutes with its sign:
-        // this is pow(x, y) rounded to f32.
+        // this is float32::pow(x, y).
         |x: f32, y: f32, c: f32| pow::pow_special(x as f64, y as f64, c as f64) as f32
     );
     Arctan2 arctan2_f32: f32 = true, (

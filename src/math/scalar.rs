@@ -68,4 +68,5 @@ dispatched! {
     sin_f32(x): f32 = float32::sin;
     cos_f32(x): f32 = float32::cos;
     tanh_f32(x): f32 = float32::tanh;
+    pow_f32(x, y): f32 = float32::pow;
 }
