@@ -358,8 +358,8 @@ fn check_kernel(kernel: &Kernel, d: usize) -> Result<()> {
 
 /// The CUDA kernel of a specialization compiled for a CUDA target.
 fn cuda_exec(p: &Prepared) -> Result<&CudaExec> {
-    let any: &dyn std::any::Any = p.exec.as_ref();
-    any.downcast_ref::<CudaExec>()
+    p.exec
+        .as_cuda()
         .ok_or_else(|| Error::backend("a kernel compiled for CUDA has no CUDA executable"))
 }
 
