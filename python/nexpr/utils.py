@@ -64,11 +64,15 @@ MAX_THREADS: int = _positive_env("NUMEXPR_MAX_THREADS") or _DEFAULT_MAX_THREADS
 
 
 def detect_number_of_cores() -> int:
-    """The number of cores the process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    """The number of cores the process may run on (its CPU affinity and quota), as
+    nexpr's engine counts them.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    return _nexpr._cores()
 
 
 def _requested_threads() -> Optional[int]:
@@ -133,7 +137,7 @@ def _init_num_threads() -> int:
             RuntimeWarning,
             stacklevel=2,
         )
-    n = min(requested or detect_number_of_cores(), cap)
+    n = min(requested or _nexpr._default_threads(), cap)
     _nexpr._set_num_threads(n)
     return n
 

@@ -18,7 +18,8 @@ use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Func;
-use crate::runtime::bind::{broadcast_shapes, classify};
+use crate::runtime::bind::classify;
+use crate::runtime::broadcast::broadcast_named;
 use crate::runtime::{Bound, Layout};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -221,7 +222,7 @@ impl DeviceSession {
             self.check_ref(&a)?;
             arrays.push(a);
         }
-        let shape = broadcast_shapes(
+        let shape = broadcast_named(
             names
                 .iter()
                 .zip(&arrays)
