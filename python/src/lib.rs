@@ -78,8 +78,8 @@ fn _default_threads(py: Python<'_>) -> PyResult<usize> {
 
 /// The number of cores this process may run on, as the engine counts them.
 #[pyfunction]
-fn _cores() -> usize {
-    nexpr::EngineConfig::available_cores()
+fn _cores(py: Python<'_>) -> PyResult<usize> {
+    errors::shielded(py, || Ok(nexpr::EngineConfig::available_cores()))
 }
 
 #[pyfunction]
