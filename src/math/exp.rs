@@ -85,18 +85,3 @@ pub fn expm1(x: f64) -> f64 {
         y
     }
 }
-
-/// e^x of an f32: the f64 function rounded to f32 (overflow and underflow at f32's
-/// thresholds come with the rounding).
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn exp_f32(x: f32) -> f32 {
-    exp(x as f64) as f32
-}
-
-/// e^x − 1 of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn expm1_f32(x: f32) -> f32 {
-    expm1(x as f64) as f32
-}

@@ -134,17 +134,3 @@ pub fn cos(x: f64) -> f64 {
         x.cos()
     }
 }
-
-/// The sine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn sin_f32(x: f32) -> f32 {
-    sin(x as f64) as f32
-}
-
-/// The cosine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn cos_f32(x: f32) -> f32 {
-    cos(x as f64) as f32
-}
