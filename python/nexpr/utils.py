@@ -87,17 +87,44 @@ def _requested_threads() -> Optional[int]:
 def detect_number_of_threads() -> int:
     """The thread count the environment asks for (see the module's documentation),
     else the number of cores, at most :data:`MAX_THREADS` (numexpr's deprecated
-    function of the same name)."""
+    function of the same name).
+
+    Returns
+    -------
+    int
+    """
     return min(_requested_threads() or detect_number_of_cores(), MAX_THREADS)
 
 
 def set_num_threads(nthreads: int) -> int:
     """Sets the number of threads ``evaluate`` (and kernels compiled without
-    ``threads=``) use; returns the previous number.
+    ``threads=``) use.
 
-    Raises ``UsageError`` (a ``ValueError``) for a count below 1 or above
-    :data:`MAX_THREADS` (numexpr refuses those too); a count above what nexpr's pool
-    holds is clamped to it with a ``RuntimeWarning``.
+    Parameters
+    ----------
+    nthreads : int
+        From 1 to :data:`MAX_THREADS`. A count above what nexpr's pool holds (four
+        threads per core, at least 16) is clamped to it with a ``RuntimeWarning``.
+
+    Returns
+    -------
+    int
+        The previous number.
+
+    Raises
+    ------
+    nexpr.errors.UsageError
+        A ``ValueError``, for a count below 1 or above :data:`MAX_THREADS` (numexpr
+        refuses those too).
+
+    Examples
+    --------
+    >>> import nexpr
+    >>> old = nexpr.set_num_threads(2)
+    >>> nexpr.get_num_threads()
+    2
+    >>> nexpr.set_num_threads(old)
+    2
     """
     n = int(nthreads)
     if not 1 <= n <= MAX_THREADS:
@@ -121,7 +148,15 @@ def set_num_threads(nthreads: int) -> int:
 
 
 def get_num_threads() -> int:
-    """The number of threads ``evaluate`` uses."""
+    """The number of threads ``evaluate`` (and kernels compiled without ``threads=``)
+    use.
+
+    Returns
+    -------
+    int
+        As set by :func:`set_num_threads`, else decided from the environment at import
+        (see the module's documentation).
+    """
     return _nexpr._get_num_threads()
 
 
@@ -143,29 +178,71 @@ def _init_num_threads() -> int:
 
 
 def get_vml_version() -> None:
-    """None: nexpr has no VML."""
+    """numexpr's VML version query.
+
+    Returns
+    -------
+    None
+        nexpr has no VML.
+    """
     return None
 
 
 def set_vml_accuracy_mode(mode: Optional[str]) -> None:
-    """Accepted and ignored (no VML); returns None as numexpr without VML does."""
+    """Accepted and ignored (no VML), as numexpr without VML does.
+
+    Parameters
+    ----------
+    mode : {None, 'high', 'low', 'fast'}
+        numexpr's VML accuracy modes.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        For any other mode.
+    """
     if mode not in (None, "high", "low", "fast"):
         raise ValueError("mode argument must be one of: None, 'high', 'low', 'fast'")
     return None
 
 
 def set_vml_num_threads(nthreads: int) -> None:
-    """Accepted and ignored (no VML)."""
+    """Accepted and ignored (no VML).
+
+    Parameters
+    ----------
+    nthreads : int
+        numexpr's VML thread count.
+
+    Returns
+    -------
+    None
+    """
     return None
 
 
 def get_vml_num_threads() -> None:
-    """None: nexpr has no VML."""
+    """numexpr's VML thread count query.
+
+    Returns
+    -------
+    None
+        nexpr has no VML.
+    """
     return None
 
 
 def print_versions() -> None:
-    """Prints the versions of nexpr, NumPy and Python, the platform and the threads."""
+    """Prints the versions of nexpr, NumPy and Python, the platform and the threads.
+
+    Returns
+    -------
+    None
+    """
     import platform
 
     import numpy

@@ -30,6 +30,15 @@ use pyo3::types::PyString;
 include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
 /// The input names of an expression, in the order a kernel takes them.
+///
+/// Parameters
+/// ----------
+/// ex : str
+///     The expression.
+///
+/// Returns
+/// -------
+/// list of str
 #[pyfunction]
 fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<String>> {
     errors::shielded(py, || Ok(cached(py, ex, false)?.names.clone()))
