@@ -63,35 +63,15 @@ impl Segment {
 /// `$body` with `$T` the element type of dtype `$ty`.
 macro_rules! with_element {
     ($ty:expr, $T:ident => $body:expr) => {
+        with_element!(@ $ty, $T, $body; Bool bool, I32 i32, I64 i64, F32 f32, F64 f64,
+                      C64 Complex<f32>, C128 Complex<f64>)
+    };
+    (@ $ty:expr, $T:ident, $body:expr; $($var:ident $t:ty),*) => {
         match $ty {
-            DType::Bool => {
-                type $T = bool;
+            $(DType::$var => {
+                type $T = $t;
                 $body
-            }
-            DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            DType::C64 => {
-                type $T = Complex<f32>;
-                $body
-            }
-            DType::C128 => {
-                type $T = Complex<f64>;
-                $body
-            }
+            })*
         }
     };
 }
