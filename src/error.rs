@@ -50,6 +50,26 @@ pub enum ErrorKind {
     ZeroDivision,
 }
 
+/// What the text most likely meant, where a parse error is a common mistake the
+/// parser recognizes; a caller may word its advice or pick its exception by it.
+///
+/// New hints may be added: match with a wildcard arm.
+///
+/// ```
+/// use nexpr::{Expr, Hint};
+/// let e = Expr::parse("(a > 1) and (a < 9)").unwrap_err();
+/// assert_eq!(e.hint, Some(Hint::PythonBooleanOperator));
+/// assert!(e.message.contains("use `&` instead of `and`"), "{e}");
+/// assert_eq!(Expr::parse("a + * b").unwrap_err().hint, None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Hint {
+    /// Python's `and`, `or` or `not`, which do not apply elementwise (the fault's
+    /// span is the word): the language's `&`, `|` and `~` do.
+    PythonBooleanOperator,
+}
+
 /// A byte range `start..end` in the source text.
 ///
 /// ```
@@ -101,6 +121,8 @@ pub struct Error {
     pub span: Option<Span>,
     /// The expression or program text the span points into, kept to render the caret.
     pub text: Option<String>,
+    /// The common mistake this error is, where the parser recognized one.
+    pub hint: Option<Hint>,
 }
 
 /// `std::result::Result` with [`Error`] as the default error type.
@@ -123,6 +145,7 @@ impl Error {
             message: message.into(),
             span: None,
             text: None,
+            hint: None,
         }
     }
     pub(crate) fn at(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {

@@ -65,9 +65,10 @@ pub use backend::cuda::{DeviceArray, DeviceSession};
 pub use cancel::CancelToken;
 pub use dtype::DType;
 pub use engine::{Engine, EngineConfig};
-pub use error::{Error, ErrorKind, Result, Span};
+pub use error::{Error, ErrorKind, Hint, Result, Span};
 pub use options::{CpuOptions, CudaOptions, MathWidth, OptLevel, Options, Simd};
 pub use repr::repr;
+pub use runtime::broadcast::broadcast_shape;
 pub use sema::OuterReduction;
 
 /// Not API: what the `nexpr` command line, the tests, benches and examples of this
@@ -86,12 +87,6 @@ pub mod internals {
     /// Specializations (input signatures) `kernel` keeps now.
     pub fn specializations(kernel: &crate::Kernel) -> usize {
         kernel.specializations()
-    }
-
-    /// The most threads a CPU kernel runs on (four per core, at least 16): larger
-    /// thread counts are clamped to it.
-    pub fn max_threads() -> usize {
-        crate::Engine::process_default().config().max_threads
     }
 
     /// The libmvec width `requested` runs at on this CPU (`Auto`: the widest it has).

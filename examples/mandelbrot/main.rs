@@ -1,6 +1,6 @@
 //! Mandelbrot escape times computed several ways, timed side by side.
 //!
-//! `cargo run --release --example mandelbrot` computes the n x n grid (x in [-2, 1],
+//! `cargo run --release --features plot --example mandelbrot` computes the n x n grid (x in [-2, 1],
 //! y in [-1, 1], default n = 400, maxi = 512) with
 //!
 //! 1. naive masked arrays: ndarray code written the way NumPy code is, one temporary

@@ -90,13 +90,20 @@ __all__ = [
 ]
 
 
-def functions():
-    """The language's builtin functions: ``(name, arity, dtypes, transcendental)`` each.
+def functions() -> list[tuple[str, int, list[str], bool]]:
+    """The language's builtin functions.
 
-    ``dtypes`` are the operand dtypes the function accepts; a transcendental function
-    computes integer and bool operands as floats.
+    Returns
+    -------
+    list of (str, int, list of str, bool)
+        ``(name, arity, dtypes, transcendental)`` for each: ``dtypes`` are the operand
+        dtypes the function accepts; a transcendental function computes integer and
+        bool operands as floats.
 
-    >>> ("hypot", 2, ["bool", "int32", "int64", "float32", "float64"], False) in functions()
+    Examples
+    --------
+    >>> import nexpr
+    >>> ("hypot", 2, ["bool", "int32", "int64", "float32", "float64"], False) in nexpr.functions()
     True
     """
     return [(n, a, list(d), t) for n, a, d, t in _nexpr._builtins()]
@@ -110,6 +117,25 @@ def _init_context() -> int:
     return _init_num_threads()
 
 
+def _document_kernel_call() -> None:
+    """Makes ``Kernel.__call__`` the documented ``Kernel._call`` (the same call).
+
+    CPython describes a type's call slot with a fixed text ("Call self as a
+    function."), and assigning ``Kernel.__call__`` would route every call through its
+    generic slot (a lookup and a new argument tuple per call). So the documented method
+    goes into the type's namespace directly, and calls keep the extension's own slot.
+    """
+    import gc
+
+    (namespace,) = gc.get_referents(Kernel.__dict__)
+    namespace["__call__"] = namespace["_call"]
+    # Setting and deleting an attribute that names no slot makes CPython drop its
+    # cached lookups on the type, which still know the slot's wrapper.
+    Kernel._namespace_changed = None  # type: ignore[attr-defined]
+    del Kernel._namespace_changed  # type: ignore[attr-defined]
+
+
+_document_kernel_call()
 ncores = detect_number_of_cores()
 nthreads = _init_context()
 
@@ -122,8 +148,17 @@ if hasattr(_os, "register_at_fork"):
 
 def test(verbosity: int = 1) -> "_unittest.TestResult":
     """Checks this installation against NumPy (a few expressions over every dtype, on
-    all threads and on one) and returns the ``unittest`` result, as ``numexpr.test()``
-    runs numexpr's checks."""
+    all threads and on one), as ``numexpr.test()`` runs numexpr's checks.
+
+    Parameters
+    ----------
+    verbosity : int, optional
+        ``unittest``'s verbosity: 0 quiet, 1 (the default) a dot per check, 2 a line.
+
+    Returns
+    -------
+    unittest.TestResult
+    """
     from . import selftest
 
     return selftest.test(verbosity)
@@ -139,7 +174,7 @@ def __getattr__(name: str) -> _Any:
 
 
 def install_as_numexpr() -> _types.ModuleType:
-    """Makes numexpr's evaluation run in nexpr; returns the ``numexpr`` module.
+    """Makes numexpr's evaluation run in nexpr.
 
     Where numexpr is installed, its module stays (PyTables keeps numexpr's virtual
     machine) and only ``numexpr.evaluate``, ``re_evaluate``, ``validate``,
@@ -154,6 +189,11 @@ def install_as_numexpr() -> _types.ModuleType:
 
     :func:`uninstall_numexpr` undoes it; :func:`numexpr_installed` does both around a
     ``with`` block.
+
+    Returns
+    -------
+    types.ModuleType
+        The ``numexpr`` module (numexpr's own, or the stand-in).
     """
     from . import numexpr_compat
 
@@ -162,7 +202,12 @@ def install_as_numexpr() -> _types.ModuleType:
 
 def uninstall_numexpr() -> None:
     """Undoes :func:`install_as_numexpr`: numexpr's own functions (the very same
-    objects) are back, or the stand-in module is gone."""
+    objects) are back, or the stand-in module is gone.
+
+    Returns
+    -------
+    None
+    """
     from . import numexpr_compat
 
     numexpr_compat.uninstall()
@@ -174,6 +219,12 @@ def numexpr_installed() -> _ContextManager[_types.ModuleType]:
 
         with nexpr.numexpr_installed():
             df.eval("a + b")
+
+    Returns
+    -------
+    contextlib.AbstractContextManager of types.ModuleType
+        Entering it gives the ``numexpr`` module, as :func:`install_as_numexpr`
+        returns it.
     """
     from . import numexpr_compat
 

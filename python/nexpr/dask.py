@@ -198,22 +198,50 @@ def evaluate(
     _frame_depth: int = 1,
     **kwargs: Any,
 ) -> "da.Array":
-    """Evaluates the expression ``ex`` over Dask arrays; returns a lazy Dask array.
+    """Evaluates an expression over Dask arrays; returns a lazy Dask array.
 
-    Names are looked up in ``local_dict``, then ``global_dict``, by default in the
-    caller's locals and globals (on the client). Values may be Dask arrays, NumPy
-    arrays and scalars, mixed: NumPy's broadcasting applies, and Dask aligns the chunks.
-    With no Dask array among the inputs, NumPy arrays are wrapped by
-    ``dask.array.from_array`` (``chunks='auto'``).
-
-    ``threads``: threads per task (default 1: Dask runs one task per worker thread).
-    ``split_every``: the fan-in of a reduction's combining tree (Dask's default if
-    None). numexpr's ``optimization=``, ``truediv=``, ``sanitize=`` and
-    ``disable_cache=`` are accepted and ignored, as ``nexpr.evaluate`` does.
-
-    Reductions (``sum``, ``prod``, ``min``, ``max``, optionally with ``axis=``) reduce
-    each chunk with the fused kernel, then combine the partial results with
+    Values may be Dask arrays, NumPy arrays and scalars, mixed: NumPy's broadcasting
+    applies, and Dask aligns the chunks. With no Dask array among the inputs, NumPy
+    arrays are wrapped by ``dask.array.from_array`` (``chunks='auto'``). Reductions
+    (``sum``, ``prod``, ``min``, ``max``, optionally with ``axis=``) reduce each chunk
+    with the fused kernel, then combine the partial results with
     ``dask.array.reduction``; float and complex sums carry compensated pairs.
+
+    Parameters
+    ----------
+    ex : str
+        The expression, as for :func:`nexpr.evaluate`.
+    local_dict : mapping, optional
+        Where names are looked up first; by default the caller's locals (on the
+        client).
+    global_dict : mapping, optional
+        Where names are looked up next; by default the caller's globals.
+    threads : int, optional
+        Threads per task; 1 by default (Dask runs one task per worker thread).
+    split_every : int or dict, optional
+        The fan-in of a reduction's combining tree; Dask's default if None.
+    **kwargs
+        numexpr's ``optimization=``, ``truediv=``, ``sanitize=`` and
+        ``disable_cache=``, accepted and ignored as :func:`nexpr.evaluate` does.
+
+    Returns
+    -------
+    dask.array.Array
+        The result, lazily: nothing is computed before ``.compute()``.
+
+    Raises
+    ------
+    nexpr.errors.UsageError
+        A ``ValueError``, for an unknown keyword or a bad thread count.
+    nexpr.errors.ShapeError
+        A ``ValueError``, for inputs whose shapes do not broadcast.
+
+    Examples
+    --------
+    >>> import dask.array as da, nexpr.dask
+    >>> a = da.ones((4, 4), chunks=2)
+    >>> nexpr.dask.evaluate("sum(2*a, axis=1)").compute()
+    array([8., 8., 8., 8.])
     """
     for k in kwargs:
         if k not in ("optimization", "truediv", "sanitize", "disable_cache"):
@@ -258,10 +286,20 @@ def evaluate(
 # ---------------------------------------------------------------------------------
 
 
-def split_reduction(ex):
-    """``(op, inner, axis)`` of a reduction expression such as ``'sum(a*b, axis=1)'``
-    (``axis`` None for a whole-array reduction), or None if ``ex`` is not one, as
-    nexpr's own parser reads it."""
+def split_reduction(ex: str) -> Optional[tuple[str, str, Optional[int]]]:
+    """The outermost reduction of an expression, as nexpr's own parser reads it.
+
+    Parameters
+    ----------
+    ex : str
+        An expression such as ``'sum(a*b, axis=1)'``.
+
+    Returns
+    -------
+    tuple of (str, str, int or None), or None
+        ``(op, inner, axis)``: the reduction, its operand's text and its axis (None for
+        a whole-array reduction); None if ``ex`` is not a reduction.
+    """
     return _nexpr._outer_reduction(ex)
 
 
@@ -445,14 +483,36 @@ def run(
     threads: Optional[int] = None,
     **arrays: Any,
 ) -> dict[str, "da.Array"]:
-    """Runs a program over Dask arrays: a dict of lazy Dask arrays, one per output.
+    """Runs a program over Dask arrays.
 
-    ``program`` is a ``nexpr.Kernel`` made by ``nexpr.program`` or
-    ``nexpr.kernels.load`` (its target and options are kept), or the program's source.
-    Inputs come by name (``**arrays``, or ``local_dict`` for names that clash with this
-    function's arguments): Dask arrays, NumPy arrays and scalars, broadcast and aligned
-    as in :func:`evaluate`. The program runs once per chunk for all its outputs: each
-    output is a cheap selection from that one task.
+    The program runs once per chunk for all its outputs: each output is a cheap
+    selection from that one task.
+
+    Parameters
+    ----------
+    program : nexpr.Kernel or str
+        A kernel made by :func:`nexpr.program` or :func:`nexpr.kernels.load` (its
+        target and options are kept), or the program's source.
+    local_dict : mapping, optional
+        Inputs by name, for names that clash with this function's arguments.
+    threads : int, optional
+        Threads per task; 1 by default.
+    **arrays
+        The inputs by name: Dask arrays, NumPy arrays and scalars, broadcast and
+        aligned as in :func:`evaluate`.
+
+    Returns
+    -------
+    dict of str to dask.array.Array
+        One lazy array per output, by name.
+
+    Examples
+    --------
+    >>> import dask.array as da, nexpr.dask, nexpr.kernels
+    >>> r = da.linspace(3.0, 4.0, 8, chunks=4)
+    >>> out = nexpr.dask.run(nexpr.kernels.load("logistic"), r=r, x0=0.3, n=100)
+    >>> sorted(out), out["x"].chunks
+    (['lyapunov', 'x'], ((4, 4),))
     """
     threads = _check_threads(threads)
     if isinstance(program, str):

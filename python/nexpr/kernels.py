@@ -24,12 +24,33 @@ _SOURCES = dict(_nexpr._kernel_sources())
 
 
 def names() -> list[str]:
-    """The kernels' names, sorted."""
+    """The shipped kernels' names.
+
+    Returns
+    -------
+    list of str
+        Sorted.
+    """
     return sorted(_SOURCES)
 
 
 def source(name: str) -> str:
-    """The text of kernel ``name`` (its header comment says what it computes)."""
+    """The text of a shipped kernel; its header comment says what it computes.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        For a name that is not a shipped kernel's.
+    """
     try:
         return _SOURCES[name]
     except KeyError:
@@ -44,8 +65,32 @@ def load(
     device: int = 0,
     fast_math: bool = False,
 ) -> Kernel:
-    """Kernel ``name`` compiled as a program (``nexpr.program``; the parameters are
-    its own)."""
+    """A shipped kernel compiled as a program, as :func:`nexpr.program` compiles it.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+    target : {'cpu', 'interp', 'cuda'}, optional
+        As for :func:`nexpr.program`.
+    threads : int, optional
+        As for :func:`nexpr.program`.
+    device : int, optional
+        As for :func:`nexpr.program`.
+    fast_math : bool, optional
+        As for :func:`nexpr.program`.
+
+    Returns
+    -------
+    nexpr.Kernel
+
+    Examples
+    --------
+    >>> import numpy as np, nexpr
+    >>> k = nexpr.kernels.load("mandelbrot")
+    >>> k.run(c=np.array([0j, 2 + 2j]), maxi=50)["escape"]
+    array([50,  1])
+    """
     return _nexpr.program(source(name), target, threads, device=device, fast_math=fast_math)
 
 
@@ -57,9 +102,22 @@ def _folder() -> str:
 
 
 def path(name: str) -> str:
-    """The path of a file holding kernel ``name``'s source (``NAME.nx``), for tools that
-    take a path (``nexpr run "$(python -c ...)"``). The file stays: it is kept in the
-    user's cache folder (see ``_folder``), written when missing or different."""
+    """The path of a file holding a shipped kernel's source, for tools that take a
+    path (``nexpr run "$(python -c ...)"``).
+
+    The file (``NAME.nx``) stays: it is kept in the user's cache folder (see
+    ``_folder``), written when missing or different.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+
+    Returns
+    -------
+    str
+        The file's path.
+    """
     text = source(name)
     folder = _folder()
     p = os.path.join(folder, f"{name}.nx")

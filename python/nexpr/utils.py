@@ -64,11 +64,15 @@ MAX_THREADS: int = _positive_env("NUMEXPR_MAX_THREADS") or _DEFAULT_MAX_THREADS
 
 
 def detect_number_of_cores() -> int:
-    """The number of cores the process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    """The number of cores the process may run on (its CPU affinity and quota), as
+    nexpr's engine counts them.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    return _nexpr._cores()
 
 
 def _requested_threads() -> Optional[int]:
@@ -83,17 +87,44 @@ def _requested_threads() -> Optional[int]:
 def detect_number_of_threads() -> int:
     """The thread count the environment asks for (see the module's documentation),
     else the number of cores, at most :data:`MAX_THREADS` (numexpr's deprecated
-    function of the same name)."""
+    function of the same name).
+
+    Returns
+    -------
+    int
+    """
     return min(_requested_threads() or detect_number_of_cores(), MAX_THREADS)
 
 
 def set_num_threads(nthreads: int) -> int:
     """Sets the number of threads ``evaluate`` (and kernels compiled without
-    ``threads=``) use; returns the previous number.
+    ``threads=``) use.
 
-    Raises ``UsageError`` (a ``ValueError``) for a count below 1 or above
-    :data:`MAX_THREADS` (numexpr refuses those too); a count above what nexpr's pool
-    holds is clamped to it with a ``RuntimeWarning``.
+    Parameters
+    ----------
+    nthreads : int
+        From 1 to :data:`MAX_THREADS`. A count above what nexpr's pool holds (four
+        threads per core, at least 16) is clamped to it with a ``RuntimeWarning``.
+
+    Returns
+    -------
+    int
+        The previous number.
+
+    Raises
+    ------
+    nexpr.errors.UsageError
+        A ``ValueError``, for a count below 1 or above :data:`MAX_THREADS` (numexpr
+        refuses those too).
+
+    Examples
+    --------
+    >>> import nexpr
+    >>> old = nexpr.set_num_threads(2)
+    >>> nexpr.get_num_threads()
+    2
+    >>> nexpr.set_num_threads(old)
+    2
     """
     n = int(nthreads)
     if not 1 <= n <= MAX_THREADS:
@@ -117,7 +148,15 @@ def set_num_threads(nthreads: int) -> int:
 
 
 def get_num_threads() -> int:
-    """The number of threads ``evaluate`` uses."""
+    """The number of threads ``evaluate`` (and kernels compiled without ``threads=``)
+    use.
+
+    Returns
+    -------
+    int
+        As set by :func:`set_num_threads`, else decided from the environment at import
+        (see the module's documentation).
+    """
     return _nexpr._get_num_threads()
 
 
@@ -133,35 +172,77 @@ def _init_num_threads() -> int:
             RuntimeWarning,
             stacklevel=2,
         )
-    n = min(requested or detect_number_of_cores(), cap)
+    n = min(requested or _nexpr._default_threads(), cap)
     _nexpr._set_num_threads(n)
     return n
 
 
 def get_vml_version() -> None:
-    """None: nexpr has no VML."""
+    """numexpr's VML version query.
+
+    Returns
+    -------
+    None
+        nexpr has no VML.
+    """
     return None
 
 
 def set_vml_accuracy_mode(mode: Optional[str]) -> None:
-    """Accepted and ignored (no VML); returns None as numexpr without VML does."""
+    """Accepted and ignored (no VML), as numexpr without VML does.
+
+    Parameters
+    ----------
+    mode : {None, 'high', 'low', 'fast'}
+        numexpr's VML accuracy modes.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        For any other mode.
+    """
     if mode not in (None, "high", "low", "fast"):
         raise ValueError("mode argument must be one of: None, 'high', 'low', 'fast'")
     return None
 
 
 def set_vml_num_threads(nthreads: int) -> None:
-    """Accepted and ignored (no VML)."""
+    """Accepted and ignored (no VML).
+
+    Parameters
+    ----------
+    nthreads : int
+        numexpr's VML thread count.
+
+    Returns
+    -------
+    None
+    """
     return None
 
 
 def get_vml_num_threads() -> None:
-    """None: nexpr has no VML."""
+    """numexpr's VML thread count query.
+
+    Returns
+    -------
+    None
+        nexpr has no VML.
+    """
     return None
 
 
 def print_versions() -> None:
-    """Prints the versions of nexpr, NumPy and Python, the platform and the threads."""
+    """Prints the versions of nexpr, NumPy and Python, the platform and the threads.
+
+    Returns
+    -------
+    None
+    """
     import platform
 
     import numpy

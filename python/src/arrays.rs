@@ -37,20 +37,11 @@ pub struct Raw {
 unsafe impl Send for Raw {}
 unsafe impl Sync for Raw {}
 
-pub fn itemsize(d: DType) -> usize {
-    match d {
-        DType::Bool => 1,
-        DType::I32 | DType::F32 => 4,
-        DType::I64 | DType::F64 | DType::C64 => 8,
-        DType::C128 => 16,
-    }
-}
-
+/// The alignment NumPy gives an element of `d`: a complex number's is its parts'.
 fn align(d: DType) -> usize {
     match d {
-        DType::C64 => 4,
-        DType::C128 => 8,
-        d => itemsize(d),
+        DType::C64 | DType::C128 => d.size() / 2,
+        d => d.size(),
     }
 }
 
@@ -64,7 +55,7 @@ impl Raw {
         if self.len() == 0 {
             return (self.ptr as usize, self.ptr as usize);
         }
-        let size = itemsize(self.dtype) as isize;
+        let size = self.dtype.size() as isize;
         let (mut lo, mut hi) = (0isize, 0isize);
         for (&n, &s) in self.shape.iter().zip(&self.strides) {
             let span = (n as isize - 1) * s * size;
@@ -138,7 +129,7 @@ impl Raw {
             // SAFETY: a < shape[0], inside the block.
             r.ptr = unsafe {
                 r.ptr
-                    .offset(a as isize * r.strides[0] * itemsize(r.dtype) as isize)
+                    .offset(a as isize * r.strides[0] * r.dtype.size() as isize)
             };
             r.shape[0] = b - a;
         }
@@ -192,7 +183,7 @@ impl Raw {
 
 /// Pointer to the lowest-addressed element, absolute strides, and the axes to flip back.
 fn normalized(r: &Raw) -> (*mut u8, Dims, Dims) {
-    let size = itemsize(r.dtype) as isize;
+    let size = r.dtype.size() as isize;
     let mut ptr = r.ptr;
     let mut strides = Dims::new();
     let mut flip = Dims::new();
@@ -346,7 +337,7 @@ pub fn array_parts(arr: &Bound<'_, PyUntypedArray>) -> (Dims, Strides, *mut u8, 
 /// The core's view of a NumPy array when its buffer can be read in place.
 pub fn direct_raw(arr: &Bound<'_, PyUntypedArray>, d: DType) -> Option<Raw> {
     let (shape, bstrides, ptr, _) = array_parts(arr);
-    let size = itemsize(d) as isize;
+    let size = d.size() as isize;
     if !(ptr as usize).is_multiple_of(align(d)) {
         return None;
     }
@@ -556,30 +547,11 @@ pub unsafe fn empty<'py>(
         );
         Bound::from_owned_ptr_or_err(py, ptr)?
     };
-    let u = arr.cast::<PyUntypedArray>().expect("a new ndarray");
-    let (_, _, ptr, _) = array_parts(u);
-    let mut raw = Raw {
-        dtype,
-        ptr,
-        shape: Dims::from_slice(shape),
-        strides: c_strides(shape),
-    };
-    if fortran {
-        raw.shape.reverse();
-        raw.strides = c_strides(&raw.shape);
-    }
-    Ok((arr, raw))
-}
-
-/// Element strides of a C-order block of `shape`.
-pub fn c_strides(shape: &[usize]) -> Strides {
-    let mut s: Strides = std::iter::repeat_n(0, shape.len()).collect();
-    let mut acc = 1isize;
-    for d in (0..shape.len()).rev() {
-        s[d] = if shape[d] <= 1 { 0 } else { acc };
-        acc *= shape[d] as isize;
-    }
-    s
+    let u = arr.cast::<PyUntypedArray>()?;
+    let raw =
+        direct_raw(u, dtype).ok_or_else(|| errors::dtype(py, "NumPy made an unaligned array"))?;
+    // A Fortran-order array is a C-order block over the reversed axes.
+    Ok((arr, if fortran { raw.reversed() } else { raw }))
 }
 
 /// The most dimensions of an array the `numpy` crate hands over without a copy
@@ -618,48 +590,11 @@ pub fn to_numpy(py: Python<'_>, a: DynArray, reverse: bool) -> PyResult<Bound<'_
     }
 }
 
-/// NumPy's broadcast shape of `shapes`.
+/// NumPy's broadcast shape of `shapes` (the core's rule and NumPy's message).
 pub fn broadcast<'a>(
     py: Python<'_>,
-    shapes: impl Iterator<Item = &'a [usize]> + Clone,
+    shapes: impl Iterator<Item = &'a [usize]>,
 ) -> PyResult<Vec<usize>> {
-    let mut out: Vec<usize> = Vec::new();
-    for s in shapes.clone() {
-        if s.len() > out.len() {
-            out.splice(0..0, std::iter::repeat_n(1, s.len() - out.len()));
-        }
-        let off = out.len() - s.len();
-        for (k, &n) in s.iter().enumerate() {
-            let d = &mut out[off + k];
-            if *d == n || n == 1 {
-                continue;
-            }
-            if *d == 1 {
-                *d = n;
-                continue;
-            }
-            let all: Vec<String> = shapes.map(fmt_shape).collect();
-            return Err(errors::shape(
-                py,
-                format!(
-                    "operands could not be broadcast together with shapes {}",
-                    all.join(" ")
-                ),
-            ));
-        }
-    }
-    Ok(out)
-}
-
-pub fn fmt_shape(s: &[usize]) -> String {
-    match s {
-        [n] => format!("({n},)"),
-        _ => format!(
-            "({})",
-            s.iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-    }
+    let shapes: SmallVec<[&[usize]; 8]> = shapes.collect();
+    nexpr::broadcast_shape(&shapes).map_err(|e| errors::to_py(py, &e, ""))
 }

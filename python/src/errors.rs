@@ -4,7 +4,7 @@
 //! numexpr raises in that situation (and, where numexpr and NumPy disagree, from both),
 //! so `except TypeError` in pandas and `except SyntaxError` in user code keep working.
 
-use nexpr::{Error, ErrorKind};
+use nexpr::{Error, ErrorKind, Hint};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
@@ -21,70 +21,31 @@ fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
 
 /// One character offset (1-based column, line) of a byte offset in `src`.
 fn position(src: &str, byte: usize) -> (usize, usize) {
-    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let byte = src.floor_char_boundary(byte);
     let line_start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
     let line = src[..line_start].matches('\n').count() + 1;
     let col = src[line_start..byte].chars().count() + 1;
     (line, col)
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// The source line holding byte offset `byte`.
 fn line_of(src: &str, byte: usize) -> &str {
-    let byte = floor_char_boundary(src, byte.min(src.len()));
+    let byte = src.floor_char_boundary(byte);
     let start = src[..byte].rfind('\n').map_or(0, |i| i + 1);
     let end = src[byte..].find('\n').map_or(src.len(), |i| byte + i);
     &src[start..end]
 }
 
-/// The error's message, with the text and a caret under the fault where it has a span.
-///
-/// Rendered here rather than by `Error`'s `Display`, whose caret slices the text at
-/// the span's byte offsets and so panics when a span ends inside a multi-byte
-/// character (`a.ᵇ`).
+/// The error's message, with the text and a caret under the fault where it has a span
+/// (the core's rendering; `src` is the text unless the error keeps its own).
 pub fn message(e: &Error, src: &str) -> String {
-    let label = match e.kind {
-        ErrorKind::Parse => "syntax error",
-        ErrorKind::Type => "type error",
-        ErrorKind::Name => "name error",
-        ErrorKind::Shape => "shape error",
-        ErrorKind::DType => "dtype error",
-        ErrorKind::Eval => "evaluation error",
-        ErrorKind::Io => "I/O error",
-        ErrorKind::Backend => "backend error",
-        ErrorKind::Usage => "usage error",
-        ErrorKind::Memory => "out of memory",
-        ErrorKind::Overflow => "overflow error",
-        ErrorKind::ZeroDivision => "division by zero",
-        #[allow(unreachable_patterns)]
-        _ => "error",
-    };
-    let s = format!("{label}: {}", e.message);
-    match e.span {
-        Some(span) if !src.is_empty() => {
-            let (line, col) = position(src, span.start);
-            let text = line_of(src, span.start);
-            let (end_line, end_col) = position(src, span.end.max(span.start));
-            let width = if end_line == line {
-                end_col.saturating_sub(col).max(1)
-            } else {
-                text.chars().count().saturating_sub(col - 1).max(1)
-            };
-            let num = line.to_string();
-            let pad = " ".repeat(num.len());
-            format!(
-                "{s}\n{pad}--> line {line}, column {col}\n{pad} |\n{num} | {text}\n{pad} | {}{}",
-                " ".repeat(col - 1),
-                "^".repeat(width)
-            )
+    match (&e.text, e.span) {
+        (None, Some(_)) if !src.is_empty() => {
+            let mut e = e.clone();
+            e.text = Some(src.to_string());
+            e.to_string()
         }
-        _ => s,
+        _ => e.to_string(),
     }
 }
 
@@ -115,22 +76,12 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
         #[allow(unreachable_patterns)]
         _ => ("NexprError", "other"),
     };
-    let mut msg = msg;
-    let mut class = class;
-    if e.kind == ErrorKind::Parse {
-        // Python's `and`/`or`/`not`: numexpr raises a TypeError pointing to `&|~`.
-        let at = e.span.map_or("", |s| {
-            &src[floor_char_boundary(src, s.start.min(src.len()))..]
-        });
-        let word: String = at
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if matches!(word.as_str(), "and" | "or" | "not") {
-            class = "BooleanOperatorError";
-            msg += "\nPython's boolean operators do not apply elementwise: use `&` instead of `and`, `|` instead of `or`, `~` instead of `not`";
-        }
-    }
+    // Python's `and`/`or`/`not`: numexpr raises a TypeError, and the core's message
+    // points to `&|~`.
+    let class = match e.hint {
+        Some(Hint::PythonBooleanOperator) => "BooleanOperatorError",
+        _ => class,
+    };
     let cls = m.getattr(class)?;
     let obj = if e.kind == ErrorKind::Parse {
         // SyntaxError(msg, (filename, lineno, offset, text, end_lineno, end_offset)):
@@ -153,11 +104,7 @@ fn build(py: Python<'_>, e: &Error, src: &str) -> PyResult<PyErr> {
     };
     obj.setattr("kind", kind)?;
     obj.setattr("expression", src)?;
-    let chars = |b: usize| {
-        src[..floor_char_boundary(src, b.min(src.len()))]
-            .chars()
-            .count()
-    };
+    let chars = |b: usize| src[..src.floor_char_boundary(b)].chars().count();
     match e.span {
         Some(s) => obj.setattr("span", (chars(s.start), chars(s.end)))?,
         None => obj.setattr("span", py.None())?,
@@ -173,11 +120,6 @@ pub fn usage(py: Python<'_>, msg: impl Into<String>) -> PyErr {
 /// A `TypeError`/`ValueError`-derived error for an array nexpr cannot take.
 pub fn dtype(py: Python<'_>, msg: impl Into<String>) -> PyErr {
     to_py(py, &Error::new(ErrorKind::DType, msg), "")
-}
-
-/// A `ValueError`-derived error for shapes that do not broadcast.
-pub fn shape(py: Python<'_>, msg: impl Into<String>) -> PyErr {
-    to_py(py, &Error::new(ErrorKind::Shape, msg), "")
 }
 
 /// Runs a binding entry point, turning a panic (a bug: every error is a value) into an

@@ -30,6 +30,15 @@ use pyo3::types::PyString;
 include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
 /// The input names of an expression, in the order a kernel takes them.
+///
+/// Parameters
+/// ----------
+/// ex : str
+///     The expression.
+///
+/// Returns
+/// -------
+/// list of str
 #[pyfunction]
 fn expression_names(py: Python<'_>, ex: &Bound<'_, PyString>) -> PyResult<Vec<String>> {
     errors::shielded(py, || Ok(cached(py, ex, false)?.names.clone()))
@@ -65,7 +74,21 @@ fn _get_num_threads(py: Python<'_>) -> PyResult<usize> {
 /// The most threads a kernel runs on; larger counts are clamped to it.
 #[pyfunction]
 fn _max_threads(py: Python<'_>) -> PyResult<usize> {
-    errors::shielded(py, || Ok(nexpr::internals::max_threads()))
+    errors::shielded(py, || Ok(context(py)?.get().engine.config().max_threads))
+}
+
+/// The engine's default thread count: `NEXPR_NUM_THREADS`, else every core.
+#[pyfunction]
+fn _default_threads(py: Python<'_>) -> PyResult<usize> {
+    errors::shielded(py, || {
+        Ok(context(py)?.get().engine.config().default_threads)
+    })
+}
+
+/// The number of cores this process may run on, as the engine counts them.
+#[pyfunction]
+fn _cores(py: Python<'_>) -> PyResult<usize> {
+    errors::shielded(py, || Ok(nexpr::EngineConfig::available_cores()))
 }
 
 #[pyfunction]
@@ -115,6 +138,8 @@ fn _nexpr(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(wrap_pyfunction!(_set_num_threads, m)?)?;
         m.add_function(wrap_pyfunction!(_get_num_threads, m)?)?;
         m.add_function(wrap_pyfunction!(_max_threads, m)?)?;
+        m.add_function(wrap_pyfunction!(_default_threads, m)?)?;
+        m.add_function(wrap_pyfunction!(_cores, m)?)?;
         m.add_function(wrap_pyfunction!(_clear_cache, m)?)?;
         m.add_function(wrap_pyfunction!(_kernel_sources, m)?)?;
         m.add_function(wrap_pyfunction!(cli::run_cli, m)?)?;

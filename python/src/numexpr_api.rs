@@ -296,15 +296,49 @@ pub(crate) fn expr_str<'a, 'py>(
         .map_err(|_| errors::usage(py, "must specify expression as a string"))
 }
 
-/// Evaluates the array expression `ex` (numexpr's language) and returns a NumPy array.
+/// Evaluates an array expression (numexpr's language) and returns a NumPy array.
 ///
-/// Names are looked up in `local_dict`, then `global_dict`; by default in the caller's
-/// locals and globals. `out` receives the result (it may also be an input); `order`
-/// lays out a new result ('K' keeps Fortran order for Fortran inputs); `casting`
-/// rules the copy into an `out` of another dtype. `fast_math=True` trades the
-/// accurate transcendentals (within 1 ulp, NumPy's class) for glibc's libmvec ones
-/// (within 4 ulp). `optimization=`, `truediv=`,
-/// `sanitize=` and `disable_cache=` are accepted for numexpr compatibility.
+/// The expression is compiled once (per thread count and fast-math setting) and the
+/// machine code reused by later calls with the same dtypes and layouts.
+///
+/// Parameters
+/// ----------
+/// ex : str
+///     The expression, e.g. `"2*a + 3*b"` or `"sum(where(a > 0, a, 0), axis=1)"`.
+/// local_dict : mapping, optional
+///     Where names are looked up first; by default the caller's locals.
+/// global_dict : mapping, optional
+///     Where names are looked up next; by default the caller's globals.
+/// out : numpy.ndarray, optional
+///     Receives the result (it may also be an input), and is returned.
+/// order : {'K', 'C', 'F', 'A'}, optional
+///     The layout of a new result; 'K' (the default) keeps Fortran order for
+///     Fortran-order inputs.
+/// casting : {'no', 'equiv', 'safe', 'same_kind', 'unsafe'}, optional
+///     Rules the copy into an `out` of another dtype, as NumPy's `casting=`;
+///     'same_kind' by default.
+/// **kwargs
+///     `fast_math=True` trades the accurate transcendentals (within 1 ulp, NumPy's
+///     class) for glibc's libmvec ones (within 4 ulp). `optimization=`, `truediv=`,
+///     `sanitize=` and `disable_cache=` are accepted for numexpr compatibility.
+///
+/// Returns
+/// -------
+/// numpy.ndarray
+///     The result (a 0-d array for a whole-array reduction), or `out`.
+///
+/// Raises
+/// ------
+/// SyntaxError, KeyError, TypeError, ValueError
+///     The classes of `nexpr.errors`, which derive from the built-in exceptions
+///     numexpr raises in each case.
+///
+/// Examples
+/// --------
+/// >>> import numpy as np, nexpr
+/// >>> a = np.arange(4.0)
+/// >>> nexpr.evaluate("2*a + 1")
+/// array([1., 3., 5., 7.])
 #[pyfunction]
 #[pyo3(signature = (ex, local_dict=None, global_dict=None, out=None, order=None, casting=None, **kwargs), text_signature = "(ex, local_dict=None, global_dict=None, out=None, order='K', casting='same_kind', **kwargs)")]
 #[allow(clippy::too_many_arguments)]
@@ -333,8 +367,19 @@ pub(crate) fn evaluate<'py>(
     })
 }
 
-/// Checks `ex` and its variables as `evaluate` would, without computing: returns None,
-/// or the exception `evaluate` would raise. `re_evaluate()` then runs it.
+/// Checks an expression and its variables as `evaluate` would, without computing.
+///
+/// `re_evaluate()` then evaluates it.
+///
+/// Parameters
+/// ----------
+/// ex, local_dict, global_dict, out, order, casting, **kwargs
+///     As for `evaluate`.
+///
+/// Returns
+/// -------
+/// Exception or None
+///     None, or the exception `evaluate` would raise (returned, not raised).
 #[pyfunction]
 #[pyo3(signature = (ex, local_dict=None, global_dict=None, out=None, order=None, casting=None, **kwargs), text_signature = "(ex, local_dict=None, global_dict=None, out=None, order='K', casting='same_kind', **kwargs)")]
 #[allow(clippy::too_many_arguments)]
@@ -371,8 +416,26 @@ pub(crate) fn validate<'py>(
     })
 }
 
-/// Evaluates the expression of the last `evaluate` or `validate` (of this thread)
-/// again, with its variables looked up anew.
+/// Evaluates the expression of this thread's last `evaluate` or `validate` again,
+/// with its variables looked up anew.
+///
+/// Parameters
+/// ----------
+/// local_dict : mapping, optional
+///     Where names are looked up first; by default the caller's locals.
+/// global_dict : mapping, optional
+///     Where names are looked up next; by default the caller's globals.
+///
+/// Returns
+/// -------
+/// numpy.ndarray
+///     As `evaluate` returns it.
+///
+/// Raises
+/// ------
+/// RuntimeError
+///     When this thread has not evaluated or validated an expression (numexpr's
+///     error).
 #[pyfunction]
 #[pyo3(signature = (local_dict=None, global_dict=None, _frame_depth=2))]
 pub(crate) fn re_evaluate<'py>(

@@ -13,23 +13,34 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// A compiled expression or program (made by `nexpr.compile` and `nexpr.program`).
-/// Thread-safe; picklable (by source and options).
+/// A compiled expression or program, made by `nexpr.compile` and `nexpr.program`.
 ///
-/// Calling it, `kernel(*arrays, out=None, **arrays)`, evaluates it:
+/// Thread-safe; picklable (by source and options). Calling it evaluates it (see
+/// `Kernel.__call__`); `run` returns every output of a program by name. The machine
+/// code is made on the first call with each combination of input dtypes and layouts,
+/// and reused after.
 ///
-/// * `*arrays`: the inputs in `input_names` order (arrays, or scalars and sequences
-///   NumPy converts); `**arrays`: inputs by name. Each input is given once; their shapes
-///   broadcast together.
-/// * `out`: for an expression, a NumPy array of the result's shape and dtype written in
-///   place (it may be one of the inputs); it is also returned. Not for programs.
+/// Attributes
+/// ----------
+/// source : str
+///     The expression or program text.
+/// input_names : list of str
+///     The inputs, in the order positional arguments bind them.
+/// output_names : list of str
+///     The outputs (`['result']` for an expression).
+/// target : str
+///     `'cpu'`, `'interp'` or `'cuda'`.
+/// threads : int or None
+///     The CPU thread count it runs on; None for the other targets.
+/// is_program : bool
+///     Whether it was made by `nexpr.program`.
 ///
-/// It returns the result array (a 0-d array for a whole-array reduction), or for a
-/// program the dict `run` returns. The machine code is made on the first call with
-/// each combination of input dtypes and layouts, and reused after.
-///
-/// Attributes: `source`, `input_names`, `output_names`, `target` (`'cpu'`, `'interp'`
-/// or `'cuda'`), `threads` (as given; None: the process's thread count), `is_program`.
+/// Examples
+/// --------
+/// >>> import numpy as np, nexpr
+/// >>> k = nexpr.compile("2*a + b")
+/// >>> k(np.arange(3.0), b=1.0)
+/// array([1., 3., 5.])
 #[pyclass(frozen, module = "nexpr", name = "Kernel")]
 pub(crate) struct PyKernel {
     pub(crate) entry: Arc<Entry>,
@@ -87,19 +98,44 @@ pub(crate) fn make_kernel(
     })
 }
 
-/// Compiles the expression `ex` into a reusable kernel, checking its text now (a
-/// syntax error raises here; dtypes are checked on the first call).
+/// Compiles an expression into a reusable kernel.
 ///
-/// * `ex`: the expression, in numexpr's language (with nexpr's additions).
-/// * `target`: `'cpu'` (machine code, on several threads), `'interp'` (the reference
-///   interpreter) or `'cuda'` (CUDA C compiled by NVRTC, run on `device`).
-/// * `threads`: CPU threads; None: the process's count (`nexpr.set_num_threads`).
-/// * `device`: the CUDA device number (`target='cuda'` only).
-/// * `fast_math`: True opts into faster transcendentals (glibc's libmvec, within 4 ulp;
-///   NVRTC's approximations on CUDA); the default is within 1 ulp and, on the CPU,
-///   equal to the interpreter's results bit for bit.
+/// Its text is checked now (a syntax error raises here); dtypes are checked on the
+/// first call, which compiles the machine code for the inputs' dtypes and layouts.
 ///
-/// Call the kernel with the arrays: `nexpr.compile('2*a + b')(a=x, b=y)`.
+/// Parameters
+/// ----------
+/// ex : str
+///     The expression, in numexpr's language (with nexpr's additions).
+/// target : {'cpu', 'interp', 'cuda'}, optional
+///     `'cpu'` (machine code, on several threads; the default), `'interp'` (the
+///     reference interpreter) or `'cuda'` (CUDA C compiled by NVRTC, run on `device`).
+/// threads : int, optional
+///     CPU threads; None (the default): the process's count (`nexpr.set_num_threads`).
+/// device : int, optional
+///     The CUDA device number (`target='cuda'` only); 0 by default.
+/// fast_math : bool, optional
+///     True opts into faster transcendentals (glibc's libmvec, within 4 ulp; NVRTC's
+///     approximations on CUDA); the default is within 1 ulp and, on the CPU, equal
+///     to the interpreter's results bit for bit.
+///
+/// Returns
+/// -------
+/// Kernel
+///     Call it with the arrays: `kernel(x, y)` or `kernel(a=x, b=y)`.
+///
+/// Raises
+/// ------
+/// nexpr.errors.ExpressionSyntaxError
+///     A `SyntaxError`, for text that does not parse.
+/// nexpr.errors.UsageError
+///     A `ValueError`, for an unknown target or `threads=0`.
+///
+/// Examples
+/// --------
+/// >>> import numpy as np, nexpr
+/// >>> nexpr.compile("sum(a*b)")(np.arange(4), np.arange(4))
+/// array(14)
 #[pyfunction]
 #[pyo3(signature = (ex, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn compile(
@@ -115,12 +151,35 @@ pub(crate) fn compile(
     })
 }
 
-/// Compiles a program (statements run for every element; its `output` line names what
-/// comes back) into a kernel whose `run(**arrays)` returns a dict of outputs. Its text
-/// is checked now (syntax, the `output` line); dtypes on the first call.
+/// Compiles a program into a reusable kernel.
 ///
-/// * `source`: the program's text (see the package's README for the language).
-/// * `target`, `threads`, `device`, `fast_math`: as for `compile`.
+/// A program's statements run for every element; its `output` line names what comes
+/// back. Its text is checked now (syntax, the `output` line); dtypes on the first call.
+///
+/// Parameters
+/// ----------
+/// source : str
+///     The program's text (see the package's README for the language).
+/// target : {'cpu', 'interp', 'cuda'}, optional
+///     As for `compile`.
+/// threads : int, optional
+///     As for `compile`.
+/// device : int, optional
+///     As for `compile`.
+/// fast_math : bool, optional
+///     As for `compile`.
+///
+/// Returns
+/// -------
+/// Kernel
+///     `kernel.run(**arrays)` (or a call) returns a dict of the outputs.
+///
+/// Examples
+/// --------
+/// >>> import numpy as np, nexpr
+/// >>> k = nexpr.program("output y\ny = x\nfor i in range(3):\n    y = y * 2")
+/// >>> k.run(x=np.arange(3))["y"]
+/// array([ 0,  8, 16])
 #[pyfunction]
 #[pyo3(signature = (source, target="cpu", threads=None, *, device=0, fast_math=false))]
 pub(crate) fn program(
@@ -295,8 +354,8 @@ impl PyKernel {
 
 #[pymethods]
 impl PyKernel {
-    /// kernel(*arrays, out=None, **arrays): the result; see the class's documentation
-    /// for the parameters.
+    /// A call (`kernel(...)`); its documentation is `_call`'s, which is also
+    /// `Kernel.__call__` (see `nexpr/__init__.py`).
     #[pyo3(signature = (*args, out=None, **kwargs))]
     pub(crate) fn __call__<'py>(
         &self,
@@ -327,9 +386,50 @@ impl PyKernel {
         })
     }
 
-    /// run(*arrays, **arrays) -> dict: every output by name. `*arrays`: the inputs in
-    /// `input_names` order; `**arrays`: inputs by name (as when calling the kernel).
-    #[pyo3(signature = (*args, **kwargs))]
+    /// Evaluates the kernel: `kernel(*arrays, out=None, **named)`.
+    ///
+    /// Parameters
+    /// ----------
+    /// *arrays : array_like
+    ///     The inputs in `input_names` order: arrays, or scalars and sequences NumPy
+    ///     converts. Their shapes broadcast together.
+    /// out : numpy.ndarray, optional
+    ///     For an expression, an array of the result's shape and dtype written in
+    ///     place (it may be one of the inputs); it is also returned. Not for programs.
+    /// **named : array_like
+    ///     Inputs by name. Each input is given once, by position or by name.
+    ///
+    /// Returns
+    /// -------
+    /// numpy.ndarray or dict of str to numpy.ndarray
+    ///     The result (a 0-d array for a whole-array reduction), or for a program the
+    ///     dict `run` returns.
+    #[pyo3(name = "_call", signature = (*args, out=None, **kwargs), text_signature = "($self, *arrays, out=None, **named)")]
+    pub(crate) fn documented_call<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        out: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // Shielded like every entry point (the call it makes is too).
+        errors::shielded(py, || self.__call__(py, args, out, kwargs))
+    }
+
+    /// Evaluates the kernel and returns every output by name.
+    ///
+    /// Parameters
+    /// ----------
+    /// *arrays : array_like
+    ///     The inputs in `input_names` order.
+    /// **named : array_like
+    ///     Inputs by name (as when calling the kernel).
+    ///
+    /// Returns
+    /// -------
+    /// dict of str to numpy.ndarray
+    ///     Each output, by its name in `output_names`.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, *arrays, **named)")]
     pub(crate) fn run<'py>(
         &self,
         py: Python<'py>,
@@ -349,9 +449,21 @@ impl PyKernel {
         })
     }
 
-    /// emit(what='ir', *arrays, **arrays) -> str: the optimized IR ('ir'), Cranelift IR
-    /// ('clif'), CUDA C ('cuda') or disassembly ('asm') for inputs like these.
-    #[pyo3(signature = (what="ir", *args, **kwargs))]
+    /// The code the kernel compiles to for inputs like these.
+    ///
+    /// Parameters
+    /// ----------
+    /// what : {'ir', 'clif', 'cuda', 'asm'}, optional
+    ///     The optimized IR (the default), Cranelift IR, CUDA C or disassembly.
+    /// *arrays : array_like
+    ///     Example inputs in `input_names` order (their dtypes and layouts count).
+    /// **named : array_like
+    ///     Example inputs by name.
+    ///
+    /// Returns
+    /// -------
+    /// str
+    #[pyo3(signature = (what="ir", *args, **kwargs), text_signature = "($self, what='ir', *arrays, **named)")]
     pub(crate) fn emit<'py>(
         &self,
         py: Python<'py>,
@@ -379,10 +491,20 @@ impl PyKernel {
         })
     }
 
-    /// result_dtypes(*inputs, **inputs) -> dict: the dtype of each output for inputs
-    /// given as dtypes (`np.float32`, `'f8'`, `x.dtype`) or examples (arrays, scalars,
-    /// Dask arrays: only their dtype is read), found by type checking alone.
-    #[pyo3(signature = (*args, **kwargs))]
+    /// The dtype of each output for inputs of the given dtypes, by type checking alone.
+    ///
+    /// Parameters
+    /// ----------
+    /// *inputs : dtype_like or array_like
+    ///     In `input_names` order: dtypes (`np.float32`, `'f8'`, `x.dtype`) or examples
+    ///     (arrays, scalars, Dask arrays: only their dtype is read).
+    /// **named : dtype_like or array_like
+    ///     The same, by name.
+    ///
+    /// Returns
+    /// -------
+    /// dict of str to numpy.dtype
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, *inputs, **named)")]
     pub(crate) fn result_dtypes<'py>(
         &self,
         py: Python<'py>,
@@ -399,10 +521,20 @@ impl PyKernel {
         })
     }
 
-    /// result_dtype(*inputs, **inputs) -> numpy.dtype: the dtype of the single output
-    /// (as `result_dtypes`), e.g. for `dask.array.map_blocks(kernel, x, y,
-    /// dtype=kernel.result_dtype(x, y))`.
-    #[pyo3(signature = (*args, **kwargs))]
+    /// The dtype of the single output, as `result_dtypes` finds it; e.g. for
+    /// `dask.array.map_blocks(kernel, x, y, dtype=kernel.result_dtype(x, y))`.
+    ///
+    /// Parameters
+    /// ----------
+    /// *inputs : dtype_like or array_like
+    ///     As for `result_dtypes`.
+    /// **named : dtype_like or array_like
+    ///     As for `result_dtypes`.
+    ///
+    /// Returns
+    /// -------
+    /// numpy.dtype
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, *inputs, **named)")]
     pub(crate) fn result_dtype<'py>(
         &self,
         py: Python<'py>,
@@ -443,26 +575,31 @@ impl PyKernel {
         })
     }
 
+    /// The expression or program text.
     #[getter]
     pub(crate) fn source(&self) -> &str {
         &self.entry.src
     }
 
+    /// The inputs, in the order positional arguments bind them.
     #[getter]
     pub(crate) fn input_names(&self) -> Vec<String> {
         self.entry.names.clone()
     }
 
+    /// The outputs, in the order of the program's `output` line (`['result']` for an expression).
     #[getter]
     pub(crate) fn output_names(&self) -> Vec<String> {
         self.entry.outputs.clone()
     }
 
+    /// `'cpu'`, `'interp'` or `'cuda'`.
     #[getter]
     pub(crate) fn target(&self) -> &str {
         &self.target_name
     }
 
+    /// The CPU thread count it runs on; None for the other targets.
     #[getter]
     pub(crate) fn threads(&self) -> Option<usize> {
         match self.entry.target {
@@ -471,6 +608,7 @@ impl PyKernel {
         }
     }
 
+    /// Whether it was made by `nexpr.program`.
     #[getter]
     pub(crate) fn is_program(&self) -> bool {
         self.entry.program

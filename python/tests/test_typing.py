@@ -30,6 +30,12 @@ SCRIPT = """
         pass
     nexpr.utils.set_num_threads(old)
     lazy = nexpr.dask.evaluate("a + 1", {"a": a})
+    outs = nexpr.dask.run(m, c=a, maxi=10)
+    split = nexpr.dask.split_reduction("sum(a, axis=0)")
+    rows: list[tuple[str, int, list[str], bool]] = nexpr.functions()
+    again: np.ndarray = nexpr.re_evaluate()
+    dt: np.dtype = k.result_dtype(a)
+    by_name: dict[str, np.ndarray] = m.run(c=a, maxi=10)
 """
 
 

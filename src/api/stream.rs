@@ -18,7 +18,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::io::npy::Input;
 use crate::io::sink::{OutputSpec, Sink};
 use crate::ir::Reduce;
-use crate::runtime::bind::{broadcast_shapes, broadcast_strides, classify, BoundInput};
+use crate::runtime::bind::{broadcast_strides, classify, BoundInput};
+use crate::runtime::broadcast::broadcast_named;
 use crate::runtime::reduce::{chunk_partials, combine_partials, concat, fold_block, is_sequential};
 use crate::runtime::{Bound, Layout};
 use std::borrow::Cow;
@@ -205,7 +206,7 @@ impl Kernel {
     /// The result's shape, its length, and how each input is bound.
     fn plan(&self, inputs: &BTreeMap<String, Input>, block: usize) -> Result<Plan> {
         self.check_names(&|name| inputs.get(name).map(|v| v.dtype()))?;
-        let shape = broadcast_shapes(self.inputs.iter().map(|n| (n.as_str(), inputs[n].shape())))?;
+        let shape = broadcast_named(self.inputs.iter().map(|n| (n.as_str(), inputs[n].shape())))?;
         let n = shape
             .iter()
             .try_fold(1usize, |a, &k| a.checked_mul(k))

@@ -129,9 +129,14 @@ pub(crate) fn check_outputs(outputs: &[OutBuf], n: usize, types: &[DType]) -> Re
 }
 
 /// A compiled (or interpretable) program, specialized to one input signature.
-/// (`Any`: a backend may recover its own type from a kernel's cache, as the CUDA
-/// `DeviceSession` does.)
-pub(crate) trait Executable: std::any::Any + Send + Sync {
+pub(crate) trait Executable: Send + Sync {
+    /// The CUDA kernel this is, for what runs it on device arrays (`DeviceSession`);
+    /// `None` for every other backend.
+    #[cfg(feature = "cuda")]
+    fn as_cuda(&self) -> Option<&cuda::CudaExec> {
+        None
+    }
+
     /// Runs the elementwise program over every element of `bound`, writing each output.
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()>;
 

@@ -43,7 +43,7 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = EngineConfig::available_cores();
         let max_threads = (4 * cores).max(16);
         EngineConfig {
             compile_cache_capacity: 256,
@@ -65,6 +65,19 @@ fn env_threads() -> Option<usize> {
 }
 
 impl EngineConfig {
+    /// The number of cores this process may run on (its CPU affinity and quota), at
+    /// least 1: what the default thread counts are computed from.
+    ///
+    /// ```
+    /// use nexpr::EngineConfig;
+    /// let cores = EngineConfig::available_cores();
+    /// assert!(cores >= 1);
+    /// assert!(EngineConfig::default().max_threads >= 4 * cores);
+    /// ```
+    pub fn available_cores() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
     /// Ok when every capacity and thread count is at least one and the default thread
     /// count is at most `max_threads`; the error names the field.
     ///

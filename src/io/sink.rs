@@ -1,7 +1,7 @@
 //! Where streamed results go: the [`Sink`] trait, the checks every sink of this crate
 //! makes on the calls it gets, and [`MemorySink`]. The file sinks are in `outfile.rs`.
 
-use super::npy::{bytes_of_mut, try_zeros, view_bytes};
+use super::npy::{bytes_of_mut, view_bytes};
 use crate::array::{DynArray, DynView};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
@@ -252,7 +252,7 @@ impl Sink for MemorySink {
         let expected = Expected::new(outputs)?;
         let arrays = outputs
             .iter()
-            .map(|o| Ok((o.name.clone(), try_zeros(o.dtype, &o.shape)?, 0)))
+            .map(|o| Ok((o.name.clone(), DynArray::try_zeros(o.dtype, &o.shape)?, 0)))
             .collect::<Result<Vec<_>>>()?;
         self.state = Some((expected, arrays));
         Ok(())

@@ -49,17 +49,3 @@ pub fn arccos(x: f64) -> f64 {
         f64::NAN
     }
 }
-
-/// The arcsine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arcsin_f32(x: f32) -> f32 {
-    arcsin(x as f64) as f32
-}
-
-/// The arccosine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arccos_f32(x: f32) -> f32 {
-    arccos(x as f64) as f32
-}

@@ -147,10 +147,3 @@ pub fn arctan2(y: f64, x: f64) -> f64 {
         r.copysign(y)
     }
 }
-
-/// The arctangent of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arctan_f32(x: f32) -> f32 {
-    arctan(x as f64) as f32
-}

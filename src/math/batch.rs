@@ -125,6 +125,41 @@ type BatchFn = unsafe extern "C" fn(*const u8, *mut u8, i64);
 /// A two-argument batch function: `(a, b, destination, count)`.
 type BatchFn2 = unsafe extern "C" fn(*const u8, *const u8, *mut u8, i64);
 
+/// The f32 bodies of the entry points that `float32.rs` does not have: each f64
+/// function rounded to f32 (overflow and underflow at f32's thresholds come with the
+/// rounding). Inlined, so that they are
+/// compiled with their entry point's target features.
+#[cfg(target_arch = "x86_64")]
+mod f32s {
+    use super::*;
+
+    macro_rules! via_f64 {
+        ($($name:ident = $f:path;)*) => {$(
+            #[inline(always)]
+            pub(super) fn $name(x: f32) -> f32 {
+                $f(x as f64) as f32
+            }
+        )*};
+    }
+
+    via_f64! {
+        expm1 = exp::expm1;
+        log1p = log::log1p;
+        log2 = log::log2;
+        log10 = log::log10;
+        tan_reduced = tan::tan_reduced;
+        tan = tan::tan;
+        arcsin = asin::arcsin;
+        arccos = asin::arccos;
+        arctan = atan::arctan;
+        sinh = hyperbolic::sinh;
+        cosh = hyperbolic::cosh;
+        arcsinh = inverse_hyperbolic::arcsinh;
+        arccosh = inverse_hyperbolic::arccosh;
+        arctanh = inverse_hyperbolic::arctanh;
+    }
+}
+
 /// One entry point per (function, type) and width: `$name` in modules `avx2` and
 /// `avx512`, and the table [`ENTRIES`] of all of them.
 macro_rules! entries {
@@ -189,23 +224,23 @@ entries! {
     Arccosh arccosh_f64: f64 = false, inverse_hyperbolic::arccosh, never, inverse_hyperbolic::arccosh;
     Arctanh arctanh_f64: f64 = false, inverse_hyperbolic::arctanh, never, inverse_hyperbolic::arctanh;
     Exp exp_f32: f32 = true, float32::exp, never, float32::exp;
-    Expm1 expm1_f32: f32 = true, exp::expm1_f32, never, exp::expm1_f32;
+    Expm1 expm1_f32: f32 = true, f32s::expm1, never, f32s::expm1;
     Log log_f32: f32 = true, float32::log, never, float32::log;
-    Log1p log1p_f32: f32 = true, log::log1p_f32, never, log::log1p_f32;
-    Log2 log2_f32: f32 = true, log::log2_f32, never, log::log2_f32;
-    Log10 log10_f32: f32 = true, log::log10_f32, never, log::log10_f32;
+    Log1p log1p_f32: f32 = true, f32s::log1p, never, f32s::log1p;
+    Log2 log2_f32: f32 = true, f32s::log2, never, f32s::log2;
+    Log10 log10_f32: f32 = true, f32s::log10, never, f32s::log10;
     Sin sin_f32: f32 = true, float32::sin_reduced, outside_f32, float32::sin;
     Cos cos_f32: f32 = true, float32::cos_reduced, outside_f32, float32::cos;
-    Tan tan_f32: f32 = true, |x: f32| tan::tan_reduced(x as f64) as f32, outside_f32, tan::tan_f32;
-    Arcsin arcsin_f32: f32 = true, asin::arcsin_f32, never, asin::arcsin_f32;
-    Arccos arccos_f32: f32 = true, asin::arccos_f32, never, asin::arccos_f32;
-    Arctan arctan_f32: f32 = true, atan::arctan_f32, never, atan::arctan_f32;
-    Sinh sinh_f32: f32 = true, hyperbolic::sinh_f32, never, hyperbolic::sinh_f32;
-    Cosh cosh_f32: f32 = true, hyperbolic::cosh_f32, never, hyperbolic::cosh_f32;
+    Tan tan_f32: f32 = true, f32s::tan_reduced, outside_f32, f32s::tan;
+    Arcsin arcsin_f32: f32 = true, f32s::arcsin, never, f32s::arcsin;
+    Arccos arccos_f32: f32 = true, f32s::arccos, never, f32s::arccos;
+    Arctan arctan_f32: f32 = true, f32s::arctan, never, f32s::arctan;
+    Sinh sinh_f32: f32 = true, f32s::sinh, never, f32s::sinh;
+    Cosh cosh_f32: f32 = true, f32s::cosh, never, f32s::cosh;
     Tanh tanh_f32: f32 = true, float32::tanh, never, float32::tanh;
-    Arcsinh arcsinh_f32: f32 = true, inverse_hyperbolic::arcsinh_f32, never, inverse_hyperbolic::arcsinh_f32;
-    Arccosh arccosh_f32: f32 = true, inverse_hyperbolic::arccosh_f32, never, inverse_hyperbolic::arccosh_f32;
-    Arctanh arctanh_f32: f32 = true, inverse_hyperbolic::arctanh_f32, never, inverse_hyperbolic::arctanh_f32;
+    Arcsinh arcsinh_f32: f32 = true, f32s::arcsinh, never, f32s::arcsinh;
+    Arccosh arccosh_f32: f32 = true, f32s::arccosh, never, f32s::arccosh;
+    Arctanh arctanh_f32: f32 = true, f32s::arctanh, never, f32s::arctanh;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

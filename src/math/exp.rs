@@ -85,10 +85,3 @@ pub fn expm1(x: f64) -> f64 {
         y
     }
 }
-
-/// e^x − 1 of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn expm1_f32(x: f32) -> f32 {
-    expm1(x as f64) as f32
-}

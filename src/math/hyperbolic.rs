@@ -88,17 +88,3 @@ pub fn cosh(x: f64) -> f64 {
         half_exp(a)
     }
 }
-
-/// The hyperbolic sine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn sinh_f32(x: f32) -> f32 {
-    sinh(x as f64) as f32
-}
-
-/// The hyperbolic cosine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn cosh_f32(x: f32) -> f32 {
-    cosh(x as f64) as f32
-}

@@ -106,24 +106,3 @@ pub fn arctanh(x: f64) -> f64 {
         y.copysign(x)
     }
 }
-
-/// The inverse hyperbolic sine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arcsinh_f32(x: f32) -> f32 {
-    arcsinh(x as f64) as f32
-}
-
-/// The inverse hyperbolic cosine of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arccosh_f32(x: f32) -> f32 {
-    arccosh(x as f64) as f32
-}
-
-/// The inverse hyperbolic tangent of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn arctanh_f32(x: f32) -> f32 {
-    arctanh(x as f64) as f32
-}

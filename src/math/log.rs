@@ -155,24 +155,3 @@ pub fn log2(x: f64) -> f64 {
 pub fn log10(x: f64) -> f64 {
     log_times(x, INV_LN10)
 }
-
-/// The base-2 logarithm of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn log2_f32(x: f32) -> f32 {
-    log2(x as f64) as f32
-}
-
-/// The base-10 logarithm of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn log10_f32(x: f32) -> f32 {
-    log10(x as f64) as f32
-}
-
-/// log(1 + x) of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn log1p_f32(x: f32) -> f32 {
-    log1p(x as f64) as f32
-}

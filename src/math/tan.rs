@@ -62,10 +62,3 @@ pub fn tan(x: f64) -> f64 {
         x.tan()
     }
 }
-
-/// The tangent of an f32.
-#[inline(always)]
-#[cfg(target_arch = "x86_64")] // the f32 bodies of `batch.rs`' entry points
-pub fn tan_f32(x: f32) -> f32 {
-    tan(x as f64) as f32
-}

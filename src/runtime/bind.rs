@@ -4,6 +4,7 @@
 use crate::array::{DynView, Vars};
 use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind, Result};
+use crate::runtime::broadcast::broadcast_named;
 
 /// How an input is laid out relative to the C-order iteration over the shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,7 +77,7 @@ pub fn bind<'v>(func_inputs: &[String], vars: &'v Vars) -> Result<Bound<'v>> {
             .ok_or_else(|| Error::new(ErrorKind::Name, format!("unknown variable `{name}`")))?;
         views.push((name.clone(), v));
     }
-    let shape = broadcast_shapes(views.iter().map(|(n, v)| (n.as_str(), v.shape())))?;
+    let shape = broadcast_named(views.iter().map(|(n, v)| (n.as_str(), v.shape())))?;
     let inputs = views
         .into_iter()
         .map(|(name, view)| {
@@ -96,52 +97,6 @@ pub fn bind<'v>(func_inputs: &[String], vars: &'v Vars) -> Result<Bound<'v>> {
         inputs,
         cancel: vars.cancel_token().cloned(),
     })
-}
-
-/// The broadcast shape, or an error naming the two variables that disagree.
-pub fn broadcast_shapes<'a>(
-    shapes: impl Iterator<Item = (&'a str, &'a [usize])>,
-) -> Result<Vec<usize>> {
-    let mut out: Vec<usize> = Vec::new();
-    let mut owner: Vec<&str> = Vec::new();
-    for (name, s) in shapes {
-        if s.len() > out.len() {
-            let pad = s.len() - out.len();
-            out.splice(0..0, std::iter::repeat_n(1, pad));
-            owner.splice(0..0, std::iter::repeat_n("", pad));
-        }
-        let off = out.len() - s.len();
-        for (k, &n) in s.iter().enumerate() {
-            let d = off + k;
-            if out[d] == n || n == 1 {
-                continue;
-            }
-            if out[d] == 1 {
-                out[d] = n;
-                owner[d] = name;
-                continue;
-            }
-            return Err(Error::new(
-                ErrorKind::Shape,
-                format!(
-                    "operands could not be broadcast together: `{}` has size {} and `{name}` has size {n} in dimension {d} (shape {s:?})",
-                    owner[d], out[d]
-                ),
-            ));
-        }
-    }
-    // Every later count of elements multiplies the shape out: it must not overflow.
-    if out
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .is_none_or(|n| n > isize::MAX as usize)
-    {
-        return Err(Error::new(
-            ErrorKind::Memory,
-            format!("the broadcast shape {out:?} has more elements than the address space holds"),
-        ));
-    }
-    Ok(out)
 }
 
 /// Element strides of a view broadcast to shape `to` (0 along broadcast dimensions).
@@ -197,22 +152,6 @@ pub unsafe fn read_scalar(view: &DynView, off: isize) -> crate::value::Scalar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn broadcasting_follows_numpy() {
-        let s = broadcast_shapes([("a", &[3usize, 1][..]), ("b", &[4][..])].into_iter()).unwrap();
-        assert_eq!(s, vec![3, 4]);
-        let e = broadcast_shapes([("a", &[3usize][..]), ("b", &[4][..])].into_iter()).unwrap_err();
-        assert!(
-            e.message.contains("`a`") && e.message.contains("`b`"),
-            "{}",
-            e.message
-        );
-        assert_eq!(
-            broadcast_shapes(std::iter::empty()).unwrap(),
-            Vec::<usize>::new()
-        );
-    }
 
     #[test]
     fn layouts() {

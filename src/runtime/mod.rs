@@ -2,6 +2,7 @@
 //! (NumPy broadcasting), element addressing, reductions, and the chunk they are done in. Files are `crate::io`'s.
 
 pub mod bind;
+pub mod broadcast;
 mod chunk;
 pub mod reduce;
 

@@ -154,77 +154,56 @@ pub trait Reducible: crate::array::Element {
     }
 }
 
+/// `Reducible` for `$t`, the value of `Scalar::$var`; `sum: f` where NumPy's sum
+/// is not `value`'s addition one element after another.
 macro_rules! reducible {
-    ($($t:ty => $var:ident),*) => {$(
+    ($($t:ty => $var:ident $(, sum: $sum:expr)?;)*) => {$(
         impl Reducible for $t {
-            fn to_scalar(self) -> Scalar { Scalar::$var(self) }
-            fn from_scalar(s: Scalar) -> Self {
-                match s { Scalar::$var(x) => x, _ => unreachable!() }
+            fn to_scalar(self) -> Scalar {
+                Scalar::$var(self)
             }
+            fn from_scalar(s: Scalar) -> Self {
+                match s {
+                    Scalar::$var(x) => x,
+                    _ => unreachable!(),
+                }
+            }
+            $(fn sum(xs: &[Self]) -> Self {
+                $sum(xs)
+            })?
         }
     )*};
 }
-reducible!(bool => Bool, i32 => I32);
 
-impl Reducible for i64 {
-    fn to_scalar(self) -> Scalar {
-        Scalar::I64(self)
-    }
-    fn from_scalar(s: Scalar) -> Self {
-        match s {
-            Scalar::I64(x) => x,
-            _ => unreachable!(),
-        }
-    }
-    fn sum(xs: &[Self]) -> Self {
-        xs.iter().fold(0i64, |a, &x| a.wrapping_add(x))
-    }
+reducible! {
+    bool => Bool;
+    i32 => I32;
+    i64 => I64, sum: wrapping_sum;
+    f32 => F32, sum: float_sum;
+    f64 => F64, sum: float_sum;
+    Complex<f32> => C64, sum: complex_sum;
+    Complex<f64> => C128, sum: complex_sum;
 }
 
-macro_rules! float_reducible {
-    ($t:ty, $var:ident) => {
-        impl Reducible for $t {
-            fn to_scalar(self) -> Scalar {
-                Scalar::$var(self)
-            }
-            fn from_scalar(s: Scalar) -> Self {
-                match s {
-                    Scalar::$var(x) => x,
-                    _ => unreachable!(),
-                }
-            }
-            fn sum(xs: &[Self]) -> Self {
-                pairwise(xs, 1)[0]
-            }
-        }
-    };
-    (complex $t:ty, $var:ident) => {
-        impl Reducible for Complex<$t> {
-            fn to_scalar(self) -> Scalar {
-                Scalar::$var(self)
-            }
-            fn from_scalar(s: Scalar) -> Self {
-                match s {
-                    Scalar::$var(x) => x,
-                    _ => unreachable!(),
-                }
-            }
-            fn sum(xs: &[Self]) -> Self {
-                // NumPy sums a complex array as interleaved (re, im) floats.
-                let float = |i: usize| match i % 2 {
-                    0 => xs[i / 2].re,
-                    _ => xs[i / 2].im,
-                };
-                let r = pairwise_at(0, 2 * xs.len(), 2, &float);
-                Complex::new(r[0], r[1])
-            }
-        }
-    };
+/// An int64 sum wraps around, as NumPy's does.
+fn wrapping_sum(xs: &[i64]) -> i64 {
+    xs.iter().fold(0i64, |a, &x| a.wrapping_add(x))
 }
-float_reducible!(f32, F32);
-float_reducible!(f64, F64);
-float_reducible!(complex f32, C64);
-float_reducible!(complex f64, C128);
+
+/// A float sum along NumPy's pairwise tree.
+fn float_sum<T: Copy + std::ops::Add<Output = T> + Default>(xs: &[T]) -> T {
+    pairwise(xs, 1)[0]
+}
+
+/// NumPy sums a complex array as interleaved (re, im) floats.
+fn complex_sum<T: Copy + std::ops::Add<Output = T> + Default>(xs: &[Complex<T>]) -> Complex<T> {
+    let float = |i: usize| match i % 2 {
+        0 => xs[i / 2].re,
+        _ => xs[i / 2].im,
+    };
+    let r = pairwise_at(0, 2 * xs.len(), 2, &float);
+    Complex::new(r[0], r[1])
+}
 
 /// NumPy's pairwise summation (`pairwise_sum` in loops_utils.h): eight accumulators over
 /// blocks of at most 128 values, halving above that. `lanes` = 2 sums (re, im)

@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use super::nesting;
-use crate::error::{Error, Result, Span};
+use crate::error::{Error, Hint, Result, Span};
 use crate::limits::{self, MAX_BLOCKS};
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -604,7 +604,45 @@ fn pest_error(e: pest::error::Error<Rule>, base: usize, text: &str) -> Error {
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Error::parse(Span::new(base + start, base + end), message)
+    match python_boolean_operator(text, start) {
+        Some((at, word)) => {
+            let mut e = Error::parse(
+                Span::new(base + at, base + at + word.len()),
+                format!(
+                    "{message}: Python's `{word}` does not apply elementwise; use `&` \
+                     instead of `and`, `|` instead of `or`, `~` instead of `not`"
+                ),
+            );
+            e.hint = Some(Hint::PythonBooleanOperator);
+            e
+        }
+        None => Error::parse(Span::new(base + start, base + end), message),
+    }
+}
+
+/// Where a parse error at byte `fault` of `text` is Python's `and`, `or` or `not`: the
+/// word at the fault (`a and b` fails at `and`), or the word just before it (`not a`
+/// reads `not` as a name and fails at `a`); its start and the word.
+fn python_boolean_operator(text: &str, fault: usize) -> Option<(usize, &'static str)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let word_at = |at: usize| {
+        let len = text[at..].find(|c| !is_word(c)).unwrap_or(text.len() - at);
+        let before = text[..at].chars().next_back();
+        let whole = before.is_none_or(|c| !is_word(c));
+        let word = &text[at..at + len];
+        ["and", "or", "not"]
+            .into_iter()
+            .find(|&w| whole && w == word)
+    };
+    if let Some(w) = word_at(fault) {
+        return Some((fault, w));
+    }
+    let end = text[..fault].trim_end().len();
+    let start = text[..end].rfind(|c| !is_word(c)).map_or(0, |i| i + 1);
+    match word_at(start) {
+        Some("not") if end < fault => Some((start, "not")),
+        _ => None,
+    }
 }
 
 fn join_or(names: &[&str]) -> String {

@@ -1,6 +1,6 @@
 //! The expression language: precedence, associativity, literals, and where errors point.
 
-use nexpr::{DynArray, ErrorKind, Expr, Target, Vars};
+use nexpr::{DynArray, ErrorKind, Expr, Hint, Target, Vars};
 
 fn ev(src: &str) -> DynArray {
     Expr::parse(src)
@@ -209,5 +209,28 @@ fn the_builtins_list_is_complete() {
                 || not_generated.contains(&name),
             "`{name}` is missing from tests/it/common/builtins.rs"
         );
+    }
+}
+
+#[test]
+fn python_boolean_operators_are_a_parse_error_with_a_hint() {
+    for (src, word_at) in [
+        ("(a > 1) and (a < 9)", 8),
+        ("a or b", 2),
+        ("a>1 and\tb<2", 4),
+        ("not a", 0),
+        ("(not (a > 1))", 1),
+    ] {
+        let e = Expr::parse(src).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Parse, "{src}: {e}");
+        assert_eq!(e.hint, Some(Hint::PythonBooleanOperator), "{src}: {e}");
+        let span = e.span.unwrap();
+        assert_eq!(span.start, word_at, "{src}: {e}");
+        assert!(e.message.contains("use `&` instead of `and`"), "{e}");
+    }
+    // Names that only start with the words, and other faults, have no hint.
+    for src in ["a + * b", "android +", "a order", "nothing b"] {
+        let e = Expr::parse(src).unwrap_err();
+        assert_eq!(e.hint, None, "{src}: {e}");
     }
 }

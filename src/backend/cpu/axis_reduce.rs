@@ -22,7 +22,7 @@ use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{Reduce, ReduceOp};
-use crate::runtime::reduce::{fold_start, fold_step, pairwise, Reducible};
+use crate::runtime::reduce::{fold_start, fold_step, pairwise, reduce_slice, Reducible};
 use crate::runtime::{Bound, AXIS_TILE, CHUNK};
 use crate::value::Scalar;
 use num_complex::Complex;
@@ -60,6 +60,22 @@ impl Segment {
     }
 }
 
+/// `$body` with `$T` the element type of dtype `$ty`.
+macro_rules! with_element {
+    ($ty:expr, $T:ident => $body:expr) => {
+        with_element!(@ $ty, $T, $body; Bool bool, I32 i32, I64 i64, F32 f32, F64 f64,
+                      C64 Complex<f32>, C128 Complex<f64>)
+    };
+    (@ $ty:expr, $T:ident, $body:expr; $($var:ident $t:ty),*) => {
+        match $ty {
+            $(DType::$var => {
+                type $T = $t;
+                $body
+            })*
+        }
+    };
+}
+
 impl CpuExec {
     /// `Executable::reduce_axis` on the CPU: `None` where the kernel is not one output
     /// or there are no elements (the caller's materialized path costs nothing then).
@@ -91,16 +107,7 @@ impl CpuExec {
         let mut rows = Rows::new(self, bound, t);
         let w = Writer { out, lo };
         if geo.inner == 1 && geo.len <= WINDOW && t == r.ty {
-            return Some(contiguous(&mut rows, geo, lo, hi, &w, r.op));
-        }
-        macro_rules! folds {
-            ($($var:ident => $t:ty),*) => {
-                match r.ty {
-                    $(DType::$var => segments::<$t>(&mut rows, geo, lo, hi, &w, |rows, s| {
-                        fold_segment(rows, geo, s, r.op)
-                    }),)*
-                }
-            };
+            return Some(with_element!(t, T => contiguous::<T>(&mut rows, geo, lo, hi, &w, r.op)));
         }
         Some(match (r.op, r.ty) {
             (ReduceOp::Sum, DType::F32) => segments(&mut rows, geo, lo, hi, &w, |rows, s| {
@@ -115,36 +122,18 @@ impl CpuExec {
             (ReduceOp::Sum, DType::C128) => segments(&mut rows, geo, lo, hi, &w, |rows, s| {
                 tree_segment::<Complex<f64>>(rows, geo, s)
             }),
-            _ => folds!(Bool => bool, I32 => i32, I64 => i64, F32 => f32, F64 => f64,
-                        C64 => Complex<f32>, C128 => Complex<f64>),
+            _ => with_element!(r.ty, T => segments::<T>(&mut rows, geo, lo, hi, &w, |rows, s| {
+                fold_segment(rows, geo, s, r.op)
+            })),
         })
     }
 }
 
 /// The reduced axis is the last (`inner == 1`) and the values are of the output's
 /// dtype: each output's values are one run of the window, reduced as
-/// `runtime::reduce` reduces a lane (`Reducible::sum`, or the fold), whole rows per
-/// window instead of one column segment per output.
-fn contiguous(
-    rows: &mut Rows,
-    geo: Around,
-    lo: usize,
-    hi: usize,
-    w: &Writer,
-    op: ReduceOp,
-) -> Result<()> {
-    macro_rules! by_type {
-        ($($var:ident => $t:ty),*) => {
-            match rows.ty {
-                $(DType::$var => contiguous_as::<$t>(rows, geo, lo, hi, w, op),)*
-            }
-        };
-    }
-    by_type!(Bool => bool, I32 => i32, I64 => i64, F32 => f32, F64 => f64,
-             C64 => Complex<f32>, C128 => Complex<f64>)
-}
-
-fn contiguous_as<T: Reducible>(
+/// `runtime::reduce` reduces a lane (`reduce_slice`), whole rows per window instead of
+/// one column segment per output.
+fn contiguous<T: Reducible>(
     rows: &mut Rows,
     geo: Around,
     lo: usize,
@@ -157,15 +146,7 @@ fn contiguous_as<T: Reducible>(
         let per = (WINDOW / geo.len).clamp(1, hi - q);
         rows.fetch(q * geo.len, (q + per) * geo.len, None)?;
         let vals: Vec<T> = (q..q + per)
-            .map(|k| {
-                let run = rows.slice::<T>(k * geo.len, (k + 1) * geo.len);
-                match op {
-                    ReduceOp::Sum => T::sum(run),
-                    _ => run[1..]
-                        .iter()
-                        .fold(fold_start::<T>(op, run[0]), |a, &x| fold_step(op, a, x)),
-                }
-            })
+            .map(|k| reduce_slice(rows.slice::<T>(k * geo.len, (k + 1) * geo.len), op))
             .collect();
         w.write(q, &vals);
         q += per;

@@ -318,6 +318,10 @@ impl CudaExec {
 }
 
 impl Executable for CudaExec {
+    fn as_cuda(&self) -> Option<&CudaExec> {
+        Some(self)
+    }
+
     fn run(&self, bound: &Bound, outputs: &[OutBuf]) -> Result<()> {
         self.run_timed(bound, outputs).map(drop)
     }

@@ -19,6 +19,7 @@
 // GPU); NVRTC, the driver and device arrays are left out with cudarc.
 #[cfg(feature = "cuda")]
 mod caches;
+#[cfg(feature = "cuda")]
 mod device;
 #[cfg(feature = "cuda")]
 mod device_array;
@@ -27,6 +28,7 @@ mod device_array;
 pub(crate) mod emit;
 #[cfg(feature = "cuda")]
 mod exec;
+#[cfg(feature = "cuda")]
 pub(crate) mod nvrtc;
 #[cfg(feature = "cuda")]
 mod session;
@@ -38,6 +40,8 @@ mod transfer;
 pub use caches::CudaCaches;
 #[cfg(feature = "cuda")]
 pub use device_array::DeviceArray;
+#[cfg(feature = "cuda")]
+pub(crate) use exec::CudaExec;
 #[cfg(feature = "cuda")]
 pub use session::DeviceSession;
 pub use timings::CudaTimings;

@@ -18,7 +18,8 @@ use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ir::Func;
-use crate::runtime::bind::{broadcast_shapes, classify};
+use crate::runtime::bind::classify;
+use crate::runtime::broadcast::broadcast_named;
 use crate::runtime::{Bound, Layout};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -221,7 +222,7 @@ impl DeviceSession {
             self.check_ref(&a)?;
             arrays.push(a);
         }
-        let shape = broadcast_shapes(
+        let shape = broadcast_named(
             names
                 .iter()
                 .zip(&arrays)
@@ -358,8 +359,8 @@ fn check_kernel(kernel: &Kernel, d: usize) -> Result<()> {
 
 /// The CUDA kernel of a specialization compiled for a CUDA target.
 fn cuda_exec(p: &Prepared) -> Result<&CudaExec> {
-    let any: &dyn std::any::Any = p.exec.as_ref();
-    any.downcast_ref::<CudaExec>()
+    p.exec
+        .as_cuda()
         .ok_or_else(|| Error::backend("a kernel compiled for CUDA has no CUDA executable"))
 }
 

@@ -5,7 +5,7 @@
 use super::header::{parse_header, read_full, read_header, Code};
 use crate::array::{DynArray, DynView};
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use num_complex::{Complex32, Complex64};
 use std::io::Read;
@@ -124,25 +124,6 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
         // kernel backs it, never its contents. Failure is harmless.
         unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
     }
-}
-
-/// A C-order array of zeros, allocated without aborting when memory is short.
-pub(crate) fn try_zeros(dtype: DType, shape: &[usize]) -> Result<DynArray> {
-    let err = Error::memory;
-    let len = shape
-        .iter()
-        .try_fold(1usize, |a, &n| a.checked_mul(n))
-        .filter(|n| {
-            n.checked_mul(dtype.size())
-                .is_some_and(|b| b <= isize::MAX as usize)
-        })
-        .ok_or_else(|| err(format!("an array of shape {shape:?} is too large")))?;
-    let mut a = alloc(dtype, len).map_err(err)?;
-    if dtype != DType::Bool {
-        let b = bytes_of_mut(&mut a);
-        b.fill(0);
-    }
-    shape_array(a, shape, false).map_err(err)
 }
 
 /// A 1-d array of `len` elements as an array of `shape`, C or Fortran order.

@@ -27,7 +27,7 @@ mod header;
 mod input;
 mod npz;
 
-pub(crate) use convert::{bytes_of_mut, decode, try_zeros, view_bytes};
+pub(crate) use convert::{bytes_of_mut, decode, view_bytes};
 pub(crate) use file::{open_npy, open_vars, read_limited, read_npy, read_npz, read_vars, Access};
 pub use input::Input;
 pub(crate) use npz::{decode_npz, open_npz};
