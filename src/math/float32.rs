@@ -223,15 +223,13 @@ pub fn cos(x: f32) -> f32 {
 }
 
 /// tanh x of an f32: e/(e + 2) with e = expm1(2|x|), the sign of x; |x| ≥ 10 gives ±1
-/// (tanh rounds to 1 in f32 from 9.01 on). NaN passes through `min`'s select below.
+/// (tanh rounds to 1 in f32 from 9.01 on); NaN is returned as it came.
 #[inline(always)]
 pub fn tanh(x: f32) -> f32 {
     let y = (x as f64).abs();
     let e = expm1_f64(if y < 10.0 { 2.0 * y } else { 20.0 });
     let t = (e / (e + 2.0)) as f32;
-    if y < F32_TINY {
-        x
-    } else if x.is_nan() {
+    if y < F32_TINY || x.is_nan() {
         x
     } else {
         t.copysign(x)
