@@ -44,4 +44,5 @@ mod kernels;
 mod numpy_fixtures;
 mod parser;
 mod programs;
+mod python_scalars;
 mod signed_zeros;
