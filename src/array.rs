@@ -412,8 +412,9 @@ impl<'a> Vars<'a> {
         self
     }
 
-    /// Binds `name` to a Python scalar, replacing any earlier binding: a 0-d array of
-    /// bool, int64, float64 or complex128 (a Python bool, int, float or complex) that
+    /// Binds `name` to a Python scalar, replacing any earlier binding: a one-element
+    /// array (0-d, or with axes of length 1 to broadcast as such) of bool, int64,
+    /// float64 or complex128 (a Python bool, int, float or complex) that
     /// NumPy 2 treats as weak (NEP 50), as it treats a literal: `float32_array * x`
     /// stays float32, and `int32_array + x` is an OverflowError when `x` does not fit
     /// int32. Any other dtype or shape is a usage error.
@@ -441,8 +442,8 @@ impl<'a> Vars<'a> {
             return Err(Error::new(
                 ErrorKind::Usage,
                 format!(
-                    "a Python scalar is a 0-d array of bool, int64, float64 or complex128, \
-                     not of {d} with shape {:?}",
+                    "a Python scalar is one element of bool, int64, float64 or complex128, \
+                     not an array of {d} with shape {:?}",
                     value.shape()
                 ),
             ));

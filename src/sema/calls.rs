@@ -59,6 +59,9 @@ impl Checker {
         if let Some(to) = cast_fn(name) {
             return self.cast_call(args[0], to, span);
         }
+        if let Some(v) = self.python_call(name, &args, span)? {
+            return Ok(v);
+        }
         match name {
             "copy" => {
                 let x = self.operand(args[0], args[0].ty.dtype, span)?;
@@ -74,6 +77,32 @@ impl Checker {
                 Some(f) => self.builtin(f, &args, span),
                 None => unreachable!("`{name}` has an arity, so it is known"),
             },
+        }
+    }
+
+    /// What Python itself computes, before any array is involved: `.real` and `.imag`
+    /// of a literal are Python's attributes (`np.real(1.5)` is the Python float 1.5, and
+    /// `True.real` the int 1), and `complex(re, im)` means `re + 1j*im` (of literals,
+    /// Python's arithmetic: a weak complex). `complex` with a complex operand is that
+    /// expression too, as NumPy would compute it. `None` for every other call.
+    fn python_call(&mut self, name: &str, args: &[V], span: Span) -> Result<Option<V>> {
+        use super::python::{self, Py};
+        use crate::syntax::ast::BinaryOp;
+        match name {
+            "real" | "imag" => Ok(self
+                .py(args[0])
+                .map(|x| python::part(x, name == "real"))
+                .map(|p| self.literal(p))),
+            "complex" => {
+                let complex_operand = args.iter().any(|a| a.ty.dtype.is_complex());
+                if !complex_operand && (self.py(args[0]).is_none() || self.py(args[1]).is_none()) {
+                    return Ok(None);
+                }
+                let j = self.literal(Py::Complex(num_complex::Complex64::new(0.0, 1.0)));
+                let im = self.binary(BinaryOp::Mul, j, args[1], span)?;
+                Ok(Some(self.binary(BinaryOp::Add, args[0], im, span)?))
+            }
+            _ => Ok(None),
         }
     }
 

@@ -46,3 +46,4 @@ mod parser;
 mod programs;
 mod python_scalars;
 mod signed_zeros;
+mod weak_literals;
