@@ -67,7 +67,10 @@ impl Checker {
                 let x = self.operand(args[0], args[0].ty.dtype, span)?;
                 Ok(V::of(x, Ty::strong(args[0].ty.dtype)))
             }
-            "ones_like" => Ok(self.konst(Scalar::one(args[0].ty.dtype))),
+            "ones_like" => {
+                let one = self.konst(Scalar::one(args[0].ty.dtype));
+                Ok(self.keeping_raising(one, args[0]))
+            }
             "where" => {
                 let c = self.operand(args[0], DType::Bool, span)?;
                 let (x, y, t) = self.unify(args[1], args[2], span)?;

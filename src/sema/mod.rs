@@ -357,6 +357,16 @@ impl Checker {
         V::of(self.b.konst(s), Ty::strong(s.dtype()))
     }
 
+    /// The constant `k` standing for an operation of `dropped`, whose value it does
+    /// not need: what can raise in `dropped` is still computed (`ir::raising`).
+    fn keeping_raising(&mut self, k: V, dropped: V) -> V {
+        if dropped.lit.is_some() {
+            return k;
+        }
+        let raising = ir::raising::raising_in(&self.b, dropped.id);
+        V::of(ir::raising::keeping(&mut self.b, k.id, &raising), k.ty)
+    }
+
     /// Adds a node; operations on constants are folded at once (with the run-time
     /// semantics), so literal patterns like `x ** -1` are visible to type checking.
     fn mk(&mut self, op: Op, args: Vec<ValueId>, ty: Ty) -> V {

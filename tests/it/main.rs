@@ -45,5 +45,6 @@ mod numpy_fixtures;
 mod parser;
 mod programs;
 mod python_scalars;
+mod raising_kept;
 mod signed_zeros;
 mod weak_literals;
