@@ -84,21 +84,34 @@ impl Checker {
     }
 
     /// What Python itself computes, before any array is involved: `.real` and `.imag`
-    /// of a literal are Python's attributes (`np.real(1.5)` is the Python float 1.5, and
-    /// `True.real` the int 1), and `complex(re, im)` means `re + 1j*im` (of literals,
-    /// Python's arithmetic: a weak complex). `complex` with a complex operand is that
-    /// expression too, as NumPy would compute it. `None` for every other call.
+    /// of a literal or a Python-scalar variable are Python's attributes (`np.real(1.5)`
+    /// is the Python float 1.5, and `True.real` the int 1): weak. `complex(re, im)`
+    /// means `re + 1j*im`, so of weak operands (literals: Python's arithmetic) it is a
+    /// weak complex, and with a complex operand it is that expression as NumPy computes
+    /// it. `None` for every other call.
     fn python_call(&mut self, name: &str, args: &[V], span: Span) -> Result<Option<V>> {
         use super::python::{self, Py};
         use crate::syntax::ast::BinaryOp;
         match name {
-            "real" | "imag" => Ok(self
-                .py(args[0])
-                .map(|x| python::part(x, name == "real"))
-                .map(|p| self.literal(p))),
+            "real" | "imag" => {
+                if let Some(x) = self.py(args[0]) {
+                    let part = python::part(x, name == "real");
+                    return Ok(Some(self.literal(part)));
+                }
+                if !args[0].ty.weak {
+                    return Ok(None);
+                }
+                let mut x = args[0];
+                if x.ty.dtype == DType::Bool {
+                    x = V::of(self.b.cast(x.id, DType::I64), Ty::weak(DType::I64));
+                }
+                let f = builtins::by_name(name).expect("real and imag are builtins");
+                let r = self.builtin(f, &[x], span)?;
+                Ok(Some(V::of(r.id, Ty::weak(r.ty.dtype))))
+            }
             "complex" => {
                 let complex_operand = args.iter().any(|a| a.ty.dtype.is_complex());
-                if !complex_operand && (self.py(args[0]).is_none() || self.py(args[1]).is_none()) {
+                if !complex_operand && !(args[0].ty.weak && args[1].ty.weak) {
                     return Ok(None);
                 }
                 let j = self.literal(Py::Complex(num_complex::Complex64::new(0.0, 1.0)));

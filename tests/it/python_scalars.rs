@@ -60,6 +60,9 @@ const EXPRS: &[&str] = &[
     "a * (q + 1)",
     "-a * q",
     "a & q",
+    "a + real(q)",
+    "a * (q).imag",
+    "a + complex(q, 1)",
 ];
 
 /// `text` evaluated on `target`, with `q` bound to the Python scalar `x` if given: the
