@@ -111,7 +111,8 @@ impl Checker {
             }
             "complex" => {
                 let complex_operand = args.iter().any(|a| a.ty.dtype.is_complex());
-                if !complex_operand && !(args[0].ty.weak && args[1].ty.weak) {
+                let python_values = args[0].ty.weak && args[1].ty.weak;
+                if !(complex_operand || python_values) {
                     return Ok(None);
                 }
                 let j = self.literal(Py::Complex(num_complex::Complex64::new(0.0, 1.0)));
