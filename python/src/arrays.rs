@@ -378,8 +378,7 @@ pub fn to_input<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Input
     if let Ok(arr) = obj.cast::<PyUntypedArray>() {
         return array_input(py, arr);
     }
-    if let Some(mut input) = python_scalar(obj)? {
-        input.raw.python_scalar = true;
+    if let Some(input) = python_scalar(obj)? {
         return Ok(input);
     }
     let a = asarray(py, obj)?;
@@ -388,9 +387,9 @@ pub fn to_input<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Input
 }
 
 /// A Python bool, int (within int64), float or complex (not a subclass, such as NumPy's
-/// `float64`, which is strong) as a 0-d array of its kind's default dtype.
-fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Input<'static>>> {
-    Ok(if obj.is_exact_instance_of::<PyBool>() {
+/// `float64`, which is strong) as a 0-d array of its kind's default dtype, marked weak.
+pub fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Input<'static>>> {
+    let mut input = if obj.is_exact_instance_of::<PyBool>() {
         Some(scalar(obj.extract::<bool>()?))
     } else if obj.is_exact_instance_of::<PyInt>() {
         obj.extract::<i64>().ok().map(scalar)
@@ -401,7 +400,11 @@ fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Input<'static>>> {
         Some(scalar(Complex64::new(c.real(), c.imag())))
     } else {
         None
-    })
+    };
+    if let Some(i) = &mut input {
+        i.raw.python_scalar = true;
+    }
+    Ok(input)
 }
 
 /// The dtype an input would have, from a dtype-like (a NumPy dtype, a type such as
