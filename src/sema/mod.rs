@@ -1,7 +1,7 @@
 //! Type checking: AST + the dtypes of the bound variables -> typed IR.
 //!
-//! NumPy 2 semantics are decided here, once: NEP 50 promotion (Python literals and
-//! Python-int loop variables are weak), which operand types each operation computes
+//! NumPy 2 semantics are decided here, once: NEP 50 promotion (Python literals,
+//! Python scalars bound as inputs (`input`) and Python-int loop variables are weak), which operand types each operation computes
 //! in (casts are inserted so backends see uniform operands), and which combinations
 //! NumPy refuses. Constant expressions of literals are Python's arithmetic (`python`),
 //! converted where they meet a typed value (`literal`). Locals keep one dtype for the
