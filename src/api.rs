@@ -12,7 +12,7 @@ use crate::ir::{self, Func};
 use crate::lru::Lru;
 use crate::options::Options;
 use crate::runtime::{self, Layout};
-use crate::sema::{self, OuterReduction};
+use crate::sema::{self, InputType, OuterReduction};
 use crate::syntax::{
     self,
     ast::{ProgramAst, StmtKind},
@@ -271,9 +271,10 @@ pub(crate) fn write_outputs<T>(
     Ok((outs.collect(), t))
 }
 
-/// The input signature a kernel is specialized for.
+/// The input signature a kernel is specialized for: each input's type (weak for a
+/// Python scalar) and layout.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct SigKey(Vec<(DType, Layout)>);
+struct SigKey(Vec<(InputType, Layout)>);
 
 /// One specialization: the optimized IR and what runs it.
 pub(crate) struct Prepared {
@@ -427,10 +428,10 @@ impl Kernel {
     }
 
     pub(crate) fn typed_ir(&self, vars: &Vars) -> Result<Func> {
-        self.optimized(&|name| vars.get(name).map(|v| v.dtype()))
+        self.optimized(&|name| vars.input_type(name))
     }
 
-    fn optimized(&self, types: &dyn Fn(&str) -> Option<DType>) -> Result<Func> {
+    fn optimized(&self, types: &dyn Fn(&str) -> Option<InputType>) -> Result<Func> {
         let func =
             sema::check(&self.ast, types, self.is_expr).map_err(|e| e.with_source(&self.src))?;
         Ok(crate::passes::optimize(&func))
@@ -446,7 +447,7 @@ impl Kernel {
 
     /// Reports a missing input as type checking does (with a span): type errors come
     /// before shape errors, as a user would fix them.
-    fn check_names(&self, types: &dyn Fn(&str) -> Option<DType>) -> Result<()> {
+    fn check_names(&self, types: &dyn Fn(&str) -> Option<InputType>) -> Result<()> {
         for name in &self.inputs {
             if types(name).is_none() {
                 sema::check(&self.ast, types, self.is_expr)
@@ -457,15 +458,15 @@ impl Kernel {
     }
 
     fn specialize<'v>(&self, vars: &'v Vars) -> Result<(Arc<Prepared>, runtime::Bound<'v>)> {
-        self.check_names(&|name| vars.get(name).map(|v| v.dtype()))?;
+        self.check_names(&|name| vars.input_type(name))?;
         crate::cancel::check(crate::cancel::flag_of(vars.cancel_token()))?;
         let bound = runtime::bind(&self.inputs, vars)?;
-        let sig: Vec<(DType, Layout)> = bound
+        let sig: Vec<(InputType, Layout)> = bound
             .inputs
             .iter()
-            .map(|b| (b.view.dtype(), b.layout))
+            .map(|b| (vars.input_type(&b.name).expect("bound"), b.layout))
             .collect();
-        Ok((self.prepared(&sig)?, bound))
+        Ok((self.prepared_typed(&sig)?, bound))
     }
 
     /// The specialization for the input signature `sig` (dtype and layout of each of
@@ -473,6 +474,13 @@ impl Kernel {
     /// target on first use. For callers without host arrays (the CUDA `DeviceSession`,
     /// streamed evaluation).
     pub(crate) fn prepared(&self, sig: &[(DType, Layout)]) -> Result<Arc<Prepared>> {
+        let typed: Vec<(InputType, Layout)> =
+            sig.iter().map(|&(d, l)| (InputType::Array(d), l)).collect();
+        self.prepared_typed(&typed)
+    }
+
+    /// [`Kernel::prepared`] for inputs that may be Python scalars.
+    fn prepared_typed(&self, sig: &[(InputType, Layout)]) -> Result<Arc<Prepared>> {
         let key = SigKey(sig.to_vec());
         if let Some(p) = self
             .cache

@@ -5,7 +5,7 @@ use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use num_complex::{Complex32, Complex64};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::mem::MaybeUninit;
 
 /// Arrays from this size on are placed for transparent huge pages (and the CPU
@@ -378,6 +378,8 @@ impl<'a> From<&'a mut DynArray> for DynViewMut<'a> {
 #[derive(Default, Debug)]
 pub struct Vars<'a> {
     map: BTreeMap<String, VarArray<'a>>,
+    /// The names bound by [`Vars::insert_python_scalar`].
+    python_scalars: BTreeSet<String>,
     /// What stops the evaluations of these variables.
     cancel: Option<CancelToken>,
 }
@@ -396,6 +398,7 @@ impl<'a> Vars<'a> {
 
     /// Binds `name` to a borrowed array (no copy), replacing any earlier binding.
     pub fn insert(&mut self, name: &str, array: impl Into<DynView<'a>>) -> &mut Self {
+        self.python_scalars.remove(name);
         self.map
             .insert(name.to_string(), VarArray::Borrowed(array.into()));
         self
@@ -403,9 +406,65 @@ impl<'a> Vars<'a> {
 
     /// Binds `name` to an owned array, replacing any earlier binding.
     pub fn insert_owned(&mut self, name: &str, array: impl Into<DynArray>) -> &mut Self {
+        self.python_scalars.remove(name);
         self.map
             .insert(name.to_string(), VarArray::Owned(array.into()));
         self
+    }
+
+    /// Binds `name` to a Python scalar, replacing any earlier binding: a one-element
+    /// array (0-d, or with axes of length 1 to broadcast as such) of bool, int64,
+    /// float64 or complex128 (a Python bool, int, float or complex) that
+    /// NumPy 2 treats as weak (NEP 50), as it treats a literal: `float32_array * x`
+    /// stays float32, and `int32_array + x` is an OverflowError when `x` does not fit
+    /// int32. Any other dtype or shape is a usage error.
+    ///
+    /// ```
+    /// use nexpr::{DType, DynArray, Expr, Target, Vars};
+    /// let a = ndarray::arr1(&[1.5f32, 2.0]);
+    /// let two = DynArray::scalar(2i64);
+    /// let mut vars = Vars::new().with("a", &a);
+    /// vars.insert_python_scalar("x", &two)?;
+    /// let k = Expr::parse("a * x")?.compile(Target::cpu())?;
+    /// assert_eq!(k.eval(&vars)?.dtype(), DType::F32);
+    /// vars.insert("x", &two);                       // a NumPy int64 scalar: strong
+    /// assert_eq!(k.eval(&vars)?.dtype(), DType::F64);
+    /// # Ok::<(), nexpr::Error>(())
+    /// ```
+    pub fn insert_python_scalar(
+        &mut self,
+        name: &str,
+        value: impl Into<DynView<'a>>,
+    ) -> Result<&mut Self> {
+        let value = value.into();
+        let d = value.dtype();
+        if !value.shape().is_empty() || crate::sema::InputType::python_scalar(d, None).is_none() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "a Python scalar is one element of bool, int64, float64 or complex128, \
+                     not an array of {d} with shape {:?}",
+                    value.shape()
+                ),
+            ));
+        }
+        self.insert(name, value);
+        self.python_scalars.insert(name.to_string());
+        Ok(self)
+    }
+
+    /// How `name` enters type checking: an array, or a Python scalar (weak).
+    pub(crate) fn input_type(&self, name: &str) -> Option<crate::sema::InputType> {
+        use crate::sema::InputType;
+        let v = self.get(name)?;
+        if !self.python_scalars.contains(name) {
+            return Some(InputType::Array(v.dtype()));
+        }
+        let int_value = match &v {
+            DynView::I64(a) => a.iter().next().copied(),
+            _ => None,
+        };
+        InputType::python_scalar(v.dtype(), int_value)
     }
 
     /// Builder form of [`Vars::insert`].
@@ -456,6 +515,7 @@ impl<'a> Vars<'a> {
                 v.insert(name, a);
             }
         }
+        v.python_scalars = self.python_scalars.clone();
         v.cancel = self.cancel.clone();
         v
     }
@@ -493,6 +553,7 @@ impl From<BTreeMap<String, DynArray>> for Vars<'static> {
                 .into_iter()
                 .map(|(k, v)| (k, VarArray::Owned(v)))
                 .collect(),
+            python_scalars: BTreeSet::new(),
             cancel: None,
         }
     }

@@ -30,6 +30,8 @@ pub struct Raw {
     pub ptr: *mut u8,
     pub shape: Dims,
     pub strides: Strides,
+    /// A Python bool, int, float or complex (one element): weak under NEP 50.
+    pub python_scalar: bool,
 }
 
 // SAFETY: a `Raw` is only dereferenced while the Python object (or owned array) that
@@ -270,6 +272,7 @@ fn scalar<T: Element>(x: T) -> Input<'static> {
             ptr,
             shape: Dims::new(),
             strides: Strides::new(),
+            python_scalar: false,
         },
         holder: Holder::Owned(a),
     }
@@ -356,6 +359,7 @@ pub fn direct_raw(arr: &Bound<'_, PyUntypedArray>, d: DType) -> Option<Raw> {
         ptr,
         shape,
         strides,
+        python_scalar: false,
     })
 }
 
@@ -365,22 +369,33 @@ pub fn to_input<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Input
     if let Ok(arr) = obj.cast::<PyUntypedArray>() {
         return array_input(py, arr);
     }
-    if obj.is_instance_of::<PyBool>() {
-        return Ok(scalar(obj.extract::<bool>()?));
-    }
-    if obj.is_exact_instance_of::<PyInt>() {
-        if let Ok(v) = obj.extract::<i64>() {
-            return Ok(scalar(v));
-        }
-    } else if obj.is_exact_instance_of::<PyFloat>() {
-        return Ok(scalar(obj.extract::<f64>()?));
-    } else if obj.is_exact_instance_of::<PyComplex>() {
-        let c = obj.cast::<PyComplex>()?;
-        return Ok(scalar(Complex64::new(c.real(), c.imag())));
+    if let Some(input) = python_scalar(obj)? {
+        return Ok(input);
     }
     let a = asarray(py, obj)?;
     let arr = a.cast::<PyUntypedArray>()?;
     array_input(py, arr)
+}
+
+/// A Python bool, int (within int64), float or complex (not a subclass, such as NumPy's
+/// `float64`, which is strong) as a 0-d array of its kind's default dtype, marked weak.
+pub fn python_scalar(obj: &Bound<'_, PyAny>) -> PyResult<Option<Input<'static>>> {
+    let mut input = if obj.is_exact_instance_of::<PyBool>() {
+        Some(scalar(obj.extract::<bool>()?))
+    } else if obj.is_exact_instance_of::<PyInt>() {
+        obj.extract::<i64>().ok().map(scalar)
+    } else if obj.is_exact_instance_of::<PyFloat>() {
+        Some(scalar(obj.extract::<f64>()?))
+    } else if obj.is_exact_instance_of::<PyComplex>() {
+        let c = obj.cast::<PyComplex>()?;
+        Some(scalar(Complex64::new(c.real(), c.imag())))
+    } else {
+        None
+    };
+    if let Some(i) = &mut input {
+        i.raw.python_scalar = true;
+    }
+    Ok(input)
 }
 
 /// The dtype an input would have, from a dtype-like (a NumPy dtype, a type such as

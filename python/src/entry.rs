@@ -70,8 +70,9 @@ pub(crate) fn parse_casting(
     })
 }
 
-/// Input dtypes, and what they give: output dtypes, whether the result is a reduction.
-pub(crate) type Signature = (Vec<DType>, Vec<DType>, bool);
+/// Input dtypes (each with whether it is a Python scalar, which is weak), and what they
+/// give: output dtypes, whether the result is a reduction.
+pub(crate) type Signature = (Vec<(DType, bool)>, Vec<DType>, bool);
 
 /// A compiled expression or program with what the binding needs to call it quickly.
 pub(crate) struct Entry {
@@ -83,7 +84,7 @@ pub(crate) struct Entry {
     pub(crate) names: Vec<String>,
     pub(crate) py_names: Vec<Py<PyString>>,
     pub(crate) outputs: Vec<String>,
-    /// Input dtypes -> (output dtypes, is a reduction).
+    /// Input dtypes and weakness -> (output dtypes, is a reduction).
     pub(crate) sigs: Mutex<Vec<Signature>>,
 }
 
@@ -149,8 +150,10 @@ impl Entry {
         py: Python<'_>,
         ins: &[Input<'_>],
     ) -> PyResult<(DType, usize, bool)> {
-        let same =
-            |k: &[DType]| k.len() == ins.len() && k.iter().zip(ins).all(|(d, i)| *d == i.raw.dtype);
+        let key_of = |i: &Input<'_>| (i.raw.dtype, i.raw.python_scalar);
+        let same = |k: &[(DType, bool)]| {
+            k.len() == ins.len() && k.iter().zip(ins).all(|(d, i)| *d == key_of(i))
+        };
         {
             let sigs = self.sigs.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((_, o, r)) = sigs.iter().find(|(k, _, _)| same(k)) {
@@ -163,7 +166,7 @@ impl Entry {
         if o.is_empty() {
             return Err(errors::usage(py, "the program has no output"));
         }
-        let key = ins.iter().map(|i| i.raw.dtype).collect();
+        let key = ins.iter().map(key_of).collect();
         let mut sigs = self.sigs.lock().unwrap_or_else(|e| e.into_inner());
         if sigs.len() > 64 {
             sigs.clear();
@@ -193,12 +196,15 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
     }
 }
 
-/// Binds `names` to the blocks `raws`.
+/// Binds `names` to the blocks `raws` (Python scalars as such: weak).
 pub(crate) fn vars_of(names: &[String], raws: &[&Raw]) -> Vars<'static> {
     let mut vars = Vars::new();
     for (n, r) in names.iter().zip(raws) {
         // SAFETY: every caller keeps the inputs' holders alive while `vars` is used.
-        vars.insert(n, unsafe { r.view() });
+        // (A Python scalar is always one element of a default dtype, so it binds.)
+        if !r.python_scalar || vars.insert_python_scalar(n, unsafe { r.view() }).is_err() {
+            vars.insert(n, unsafe { r.view() });
+        }
     }
     vars
 }

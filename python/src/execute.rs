@@ -10,7 +10,7 @@ use crate::entry::{guard, vars_of, Entry, Order, DETACH_MIN, FIRST_SLICE, SLICE_
 use crate::errors;
 use crate::interrupt::interruptible;
 use nexpr::{CancelToken, DType, DynArray, Error, Target, Vars};
-use numpy::PyUntypedArray;
+use numpy::{PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
@@ -221,6 +221,9 @@ fn execute_unshielded<'py>(
         copyto(py, out, &r, casting)?;
         return Ok(out.clone());
     }
+    if reduce {
+        return reduction_result(py, e, &raws, dtype, order);
+    }
     let reverse = match &shape {
         Some(s) if s.len() >= 2 => fortran_result(&raws, s, order),
         _ => false,
@@ -233,6 +236,28 @@ fn execute_unshielded<'py>(
         return run_fresh(py, e, &ins, Some(&rshape), dtype, true);
     }
     run_fresh(py, e, &raws, shape.as_deref(), dtype, false)
+}
+
+/// A reduction's result, in Fortran order where `order=` asks for it as it does for an
+/// elementwise result over the same inputs (a copy of the reduced values: the core
+/// writes them in C order).
+fn reduction_result<'py>(
+    py: Python<'py>,
+    e: &Entry,
+    raws: &[Raw],
+    dtype: DType,
+    order: Order,
+) -> PyResult<Bound<'py, PyAny>> {
+    let r = run_fresh(py, e, raws, None, dtype, false)?;
+    let ndim = r.cast::<PyUntypedArray>().map_or(0, |a| a.ndim());
+    if ndim < 2 {
+        return Ok(r);
+    }
+    let shape = arrays::broadcast(py, raws.iter().map(|r| r.shape.as_slice()))?;
+    if !fortran_result(raws, &shape, order) {
+        return Ok(r);
+    }
+    py.import("numpy")?.getattr("asfortranarray")?.call1((r,))
 }
 
 /// Whether the result is laid out in Fortran order: numexpr's (and NumPy's) `order=`.

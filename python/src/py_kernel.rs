@@ -340,9 +340,14 @@ impl PyKernel {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<(Vec<DType>, bool)> {
         let objs = self.objects(py, args, kwargs)?;
+        // A Python scalar given as an example is weak, as it is when the kernel is
+        // called with it.
         let ins: Vec<Input<'_>> = objs
             .iter()
-            .map(|o| arrays::dtype_of(py, o).map(arrays::typed_zero))
+            .map(|o| match arrays::python_scalar(o)? {
+                Some(input) => Ok(input),
+                None => arrays::dtype_of(py, o).map(arrays::typed_zero),
+            })
             .collect::<PyResult<_>>()?;
         let raws: Vec<&Raw> = ins.iter().map(|i| &i.raw).collect();
         let vars = vars_of(&self.entry.names, &raws);

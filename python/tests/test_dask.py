@@ -101,9 +101,10 @@ def test_elementwise_dtypes_and_scalars(compute):
     x = da.from_array(x_np, chunks=(3, 30))
     z = da.from_array(z_np, chunks=45)
     i = da.from_array(i_np, chunks=60)
-    d = {"x": x, "z": z, "i": i, "k": np.int32(3)}
+    d = {"x": x, "z": z, "i": i, "k": np.int32(3), "s": 2.5, "n": 7}
     cases = [
         ("x * 2 + 1", x_np * 2 + 1),  # float32 stays float32 (weak literals)
+        ("x * s + i * n", x_np * 2.5 + i_np * 7),  # and weak Python-scalar variables
         ("i // k + i % k", i_np // np.int32(3) + i_np % np.int32(3)),
         ("z * z + x", z_np * z_np + x_np),
         ("(x > 3) & (i < 50)", (x_np > 3) & (i_np < 50)),
@@ -150,6 +151,9 @@ def test_dtype_comes_from_type_checking():
     k = nexpr.compile("a * b")
     assert k.result_dtype(np.float32, "f4") == np.float32
     assert k.result_dtype(x, 1.5) == np.float64
+    # An example Python scalar is weak, as in a call; the type `float` is float64.
+    assert k.result_dtype(np.float32, 1.5) == np.float32
+    assert k.result_dtype(np.float32, float) == np.float64
     assert k.result_dtype(a=np.int8, b=np.int16) == np.int32  # widened on entry
     assert nexpr.program("output s, d\ns = a + b\nd = a > b").result_dtypes(
         a=np.float32, b=np.float32

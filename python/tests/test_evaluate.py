@@ -92,7 +92,17 @@ def test_bool_bytes_other_than_0_and_1():
 
 def test_python_and_numpy_scalars():
     a = np.arange(3, dtype=np.float32)
-    check(ne.evaluate("a * x", local_dict={"a": a, "x": 1.5}), a * np.asarray(1.5))
+    # Python scalars are weak (NEP 50), NumPy scalars and 0-d arrays strong.
+    check(ne.evaluate("a * x", local_dict={"a": a, "x": 1.5}), a * 1.5)
+    check(ne.evaluate("a * x", local_dict={"a": a, "x": 2}), a * 2)
+    check(ne.evaluate("a * x", local_dict={"a": a, "x": 2j}), a * 2j)
+    check(ne.evaluate("a * x", local_dict={"a": a, "x": np.float64(1.5)}), a * np.float64(1.5))
+    check(ne.evaluate("a * x", local_dict={"a": a, "x": np.asarray(1.5)}), a * np.asarray(1.5))
+    i = np.arange(3, dtype=np.int32)
+    check(ne.evaluate("i + x", local_dict={"i": i, "x": 7}), i + 7)
+    with pytest.raises(OverflowError):
+        ne.evaluate("i + x", local_dict={"i": i, "x": 2**40})
+    check(ne.evaluate("i < x", local_dict={"i": i, "x": 2**40}), i < 2**40)
     check(ne.evaluate("x + 1", local_dict={"x": 5}), np.asarray(5) + 1)
     check(ne.evaluate("x + 1", local_dict={"x": 2.5 + 1j}), np.asarray(2.5 + 1j) + 1)
     check(ne.evaluate("where(x, 1, 2)", local_dict={"x": True}), np.where(True, 1, 2))
@@ -165,6 +175,22 @@ def test_misaligned_pointer():
     a = np.frombuffer(buf.data, dtype=np.float64, count=64, offset=1)
     assert not a.flags.aligned
     check(ne.evaluate("a + 1"), a + 1)
+
+
+def test_order_of_axis_reductions():
+    a = np.arange(60.0).reshape(3, 4, 5)
+    for order, fortran in [("F", True), ("C", False), ("K", False), ("A", False)]:
+        r = ne.evaluate("sum(a * 2, axis=1)", order=order)
+        assert r.flags.f_contiguous == fortran and r.flags.c_contiguous != fortran, order
+        check(r, np.sum(a * 2, axis=1))
+    f = np.asfortranarray(a)
+    for order in ["K", "A", "F"]:
+        r = ne.evaluate("max(f, axis=0)", order=order)
+        assert r.flags.f_contiguous and not r.flags.c_contiguous, order
+        check(r, np.max(f, axis=0))
+    # One-dimensional results are both.
+    r = ne.evaluate("sum(x, axis=0)", local_dict={"x": np.ones((2, 3))}, order="F")
+    check(r, np.ones(3) * 2)
 
 
 def test_non_native_byte_order():

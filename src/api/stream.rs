@@ -205,7 +205,11 @@ impl Kernel {
 
     /// The result's shape, its length, and how each input is bound.
     fn plan(&self, inputs: &BTreeMap<String, Input>, block: usize) -> Result<Plan> {
-        self.check_names(&|name| inputs.get(name).map(|v| v.dtype()))?;
+        self.check_names(&|name| {
+            inputs
+                .get(name)
+                .map(|v| crate::sema::InputType::Array(v.dtype()))
+        })?;
         let shape = broadcast_named(self.inputs.iter().map(|n| (n.as_str(), inputs[n].shape())))?;
         let n = shape
             .iter()

@@ -70,7 +70,9 @@ pub enum Typing {
     },
     /// Two operands in the float of their common dtype; complex refused (`arctan2`).
     FloatNotComplex,
-    /// `complex(re, im)`: two non-complex operands → the dtype of `re + 1j*im`.
+    /// `complex(re, im)`: the dtype of `re + 1j*im`. The op sees two real operands;
+    /// with a complex one (or of Python values) type checking spells the call as
+    /// `re + 1j*im` itself, so every dtype is accepted.
     MakeComplex,
 }
 
@@ -252,13 +254,11 @@ impl Builtin {
     pub fn accepts(&self, d: DType) -> bool {
         use Typing::*;
         match self.typing {
-            Float | RealPart | Same { .. } | Predicate | Common => true,
+            Float | RealPart | Same { .. } | Predicate | Common | MakeComplex => true,
             SameNotBool => d != DType::Bool,
-            SameNotComplex
-            | PredicateNotComplex
-            | CommonNotComplex { .. }
-            | FloatNotComplex
-            | MakeComplex => d.kind() != Kind::Complex,
+            SameNotComplex | PredicateNotComplex | CommonNotComplex { .. } | FloatNotComplex => {
+                d.kind() != Kind::Complex
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod builtins;
 mod deep;
 pub mod ops;
 pub mod print;
+pub mod raising;
 
 pub use builder::Builder;
 pub use ops::{BinOp, ReduceOp, UnOp};

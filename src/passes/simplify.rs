@@ -9,9 +9,12 @@
 //! to its own dtype is no node at all), a constant is built in it. That is exactly
 //! `value::unary`, which computes the operation's natural result and casts it to the
 //! node's dtype; [`meaning`] agrees with it on every dtype (tested in `src/passes/tests.rs`).
+//! An operand that becomes a constant is still computed where it can raise
+//! (`isnan(a**b)` with an integer `b < 0` is NumPy's error; see `ir::raising`).
 
 use crate::dtype::{DType, Kind};
 use crate::ir::builder::{keep, rebuild};
+use crate::ir::raising::{keeping, raising_in};
 use crate::ir::{Func, Op, UnOp};
 use crate::value::Scalar;
 
@@ -49,7 +52,12 @@ pub fn run(f: &Func) -> Func {
         if let Op::Unary(op) = n.op {
             match meaning(op, b.ty(args[0])) {
                 Some(Meaning::Operand) => return b.cast(args[0], n.ty),
-                Some(Meaning::Constant(c)) => return b.konst(c.cast(n.ty)),
+                Some(Meaning::Constant(c)) => {
+                    // The operand is not needed, but what in it can raise still runs.
+                    let k = b.konst(c.cast(n.ty));
+                    let raising = raising_in(b, args[0]);
+                    return keeping(b, k, &raising);
+                }
                 None => {}
             }
         }

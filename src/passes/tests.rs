@@ -77,7 +77,7 @@ fn optimized_ir_gives_identical_results() {
         .with("z", &z);
     for src in EXPRS {
         let ast = crate::sema::expr_program(&parse_expr(src).unwrap());
-        let types = |n: &str| vars.get(n).map(|v| v.dtype());
+        let types = |n: &str| vars.input_type(n);
         let raw = crate::sema::check(&ast, &types, true).unwrap();
         let opt = super::optimize(&raw);
         assert_eq!(opt.verify(), Ok(()), "{src}");
@@ -195,7 +195,7 @@ fn trivial_operations_are_simplified_away_with_unchanged_results() {
             .filter(|f| f.arity() == 1);
         for src in functions.map(|f| format!("{}(x)", f.name)) {
             let ast = crate::sema::expr_program(&parse_expr(&src).unwrap());
-            let types = |n: &str| vars.get(n).map(|v| v.dtype());
+            let types = |n: &str| vars.input_type(n);
             let Ok(raw) = crate::sema::check(&ast, &types, true) else {
                 continue; // refused for this dtype, as NumPy refuses it
             };

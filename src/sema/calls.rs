@@ -59,12 +59,18 @@ impl Checker {
         if let Some(to) = cast_fn(name) {
             return self.cast_call(args[0], to, span);
         }
+        if let Some(v) = self.python_call(name, &args, span)? {
+            return Ok(v);
+        }
         match name {
             "copy" => {
                 let x = self.operand(args[0], args[0].ty.dtype, span)?;
                 Ok(V::of(x, Ty::strong(args[0].ty.dtype)))
             }
-            "ones_like" => Ok(self.konst(Scalar::one(args[0].ty.dtype))),
+            "ones_like" => {
+                let one = self.konst(Scalar::one(args[0].ty.dtype));
+                Ok(self.keeping_raising(one, args[0]))
+            }
             "where" => {
                 let c = self.operand(args[0], DType::Bool, span)?;
                 let (x, y, t) = self.unify(args[1], args[2], span)?;
@@ -74,6 +80,46 @@ impl Checker {
                 Some(f) => self.builtin(f, &args, span),
                 None => unreachable!("`{name}` has an arity, so it is known"),
             },
+        }
+    }
+
+    /// What Python itself computes, before any array is involved: `.real` and `.imag`
+    /// of a literal or a Python-scalar variable are Python's attributes (`np.real(1.5)`
+    /// is the Python float 1.5, and `True.real` the int 1): weak. `complex(re, im)`
+    /// means `re + 1j*im`, so of weak operands (literals: Python's arithmetic) it is a
+    /// weak complex, and with a complex operand it is that expression as NumPy computes
+    /// it. `None` for every other call.
+    fn python_call(&mut self, name: &str, args: &[V], span: Span) -> Result<Option<V>> {
+        use super::python::{self, Py};
+        use crate::syntax::ast::BinaryOp;
+        match name {
+            "real" | "imag" => {
+                if let Some(x) = self.py(args[0]) {
+                    let part = python::part(x, name == "real");
+                    return Ok(Some(self.literal(part)));
+                }
+                if !args[0].ty.weak {
+                    return Ok(None);
+                }
+                let mut x = args[0];
+                if x.ty.dtype == DType::Bool {
+                    x = V::of(self.b.cast(x.id, DType::I64), Ty::weak(DType::I64));
+                }
+                let f = builtins::by_name(name).expect("real and imag are builtins");
+                let r = self.builtin(f, &[x], span)?;
+                Ok(Some(V::of(r.id, Ty::weak(r.ty.dtype))))
+            }
+            "complex" => {
+                let complex_operand = args.iter().any(|a| a.ty.dtype.is_complex());
+                let python_values = args[0].ty.weak && args[1].ty.weak;
+                if !(complex_operand || python_values) {
+                    return Ok(None);
+                }
+                let j = self.literal(Py::Complex(num_complex::Complex64::new(0.0, 1.0)));
+                let im = self.binary(BinaryOp::Mul, j, args[1], span)?;
+                Ok(Some(self.binary(BinaryOp::Add, args[0], im, span)?))
+            }
+            _ => Ok(None),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Type checking: AST + the dtypes of the bound variables -> typed IR.
 //!
-//! NumPy 2 semantics are decided here, once: NEP 50 promotion (Python literals and
-//! Python-int loop variables are weak), which operand types each operation computes
+//! NumPy 2 semantics are decided here, once: NEP 50 promotion (Python literals,
+//! Python scalars bound as inputs (`input`) and Python-int loop variables are weak), which operand types each operation computes
 //! in (casts are inserted so backends see uniform operands), and which combinations
 //! NumPy refuses. Constant expressions of literals are Python's arithmetic (`python`),
 //! converted where they meet a typed value (`literal`). Locals keep one dtype for the
@@ -11,6 +11,7 @@
 //! `ops` types the operators, `calls` the functions and reductions.
 
 mod calls;
+mod input;
 mod literal;
 mod names;
 mod ops;
@@ -27,6 +28,7 @@ use python::{Py, PyError};
 use std::collections::HashMap;
 
 pub use calls::function_names;
+pub use input::InputType;
 pub use names::free_inputs;
 pub use outer::{outer_reduction, OuterReduction};
 
@@ -49,25 +51,27 @@ pub fn expr_program(e: &Expr) -> ProgramAst {
     }
 }
 
-/// Type-checks `prog` against the dtypes of its inputs and builds the IR.
-/// `input_types` gives the dtype of every name the program reads before assigning.
+/// Type-checks `prog` against the types of its inputs and builds the IR.
+/// `input_types` gives the type of every name the program reads before assigning.
 pub fn check(
     prog: &ProgramAst,
-    input_types: &dyn Fn(&str) -> Option<DType>,
+    input_types: &dyn Fn(&str) -> Option<InputType>,
     allow_reduce: bool,
 ) -> Result<ir::Func> {
     let info = names::analyze(prog)?;
     let mut inputs = Vec::new();
+    let mut input_tys = Vec::new();
     for (name, span) in &info.inputs {
         let ty = input_types(name).ok_or_else(|| {
             Error::at(ErrorKind::Name, *span, format!("unknown variable `{name}`"))
         })?;
         inputs.push(Param {
             name: name.clone(),
-            ty,
+            ty: ty.dtype(),
         });
+        input_tys.push(ty);
     }
-    let mut cx = Checker::new(inputs, &info, allow_reduce);
+    let mut cx = Checker::new(inputs, input_tys, &info, allow_reduce);
     // Fixpoint over local types; errors count only on the final pass.
     for _ in 0..16 {
         let before = cx.local_tys.clone();
@@ -117,6 +121,8 @@ pub fn check(
 
 struct Checker {
     inputs: Vec<Param>,
+    /// Each input's type: weak for a Python scalar.
+    input_tys: Vec<InputType>,
     input_index: HashMap<String, u32>,
     local_index: HashMap<String, u32>,
     local_tys: Vec<Option<Ty>>,
@@ -159,7 +165,12 @@ fn py_error(e: PyError, span: Span) -> Error {
 }
 
 impl Checker {
-    fn new(inputs: Vec<Param>, info: &names::Info, allow_reduce: bool) -> Checker {
+    fn new(
+        inputs: Vec<Param>,
+        input_tys: Vec<InputType>,
+        info: &names::Info,
+        allow_reduce: bool,
+    ) -> Checker {
         let input_index: HashMap<String, u32> = (inputs.iter().enumerate())
             .map(|(k, p)| (p.name.clone(), k as u32))
             .collect();
@@ -171,12 +182,13 @@ impl Checker {
         let local_tys = (info.locals.iter())
             .map(|name| match input_index.get(name) {
                 _ if info.loop_vars.contains(name) => Some(Ty::weak(DType::I64)),
-                Some(&k) => Some(Ty::strong(inputs[k as usize].ty)),
+                Some(&k) => Some(input_tys[k as usize].ty()),
                 None => None,
             })
             .collect();
         Checker {
             inputs,
+            input_tys,
             input_index,
             local_index,
             local_tys,
@@ -345,6 +357,16 @@ impl Checker {
         V::of(self.b.konst(s), Ty::strong(s.dtype()))
     }
 
+    /// The constant `k` standing for an operation of `dropped`, whose value it does
+    /// not need: what can raise in `dropped` is still computed (`ir::raising`).
+    fn keeping_raising(&mut self, k: V, dropped: V) -> V {
+        if dropped.lit.is_some() {
+            return k;
+        }
+        let raising = ir::raising::raising_in(&self.b, dropped.id);
+        V::of(ir::raising::keeping(&mut self.b, k.id, &raising), k.ty)
+    }
+
     /// Adds a node; operations on constants are folded at once (with the run-time
     /// semantics), so literal patterns like `x ** -1` are visible to type checking.
     fn mk(&mut self, op: Op, args: Vec<ValueId>, ty: Ty) -> V {
@@ -382,8 +404,11 @@ impl Checker {
         let k = *self.input_index.get(name).ok_or_else(|| {
             Error::at(ErrorKind::Name, span, format!("unknown variable `{name}`"))
         })?;
-        let ty = Ty::strong(self.inputs[k as usize].ty);
-        Ok(self.mk(Op::Input(k), vec![], ty))
+        match self.input_tys[k as usize] {
+            // Its value decides conversions and comparisons, as a literal's does.
+            InputType::PyInt(v) => Ok(self.literal(Py::Int(v.into()))),
+            t => Ok(self.mk(Op::Input(k), vec![], t.ty())),
+        }
     }
 
     fn expr(&mut self, e: &Expr, top: bool) -> Result<V> {

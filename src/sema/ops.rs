@@ -150,7 +150,8 @@ impl Checker {
             B::Eq => false,
             _ => return None,
         };
-        Some(self.konst(Scalar::Bool(r)))
+        let k = self.konst(Scalar::Bool(r));
+        Some(self.keeping_raising(k, arr))
     }
     /// NumPy's complex `reciprocal` loop, spelled in IR (it differs from `1/z` by
     /// Smith's method at zero and infinity).

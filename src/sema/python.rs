@@ -102,6 +102,18 @@ impl Py {
     }
 }
 
+/// `x.real` (`real`) or `x.imag`: a bool's parts are ints, as Python gives them.
+pub fn part(x: &Py, real: bool) -> Py {
+    match (x, real) {
+        (Py::Bool(b), true) => Py::Int(BigInt::from(*b as u8)),
+        (Py::Bool(_) | Py::Int(_), false) => Py::Int(BigInt::zero()),
+        (Py::Int(_) | Py::Float(_), true) => x.clone(),
+        (Py::Float(_), false) => Py::Float(0.0),
+        (Py::Complex(c), true) => Py::Float(c.re),
+        (Py::Complex(c), false) => Py::Float(c.im),
+    }
+}
+
 /// `float(x)` of an integer: correctly rounded (ties to even); OverflowError when
 /// that rounds to 2**1024 or beyond.
 pub fn int_to_f64(x: &BigInt) -> PyResult<f64> {

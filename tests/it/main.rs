@@ -44,4 +44,7 @@ mod kernels;
 mod numpy_fixtures;
 mod parser;
 mod programs;
+mod python_scalars;
+mod raising_kept;
 mod signed_zeros;
+mod weak_literals;

@@ -52,12 +52,6 @@ PANDAS_PATHS = [
 
 # (reason, test-id pattern, message pattern): the first match explains a failure.
 KNOWN = [
-    ("Python scalars bound as variables are strong: pandas evaluates `df * 2` as "
-     "`left_value * right_value` with the Python int 2 in local_dict, which nexpr binds as an "
-     "int64 0-d array, so float32 columns come back float64 where NumPy 2 (NEP 50: Python "
-     "scalars are weak) keeps float32; the float16 column is float32 in nexpr, which has no "
-     "float16",
-     r"test_arith_flex_frame|test_combineFunc", r"AssertionError|dtype"),
     ("bool arithmetic refused with a class that is both TypeError (NumPy's) and "
      "NotImplementedError (numexpr's): pandas catches TypeError first and so skips the "
      "UserWarning it gives before falling back to NumPy, which raises the same TypeError",
