@@ -24,7 +24,8 @@ pub struct Config {
     pub vars: Vec<(String, DType)>,
     /// The deepest an expression nests (a leaf is depth 0).
     pub max_depth: usize,
-    /// The kinds a whole expression, a program's output or a local may have.
+    /// The kinds a whole expression, an operand, a program's output or a local may
+    /// have (a condition is bool regardless).
     pub kinds: Vec<Kind>,
     /// The builtins calls are made of (every row of the table by default).
     pub functions: Vec<&'static Builtin>,

@@ -34,3 +34,10 @@ impl Entropy for Unstructured<'_> {
         self.choose_index(n).unwrap_or(0)
     }
 }
+
+/// A borrowed source, so that one source can feed several generations in turn.
+impl<E: Entropy + ?Sized> Entropy for &mut E {
+    fn below(&mut self, n: usize) -> usize {
+        (**self).below(n)
+    }
+}

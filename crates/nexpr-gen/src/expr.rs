@@ -84,14 +84,14 @@ impl<'c, E: Entropy> Gen<'c, E> {
         }
         let mut infix = Vec::new();
         for op in &cfg.binary {
-            for k in Kind::ALL.into_iter().filter(|k| (op.result)(*k) == Some(want)) {
+            for k in self.operand_kinds().filter(|k| (op.result)(*k) == Some(want)) {
                 infix.push(Production::Infix(op.symbol, k));
             }
         }
         infix.extend(prefix);
         let mut calls = Vec::new();
         for f in &cfg.functions {
-            for k in Kind::ALL {
+            for k in self.operand_kinds() {
                 if builtin_result(f, k) == Some(want) {
                     calls.push(Production::Call(f.name, f.arity(), k));
                 }
@@ -132,10 +132,15 @@ impl<'c, E: Entropy> Gen<'c, E> {
         }
     }
 
+    /// The kinds operands may have: `cfg.kinds` (conditions are bool regardless).
+    fn operand_kinds(&self) -> impl Iterator<Item = Kind> + use<'c, E> {
+        self.cfg.kinds.clone().into_iter()
+    }
+
     /// An operand of `op` on kind `k`: sometimes of a lower kind, where NumPy promotes
     /// (`int + float`).
     fn operand(&mut self, op: &str, k: Kind, depth: usize) -> Node {
-        let lower = [Kind::Int, Kind::Float].into_iter().filter(|l| *l < k);
+        let lower = (self.operand_kinds()).filter(|l| matches!(l, Kind::Int | Kind::Float) && *l < k);
         let lower: Vec<Kind> = lower.collect();
         if mixes_kinds(op) && !lower.is_empty() && self.src.chance(1, 4) {
             let l = *self.src.pick(&lower);
