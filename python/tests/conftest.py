@@ -74,7 +74,7 @@ def _gen_command():
     cargo; `None` with the reason where neither is there."""
     exe = os.environ.get("NEXPR_GEN")
     if exe:
-        return [exe], None
+        return [os.path.abspath(exe)], None
     cargo = shutil.which("cargo")
     if cargo is None:
         return None, ("cargo is not on PATH and NEXPR_GEN is not set: the generated cases "

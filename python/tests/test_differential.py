@@ -3,6 +3,7 @@ expressions are the language generator's (`crates/nexpr-gen`, the `generated` fi
 of `conftest.py`), the values and layouts are drawn here."""
 
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ NP = {
     "isfinite": np.isfinite, "isinf": np.isinf, "signbit": np.signbit,
     "arctan2": np.arctan2, "hypot": np.hypot, "nextafter": np.nextafter,
     "copysign": np.copysign, "maximum": np.maximum, "minimum": np.minimum,
-    "fmod": np.fmod, "complex": lambda re, im: re + 1j * im,
+    "fmod": np.fmod, "complex": lambda re, im: np.add(re, np.multiply(1j, im)),
     "copy": np.copy, "ones_like": np.ones_like,
 }
 
@@ -40,6 +41,35 @@ def _cast(dtype):
 
 # The casts, one per dtype.
 NP.update({d: _cast(d) for d in ["bool", *NUMERIC]})
+
+
+def _bool_in(dtype, f):
+    """`f` with bool operands in `dtype`: nexpr has no float16 and no int8, in which
+    NumPy's bool loops of some functions compute; it computes in float32 and int32."""
+    def of_dtype(*args):
+        def widened(x):
+            return np.asarray(x, dtype) if np.asarray(x).dtype == np.bool_ else x
+        return f(*map(widened, args))
+    return of_dtype
+
+
+# What nexpr computes in where NumPy's bool loop computes in a dtype nexpr lacks.
+NARROW = {np.float16: np.float32, np.int8: np.int32}
+
+
+def _bool_loop(f, arity):
+    """The dtype `f`'s bool loop computes in (`None`: it has none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(f(*[np.True_] * arity)).dtype.type
+        except TypeError:  # `sign`
+            return None
+
+
+NP.update({name: _bool_in(NARROW[_bool_loop(NP[name], arity)], NP[name])
+           for name, arity, *_ in ne.functions()
+           if name in NP and _bool_loop(NP[name], arity) in NARROW})
 def test_every_builtin_has_a_numpy_equivalent():
     missing = [name for name, *_ in ne.functions() if name not in NP]
     assert not missing, f"add the NumPy equivalent of {missing} to NP"

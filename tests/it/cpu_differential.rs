@@ -68,7 +68,7 @@ const ONE_WIDTH: [&[&str]; 4] = [
 fn one_width_config(seed: u64) -> Config {
     let names = ONE_WIDTH[(seed % ONE_WIDTH.len() as u64) as usize];
     Config {
-        constant_calls: false,
+        constant_operations: false,
         literals: Literals::Tame,
         ..config_over(Some(names))
     }

@@ -28,7 +28,7 @@ fn staged_config(names: &[&str], dtype: DType) -> Config {
         kinds: vec![Kind::Float],
         casts: false,
         literals: Literals::Tame,
-        constant_calls: false,
+        constant_operations: false,
         ..cfg
     }
 }
@@ -231,7 +231,7 @@ fn staged_expressions_match_stepwise() {
             };
             assert!(
                 same(&fused, &want),
-                "{w:?}, n = {n}, {threads} thread(s), f32 {f32}: {src}"
+                "{w:?}, fast math {fast_math}, n = {n}, {threads} thread(s), f32 {f32}: {src}"
             );
         }
     }
@@ -296,7 +296,7 @@ fn staged_programs_match_stepwise() {
             for name in &assigned {
                 assert!(
                     same(&got[*name], &st.owned[0][*name]),
-                    "{w:?}, n = {n}, {threads} thread(s), output {name}:\n{src}"
+                    "{w:?}, fast math {fast_math}, n = {n}, {threads} thread(s), output {name}:\n{src}"
                 );
             }
         }

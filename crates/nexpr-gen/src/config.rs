@@ -38,9 +38,12 @@ pub struct Config {
     /// Whether `where(c, x, y)` is made.
     pub wheres: bool,
     pub literals: Literals,
-    /// Whether a function may be called on a constant (which NumPy makes a strong
-    /// float64); where not, such an operand is replaced by a variable.
-    pub constant_calls: bool,
+    /// Whether an operation (a call or an operator) may have constants only as its
+    /// operands (`where` counts its values, not its condition). Where not, such an
+    /// operation is drawn again, and after a few draws becomes a leaf: NumPy
+    /// makes a function of constants a strong float64, and Python computes operators
+    /// of constants with its own rules (`3 >> -1` is a `ValueError`).
+    pub constant_operations: bool,
     /// Programs: whether `for` loops (and `break`) are made.
     pub loops: bool,
     /// Programs: whether a loop's trip count may come from an integer input
@@ -63,7 +66,7 @@ impl Config {
             casts: true,
             wheres: true,
             literals: Literals::Extreme,
-            constant_calls: true,
+            constant_operations: true,
             loops: true,
             element_bounds: true,
             outputs: vec![("r0".into(), None), ("r1".into(), None)],

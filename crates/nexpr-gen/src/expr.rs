@@ -26,6 +26,10 @@ enum Production {
     Call(&'static str, usize, Kind),
 }
 
+/// How many times a node is drawn before an operation of constants gives way to a
+/// leaf (where `Config::constant_operations` is off).
+const DRAWS: usize = 4;
+
 /// The reductions of the language.
 pub const REDUCTIONS: [&str; 4] = ["sum", "prod", "min", "max"];
 
@@ -59,9 +63,17 @@ impl<'c, E: Entropy> Gen<'c, E> {
         if categories.is_empty() {
             return self.leaf(want);
         }
-        let category = self.src.pick(&categories);
-        let production = *self.src.pick(category);
-        self.build(production, want, depth + 1)
+        // Where operations of constants only are not wanted, draw again a few times
+        // (most productions can read a variable), then fall back on a leaf.
+        for _ in 0..DRAWS {
+            let category = self.src.pick(&categories);
+            let production = *self.src.pick(category);
+            let node = self.build(production, want, depth + 1);
+            if self.cfg.constant_operations || node.value_has_name() {
+                return node;
+            }
+        }
+        self.name(want).unwrap_or_else(|| self.leaf(want))
     }
 
     /// The productions of kind `want`, by category: where, casts, operators (twice,
@@ -126,7 +138,7 @@ impl<'c, E: Entropy> Gen<'c, E> {
                 Node::Infix(op, Box::new(x), Box::new(y))
             }
             Production::Call(f, arity, k) => {
-                let args = (0..arity).map(|_| self.argument(k, depth)).collect();
+                let args = (0..arity).map(|_| self.expr_at(k, depth)).collect();
                 Node::Call(f, args)
             }
         }
@@ -147,15 +159,6 @@ impl<'c, E: Entropy> Gen<'c, E> {
             return self.expr_at(l, depth);
         }
         self.expr_at(k, depth)
-    }
-
-    /// An argument of a function: not a constant where `cfg.constant_calls` is off.
-    fn argument(&mut self, k: Kind, depth: usize) -> Node {
-        let x = self.expr_at(k, depth);
-        if self.cfg.constant_calls || x.has_name() {
-            return x;
-        }
-        self.name(k).unwrap_or(x)
     }
 
     /// A variable of kind `k` that may be read here, or a literal.

@@ -32,6 +32,19 @@ impl Node {
         }
     }
 
+    /// Whether the value comes from a variable: as [`Node::has_name`], except that
+    /// `where(c, x, y)` needs it in `x` or `y` (of constants there, it is a constant of
+    /// their dtype, whatever `c` reads).
+    pub fn value_has_name(&self) -> bool {
+        match self {
+            Node::Call("where", args) => args[1..].iter().any(Node::value_has_name),
+            Node::Name(_) | Node::Literal(_) => self.has_name(),
+            Node::Prefix(_, x) => x.value_has_name(),
+            Node::Infix(_, x, y) => x.value_has_name() || y.value_has_name(),
+            Node::Call(_, args) => args.iter().any(Node::value_has_name),
+        }
+    }
+
     /// Calls `visit` on this node and every node below it, parents first.
     pub fn walk(&self, visit: &mut impl FnMut(&Node)) {
         visit(self);
