@@ -49,7 +49,9 @@ const VARS: [(&str, &str); 8] = [
 
 /// The generator over the variables named in `names` (`None`: all of them).
 fn config_over(names: Option<&[&str]>) -> Config {
-    let vars = VARS.iter().filter(|(n, _)| names.is_none_or(|ns| ns.contains(n)));
+    let vars = VARS
+        .iter()
+        .filter(|(n, _)| names.is_none_or(|ns| ns.contains(n)));
     let dtype = |t: &str| DType::from_name(t).expect("a dtype name");
     config(vars.map(|&(n, t)| (n, dtype(t))))
 }

@@ -6,8 +6,8 @@ use crate::common::gen::config;
 use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn};
 use nexpr::{DType, DynArray, Error, ErrorKind, Program, Target, Vars};
-use num_complex::Complex64;
 use nexpr_gen::{Config, Kind, Literals};
+use num_complex::Complex64;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -481,7 +481,11 @@ fn random_program(seed: u64) -> String {
         ("m", DType::Bool),
         ("w", DType::C128),
     ];
-    let outputs = [("r0", Kind::Float), ("r1", Kind::Float), ("q", Kind::Complex)];
+    let outputs = [
+        ("r0", Kind::Float),
+        ("r1", Kind::Float),
+        ("q", Kind::Complex),
+    ];
     let cfg = Config {
         max_depth: 3,
         literals: Literals::Tame,

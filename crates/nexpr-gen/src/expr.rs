@@ -96,7 +96,10 @@ impl<'c, E: Entropy> Gen<'c, E> {
         }
         let mut infix = Vec::new();
         for op in &cfg.binary {
-            for k in self.operand_kinds().filter(|k| (op.result)(*k) == Some(want)) {
+            for k in self
+                .operand_kinds()
+                .filter(|k| (op.result)(*k) == Some(want))
+            {
                 infix.push(Production::Infix(op.symbol, k));
             }
         }
@@ -152,7 +155,8 @@ impl<'c, E: Entropy> Gen<'c, E> {
     /// An operand of `op` on kind `k`: sometimes of a lower kind, where NumPy promotes
     /// (`int + float`).
     fn operand(&mut self, op: &str, k: Kind, depth: usize) -> Node {
-        let lower = (self.operand_kinds()).filter(|l| matches!(l, Kind::Int | Kind::Float) && *l < k);
+        let lower =
+            (self.operand_kinds()).filter(|l| matches!(l, Kind::Int | Kind::Float) && *l < k);
         let lower: Vec<Kind> = lower.collect();
         if mixes_kinds(op) && !lower.is_empty() && self.src.chance(1, 4) {
             let l = *self.src.pick(&lower);

@@ -11,12 +11,60 @@ use std::collections::BTreeSet;
 /// added without being committed here) fails `the_language_is_the_committed_one`, so
 /// that coverage cannot shrink silently with the table.
 const LANGUAGE_FUNCTIONS: &[&str] = &[
-    "abs", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "log", "log1p", "log10", "log2", "exp", "expm1", "conj",
-    "real", "imag", "ceil", "floor", "trunc", "round", "sign", "isnan", "isfinite", "isinf",
-    "signbit", "where", "arctan2", "hypot", "nextafter", "copysign", "maximum", "minimum",
-    "fmod", "complex", "copy", "ones_like", "bool", "int32", "int64", "float32", "float64",
-    "complex64", "complex128", "sum", "prod", "min", "max",
+    "abs",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "log",
+    "log1p",
+    "log10",
+    "log2",
+    "exp",
+    "expm1",
+    "conj",
+    "real",
+    "imag",
+    "ceil",
+    "floor",
+    "trunc",
+    "round",
+    "sign",
+    "isnan",
+    "isfinite",
+    "isinf",
+    "signbit",
+    "where",
+    "arctan2",
+    "hypot",
+    "nextafter",
+    "copysign",
+    "maximum",
+    "minimum",
+    "fmod",
+    "complex",
+    "copy",
+    "ones_like",
+    "bool",
+    "int32",
+    "int64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "sum",
+    "prod",
+    "min",
+    "max",
 ];
 
 /// One input per dtype.
@@ -68,7 +116,9 @@ fn every_function_operator_and_cast_is_generated() {
 #[test]
 fn programs_have_every_statement() {
     let cfg = every_dtype();
-    let progs: Vec<String> = (0..300).map(|s| crate::program(&cfg, Rng::new(s))).collect();
+    let progs: Vec<String> = (0..300)
+        .map(|s| crate::program(&cfg, Rng::new(s)))
+        .collect();
     for stmt in ["for ", "range(abs(", "break", "elif ", "else:", "+= ", " t"] {
         let n = progs.iter().filter(|p| p.contains(stmt)).count();
         assert!(n > 15, "`{stmt}` in {n} programs of 300");
@@ -89,15 +139,22 @@ fn nearly_everything_type_checks() {
         k.and_then(|k| k.emit(&v, Emit::Ir)).is_ok()
     };
     // What fails: Python integers out of an integer input's range (NEP 50).
-    let exprs = percent_ok(500, |s| expr_ok(crate::expression(&cfg, Rng::new(s)).to_string()));
-    let reductions = percent_ok(500, |s| expr_ok(crate::reduction(&cfg, Rng::new(s)).to_string()));
+    let exprs = percent_ok(500, |s| {
+        expr_ok(crate::expression(&cfg, Rng::new(s)).to_string())
+    });
+    let reductions = percent_ok(500, |s| {
+        expr_ok(crate::reduction(&cfg, Rng::new(s)).to_string())
+    });
     let programs = percent_ok(300, |s| {
         let text = crate::program(&cfg, Rng::new(s));
         let k = Program::parse(&text).and_then(|p| p.compile(Target::Interp));
         k.and_then(|k| k.emit(&v, Emit::Ir)).is_ok()
     });
     let shares = (exprs, reductions, programs);
-    assert!(exprs >= 90 && reductions >= 90 && programs >= 80, "{shares:?}");
+    assert!(
+        exprs >= 90 && reductions >= 90 && programs >= 80,
+        "{shares:?}"
+    );
 }
 
 #[test]

@@ -4,10 +4,10 @@
 
 use super::gen::config;
 use super::Rng;
-use nexpr_gen::{Config, Literals};
 use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
 use nexpr::internals::Scalar;
 use nexpr::{DType, DynArray, Vars};
+use nexpr_gen::{Config, Literals};
 use num_complex::{Complex32, Complex64};
 use serde_json::Value;
 use std::fmt::Debug;

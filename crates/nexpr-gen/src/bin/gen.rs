@@ -47,7 +47,16 @@ fn case(seed: u64) -> String {
     let first = *Entropy::pick(&mut r, &DType::ALL);
     let same = r.chance(1, 2);
     let vars: Vec<(String, DType)> = (NAMES.iter())
-        .map(|n| (n.to_string(), if same { first } else { *Entropy::pick(&mut r, &DType::ALL) }))
+        .map(|n| {
+            (
+                n.to_string(),
+                if same {
+                    first
+                } else {
+                    *Entropy::pick(&mut r, &DType::ALL)
+                },
+            )
+        })
         .collect();
     // Operations apply to arrays, not to Python constants alone: NumPy's functions take
     // those through Python's own attributes (`np.real(True)` is `True.real`, the int
