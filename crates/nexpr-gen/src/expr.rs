@@ -54,7 +54,7 @@ impl<'c, E: Entropy> Gen<'c, E> {
     }
 
     fn expr_at(&mut self, want: Kind, depth: usize) -> Node {
-        if depth >= self.cfg.max_depth || self.src.chance(1, 4) {
+        if depth >= self.cfg.max_depth || self.src.chance(1, 3) {
             return self.leaf(want);
         }
         let categories = self.productions(want);
@@ -76,9 +76,10 @@ impl<'c, E: Entropy> Gen<'c, E> {
         self.name(want).unwrap_or_else(|| self.leaf(want))
     }
 
-    /// The productions of kind `want`, by category: where, casts, operators (twice,
-    /// they are the commonest), functions.
-    fn productions(&self, want: Kind) -> [Vec<Production>; 5] {
+    /// The productions of kind `want`, by category: where, casts, operators and
+    /// functions (these two twice: they are the commonest in real expressions, and
+    /// each function is only one of many).
+    fn productions(&self, want: Kind) -> [Vec<Production>; 6] {
         let cfg = self.cfg;
         let mut wheres = Vec::new();
         if cfg.wheres {
@@ -112,7 +113,7 @@ impl<'c, E: Entropy> Gen<'c, E> {
                 }
             }
         }
-        [wheres, casts, infix.clone(), infix, calls]
+        [wheres, casts, infix.clone(), infix, calls.clone(), calls]
     }
 
     fn build(&mut self, p: Production, want: Kind, depth: usize) -> Node {
