@@ -70,6 +70,8 @@ def _bool_loop(f, arity):
 NP.update({name: _bool_in(NARROW[_bool_loop(NP[name], arity)], NP[name])
            for name, arity, *_ in ne.functions()
            if name in NP and _bool_loop(NP[name], arity) in NARROW})
+
+
 def test_every_builtin_has_a_numpy_equivalent():
     missing = [name for name, *_ in ne.functions() if name not in NP]
     assert not missing, f"add the NumPy equivalent of {missing} to NP"
