@@ -177,8 +177,8 @@ impl<'c, E: Entropy> Gen<'c, E> {
         // Edges are rarer: an integer one overflows most integer inputs (NEP 50).
         let extreme = self.cfg.literals == Literals::Extreme && !edge.is_empty();
         match extreme && self.src.below(8) == 7 {
-            true => Node::Literal(*self.src.pick(edge)),
-            false => Node::Literal(*self.src.pick(tame)),
+            true => Node::Literal(edge[self.src.below(edge.len())]),
+            false => Node::Literal(tame[self.src.below(tame.len())]),
         }
     }
 
