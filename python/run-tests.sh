@@ -20,6 +20,9 @@ else
     .venv/bin/maturin develop --release
 fi
 .venv/bin/ruff check . ../examples ../benches ../tests
-.venv/bin/python -m pytest tests -q
+# The language generator's cases for tests/test_differential.py (conftest.py runs it).
+cargo build -q -p nexpr-gen --bin gen
+export NEXPR_GEN="${CARGO_TARGET_DIR:-$PWD/../target}/debug/gen"
+.venv/bin/python -m pytest tests -q -rs
 .venv/bin/python tests/numexpr_suite/run.py
 .venv/bin/python tests/pandas_suite/run.py

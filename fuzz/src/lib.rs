@@ -1,6 +1,6 @@
 //! Shared pieces of the fuzz targets: the variables every case runs against, running
-//! text through every stage, and the generator of well-typed random programs for the
-//! differential target. Only nexpr's public API is used.
+//! text through every stage, and running the cases of the language generator
+//! (`nexpr-gen`) on every backend for the differential target. Only nexpr's public API is used.
 
 pub mod generate;
 
@@ -160,7 +160,7 @@ pub fn differential(case: &generate::Case) {
     }
     let want = match interp {
         Ok(v) => v,
-        // Not well-typed after all (the generator is approximate): nothing to compare.
+        // Refused by type checking (a Python integer out of an input's range): nothing to compare.
         Err(e) if e.kind != ErrorKind::Eval => return,
         Err(e) => {
             for threads in [1, 3] {

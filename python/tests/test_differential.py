@@ -1,10 +1,13 @@
-"""Random expressions over every dtype and layout, nexpr against NumPy (seeded)."""
+"""Random expressions over every dtype and layout, nexpr against NumPy (seeded): the
+expressions are the language generator's (`crates/nexpr-gen`, the `generated` fixture
+of `conftest.py`), the values and layouts are drawn here."""
 
 import random
 import warnings
 
 import numpy as np
 import pytest
+from conftest import same, same_outcome
 
 import nexpr as ne
 
@@ -22,52 +25,56 @@ NP = {
     "isfinite": np.isfinite, "isinf": np.isinf, "signbit": np.signbit,
     "arctan2": np.arctan2, "hypot": np.hypot, "nextafter": np.nextafter,
     "copysign": np.copysign, "maximum": np.maximum, "minimum": np.minimum,
-    "fmod": np.fmod, "complex": lambda re, im: re + 1j * im,
+    "fmod": np.fmod, "complex": lambda re, im: np.add(re, np.multiply(1j, im)),
+    "copy": np.copy, "ones_like": np.ones_like,
 }
-# The one-operand builtins with a numeric result (a bool one would feed `**` and `-`,
-# whose bool rules are the operator tests' concern), drawn from nexpr's table.
-UNARY = [
-    (name, dtypes) for name, arity, dtypes, _ in ne.functions()
-    if arity == 1 and name in NP and NP[name](np.float64(0.5)).dtype != np.bool_
-]
-FUNCS_REAL = [name for name, dtypes in UNARY if "float64" in dtypes]
-FUNCS_COMPLEX = [name for name, dtypes in UNARY if "complex128" in dtypes]
+
+
+def _cast(dtype):
+    """A cast: NumPy's scalar constructor on a Python number, `astype` on an array."""
+    def cast(x):
+        if isinstance(x, (bool, int, float, complex)):
+            return np.dtype(dtype).type(x)
+        return np.asarray(x).astype(dtype)
+    return cast
+
+
+# The casts, one per dtype.
+NP.update({d: _cast(d) for d in ["bool", *NUMERIC]})
+
+
+def _bool_in(dtype, f):
+    """`f` with bool operands in `dtype`: nexpr has no float16 and no int8, in which
+    NumPy's bool loops of some functions compute; it computes in float32 and int32."""
+    def of_dtype(*args):
+        def widened(x):
+            return np.asarray(x, dtype) if np.asarray(x).dtype == np.bool_ else x
+        return f(*map(widened, args))
+    return of_dtype
+
+
+# What nexpr computes in where NumPy's bool loop computes in a dtype nexpr lacks.
+NARROW = {np.float16: np.float32, np.int8: np.int32}
+
+
+def _bool_loop(f, arity):
+    """The dtype `f`'s bool loop computes in (`None`: it has none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(f(*[np.True_] * arity)).dtype.type
+        except TypeError:  # `sign`
+            return None
+
+
+NP.update({name: _bool_in(NARROW[_bool_loop(NP[name], arity)], NP[name])
+           for name, arity, *_ in ne.functions()
+           if name in NP and _bool_loop(NP[name], arity) in NARROW})
 
 
 def test_every_builtin_has_a_numpy_equivalent():
     missing = [name for name, *_ in ne.functions() if name not in NP]
     assert not missing, f"add the NumPy equivalent of {missing} to NP"
-
-
-def gen(rng, depth, kinds):
-    """A random expression over a, b, c (their dtype kinds in `kinds`)."""
-    complex_ = any(k == "c" for k in kinds.values())
-    ints = all(k in "iu" for k in kinds.values())
-    if depth == 0 or rng.random() < 0.25:
-        r = rng.random()
-        if r < 0.75:
-            return rng.choice(list(kinds))
-        if r < 0.9:
-            return str(rng.randint(1, 5))
-        return f"{rng.uniform(0.5, 3):.3f}"
-    r = rng.random()
-    x = gen(rng, depth - 1, kinds)
-    y = gen(rng, depth - 1, kinds)
-    if r < 0.45:
-        return f"({x} {rng.choice(['+', '-', '*'])} {y})"
-    if r < 0.55:
-        return f"({x} / ({y} + 7))" if not ints else f"({x} // ({y} * 0 + 3))"
-    if r < 0.62:
-        return f"({x})**2"
-    if r < 0.72 and not complex_:
-        op = rng.choice(["<", ">", "<=", ">=", "==", "!="])
-        return f"where({x} {op} {y}, {x}, {y})"
-    if r < 0.8:
-        return f"where(a != a, {x}, {y})" if not complex_ else f"({x} + {y})"
-    if ints:
-        return f"({x} % 5)"
-    f = rng.choice(FUNCS_COMPLEX if complex_ else FUNCS_REAL)
-    return f"{f}({x})"
 
 
 def make(rng, dtype, n, layout):
@@ -76,7 +83,7 @@ def make(rng, dtype, n, layout):
         base = base + 1j * (rng.random(base.size) - 0.5)
     elif np.dtype(dtype).kind in "iu":
         base = base * 3
-    full = base.astype(dtype)
+    full = base.astype(dtype) if dtype != "bool" else base > 1.25
     if layout == "contiguous":
         return full[:n]
     if layout == "reversed":
@@ -94,49 +101,44 @@ def make(rng, dtype, n, layout):
     raise AssertionError(layout)
 
 
-def close(got, want, dtype):
-    want = want.astype(want.dtype.newbyteorder("="))
-    assert got.dtype == want.dtype, (got.dtype, want.dtype)
-    assert got.shape == want.shape
-    if want.dtype.kind in "fc":
-        # float32 intermediates (within 4 ulp) may feed a float64 result.
+def tolerance(dtype):
+    """How close a float result must be, given the inputs' dtypes (`None`: float64)."""
+    # float32 intermediates (within 4 ulp) may feed a float64 result.
+    def of(want):
         lowp = want.dtype in (np.float32, np.complex64) or any(
             d in ("float32", "complex64") for d in (dtype or {}).values())
-        scale = max(1.0, float(np.max(np.abs(np.where(np.isfinite(want), want, 0)), initial=1.0)))
-        np.testing.assert_allclose(got, want, rtol=1e-3 if lowp else 1e-9,
-                                   atol=(1e-4 if lowp else 1e-10) * scale, equal_nan=True)
-    else:
-        np.testing.assert_array_equal(got, want)
+        finite = np.where(np.isfinite(want), want, 0)
+        scale = max(1.0, float(np.max(np.abs(finite), initial=1.0)))
+        return {"rtol": 1e-3 if lowp else 1e-9, "atol": (1e-4 if lowp else 1e-10) * scale}
+    return of
 
 
 LAYOUTS = ["contiguous", "reversed", "strided", "swapped", "record", "scalar"]
 
 
+# Cases per seed of `test_random_expressions`.
+CASES_PER_SEED = 8
+
+
+def check_case(case):
+    """One generated case on values and layouts drawn from its seed, against NumPy."""
+    rng = random.Random(case["seed"])
+    nrng = np.random.default_rng(case["seed"])
+    ex, dts = case["expr"], case["vars"]
+    n = rng.choice([1, 7, 100, 5000])
+    arrays = {v: make(nrng, d, n, rng.choice(LAYOUTS)) for v, d in dts.items()}
+    try:
+        same_outcome(lambda: np.asarray(eval(ex, dict(NP), dict(arrays))),
+                     lambda: ne.evaluate(ex, local_dict=arrays), tolerance(dts))
+    except AssertionError as e:
+        strides = [a.strides for a in arrays.values() if hasattr(a, "strides")]
+        raise AssertionError(f"seed {case['seed']}: {ex} with {dts} / {strides}: {e}") from None
+
+
 @pytest.mark.parametrize("seed", range(40))
-def test_random_expressions(seed):
-    rng = random.Random(seed)
-    nrng = np.random.default_rng(seed)
-    for _ in range(8):
-        dts = {v: rng.choice(NUMERIC) for v in "abc"}
-        if rng.random() < 0.5:
-            dts = {v: dts["a"] for v in "abc"}
-        n = rng.choice([1, 7, 100, 5000])
-        arrays = {v: make(nrng, dts[v], n, rng.choice(LAYOUTS)) for v in "abc"}
-        kinds = {v: np.dtype(d).kind for v, d in dts.items()}
-        ex = gen(rng, 3, kinds)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                want = np.asarray(eval(ex, dict(NP), dict(arrays)))
-            except Exception as e:  # NumPy refuses: nexpr must refuse too
-                with pytest.raises(type(e)):
-                    ne.evaluate(ex, local_dict=arrays)
-                continue
-        got = ne.evaluate(ex, local_dict=arrays)
-        try:
-            close(got, want, dts)
-        except AssertionError as e:
-            raise AssertionError(f"{ex} with {dts} / {[a.strides for a in arrays.values() if hasattr(a, 'strides')]}: {e}") from None
+def test_random_expressions(seed, generated):
+    for case in generated(seed * CASES_PER_SEED, CASES_PER_SEED):
+        check_case(case)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -152,14 +154,14 @@ def test_random_2d_layouts(seed):
     ex = "sin(x) * y + x / (y + 1)"
     arrays = {"x": views[x], "y": views[y]}
     want = np.sin(views[x]) * views[y] + views[x] / (views[y] + 1)
-    close(ne.evaluate(ex, local_dict=arrays), want, None)
+    same(ne.evaluate(ex, local_dict=arrays), want, **tolerance(None)(want))
     # And into an out= of each layout.
     for oname in ("c", "f", "rev"):
         out = np.empty_like(views[oname]) if oname != "rev" else np.empty((30, 40))[::-1, ::-1]
         if out.shape != want.shape:
             continue
         ne.evaluate(ex, local_dict=arrays, out=out)
-        close(out, want, None)
+        same(out, want, **tolerance(None)(want))
 
 
 @pytest.mark.parametrize("op", ["sum", "prod", "min", "max"])
@@ -172,4 +174,5 @@ def test_reductions(op, dtype):
         ex = f"{op}(a)" if axis is None else f"{op}(a, axis={axis})"
         want = getattr(np, op)(a, axis=axis)
         got = ne.evaluate(ex)
-        close(got, np.asarray(want), None)
+        want = np.asarray(want)
+        same(got, want, **tolerance(None)(want))

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import same
 
 import nexpr as ne
 
@@ -155,14 +156,9 @@ def check(ex, names):
                 numpy_value(ex.replace("-2", "2"), without_negative_ints(names))
         return
     got = ne.evaluate(ex, local_dict=names)
-    assert got.dtype == want.dtype, (got.dtype, want.dtype)
-    assert got.shape == want.shape
-    if want.dtype.kind in "fc":
-        lowp = any(np.asarray(v).dtype in (np.float32, np.complex64) for v in names.values())
-        tol = 1e-5 if lowp or want.dtype in (np.float32, np.complex64) else 1e-12
-        np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
-    else:
-        np.testing.assert_array_equal(got, want)
+    lowp = any(np.asarray(v).dtype in (np.float32, np.complex64) for v in names.values())
+    tol = 1e-5 if lowp or want.dtype in (np.float32, np.complex64) else 1e-12
+    same(got, want, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("seed", range(CASES // 20))

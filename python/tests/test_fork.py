@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import same
 
 import nexpr as ne
 
@@ -100,4 +101,4 @@ def test_the_parent_keeps_its_engine_and_caches():
     if pid == 0:
         os._exit(0)
     os.waitpid(pid, 0)
-    np.testing.assert_array_equal(ne.evaluate("a + 1", local_dict={"a": a}), a + 1)
+    same(ne.evaluate("a + 1", local_dict={"a": a}), a + 1, exact=True)

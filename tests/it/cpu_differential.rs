@@ -6,12 +6,13 @@
 //! Vectorized transcendentals (libmvec) are switched off here so every result must be
 //! bit-identical (NaNs compare equal); their error budget is tested in `cpu_ulp.rs`.
 
-use crate::common::builtins::{binary_funcs, unary, BINARY, CASTS};
 use crate::common::cmp::{close32, close64, close_complex, compare_all, Tol};
+use crate::common::gen::config;
 use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use nexpr::internals::CHUNK;
-use nexpr::{CpuOptions, DynArray, Expr, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, DType, DynArray, Expr, Options, Program, Target, Vars};
+use nexpr_gen::{Config, Literals};
 use num_complex::{Complex32, Complex64};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -46,73 +47,44 @@ const VARS: [(&str, &str); 8] = [
     ("z", "complex128"),
 ];
 
-const LITS: [&str; 14] = [
-    "0", "1", "2", "-1", "3", "0.5", "-2.5", "1e300", "1e10", "2j", "True", "False", "7", "-0.0",
+/// The generator over the variables named in `names` (`None`: all of them).
+fn config_over(names: Option<&[&str]>) -> Config {
+    let vars = VARS
+        .iter()
+        .filter(|(n, _)| names.is_none_or(|ns| ns.contains(n)));
+    let dtype = |t: &str| DType::from_name(t).expect("a dtype name");
+    config(vars.map(|&(n, t)| (n, dtype(t))))
+}
+
+/// Subsets of the variables of one lane width: expressions over them take the SIMD
+/// main loop (int32 fits either width; complex values are pairs of vectors), as long
+/// as no function is called on a constant (a strong float64).
+const ONE_WIDTH: [&[&str]; 4] = [
+    &["a", "b", "k", "p", "i"],
+    &["a", "z", "k", "i", "p"],
+    &["f", "i", "p"],
+    &["f", "w", "i", "p"],
 ];
 
-fn leaf(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy<Value = String> {
-    prop_oneof![
-        4 => prop::sample::select(names).prop_map(|n| n.to_string()),
-        1 => prop::sample::select(lits).prop_map(|s| format!("({s})")),
-    ]
+/// The generator over one of [`ONE_WIDTH`], from `seed`.
+fn one_width_config(seed: u64) -> Config {
+    let names = ONE_WIDTH[(seed % ONE_WIDTH.len() as u64) as usize];
+    Config {
+        constant_operations: false,
+        literals: Literals::Tame,
+        ..config_over(Some(names))
+    }
 }
 
-fn expr() -> impl Strategy<Value = String> {
-    expr_over(VARS.iter().map(|v| v.0).collect(), LITS.to_vec())
+/// An expression over every variable, from `seed` (proptest shrinks the shapes,
+/// layouts and values; the seed names the expression).
+fn expr(seed: u64) -> String {
+    nexpr_gen::expression(&config_over(None), Rng::new(seed)).to_string()
 }
 
-/// Expressions over variables of one lane width: these take the SIMD main loop
-/// (int32 fits either width; complex values are pairs of vectors).
-fn simd_expr() -> impl Strategy<Value = String> {
-    prop_oneof![
-        expr_over(
-            vec!["a", "b", "k", "p", "i"],
-            vec!["0", "1", "2", "-1", "0.5", "-2.5", "1e300", "True", "-0.0"]
-        ),
-        expr_over(
-            vec!["a", "z", "k", "i", "p"],
-            vec!["0", "1", "2", "-1", "0.5", "2j", "1e300", "True", "-0.0"]
-        ),
-        expr_over(
-            vec!["f", "i", "p"],
-            vec!["0", "1", "2", "-1", "3", "True", "False"]
-        ),
-        expr_over(
-            vec!["f", "w", "i", "p"],
-            vec!["0", "1", "2", "-1", "3", "True", "False"]
-        ),
-    ]
-}
-
-fn expr_over(names: Vec<&'static str>, lits: Vec<&'static str>) -> impl Strategy<Value = String> {
-    leaf(names, lits).prop_recursive(4, 24, 3, |inner| {
-        prop_oneof![
-            (prop::sample::select(unary()), inner.clone()).prop_map(|(op, x)| {
-                if op == "-" || op == "~" {
-                    format!("({op}{x})")
-                } else {
-                    format!("{op}({x})")
-                }
-            }),
-            (
-                inner.clone(),
-                // `+`, `*` and `-` twice as often.
-                prop::sample::select([&BINARY[..], &["+", "*", "-"]].concat()),
-                inner.clone()
-            )
-                .prop_map(|(x, op, y)| format!("({x} {op} {y})")),
-            (
-                prop::sample::select(binary_funcs()),
-                inner.clone(),
-                inner.clone()
-            )
-                .prop_map(|(f, x, y)| format!("{f}({x}, {y})")),
-            (prop::sample::select(CASTS.to_vec()), inner.clone())
-                .prop_map(|(c, x)| format!("{c}({x})")),
-            (inner.clone(), inner.clone(), inner.clone())
-                .prop_map(|(c, x, y)| format!("where({c}, {x}, {y})")),
-        ]
-    })
+/// An expression over variables of one lane width, from `seed`.
+fn simd_expr(seed: u64) -> String {
+    nexpr_gen::expression(&one_width_config(seed), Rng::new(seed)).to_string()
 }
 
 /// Element values that exercise the corner cases of every operation.
@@ -353,7 +325,7 @@ proptest! {
 
     #[test]
     fn expressions_match_interpreter(
-        src in expr(),
+        src in any::<u64>().prop_map(expr),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
@@ -363,7 +335,7 @@ proptest! {
 
     #[test]
     fn simd_expressions_match_interpreter(
-        src in simd_expr(),
+        src in any::<u64>().prop_map(simd_expr),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
         seed in any::<u64>(),
@@ -373,7 +345,7 @@ proptest! {
 
     #[test]
     fn reductions_match_interpreter(
-        src in expr(),
+        src in any::<u64>().prop_map(expr),
         red in prop::sample::select(vec!["sum", "prod", "min", "max"]),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
@@ -424,62 +396,38 @@ proptest! {
 
     #[test]
     fn programs_match_interpreter(
-        cond in expr(),
-        upd in expr(),
-        upd2 in expr(),
-        n in prop::sample::select(vec!["0", "3", "k % 6", "i % 9", "-2", "10"]),
+        seed in any::<u64>(),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
-        seed in any::<u64>(),
+        values in any::<u64>(),
     ) {
-        let arrays = make_arrays(&shape, &lays, seed);
-        let src = format!(
-            "output r, c\nr = a\nc = 0\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n"
-        );
+        let arrays = make_arrays(&shape, &lays, values);
+        let src = nexpr_gen::program(&config_over(None), Rng::new(seed));
         let p = match Program::parse(&src) {
             Ok(p) => p,
-            Err(_) => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(format!("{e}\n{src}"))),
         };
         check_all(&src, &|t, o| p.compile_with(t, o), &arrays)?;
     }
 }
 
-/// Programs over 64-bit values (and int32) take the predicated SIMD loop.
-fn simd64_expr() -> impl Strategy<Value = String> {
-    prop_oneof![
-        expr_over(
-            vec!["a", "b", "k", "p", "r", "t", "i"],
-            vec!["0", "1", "2", "-1", "0.5", "-2.5", "True", "-0.0"],
-        ),
-        expr_over(
-            vec!["a", "z", "k", "p", "r", "t", "i"],
-            vec!["0", "1", "2", "-1", "0.5", "2j", "True", "-0.0"],
-        ),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
+    /// Programs over values of one lane width take the predicated SIMD loop.
     #[test]
     fn simd_programs_match_interpreter(
-        cond in simd64_expr(),
-        cond2 in simd64_expr(),
-        upd in simd64_expr(),
-        upd2 in simd64_expr(),
-        n in prop::sample::select(vec!["0", "3", "k % 6", "-2", "10"]),
+        seed in any::<u64>(),
         shape in shape_strategy(),
         lays in prop::collection::vec(lay_strategy(), 8),
-        seed in any::<u64>(),
+        values in any::<u64>(),
         groups in 1u8..=4,
     ) {
-                let arrays = make_arrays(&shape, &lays, seed);
-        let src = format!(
-            "output r, c\nr = a\nc = 0\nif {cond2}:\n    r = b\nfor t in range({n}):\n    if {cond}:\n        break\n    elif t > 5:\n        r = {upd2}\n    else:\n        r = {upd}\n    c += 1\n    for u in range(t):\n        if u > 1:\n            break\n        c += u\n"
-        );
+        let arrays = make_arrays(&shape, &lays, values);
+        let src = nexpr_gen::program(&one_width_config(seed), Rng::new(seed));
         let p = match Program::parse(&src) {
             Ok(p) => p,
-            Err(_) => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(format!("{e}\n{src}"))),
         };
         check_all_groups(&src, &|t, o| p.compile_with(t, o), &arrays, groups)?;
     }

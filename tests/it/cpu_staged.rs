@@ -8,107 +8,28 @@
 //! inputs and in-place evaluation, independently of the functions' error (which
 //! `cpu_ulp.rs` measures).
 
+use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn};
-
-use nexpr::{CpuOptions, DynArray, Expr, MathWidth, Options, Program, Target, Vars};
+use nexpr::{CpuOptions, DType, DynArray, Expr, MathWidth, Options, Program, Target, Vars};
+use nexpr_gen::{Config, Kind, Literals, Node};
 use std::collections::BTreeMap;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// The functions staged kernels take from libmvec (the builtins marked so), and some
-/// that stay inline among them.
-fn unary() -> Vec<&'static str> {
-    let libmvec = nexpr::internals::BUILTINS.iter().filter(|f| f.libmvec);
-    libmvec
-        .map(|f| f.name)
-        .chain(["abs", "sqrt", "-"])
-        .collect()
-}
-// `**` of floats is staged too (two-argument batch functions).
-const BINARY: [&str; 5] = ["+", "-", "*", "/", "**"];
-
-enum E {
-    Name(String),
-    Lit(f64),
-    Un(&'static str, Box<E>),
-    Bin(&'static str, Box<E>, Box<E>),
-    /// `where(x > y, p, q)`
-    Where(Box<[E; 4]>),
-}
-
-fn gen(r: &mut Rng, names: &[String], depth: usize) -> E {
-    if depth == 0 || r.below(5) == 0 {
-        return if r.below(6) == 0 {
-            E::Lit([0.5, 2.0, -1.25, 3.0][r.below(4)])
-        } else {
-            E::Name(names[r.below(names.len())].clone())
-        };
-    }
-    match r.below(10) {
-        0..=4 => {
-            // A function of constants only is a strong float64 (NumPy's rules), which
-            // would make a float32 program mixed-width and send it to the scalar loop.
-            let mut x = gen(r, names, depth - 1);
-            if !has_name(&x) {
-                x = E::Name(names[r.below(names.len())].clone());
-            }
-            let unary = unary();
-            E::Un(unary[r.below(unary.len())], Box::new(x))
-        }
-        5..=8 => E::Bin(
-            BINARY[r.below(BINARY.len())],
-            Box::new(gen(r, names, depth - 1)),
-            Box::new(gen(r, names, depth - 1)),
-        ),
-        _ => E::Where(Box::new([
-            gen(r, names, depth - 1),
-            gen(r, names, depth - 1),
-            gen(r, names, depth - 1),
-            gen(r, names, depth - 1),
-        ])),
-    }
-}
-
-fn has_name(e: &E) -> bool {
-    match e {
-        E::Name(_) => true,
-        E::Lit(_) => false,
-        E::Un(_, x) => has_name(x),
-        E::Bin(_, x, y) => has_name(x) || has_name(y),
-        E::Where(w) => w.iter().any(has_name),
-    }
-}
-
-fn text(e: &E) -> String {
-    match e {
-        E::Name(n) => n.clone(),
-        E::Lit(x) => format!("{x:?}"),
-        E::Un("-", x) => format!("(-{})", text(x)),
-        E::Un(f, x) => format!("{f}({})", text(x)),
-        E::Bin(op, x, y) => format!("({} {op} {})", text(x), text(y)),
-        E::Where(w) => format!(
-            "where({} > {}, {}, {})",
-            text(&w[0]),
-            text(&w[1]),
-            text(&w[2]),
-            text(&w[3])
-        ),
+/// The generator over `a`, `b`, `s` of `dtype`: float values only, the functions
+/// staged kernels take from libmvec (the builtins marked so) and some that stay inline
+/// among them, arithmetic, and `where` of comparisons. No function of constants only:
+/// NumPy's rules make it a strong float64, which would make a float32 program
+/// mixed-width and send it to the scalar loop.
+fn staged_config(names: &[&str], dtype: DType) -> Config {
+    let inline = ["abs", "sqrt"];
+    let cfg = Config::new(names.iter().map(|n| (*n, dtype)))
+        .functions_where(|f| f.libmvec || inline.contains(&f.name))
+        .operators(&["+", "-", "*", "/", "**", ">"]);
+    Config {
+        kinds: vec![Kind::Float],
+        casts: false,
+        literals: Literals::Tame,
+        constant_operations: false,
+        ..cfg
     }
 }
 
@@ -156,9 +77,9 @@ impl Stepper<'_> {
         Operand::Arr(k.eval(&vars).unwrap_or_else(|e| panic!("{src}: {e}")))
     }
 
-    fn eval(&mut self, e: &E) -> Operand {
+    fn eval(&mut self, e: &Node) -> Operand {
         match e {
-            E::Name(n) => {
+            Node::Name(n) => {
                 for scope in self.owned.iter().rev() {
                     if let Some(a) = scope.get(n) {
                         return Operand::Arr(a.clone());
@@ -166,25 +87,29 @@ impl Stepper<'_> {
                 }
                 Operand::Arr(self.env[n].to_owned())
             }
-            E::Lit(x) => Operand::Lit(format!("{x:?}")),
-            E::Un("-", x) => {
+            Node::Literal(x) => Operand::Lit(x.to_string()),
+            Node::Prefix(op, x) => {
                 let x = self.eval(x);
-                self.step("(-{0})", vec![x])
+                self.step(&format!("({op}{{0}})"), vec![x])
             }
-            E::Un(f, x) => {
-                let x = self.eval(x);
-                self.step(&format!("{f}({{0}})"), vec![x])
-            }
-            E::Bin(op, x, y) => {
+            Node::Infix(op, x, y) => {
                 let (x, y) = (self.eval(x), self.eval(y));
                 self.step(&format!("({{0}} {op} {{1}})"), vec![x, y])
             }
-            E::Where(w) => {
-                let ops = w.iter().map(|x| self.eval(x)).collect();
-                self.step("where({0} > {1}, {2}, {3})", ops)
+            Node::Call(f, args) => {
+                let holes: Vec<String> = (0..args.len()).map(|k| format!("{{{k}}}")).collect();
+                let ops = args.iter().map(|x| self.eval(x)).collect();
+                self.step(&format!("{f}({})", holes.join(", ")), ops)
             }
         }
     }
+}
+
+/// `x` + `f(name)`: at least one name, since an expression of constants only is
+/// folded whole.
+fn with_name(x: Node, f: &'static str, name: &str) -> Node {
+    let call = Node::Call(f, vec![Node::Name(name.to_string())]);
+    Node::Infix("+", Box::new(x), Box::new(call))
 }
 
 fn same(x: &DynArray, y: &DynArray) -> bool {
@@ -251,7 +176,7 @@ const LENGTHS: [usize; 10] = [1, 2, 3, 7, 255, 256, 257, 1029, 8197, 40_003];
 
 #[test]
 fn staged_expressions_match_stepwise() {
-    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut r = Rng::new(0x9e37_79b9_7f4a_7c15);
     for (w, fast_math) in widths() {
         for case in 0..60 {
             let n = LENGTHS[case % LENGTHS.len()];
@@ -280,15 +205,10 @@ fn staged_expressions_match_stepwise() {
                 env.insert("b".to_string(), b);
                 env.insert("s".to_string(), nexpr::DynView::from(&s));
             }
-            let names: Vec<String> = ["a", "b", "s"].iter().map(|s| s.to_string()).collect();
-            let e = gen(&mut r, &names, 4);
-            // At least one name: an expression of constants only is folded whole.
-            let e = E::Bin(
-                "+",
-                Box::new(e),
-                Box::new(E::Un("sin", Box::new(E::Name("a".into())))),
-            );
-            let src = text(&e);
+            let dtype = if f32 { DType::F32 } else { DType::F64 };
+            let cfg = staged_config(&["a", "b", "s"], dtype);
+            let e = with_name(nexpr_gen::expression(&cfg, &mut r), "sin", "a");
+            let src = e.to_string();
             let target = Target::Cpu { threads };
             let mut vars = Vars::new();
             for (k, v) in &env {
@@ -311,7 +231,7 @@ fn staged_expressions_match_stepwise() {
             };
             assert!(
                 same(&fused, &want),
-                "{w:?}, n = {n}, {threads} thread(s), f32 {f32}: {src}"
+                "{w:?}, fast math {fast_math}, n = {n}, {threads} thread(s), f32 {f32}: {src}"
             );
         }
     }
@@ -319,7 +239,7 @@ fn staged_expressions_match_stepwise() {
 
 #[test]
 fn staged_programs_match_stepwise() {
-    let mut r = Rng(0x1234_5678_9abc_def1);
+    let mut r = Rng::new(0x1234_5678_9abc_def1);
     for (w, fast_math) in widths() {
         for case in 0..40 {
             let n = LENGTHS[(case * 7) % LENGTHS.len()];
@@ -331,29 +251,26 @@ fn staged_programs_match_stepwise() {
             env.insert("b".to_string(), nexpr::DynView::from(&b));
             // Statements over the inputs and the locals assigned so far; locals are
             // reassigned, so stages must read the right assignment of each.
-            let mut names: Vec<String> = vec!["a".into(), "b".into()];
+            let mut names = vec!["a", "b"];
             let mut stmts = vec![];
-            let mut assigned: Vec<String> = vec![];
+            let mut assigned: Vec<&str> = vec![];
             for _ in 0..2 + r.below(3) {
-                let target_name = ["x", "y", "z"][r.below(3)].to_string();
-                let e = gen(&mut r, &names, 3);
-                let e = E::Bin(
-                    "*",
-                    Box::new(e),
-                    Box::new(E::Un(
-                        "exp",
-                        Box::new(E::Name(names[r.below(names.len())].clone())),
-                    )),
-                );
-                stmts.push((target_name.clone(), e));
+                let target_name = *r.pick(&["x", "y", "z"]);
+                let cfg = Config {
+                    max_depth: 3,
+                    ..staged_config(&names, DType::F64)
+                };
+                let name = *r.pick(&names);
+                let e = with_name(nexpr_gen::expression(&cfg, &mut r), "exp", name);
+                stmts.push((target_name.to_string(), e));
                 if !names.contains(&target_name) {
-                    names.push(target_name.clone());
+                    names.push(target_name);
                     assigned.push(target_name);
                 }
             }
             let mut src = format!("output {}\n", assigned.join(", "));
             for (t, e) in &stmts {
-                src += &format!("{t} = {}\n", text(e));
+                src += &format!("{t} = {e}\n");
             }
             let target = Target::Cpu { threads };
             let vars = Vars::new().with("a", &a).with("b", &b);
@@ -378,8 +295,8 @@ fn staged_programs_match_stepwise() {
             }
             for name in &assigned {
                 assert!(
-                    same(&got[name], &st.owned[0][name]),
-                    "{w:?}, n = {n}, {threads} thread(s), output {name}:\n{src}"
+                    same(&got[*name], &st.owned[0][*name]),
+                    "{w:?}, fast math {fast_math}, n = {n}, {threads} thread(s), output {name}:\n{src}"
                 );
             }
         }
@@ -388,7 +305,7 @@ fn staged_programs_match_stepwise() {
 
 #[test]
 fn staged_in_place_matches_fresh_output() {
-    let mut r = Rng(42);
+    let mut r = Rng::new(42);
     for (w, fast_math) in widths() {
         for &n in &LENGTHS {
             let a = data(&mut r, n);

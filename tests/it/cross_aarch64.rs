@@ -17,7 +17,7 @@
 //! failure); without the tools it prints `skipped:` and passes.
 
 use crate::common::cmp::{ulps32, ulps64};
-use crate::common::corpus::{gen_expr, vars_of, Input, PROGRAMS};
+use crate::common::corpus::{gen_expr, vars_of, Input, NAMES, PROGRAMS};
 use crate::common::{skip, Rng};
 use nexpr::internals::{object_code, Scalar};
 use nexpr::{DType, DynArray, ErrorKind, Expr, Kernel, Program, Target};
@@ -204,17 +204,15 @@ fn prepare(
     })
 }
 
-/// Generated expressions that get compiled: the corpus generator draws more, since
-/// many of its draws do not type-check for the input dtypes drawn with them.
+/// Generated expressions that get compiled.
 const EXPRESSIONS: usize = 200;
 
-/// A random expression of the corpus generator over 1-d inputs of random dtypes.
+/// A random expression of the language generator over 1-d inputs of random dtypes.
 fn expression_case(r: &mut Rng) -> (String, Vec<Input>) {
-    let src = gen_expr(r, 3);
-    let inputs = ["a", "b", "c"]
-        .iter()
-        .map(|name| {
-            let d = *r.pick(&DType::ALL);
+    let dtypes = [(); 3].map(|_| *r.pick(&DType::ALL));
+    let src = gen_expr(r, 3, dtypes);
+    let inputs = (NAMES.iter().zip(dtypes))
+        .map(|(name, d)| {
             let vals: Vec<Scalar> = (0..N).map(|_| r.value(d)).collect();
             Input::of_scalars(name, d, &[N], "C", &vals)
         })

@@ -1,6 +1,6 @@
 //! The expression language: precedence, associativity, literals, and where errors point.
 
-use nexpr::{DynArray, ErrorKind, Expr, Hint, Target, Vars};
+use nexpr::{DType, DynArray, ErrorKind, Expr, Hint, Target, Vars};
 
 fn ev(src: &str) -> DynArray {
     Expr::parse(src)
@@ -177,41 +177,18 @@ fn nothing_is_evaluated_outside_the_grammar() {
 
 #[test]
 fn every_builtin_parses() {
-    use crate::common::builtins::{binary_funcs, unary, BINARY, CASTS};
-    let mut srcs: Vec<String> = unary()
-        .iter()
-        .map(|f| match f.len() {
-            1 => format!("{f}a"),
-            _ => format!("{f}(a)"),
-        })
-        .collect();
-    srcs.extend(BINARY.iter().map(|op| format!("a {op} b")));
-    srcs.extend(binary_funcs().iter().map(|f| format!("{f}(a, b)")));
-    srcs.extend(CASTS.iter().map(|c| format!("{c}(a)")));
+    use nexpr_gen::operators::{BINARY, UNARY};
+    let mut srcs: Vec<String> = UNARY.iter().map(|o| format!("{}a", o.symbol)).collect();
+    srcs.extend(BINARY.iter().map(|o| format!("a {} b", o.symbol)));
+    for f in nexpr::internals::BUILTINS {
+        let args = ["a", "b"][..f.arity()].join(", ");
+        srcs.push(format!("{}({args})", f.name));
+    }
+    srcs.extend(DType::ALL.iter().map(|d| format!("{}(a)", d.name())));
     for src in srcs {
         Expr::parse(&src).unwrap_or_else(|e| panic!("{src}: {e}"));
     }
 }
-
-/// The test lists of builtins (`common::builtins`) cover every function the language
-/// knows, except those the random generators leave out on purpose.
-#[test]
-fn the_builtins_list_is_complete() {
-    use crate::common::builtins::{binary_funcs, unary, CASTS, NOT_GENERATED};
-    let not_generated = ["where", "copy", "ones_like", "sum", "prod", "min", "max"];
-    let (unary, binary_funcs) = (unary(), binary_funcs());
-    for name in nexpr::internals::function_names() {
-        assert!(
-            unary.contains(&name)
-                || binary_funcs.contains(&name)
-                || CASTS.contains(&name)
-                || NOT_GENERATED.contains(&name)
-                || not_generated.contains(&name),
-            "`{name}` is missing from tests/it/common/builtins.rs"
-        );
-    }
-}
-
 #[test]
 fn python_boolean_operators_are_a_parse_error_with_a_hint() {
     for (src, word_at) in [

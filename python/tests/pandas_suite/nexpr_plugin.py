@@ -6,7 +6,9 @@ Loaded by ``run.py`` for pandas' and PyTables' own tests. Options:
 * ``--nexpr-min-calls N``: the run fails unless nexpr's ``evaluate`` ran at least N
   times (0 turns the check off);
 * ``--nexpr-pandas-tests DIR``: pandas' test files extracted from its sdist (for a pandas
-  wheel without ``pandas/tests``), grafted onto the installed ``pandas`` package.
+  wheel without ``pandas/tests``), grafted onto the installed ``pandas`` package;
+* ``--nexpr-sample N``: run every Nth collected test (in collection order, so the same
+  ones each time), deselecting the rest.
 """
 
 import sys
@@ -36,6 +38,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("nexpr")
     group.addoption("--nexpr-min-calls", type=int, default=1)
     group.addoption("--nexpr-pandas-tests", default=None)
+    group.addoption("--nexpr-sample", type=int, default=1)
 
 
 def pytest_load_initial_conftests(early_config, parser, args):
@@ -48,6 +51,13 @@ def pytest_load_initial_conftests(early_config, parser, args):
         import pandas
 
         pandas.__path__.append(graft)
+
+
+def pytest_collection_modifyitems(config, items):
+    every = config.getoption("--nexpr-sample")
+    if every > 1:
+        config.hook.pytest_deselected(items=[t for k, t in enumerate(items) if k % every])
+        items[:] = items[::every]
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -2,11 +2,12 @@
 //! `tests/fixtures/gen_numpy_fixtures.py`) read exactly, arrays built in any layout,
 //! random expressions over random inputs, and a corpus of programs.
 
-use super::builtins::{binary_funcs, unary, BINARY};
+use super::gen::config;
 use super::Rng;
 use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder, Slice};
 use nexpr::internals::Scalar;
 use nexpr::{DType, DynArray, Vars};
+use nexpr_gen::{Config, Literals};
 use num_complex::{Complex32, Complex64};
 use serde_json::Value;
 use std::fmt::Debug;
@@ -410,46 +411,18 @@ pub fn fixture_cases() -> Vec<Case> {
     out
 }
 
-/// A random expression over `a`, `b`, `c` of depth at most `depth`.
-pub fn gen_expr(r: &mut Rng, depth: usize) -> String {
-    if depth == 0 || r.below(4) == 0 {
-        return match r.below(6) {
-            0 => r.pick(&["2", "-3", "0.5", "1j", "True", "7"]).to_string(),
-            _ => r.pick(&["a", "b", "c"]).to_string(),
-        };
-    }
-    match r.below(5) {
-        0 | 1 => {
-            let op = r.pick(&BINARY);
-            format!(
-                "({} {op} {})",
-                gen_expr(r, depth - 1),
-                gen_expr(r, depth - 1)
-            )
-        }
-        2 => {
-            let f = *r.pick(&unary());
-            if f.len() == 1 {
-                format!("({f}{})", gen_expr(r, depth - 1))
-            } else {
-                format!("{f}({})", gen_expr(r, depth - 1))
-            }
-        }
-        3 => {
-            let f = *r.pick(&binary_funcs());
-            format!(
-                "{f}({}, {})",
-                gen_expr(r, depth - 1),
-                gen_expr(r, depth - 1)
-            )
-        }
-        _ => format!(
-            "where({}, {}, {})",
-            gen_expr(r, depth - 1),
-            gen_expr(r, depth - 1),
-            gen_expr(r, depth - 1)
-        ),
-    }
+/// The names of the inputs of random expressions.
+pub const NAMES: [&str; 3] = ["a", "b", "c"];
+
+/// A random expression of the language generator over inputs `a`, `b`, `c` of
+/// `dtypes`, at most `depth` deep, with small literals (the inputs' values are small).
+pub fn gen_expr(r: &mut Rng, depth: usize, dtypes: [DType; 3]) -> String {
+    let cfg = Config {
+        max_depth: depth,
+        literals: Literals::Tame,
+        ..config(NAMES.into_iter().zip(dtypes))
+    };
+    nexpr_gen::expression(&cfg, r).to_string()
 }
 
 /// Input shapes and layouts that broadcast together to (3, 4).
@@ -468,11 +441,10 @@ pub fn random_cases(count: usize) -> Vec<Case> {
     let mut r = Rng::new(0x9e37_79b9_7f4a_7c15);
     (0..count)
         .map(|_| {
-            let src = gen_expr(&mut r, 3);
-            let inputs = ["a", "b", "c"]
-                .iter()
-                .map(|name| {
-                    let d = *r.pick(&DType::ALL);
+            let dtypes = [(); 3].map(|_| *r.pick(&DType::ALL));
+            let src = gen_expr(&mut r, 3, dtypes);
+            let inputs = (NAMES.iter().zip(dtypes))
+                .map(|(name, d)| {
                     let (shape, layout) = *r.pick(SHAPES);
                     let n: usize = shape.iter().product();
                     let vals: Vec<Scalar> = (0..n).map(|_| r.value(d)).collect();

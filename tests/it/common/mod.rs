@@ -1,13 +1,13 @@
 //! What the test modules share: one random generator (`rng`), one way to compare
-//! floats and arrays (`cmp`), one golden-file harness (`golden`), one list of the
-//! language's builtins (`builtins`), the NumPy fixture corpus and the test inputs built
-//! from it (`corpus`), and how NVRTC and a CUDA device are found (`cuda`).
+//! floats and arrays (`cmp`), one golden-file harness (`golden`), the language
+//! generator as the tests configure it (`gen`), the NumPy fixture corpus and the test
+//! inputs built from it (`corpus`), and how NVRTC and a CUDA device are found (`cuda`).
 
-pub mod builtins;
 pub mod cmp;
 pub mod corpus;
 #[cfg(feature = "cuda")]
 pub mod cuda;
+pub mod gen;
 pub mod golden;
 pub mod rng;
 
