@@ -82,7 +82,13 @@ impl Lowerer<'_, '_> {
                 let rr = b.ins().fmul(xr, yr);
                 let ii = b.ins().fmul(xi, yi);
                 let ri = b.ins().fmul(xr, yi);
-                let ir = b.ins().fmul(xi, yr);
+                // A square's cross products are the same product (IEEE multiplication
+                // commutes): one multiply fewer, the same bits.
+                let ir = if (xr, xi) == (yr, yi) {
+                    ri
+                } else {
+                    b.ins().fmul(xi, yr)
+                };
                 Val::C(b.ins().fsub(rr, ii), b.ins().fadd(ri, ir))
             }
             Eq | Ne => {

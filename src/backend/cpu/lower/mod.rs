@@ -60,6 +60,7 @@ mod cancel;
 mod cast;
 mod complex;
 mod leaf_sum;
+mod loop_counter;
 mod memory;
 mod node;
 mod plan;
