@@ -723,6 +723,30 @@ fn uniform_and_per_lane_loop_bounds() {
     }
 }
 
+/// Locals that a loop touches only inside `if` arms live in stack slots while it
+/// runs (when its vectors would not fit the registers): arms taken often or never,
+/// read there and after the loop, complex ones, a loop nested in an arm, a local the
+/// loop does not touch at all.
+#[test]
+fn locals_parked_during_loops() {
+    let progs = [
+        "output n, q, u\nq = 0j\nn = -1\nu = a + 1\nt = z\nfor i in range(1, m):\n    t = t * 0.5 + z\n    if real(t) > b:\n        n = n + i\n        q = q * 2 + t\n    if imag(t) > 2:\n        break\n",
+        "output s, c\ns = 0.0\nc = 0\nx = a\nfor i in range(m):\n    x = x * 0.75 + b\n    if x > 0:\n        c = c + 1\n        for j in range(i):\n            s = s + j * x\n    else:\n        s = s - c\n",
+    ];
+    for src in progs {
+        let p = Program::parse(src).unwrap();
+        for seed in 0..3 {
+            let mut arrays = make_arrays(&[61], &[Lay::C; 8], seed);
+            for m in [0i64, 5] {
+                arrays.insert("m".to_string(), (DynArray::scalar(m), Lay::Scalar0d));
+                for g in [1, 2, 4] {
+                    check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
+                }
+            }
+        }
+    }
+}
+
 /// Locals that only a top-level loop reads are not kept in lanes that left the loop;
 /// the same local in a nested loop (read again by the inner loop's next run) is.
 #[test]

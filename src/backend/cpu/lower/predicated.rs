@@ -272,6 +272,7 @@ impl<'a> Lowerer<'a, '_> {
     ) -> Result<()> {
         let first_index = self.predication_mut().groups[0].index;
         let counter = self.loop_counter(p, bounds, commit, first_index)?;
+        let parked = self.park_cold_locals(p, var, body);
         let live: Vec<Variable> = commit
             .iter()
             .map(|&active| {
@@ -314,6 +315,7 @@ impl<'a> Lowerer<'a, '_> {
         self.count(&counter);
         self.back_edge(head);
         self.b.switch_to_block(exit);
+        self.unpark(p, &parked);
         Ok(())
     }
 
