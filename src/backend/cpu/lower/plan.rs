@@ -8,10 +8,13 @@
 //! memory-bound expressions did not change. Compiling `2*a + b*K.5` took 170 / 188 /
 //! 202 / 217 µs, so two.
 //!
-//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3.
-//! Measured with `examples/cpu_loops.rs` (400 x 400 points, 1 thread): Mandelbrot takes
-//! 33.8, 28.6, 25.8 and 27.2 ms at 1..4 groups against 58.0 ms for the scalar loop;
-//! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
+//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 2.
+//! Measured with `examples/cpu_loops.rs` (1200 x 1200 points, 1 thread, thread CPU
+//! time; see docs/cpu-performance.md): with one scalar counter and the escape local
+//! parked (`loop_counter.rs`, `parked.rs`), Mandelbrot runs alike at 2, 3 and 4
+//! groups and Julia fastest at 2: a step iterates until its last lane is done, so
+//! wider steps waste more iterations where neighbouring orbits escape at different
+//! times, and two groups already hide the latency of `z*z + c`.
 
 use crate::backend::cpu::math;
 use crate::backend::cpu::target::{libmvec_abi, math_ceiling, narrower, vectors_ok};
