@@ -148,7 +148,7 @@ impl Default for CpuOptions {
             math_width: MathWidth::Auto,
             simd: Simd::All,
             straight_groups: 2,
-            loop_groups: 3,
+            loop_groups: 2,
             opt_level: OptLevel::Speed,
             parallel_min: 131072,
             fault_ahead: true,

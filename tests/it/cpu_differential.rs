@@ -539,6 +539,162 @@ fn abs_compare_matches_hypot_at_the_boundary() {
     }
 }
 
+/// `abs(z) op tol` with `tol` a scalar input decides at run time like a constant
+/// bound: in range, points on and next to the circle; out of range (tiny, huge,
+/// negative, zero, NaN, infinite), every lane through hypot.
+#[test]
+fn abs_compare_with_a_scalar_bound() {
+    let bounds = [
+        2.0,
+        1e-8,
+        0.75,
+        1e-150,
+        1e150,
+        1e-20,
+        1e20,
+        -2.0,
+        0.0,
+        f64::NAN,
+        f64::INFINITY,
+    ];
+    for tol in bounds {
+        let mut pts = vec![];
+        for (re, im) in [(tol, 0.0), (0.6 * tol, 0.8 * tol), (0.0, -tol)] {
+            for d in -3i64..=3 {
+                let bump = |x: f64| f64::from_bits((x.to_bits() as i64).wrapping_add(d) as u64);
+                pts.push(Complex64::new(bump(re), im));
+                pts.push(Complex64::new(re, bump(im)));
+            }
+        }
+        pts.extend([
+            Complex64::new(f64::NAN, 1.0),
+            Complex64::new(f64::INFINITY, 0.0),
+            Complex64::new(0.0, 0.0),
+            Complex64::new(1e300, 1e300),
+        ]);
+        let z = ndarray::Array1::from(pts);
+        let w = z.mapv(|c| Complex32::new(c.re as f32, c.im as f32));
+        let mut arrays = BTreeMap::new();
+        arrays.insert("z".to_string(), (DynArray::C128(z.into_dyn()), Lay::C));
+        arrays.insert("w".to_string(), (DynArray::C64(w.into_dyn()), Lay::C));
+        let t = DynArray::scalar(tol);
+        arrays.insert("t".to_string(), (t, Lay::Scalar0d));
+        let t32 = DynArray::scalar(tol as f32);
+        arrays.insert("s".to_string(), (t32, Lay::Scalar0d));
+        for src in [
+            "abs(z) > t",
+            "abs(z) <= t",
+            "t > abs(z)",
+            "abs(w) < s",
+            "abs(w) >= s",
+            "abs(w) < t",
+        ] {
+            let e = Expr::parse(src).unwrap();
+            check_all(src, &|t, o| e.compile_with(t, o), &arrays).unwrap();
+        }
+    }
+}
+
+/// Complex division of vectors (inline Smith division) against the interpreter's,
+/// over every pair of special parts: zeros of both signs, infinities, NaNs, equal
+/// magnitudes, huge and tiny parts.
+#[test]
+fn complex_division_special_values() {
+    let parts = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        3.5,
+        -0.25,
+        1e300,
+        -1e-300,
+        5e-324,
+        f64::INFINITY,
+        -f64::INFINITY,
+        f64::NAN,
+    ];
+    let (mut a, mut b) = (vec![], vec![]);
+    for &ar in &parts {
+        for &ai in &parts {
+            for &br in &parts {
+                for &bi in &parts {
+                    a.push(Complex64::new(ar, ai));
+                    b.push(Complex64::new(br, bi));
+                }
+            }
+        }
+    }
+    let (a, b) = (ndarray::Array1::from(a), ndarray::Array1::from(b));
+    let to32 = |c: &Complex64| Complex32::new(c.re as f32, c.im as f32);
+    let (a32, b32) = (a.map(to32), b.map(to32));
+    let mut arrays = BTreeMap::new();
+    arrays.insert("z".to_string(), (DynArray::C128(a.into_dyn()), Lay::C));
+    arrays.insert("y".to_string(), (DynArray::C128(b.into_dyn()), Lay::C));
+    arrays.insert("w".to_string(), (DynArray::C64(a32.into_dyn()), Lay::C));
+    arrays.insert("v".to_string(), (DynArray::C64(b32.into_dyn()), Lay::C));
+    for src in ["z / y", "w / v", "(z / y) / (y + 1)"] {
+        let e = Expr::parse(src).unwrap();
+        check_all(src, &|t, o| e.compile_with(t, o), &arrays).unwrap();
+    }
+    // In a predicated loop, where lanes that left keep dividing stale values.
+    let src = "output q\nq = z\nfor k in range(3):\n    q = q / y\n    if abs(q) > 1e10:\n        break\n";
+    let p = Program::parse(src).unwrap();
+    for g in [1, 3] {
+        check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
+    }
+}
+
+/// Loops whose bounds are the same for every element (constants, scalar inputs)
+/// count with one scalar counter; bounds read from arrays count per lane. Both, with
+/// loop variables read inside and after the loop, empty and nested ranges.
+#[test]
+fn uniform_and_per_lane_loop_bounds() {
+    let progs = [
+        "output s, j\ns = 0.0\nj = -1\nfor i in range(1, m):\n    s = s * 0.5 + a\n    if s > b:\n        j = i\n        break\n",
+        "output s, i\ns = 0.0\nfor i in range(m * 2 - 3):\n    s = s + a * i\n",
+        "output s\ns = 0.0\nfor i in range(k % 5, m):\n    s = s + a\n    if s > 3:\n        break\n",
+        "output s\ns = 0.0\nfor i in range(m):\n    for j in range(i, m):\n        s = s + a * j\n        if s > b + 4:\n            break\n",
+        "output s\ns = 0.0\nif a > 0:\n    for i in range(7, m):\n        s = s + i\n",
+    ];
+    for src in progs {
+        let p = Program::parse(src).unwrap();
+        for seed in 0..3 {
+            let mut arrays = make_arrays(&[53], &[Lay::C; 8], seed);
+            for m in [0i64, 1, 6] {
+                arrays.insert("m".to_string(), (DynArray::scalar(m), Lay::Scalar0d));
+                for g in [1, 3] {
+                    check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// Locals that a loop touches only inside `if` arms live in stack slots while it
+/// runs (when its vectors would not fit the registers): arms taken often or never,
+/// read there and after the loop, complex ones, a loop nested in an arm, a local the
+/// loop does not touch at all.
+#[test]
+fn locals_parked_during_loops() {
+    let progs = [
+        "output n, q, u\nq = 0j\nn = -1\nu = a + 1\nt = z\nfor i in range(1, m):\n    t = t * 0.5 + z\n    if real(t) > b:\n        n = n + i\n        q = q * 2 + t\n    if imag(t) > 2:\n        break\n",
+        "output s, c\ns = 0.0\nc = 0\nx = a\nfor i in range(m):\n    x = x * 0.75 + b\n    if x > 0:\n        c = c + 1\n        for j in range(i):\n            s = s + j * x\n    else:\n        s = s - c\n",
+    ];
+    for src in progs {
+        let p = Program::parse(src).unwrap();
+        for seed in 0..3 {
+            let mut arrays = make_arrays(&[61], &[Lay::C; 8], seed);
+            for m in [0i64, 5] {
+                arrays.insert("m".to_string(), (DynArray::scalar(m), Lay::Scalar0d));
+                for g in [1, 2, 4] {
+                    check_all_groups(src, &|t, o| p.compile_with(t, o), &arrays, g).unwrap();
+                }
+            }
+        }
+    }
+}
+
 /// Locals that only a top-level loop reads are not kept in lanes that left the loop;
 /// the same local in a nested loop (read again by the inner loop's next run) is.
 #[test]

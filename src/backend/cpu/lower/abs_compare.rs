@@ -10,6 +10,7 @@ use crate::backend::cpu::helpers::{AbsCmpCode, ABS_CMP};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::ir::{BinOp, Func, Node, Op, UnOp, ValueId};
+use crate::runtime::Layout;
 use crate::value::Scalar;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types;
@@ -25,41 +26,63 @@ use cranelift_module::{FuncId, Linkage, Module};
 pub const ABS_SLOW: &str = "nexpr_abs_cmp_slow";
 
 /// `abs(z) op k` (or `k op abs(z)`) for a complex `z`, an order comparison and a
-/// constant `k` whose square is a normal float, with `op` normalized to `abs(z) op k`.
+/// bound `k` that is the same for every element, with `op` normalized to
+/// `abs(z) op k`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct AbsCompare {
     z: ValueId,
     op: BinOp,
-    k: f64,
+    k: Bound,
+}
+
+/// The `k` of an [`AbsCompare`].
+#[derive(Clone, Copy, Debug)]
+enum Bound {
+    /// A constant whose square is a normal float (checked when compiling).
+    Const(f64),
+    /// A scalar-layout float input (`tol`), checked the same way at run time: out of
+    /// range, every lane takes the exact path.
+    Input(u32),
 }
 
 impl AbsCompare {
     /// Node `id` as such a comparison, if it is one.
-    pub(super) fn of(f: &Func, id: ValueId) -> Option<AbsCompare> {
+    pub(super) fn of(f: &Func, layouts: &[Layout], id: ValueId) -> Option<AbsCompare> {
         let n = f.node(id);
         let Op::Binary(op) = n.op else { return None };
         let (x, y) = (f.node(n.args[0]), f.node(n.args[1]));
-        let konst = |m: &Node| match m.op {
-            Op::Const(Scalar::F64(k)) => Some(k),
-            Op::Const(Scalar::F32(k)) => Some(k as f64),
+        let bound = |m: &Node| match m.op {
+            Op::Const(Scalar::F64(k)) => Some(Bound::Const(k)),
+            Op::Const(Scalar::F32(k)) => Some(Bound::Const(k as f64)),
+            Op::Input(k) if layouts.get(k as usize) == Some(&Layout::Scalar) => {
+                matches!(m.ty, DType::F64 | DType::F32).then_some(Bound::Input(k))
+            }
             _ => None,
         };
         let abs_of = |m: &Node| match m.op {
             Op::Unary(UnOp::Abs) if is_complex(f.node(m.args[0]).ty) => Some(m.args[0]),
             _ => None,
         };
-        let (z, op, k) = match (abs_of(x), konst(y), konst(x), abs_of(y)) {
+        let (z, op, k) = match (abs_of(x), bound(y), bound(x), abs_of(y)) {
             (Some(z), Some(k), _, _) => (z, op, k),
             (_, _, Some(k), Some(z)) => (z, mirrored(op)?, k),
             _ => return None,
         };
-        let range = if f.node(z).ty == DType::C64 {
-            1e-15..1e15
-        } else {
-            1e-100..1e100
+        let in_range = match k {
+            Bound::Const(k) => normal_square(f.node(z).ty).contains(&k),
+            Bound::Input(_) => true,
         };
-        (matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) && range.contains(&k))
+        (matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) && in_range)
             .then_some(AbsCompare { z, op, k })
+    }
+}
+
+/// The bounds whose square (with its margins) is a normal float of `z`'s parts.
+fn normal_square(z: DType) -> std::ops::Range<f64> {
+    if z == DType::C64 {
+        1e-15..1e15
+    } else {
+        1e-100..1e100
     }
 }
 
@@ -121,18 +144,12 @@ impl Lowerer<'_, '_> {
         let AbsCompare { z, op, k } = cmp;
         let zty = self.f.node(z).ty;
         let vt = p.vec_ty(zty);
-        let eps = if zty == DType::C64 {
-            1.0 / 4096.0
-        } else {
-            1e-9
-        };
         let zv = self.node(Mode::Vector(p), z, i)?;
         let (re, im) = zv.c(&mut self.b, vt);
         let rr = self.b.ins().fmul(re, re);
         let ii = self.b.ins().fmul(im, im);
         let square = self.b.ins().fadd(rr, ii);
-        let hi = fconst(&mut self.b, vt, k * k * (1.0 + eps));
-        let lo = fconst(&mut self.b, vt, k * k * (1.0 - eps));
+        let (hi, lo) = self.abs_compare_bounds(vt, zty, k);
         let above = self.b.ins().fcmp(FloatCC::GreaterThan, square, hi);
         let below = self.b.ins().fcmp(FloatCC::LessThan, square, lo);
         let yes = if matches!(op, BinOp::Gt | BinOp::Ge) {
@@ -164,6 +181,67 @@ impl Lowerer<'_, '_> {
         Ok(Val::S(self.b.use_var(result)))
     }
 
+    /// `k` as an `f64`.
+    fn abs_compare_k(&mut self, k: Bound) -> Value {
+        match k {
+            Bound::Const(k) => self.b.ins().f64const(k),
+            Bound::Input(n) => {
+                let k = self.in_scalar[n as usize]
+                    .expect("a scalar-layout input")
+                    .s();
+                if self.b.func.dfg.value_type(k) == types::F32 {
+                    self.b.ins().fpromote(types::F64, k)
+                } else {
+                    k
+                }
+            }
+        }
+    }
+
+    /// The thresholds `k*k*(1 ± eps)` in vectors of type `vt`
+    /// (with `eps` covering hypot's error and the sum's rounding for parts of `zty`):
+    /// a square above `hi` is surely above `k*k`, one below `lo` surely below. A
+    /// bound from an input out of the range where that holds gets thresholds that
+    /// decide nothing.
+    fn abs_compare_bounds(&mut self, vt: types::Type, zty: DType, k: Bound) -> (Value, Value) {
+        let eps = if zty == DType::C64 {
+            1.0 / 4096.0
+        } else {
+            1e-9
+        };
+        if let Bound::Const(k) = k {
+            let hi = fconst(&mut self.b, vt, k * k * (1.0 + eps));
+            let lo = fconst(&mut self.b, vt, k * k * (1.0 - eps));
+            return (hi, lo);
+        }
+        let k = self.abs_compare_k(k);
+        let b = &mut self.b;
+        // The same operations as the constant case, in f64, then to the lane type.
+        let kk = b.ins().fmul(k, k);
+        let above = b.ins().f64const(1.0 + eps);
+        let below = b.ins().f64const(1.0 - eps);
+        let (hi, lo) = (b.ins().fmul(kk, above), b.ins().fmul(kk, below));
+        let range = normal_square(zty);
+        let min = b.ins().f64const(range.start);
+        let max = b.ins().f64const(range.end);
+        let from_min = b.ins().fcmp(FloatCC::GreaterThanOrEqual, k, min);
+        let to_max = b.ins().fcmp(FloatCC::LessThan, k, max);
+        let ok = b.ins().band(from_min, to_max);
+        let inf = b.ins().f64const(f64::INFINITY);
+        let ninf = b.ins().f64const(f64::NEG_INFINITY);
+        let hi = b.ins().select(ok, hi, inf);
+        let lo = b.ins().select(ok, lo, ninf);
+        let lane = |b: &mut FunctionBuilder, x: Value| {
+            let x = if vt.lane_type() == types::F32 {
+                b.ins().fdemote(types::F32, x)
+            } else {
+                x
+            };
+            b.ins().splat(vt, x)
+        };
+        (lane(b, hi), lane(b, lo))
+    }
+
     /// The exact mask of `abs(z) op k` for the lanes `(re, im)`, out of line, through
     /// the trampoline: a plain call here would make the fast path keep its values in
     /// callee-saved registers or on the stack around it, which was slower
@@ -173,7 +251,7 @@ impl Lowerer<'_, '_> {
         p: VectorPlan,
         (re, im): (Value, Value),
         code: AbsCmpCode,
-        k: f64,
+        k: Bound,
     ) -> Result<Value> {
         let slot = *self.abs_compare_slot.get_or_insert_with(|| {
             let size = AbsCmpCode::SLOT_SIZE;
@@ -184,9 +262,9 @@ impl Lowerer<'_, '_> {
         self.b.ins().store(mem(), re, ptr, AbsCmpCode::RE);
         self.b.ins().store(mem(), im, ptr, AbsCmpCode::IM);
         let code = self.b.ins().iconst(types::I32, code.encode());
-        let kv = self.b.ins().f64const(k);
+        let k = self.abs_compare_k(k);
         let fr = self.abs_slow_ref()?;
-        self.b.ins().call(fr, &[ptr, code, kv]);
+        self.b.ins().call(fr, &[ptr, code, k]);
         Ok(self.load_mask(p, ptr, AbsCmpCode::OUT))
     }
 

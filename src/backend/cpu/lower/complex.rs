@@ -3,7 +3,7 @@
 //! direct `hypot`), everything else through the complex helpers of `calls.rs`.
 
 use super::plan::VectorPlan;
-use super::values::{clif_type, real_of, Val};
+use super::values::{clif_type, fconst, real_of, Val};
 use super::Lowerer;
 use crate::backend::cpu::helpers::{HYPOT_F32, HYPOT_F64};
 use crate::dtype::DType;
@@ -82,7 +82,13 @@ impl Lowerer<'_, '_> {
                 let rr = b.ins().fmul(xr, yr);
                 let ii = b.ins().fmul(xi, yi);
                 let ri = b.ins().fmul(xr, yi);
-                let ir = b.ins().fmul(xi, yr);
+                // A square's cross products are the same product (IEEE multiplication
+                // commutes): one multiply fewer, the same bits.
+                let ir = if (xr, xi) == (yr, yi) {
+                    ri
+                } else {
+                    b.ins().fmul(xi, yr)
+                };
                 Val::C(b.ins().fsub(rr, ii), b.ins().fadd(ri, ir))
             }
             Eq | Ne => {
@@ -101,5 +107,54 @@ impl Lowerer<'_, '_> {
             }
             _ => return None,
         })
+    }
+
+    /// Complex division of vectors, inline: `value`'s Smith division (NumPy's) with
+    /// both of its branches folded into one by selects, operation for operation the
+    /// same, so every lane gets the interpreter's bits without a helper call.
+    pub(super) fn complex_vdiv(&mut self, p: VectorPlan, x: Val, y: Val, rt: Type) -> Val {
+        let (ar, ai) = x.c(&mut self.b, rt);
+        let (br, bi) = y.c(&mut self.b, rt);
+        let (br_abs, bi_abs) = (self.b.ins().fabs(br), self.b.ins().fabs(bi));
+        // `|br| >= |bi|` (false for NaNs, as in the scalar branch).
+        let big = self
+            .b
+            .ins()
+            .fcmp(FloatCC::GreaterThanOrEqual, br_abs, bi_abs);
+        // The larger part of the divisor `d` and the other `o`; `u`, `w` the parts
+        // of the dividend in the same roles.
+        let d = self.vselect(p, big, br, bi);
+        let o = self.vselect(p, big, bi, br);
+        let u = self.vselect(p, big, ar, ai);
+        let w = self.vselect(p, big, ai, ar);
+        let b = &mut self.b;
+        let rat = b.ins().fdiv(o, d);
+        let one = fconst(b, rt, 1.0);
+        let o_rat = b.ins().fmul(o, rat);
+        let den = b.ins().fadd(d, o_rat);
+        let scl = b.ins().fdiv(one, den);
+        // big: re = (ar + ai*rat), im = (ai - ar*rat); else re = (ar*rat + ai),
+        // im = (ai*rat - ar): the sums commute exactly, the differences do not
+        // (the sign of a zero), so both are formed.
+        let w_rat = b.ins().fmul(w, rat);
+        let re = b.ins().fadd(u, w_rat);
+        let u_rat = b.ins().fmul(u, rat);
+        let im_big = b.ins().fsub(w, u_rat);
+        let im_small = b.ins().fsub(u_rat, w);
+        let im = self.vselect(p, big, im_big, im_small);
+        let b = &mut self.b;
+        let (re, im) = (b.ins().fmul(re, scl), b.ins().fmul(im, scl));
+        // A zero divisor (both parts): the dividend's parts over |br| (infinities or
+        // NaNs), as the scalar code does.
+        let zero = fconst(b, rt, 0.0);
+        let bi_zero = b.ins().fcmp(FloatCC::Equal, bi_abs, zero);
+        let br_zero = b.ins().fcmp(FloatCC::Equal, br_abs, zero);
+        let both_zero = b.ins().band(br_zero, bi_zero);
+        let re_zero = b.ins().fdiv(ar, br_abs);
+        let im_zero = b.ins().fdiv(ai, br_abs);
+        Val::C(
+            self.vselect(p, both_zero, re_zero, re),
+            self.vselect(p, both_zero, im_zero, im),
+        )
     }
 }

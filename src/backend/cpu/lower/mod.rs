@@ -45,6 +45,8 @@
 //! * `memory`: loads, stores and shuffles of inputs, outputs and locals; constants;
 //! * `scalar_flow`: the scalar loop's element, with real control flow;
 //! * `predicated`: programs with control flow over interleaved vector groups;
+//!   `loop_counter`: their loops' counters; `parked`: the locals their loops touch
+//!   only in `if` arms, in stack slots while the loop runs;
 //! * `node`: one IR node, memoized, dispatched to the operations below;
 //! * `cast`, `scalar_ops`, `vector_ops` (and the per-lane fallback), `complex`;
 //! * `calls`: calls of the out-of-line helpers (`super::helpers`);
@@ -60,8 +62,10 @@ mod cancel;
 mod cast;
 mod complex;
 mod leaf_sum;
+mod loop_counter;
 mod memory;
 mod node;
+mod parked;
 mod plan;
 mod predicated;
 mod scalar_flow;
@@ -104,6 +108,9 @@ struct Parts {
 struct Local {
     scalar: Parts,
     vector: Vec<Parts>,
+    /// While a loop has it parked (`parked.rs`): its stack slot per vector group,
+    /// which holds its value instead of `vector`.
+    slots: Vec<StackSlot>,
 }
 
 /// Lowers one function of the IR into the CLIF function that `b` builds.
@@ -269,7 +276,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
             let vector = (0..groups)
                 .map(|_| self.parts(plan.map_or(ty, |p| p.vec_ty(l.ty)), complex))
                 .collect();
-            self.locals.push(Local { scalar, vector });
+            self.locals.push(Local {
+                scalar,
+                vector,
+                slots: vec![],
+            });
         }
         self.b.def_var(self.idx, start);
         end
@@ -400,6 +411,11 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn set_local(&mut self, mode: Mode, k: usize, v: Val) {
+        if let (Mode::Vector(_), Some(&slot)) = (mode, self.locals[k].slots.get(self.group)) {
+            let ptr = self.module.target_config().pointer_type();
+            parked::store_parts(&mut self.b, ptr, slot, v);
+            return;
+        }
         let Parts { re, im } = self.local_parts(mode, k);
         match (v, im) {
             (Val::C(r, i), Some(im)) => {
@@ -411,11 +427,27 @@ impl<'a, 'b> Lowerer<'a, 'b> {
     }
 
     fn get_local(&mut self, mode: Mode, k: usize) -> Val {
+        if let (Mode::Vector(p), Some(&slot)) = (mode, self.locals[k].slots.get(self.group)) {
+            return self.load_parked(p, k, slot);
+        }
         let Parts { re, im } = self.local_parts(mode, k);
         let r = self.b.use_var(re);
         match im {
             Some(im) => Val::C(r, self.b.use_var(im)),
             None => Val::S(r),
+        }
+    }
+
+    /// Local `k` of the current group from its parking slot.
+    fn load_parked(&mut self, p: VectorPlan, k: usize, slot: StackSlot) -> Val {
+        let ty = self.f.vars[k].ty;
+        let vt = p.vec_ty(ty);
+        let ptr = self.module.target_config().pointer_type();
+        let re = self.b.ins().stack_load(ptr, vt, slot, 0);
+        if is_complex(ty) {
+            Val::C(re, self.b.ins().stack_load(ptr, vt, slot, 16))
+        } else {
+            Val::S(re)
         }
     }
 }

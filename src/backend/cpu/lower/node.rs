@@ -30,7 +30,7 @@ impl Lowerer<'_, '_> {
                 return Ok(v);
             }
         }
-        if let (Mode::Vector(p), Some(cmp)) = (mode, AbsCompare::of(f, id)) {
+        if let (Mode::Vector(p), Some(cmp)) = (mode, AbsCompare::of(f, self.layouts, id)) {
             let v = self.vabs_compare(p, cmp, i)?;
             self.memo.insert(id, v);
             return Ok(v);

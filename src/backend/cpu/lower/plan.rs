@@ -5,8 +5,13 @@
 //! `CpuOptions::straight_groups` = 2: more gained little on arrays in cache and cost
 //! compile time (measurements: `docs/performance-log.md`, "Tuning the CPU defaults").
 //!
-//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 3:
-//! beyond 3 groups the live vectors outnumber the 16 XMM registers and spill.
+//! Vector groups of a predicated loop default to `CpuOptions::loop_groups` = 2.
+//! Measured with `examples/cpu_loops.rs` (1200 x 1200 points, 1 thread, thread CPU
+//! time; see docs/cpu-performance.md): with one scalar counter and the escape local
+//! parked (`loop_counter.rs`, `parked.rs`), Mandelbrot runs alike at 2, 3 and 4
+//! groups and Julia fastest at 2: a step iterates until its last lane is done, so
+//! wider steps waste more iterations where neighbouring orbits escape at different
+//! times, and two groups already hide the latency of `z*z + c`.
 
 use crate::backend::cpu::math;
 use crate::backend::cpu::target::{libmvec_abi, math_ceiling, narrower, vectors_ok};

@@ -9,14 +9,14 @@
 //! All groups load their inputs before the body runs and store their outputs after it,
 //! so every input of the step is read before any output is written.
 
+use super::loop_counter::Counter;
 use super::plan::{Mode, VectorPlan};
 use super::values::Val;
 use super::Lowerer;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::ir::{Func, Op, Stmt, ValueId, VarId};
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_frontend::Variable;
 
 /// The state of a predicated program while it is lowered.
@@ -37,14 +37,6 @@ struct Group {
     /// Its live-lane masks: the whole body's, then one per enclosing loop (innermost
     /// last).
     live: Vec<Variable>,
-}
-
-/// One group's state in a `for` loop.
-struct LoopGroup {
-    counter: Variable,
-    /// The lanes still in the loop.
-    live: Variable,
-    end: Value,
 }
 
 impl<'a> Lowerer<'a, '_> {
@@ -112,7 +104,7 @@ impl<'a> Lowerer<'a, '_> {
 
     /// Switches to group `g` for a statement that commits the lanes of `active`;
     /// returns the index of the group's first element.
-    fn enter_masked(&mut self, g: usize, active: Value) -> Value {
+    pub(super) fn enter_masked(&mut self, g: usize, active: Value) -> Value {
         self.enter_group(g);
         let state = self.predication_mut();
         state.active = Some(active);
@@ -268,7 +260,8 @@ impl<'a> Lowerer<'a, '_> {
     }
 
     /// `for var in range(start, end)`: every group's lanes count from their `start`
-    /// and stay in the loop while below their `end` and not broken out.
+    /// and stay in the loop while below their `end` and not broken out (see
+    /// `loop_counter.rs`); the loop iterates while any lane of any group is in it.
     fn masked_loop(
         &mut self,
         p: VectorPlan,
@@ -277,85 +270,75 @@ impl<'a> Lowerer<'a, '_> {
         body: &'a [Stmt],
         commit: &[Value],
     ) -> Result<()> {
-        let loops = self.loop_groups(p, bounds, commit)?;
-        let (head, body_block, exit) = (
+        let first_index = self.predication_mut().groups[0].index;
+        let counter = self.loop_counter(p, bounds, commit, first_index)?;
+        let parked = self.park_cold_locals(p, var, body);
+        let live: Vec<Variable> = commit
+            .iter()
+            .map(|&active| {
+                let l = self.b.declare_var(p.mask_ty());
+                self.b.def_var(l, active);
+                l
+            })
+            .collect();
+        let (head, any_live, body_block, exit) = (
+            self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
         );
         self.b.ins().jump(head, &[]);
         self.b.switch_to_block(head);
+        match self.counter_in_range(&counter, &live) {
+            Some(in_range) => self.b.ins().brif(in_range, any_live, &[], exit, &[]),
+            None => self.b.ins().jump(any_live, &[]),
+        };
+        self.b.switch_to_block(any_live);
         let mut any = None;
-        for l in &loops {
-            let c = self.b.use_var(l.counter);
-            let in_range = self.b.ins().icmp(IntCC::SignedLessThan, c, l.end);
-            let live = self.b.use_var(l.live);
-            let live = self.b.ins().band(live, in_range);
-            self.b.def_var(l.live, live);
-            any = Some(self.either(any, live));
+        for &l in &live {
+            let lanes = self.b.use_var(l);
+            any = Some(self.either(any, lanes));
         }
         let any = self.b.ins().vany_true(any.expect("one group at least"));
         self.b.ins().brif(any, body_block, &[], exit, &[]);
         self.b.switch_to_block(body_block);
-        self.assign_counters(p, var, body, &loops);
-        for (g, l) in loops.iter().enumerate() {
-            self.predication_mut().groups[g].live.push(l.live);
+        self.assign_counters(p, var, body, &counter, &live);
+        for (g, &l) in live.iter().enumerate() {
+            self.predication_mut().groups[g].live.push(l);
         }
         self.predication_mut().loop_bodies.push(body);
-        self.masked_block(p, body, &vec![None; loops.len()])?;
+        self.masked_block(p, body, &vec![None; live.len()])?;
         self.predication_mut().loop_bodies.pop();
-        for g in 0..loops.len() {
+        for g in 0..live.len() {
             self.predication_mut().groups[g].live.pop();
         }
-        let one = self.b.ins().iconst(types::I64, 1);
-        let one = self.b.ins().splat(types::I64X2, one);
-        for l in &loops {
-            let c = self.b.use_var(l.counter);
-            let next = self.b.ins().iadd(c, one);
-            self.b.def_var(l.counter, next);
-        }
+        self.count(&counter);
         self.back_edge(head);
         self.b.switch_to_block(exit);
+        self.unpark(p, &parked);
         Ok(())
     }
 
-    /// Each group's loop bounds, evaluated once before the loop, its counter, and its
-    /// live lanes (those that reach the loop).
-    fn loop_groups(
+    /// The loop variable of each group, from the counter, at the top of the body.
+    fn assign_counters(
         &mut self,
         p: VectorPlan,
-        (start, end): (ValueId, ValueId),
-        commit: &[Value],
-    ) -> Result<Vec<LoopGroup>> {
-        let mode = Mode::Vector(p);
-        let mut loops = Vec::with_capacity(commit.len());
-        for (g, &active) in commit.iter().enumerate() {
-            let index = self.enter_masked(g, active);
-            let first = self.node(mode, start, index)?.s();
-            let end = self.node(mode, end, index)?.s();
-            let counter = self.b.declare_var(types::I64X2);
-            self.b.def_var(counter, first);
-            let live = self.b.declare_var(p.mask_ty());
-            self.b.def_var(live, active);
-            loops.push(LoopGroup { counter, live, end });
-        }
-        Ok(loops)
-    }
-
-    /// The loop variable of each group, from its counter, at the top of the body.
-    fn assign_counters(&mut self, p: VectorPlan, var: VarId, body: &[Stmt], loops: &[LoopGroup]) {
+        var: VarId,
+        body: &[Stmt],
+        counter: &Counter,
+        live: &[Variable],
+    ) {
         let mode = Mode::Vector(p);
         let ty = self.f.vars[var as usize].ty;
         let private = loop_private(self.f, body, var);
-        for (g, l) in loops.iter().enumerate() {
+        for (g, &l) in live.iter().enumerate() {
             self.enter_group(g);
-            let c = self.b.use_var(l.counter);
-            let live = self.b.use_var(l.live);
-            let value = self.cast(mode, Val::S(c), DType::I64, ty);
+            let value = self.counter_value(p, counter, g, ty);
             if private {
                 // Only the body reads it, and only its live lanes commit.
                 self.set_local(mode, var as usize, value);
             } else {
+                let live = self.b.use_var(l);
                 self.masked_set(p, var as usize, value, live);
             }
         }
@@ -382,7 +365,9 @@ impl<'a> Lowerer<'a, '_> {
 /// Whether loop variable `var` of the loop with body `body` is read only inside
 /// that body (so its lanes need not be kept after they leave the loop).
 fn loop_private(f: &Func, body: &[Stmt], var: u32) -> bool {
-    if f.outputs.contains(&var) || f.vars[var as usize].init_from.is_some() {
+    // A local that starts from its input is private too: its lanes take the input's
+    // value before the loop, whatever the body leaves in them nobody reads.
+    if f.outputs.contains(&var) {
         return false;
     }
     let mut stack = vec![];

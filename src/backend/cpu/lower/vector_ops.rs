@@ -142,6 +142,7 @@ impl Lowerer<'_, '_> {
             let vt = p.vec_ty(ty);
             return match op {
                 Add | Sub | Mul | Eq | Ne => self.complex_inline(op, x, y, vt),
+                Div => Some(self.complex_vdiv(p, x, y, vt)),
                 _ => None,
             };
         }
