@@ -25,9 +25,15 @@ NP = {
     "isfinite": np.isfinite, "isinf": np.isinf, "signbit": np.signbit,
     "arctan2": np.arctan2, "hypot": np.hypot, "nextafter": np.nextafter,
     "copysign": np.copysign, "maximum": np.maximum, "minimum": np.minimum,
-    "fmod": np.fmod, "complex": lambda re, im: np.add(re, np.multiply(1j, im)),
+    "fmod": np.fmod, "complex": lambda re, im: np.add(re, _times_1j(im)),
     "copy": np.copy, "ones_like": np.ones_like,
 }
+
+
+def _times_1j(im):
+    """`1j * im` as `a + 1j*b` computes it: by Python for a Python number (a weak
+    complex), by NumPy for an array."""
+    return 1j * im if isinstance(im, (bool, int, float, complex)) else np.multiply(1j, im)
 
 
 def _cast(dtype):
