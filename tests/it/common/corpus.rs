@@ -415,14 +415,21 @@ pub fn fixture_cases() -> Vec<Case> {
 pub const NAMES: [&str; 3] = ["a", "b", "c"];
 
 /// A random expression of the language generator over inputs `a`, `b`, `c` of
-/// `dtypes`, at most `depth` deep, with small literals (the inputs' values are small).
+/// `dtypes`, at most `depth` deep, with small literals (the inputs' values are small),
+/// that reads at least one input (an expression of constants only is folded whole and
+/// has no kernel to compare).
 pub fn gen_expr(r: &mut Rng, depth: usize, dtypes: [DType; 3]) -> String {
     let cfg = Config {
         max_depth: depth,
         literals: Literals::Tame,
         ..config(NAMES.into_iter().zip(dtypes))
     };
-    nexpr_gen::expression(&cfg, r).to_string()
+    loop {
+        let e = nexpr_gen::expression(&cfg, &mut *r);
+        if e.has_name() {
+            return e.to_string();
+        }
+    }
 }
 
 /// Input shapes and layouts that broadcast together to (3, 4).
