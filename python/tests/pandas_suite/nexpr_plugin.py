@@ -7,8 +7,9 @@ Loaded by ``run.py`` for pandas' and PyTables' own tests. Options:
   times (0 turns the check off);
 * ``--nexpr-pandas-tests DIR``: pandas' test files extracted from its sdist (for a pandas
   wheel without ``pandas/tests``), grafted onto the installed ``pandas`` package;
-* ``--nexpr-sample N``: run every Nth collected test (in collection order, so the same
-  ones each time), deselecting the rest.
+* ``--nexpr-unittest-suite MODULE``: run only the tests ``MODULE.suite()`` lists (the
+  set a unittest-style suite such as PyTables' defines; pytest would also collect its
+  abstract base classes and their generated siblings, which fail without nexpr too).
 """
 
 import sys
@@ -38,7 +39,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("nexpr")
     group.addoption("--nexpr-min-calls", type=int, default=1)
     group.addoption("--nexpr-pandas-tests", default=None)
-    group.addoption("--nexpr-sample", type=int, default=1)
+    group.addoption("--nexpr-unittest-suite", default=None)
 
 
 def pytest_load_initial_conftests(early_config, parser, args):
@@ -53,11 +54,31 @@ def pytest_load_initial_conftests(early_config, parser, args):
         pandas.__path__.append(graft)
 
 
+def _suite_tests(module):
+    """(class name, method name) of every test ``module.suite()`` lists."""
+    import importlib
+    import unittest
+
+    found = set()
+
+    def walk(test):
+        if isinstance(test, unittest.TestSuite):
+            for t in test:
+                walk(t)
+        else:
+            found.add((type(test).__name__, test._testMethodName))
+
+    walk(importlib.import_module(module).suite())
+    return found
+
+
 def pytest_collection_modifyitems(config, items):
-    every = config.getoption("--nexpr-sample")
-    if every > 1:
-        config.hook.pytest_deselected(items=[t for k, t in enumerate(items) if k % every])
-        items[:] = items[::every]
+    module = config.getoption("--nexpr-unittest-suite")
+    if module:
+        listed = _suite_tests(module)
+        keep = [t for t in items if (getattr(t.cls, "__name__", None), t.name) in listed]
+        config.hook.pytest_deselected(items=[t for t in items if t not in keep])
+        items[:] = keep
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,7 +1,7 @@
 """Runs pandas' own tests of numexpr's uses (and PyTables' query tests) with nexpr
 installed as numexpr, and sorts every test that does not pass by why.
 
-    python tests/pandas_suite/run.py [--all-pytables] [pytest args...]
+    python tests/pandas_suite/run.py [pytest args...]
 
 Two pytest runs, each with ``nexpr_plugin.py`` loaded first (it installs nexpr as
 numexpr before pandas or PyTables is imported, and fails the run when no evaluation
@@ -12,11 +12,10 @@ reached nexpr):
   marks. The installed pandas' tests when its wheel ships them, else those of pandas'
   sdist of the same version, extracted to a cache folder (``NEXPR_CACHE``, else
   ``~/.cache/nexpr``), never into the repository;
-* PyTables: ``tables.tests.test_queries`` (``Table.where()``
-  through numexpr's virtual machine, and ``numexpr.evaluate`` of the indexed queries'
-  chunk maps); 60,206 tests, more than 25 minutes on a 2-core machine, so every
-  test run takes every 16th of them (``--nexpr-sample 16``: the same 3,763 each time)
-  and ``--all-pytables`` takes them all.
+* PyTables: its query tests, ``tables.tests.test_queries`` (``Table.where()`` through
+  numexpr's virtual machine, and ``numexpr.evaluate`` of the indexed queries' chunk
+  maps), the 1,620 tests its ``suite()`` lists, as PyTables' own runner
+  (``tables.tests.test_all``) runs them.
 
 The summary is printed and written to ``_work/summary.md``; the exit status is 1 when
 a failure is not in ``KNOWN`` (see python/README.md) or a run reached nexpr too rarely.
@@ -109,9 +108,10 @@ def pandas_run(extra):
     return [os.path.join(base, p) for p in PANDAS_PATHS] + ["--confcutdir", base, *args, *extra]
 
 
-def tables_run(extra, every):
+def tables_run(extra):
     path = os.path.join(site_dir("tables"), "tests", "test_queries.py")
-    return [path, "--confcutdir", os.path.dirname(path), "--nexpr-sample", str(every), *extra]
+    return [path, "--confcutdir", os.path.dirname(path),
+            "--nexpr-unittest-suite", "tables.tests.test_queries", *extra]
 
 
 def run(name, args):
@@ -140,11 +140,7 @@ def main(argv):
     os.makedirs(WORK, exist_ok=True)
     with open(INI, "w") as f:
         f.write(PYTEST_INI)
-    # PyTables' query suite is 60,206 tests: more than 25 minutes on a 2-core machine, so
-    # a test run takes every 16th (the same ones each time), `--all-pytables` all.
-    every = 1 if "--all-pytables" in argv else 16
-    argv = [a for a in argv if a != "--all-pytables"]
-    runs = [("pandas", pandas_run(argv)), ("PyTables queries", tables_run(argv, every))]
+    runs = [("pandas", pandas_run(argv)), ("PyTables queries", tables_run(argv))]
     lines, bad = [], 0
     for name, args in runs:
         result = run(name.split()[0].lower(), args)
