@@ -28,7 +28,8 @@ pub enum ErrorKind {
     /// An array whose dtype nexpr does not carry (uint64, strings, ...), or an output
     /// array of another dtype than the result.
     DType,
-    /// An error raised while computing (integer to a negative power, empty reduction).
+    /// An error raised while computing (integer to a negative power, empty reduction),
+    /// or a constant expression's `ValueError` in Python (`1 << -1`).
     Eval,
     /// A file that cannot be read or written.
     Io,

@@ -60,6 +60,10 @@ def test_shape_and_eval_errors_are_valueerror():
         ne.evaluate("a ** -1", local_dict={"a": a})
     with pytest.raises(ValueError):
         ne.evaluate("sum(y, axis=2)", local_dict={"y": np.ones((3, 3))})
+    # Python's ValueError of a constant expression: 1 << -1, 3 >> -1.
+    for ex in ("a + (1 << -1)", "a + (3 >> -1)"):
+        with pytest.raises(ValueError, match="negative shift count"):
+            ne.evaluate(ex, local_dict={"a": a})
 
 
 def test_unicode_spans_never_panic():

@@ -152,13 +152,15 @@ impl V {
     }
 }
 
-/// A Python exception raised by a constant expression, at `span`: Python's
-/// `OverflowError` and `ZeroDivisionError` keep their own kinds (bindings raise the
-/// same classes), every other class is a type error.
+/// A Python exception raised by a constant expression, at `span`, of the kind whose
+/// exception class in the bindings is Python's: `OverflowError` and
+/// `ZeroDivisionError` keep their own kinds, `ValueError` (`1 << -1`, `int32(nan)`)
+/// is an evaluation error (a `ValueError`), every other class a type error.
 fn py_error(e: PyError, span: Span) -> Error {
     let kind = match e.class {
         "OverflowError" => ErrorKind::Overflow,
         "ZeroDivisionError" => ErrorKind::ZeroDivision,
+        "ValueError" => ErrorKind::Eval,
         _ => ErrorKind::Type,
     };
     Error::at(kind, span, format!("{}: {}", e.class, e.message))
