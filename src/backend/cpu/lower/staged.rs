@@ -136,7 +136,7 @@ impl Staging {
                 let assign = needed.remove(&var);
                 let mut from: Vec<ValueId> = roots
                     .iter()
-                    .flat_map(|id| nodes[id].copied_args())
+                    .flat_map(|id| nodes[id].copied_args().map(|(_, a)| a))
                     .collect();
                 if assign {
                     from.push(value);
@@ -235,13 +235,13 @@ fn batched_binary(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
 }
 
 impl Batched {
-    /// The arguments the stage loops store to the buffer (those not read in place).
-    fn copied_args(&self) -> impl Iterator<Item = ValueId> + '_ {
-        self.args
-            .iter()
+    /// The arguments the stage loops store to the buffer (those not read in place),
+    /// with their part of it: argument k's part starts k blocks in.
+    fn copied_args(&self) -> impl Iterator<Item = (usize, ValueId)> + '_ {
+        (self.args.iter().enumerate())
             .zip(&self.direct)
             .filter(|(_, d)| d.is_none())
-            .map(|(&a, _)| a)
+            .map(|((k, &a), _)| (k, a))
     }
 }
 
@@ -450,15 +450,8 @@ impl Lowerer<'_, '_> {
                 let st = self.staging.as_ref().expect("staging");
                 let b = &st.nodes[&id];
                 let (base, ty) = (b.base.expect("based"), f.node(id).ty);
-                // Argument k's part of the buffer starts k blocks in.
                 let part = st.block as i32 * b.size as i32;
-                let args: Vec<(usize, ValueId)> = b
-                    .args
-                    .iter()
-                    .enumerate()
-                    .filter(|&(k, _)| b.direct[k].is_none())
-                    .map(|(k, &a)| (k, a))
-                    .collect();
+                let args: Vec<(usize, ValueId)> = b.copied_args().collect();
                 for (k, arg) in args {
                     let v = self.node(mode, arg, i)?.s();
                     let addr = self.addr(base, i, ty);
