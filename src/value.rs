@@ -60,6 +60,95 @@ pub mod libm {
 }
 pub use crate::scalar::Scalar;
 
+/// The complex functions nexpr computes itself (`crate::math::complex`'s cores), with
+/// the C library's function for the arguments a core does not cover.
+pub mod own_complex {
+    use super::libm;
+    use crate::math::complex as core;
+    use crate::math::scalar;
+    use num_complex::Complex;
+
+    /// A part type of a complex dtype: the cores compute in f64 and round once.
+    pub trait Part: Copy + Default + Into<f64> + std::ops::Mul<Output = Self> {
+        fn narrow(x: f64) -> Self;
+    }
+    impl Part for f64 {
+        fn narrow(x: f64) -> f64 {
+            x
+        }
+    }
+    impl Part for f32 {
+        fn narrow(x: f64) -> f32 {
+            x as f32
+        }
+    }
+
+    /// A core's value at z, each part rounded to `T` once.
+    #[inline(always)]
+    pub fn with_core<T: Part>(f: impl Fn(f64, f64) -> (f64, f64), z: Complex<T>) -> Complex<T> {
+        let (re, im) = f(z.re.into(), z.im.into());
+        Complex::new(T::narrow(re), T::narrow(im))
+    }
+
+    macro_rules! own {
+        ($($(#[$doc:meta])* $name:ident = $core:path, $inside:expr, $libm:path;)*) => {$(
+            $(#[$doc])*
+            #[inline(always)]
+            pub fn $name<T: Part>(z: Complex<T>) -> Complex<T>
+            where
+                Complex<T>: libm::Cplx,
+            {
+                let inside: fn(f64, f64) -> bool = $inside;
+                if inside(z.re.into(), z.im.into()) {
+                    with_core($core, z)
+                } else {
+                    $libm(z)
+                }
+            }
+        )*};
+    }
+
+    // The cores through `math::scalar`'s dispatch (FMA instructions where the CPU
+    // has them: the same bits, without a libm call per `mul_add`).
+    own! {
+        /// e^z.
+        exp = scalar::complex_exp, core::exp_inside, libm::cexp;
+        /// The principal logarithm.
+        log = scalar::complex_log, core::log_inside, libm::clog;
+        /// The sine.
+        sin = scalar::complex_sin, core::trig_inside, libm::csin;
+        /// The cosine.
+        cos = scalar::complex_cos, core::trig_inside, libm::ccos;
+        /// The hyperbolic sine (sin and cos of the imaginary part).
+        sinh = scalar::complex_sinh, |x, y| core::trig_inside(y, x), libm::csinh;
+        /// The hyperbolic cosine.
+        cosh = scalar::complex_cosh, |x, y| core::trig_inside(y, x), libm::ccosh;
+    }
+
+    /// z·c, with c rounded to the part type first (as NumPy multiplies).
+    #[inline(always)]
+    pub fn scaled<T: Part>(z: Complex<T>, c: f64) -> Complex<T> {
+        let c = T::narrow(c);
+        Complex::new(z.re * c, z.im * c)
+    }
+
+    /// NumPy's base-10 logarithm: the logarithm times log10(e) in the part type.
+    pub fn log10<T: Part>(z: Complex<T>) -> Complex<T>
+    where
+        Complex<T>: libm::Cplx,
+    {
+        scaled(log(z), std::f64::consts::LOG10_E)
+    }
+
+    /// NumPy's base-2 logarithm: the logarithm times log2(e) in the part type.
+    pub fn log2<T: Part>(z: Complex<T>) -> Complex<T>
+    where
+        Complex<T>: libm::Cplx,
+    {
+        scaled(log(z), std::f64::consts::LOG2_E)
+    }
+}
+
 /// Why an evaluation failed (only integer powers with negative exponents can).
 pub const NEG_INT_POW: &str = "Integers to negative integer powers are not allowed.";
 
@@ -202,26 +291,26 @@ macro_rules! complex_unary {
                 Imag => return Scalar::$rwrap(z.im),
                 Conj => z.conj(),
                 Sqrt => libm::csqrt(z),
-                Sin => libm::csin(z),
-                Cos => libm::ccos(z),
+                Sin => own_complex::sin(z),
+                Cos => own_complex::cos(z),
                 Tan => libm::ctan(z),
                 Arcsin => libm::casin(z),
                 Arccos => libm::cacos(z),
                 Arctan => libm::catan(z),
-                Sinh => libm::csinh(z),
-                Cosh => libm::ccosh(z),
+                Sinh => own_complex::sinh(z),
+                Cosh => own_complex::cosh(z),
                 Tanh => libm::ctanh(z),
                 Arcsinh => libm::casinh(z),
                 Arccosh => libm::cacosh(z),
                 Arctanh => libm::catanh(z),
-                Log => libm::clog(z),
+                Log => own_complex::log(z),
                 Log1p => {
                     let l = (z.re + 1.0).correct_hypot(z.im);
                     c(l.ln(), z.im.atan2(z.re + 1.0))
                 }
-                Log10 => libm::clog(z) * std::f64::consts::LOG10_E as $t,
-                Log2 => libm::clog(z) * std::f64::consts::LOG2_E as $t,
-                Exp => libm::cexp(z),
+                Log10 => own_complex::log10(z),
+                Log2 => own_complex::log2(z),
+                Exp => own_complex::exp(z),
                 Expm1 => {
                     let a = (z.im / 2.0).sin();
                     c(

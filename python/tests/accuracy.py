@@ -340,7 +340,10 @@ def table() -> str:
                 mx, pct = measure(name, dtype, compute)
                 cells.append(f"{mx} / {pct:.1f} %")
             rows.append(f"| {name} | {np.dtype(dtype).name} | " + " | ".join(cells) + " |")
-    return "\n".join(rows) + "\n"
+    # The complex functions nexpr computes itself, per part (accuracy_complex.py).
+    from accuracy_complex import table as complex_rows
+
+    return "\n".join(rows) + "\n" + complex_rows(COLUMNS)
 
 
 RUST_FUNCTIONS = OWN
@@ -370,7 +373,9 @@ def rust_reference() -> str:
             width = 16 if dtype == np.float64 else 8
             for a, b, c in zip(y.view(u), x.view(u), r.view(u)):
                 lines.append(f"{name} {np.dtype(dtype).name} {int(a):0{width}x} {int(b):0{width}x} {int(c):0{width}x}")
-    return "\n".join(lines) + "\n"
+    from accuracy_complex import rust_reference as complex_lines
+
+    return "\n".join(lines) + "\n" + complex_lines()
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--rust"]:

@@ -1,10 +1,12 @@
 """The default transcendentals within 1 ulp of the correctly rounded result.
 
 nexpr's own functions (``accuracy.OWN``: every transcendental, and the two-argument
-``accuracy.BINARY``) must be within 1 ulp on every sample. The table of ``docs/accuracy.md`` comes from the same measurement
+``accuracy.BINARY``) must be within 1 ulp on every sample, and so must each part of the
+complex functions nexpr computes itself (``accuracy_complex.WITHIN_ONE_ULP``). The table of ``docs/accuracy.md`` comes from the same measurement
 (``python tests/accuracy.py``).
 """
 
+import accuracy_complex
 import numpy as np
 import pytest
 from accuracy import BINARY, DTYPES, OWN, measure, nexpr_default
@@ -15,6 +17,13 @@ from conftest import same
 @pytest.mark.parametrize("name", [*OWN, *BINARY])
 def test_default_within_one_ulp(name, dtype):
     worst, exact = measure(name, dtype, nexpr_default)
+    assert worst <= 1, f"{name} {np.dtype(dtype).name}: {worst} ulp ({exact:.1f} % exact)"
+
+
+@pytest.mark.parametrize("dtype", accuracy_complex.DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", accuracy_complex.WITHIN_ONE_ULP)
+def test_complex_default_within_one_ulp(name, dtype):
+    worst, exact = accuracy_complex.measure(name, dtype, nexpr_default)
     assert worst <= 1, f"{name} {np.dtype(dtype).name}: {worst} ulp ({exact:.1f} % exact)"
 
 

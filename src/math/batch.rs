@@ -16,6 +16,10 @@
 use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
 use crate::ir::{BinOp, UnOp};
 use crate::options::MathWidth;
+#[cfg(target_arch = "x86_64")]
+use crate::value::own_complex::{self, Part};
+#[cfg(target_arch = "x86_64")]
+use num_complex::Complex;
 use std::sync::OnceLock;
 
 /// Elements per stack chunk.
@@ -105,6 +109,54 @@ unsafe fn map2<T: Copy + Default>(
     }
 }
 
+/// Applies a complex function in place to the `n` elements whose parts are at `re`
+/// and `im`: `own(z)` where `inside` holds (the vectorized core), `exact(z)` (the
+/// C library's function) for the other lanes, after the vector loop.
+///
+/// # Safety
+/// `re` and `im` hold `n` elements of `T` each.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn map_complex<T: Part + Default>(
+    re: *mut T,
+    im: *mut T,
+    n: usize,
+    own: impl Fn(Complex<T>) -> Complex<T>,
+    inside: impl Fn(f64, f64) -> bool,
+    exact: impl Fn(Complex<T>) -> Complex<T>,
+) {
+    let mut xs = [T::default(); CHUNK];
+    let mut ys = [T::default(); CHUNK];
+    let mut k = 0;
+    while k < n {
+        let m = (n - k).min(CHUNK);
+        // SAFETY: elements k..k + m are inside both buffers.
+        unsafe {
+            std::ptr::copy(re.add(k), xs.as_mut_ptr(), m);
+            std::ptr::copy(im.add(k), ys.as_mut_ptr(), m);
+        }
+        // The whole chunk, as in `map` (results past `m` are never stored).
+        let mut zs = [Complex::<T>::default(); CHUNK];
+        for ((z, &x), &y) in zs.iter_mut().zip(&xs).zip(&ys) {
+            *z = own(Complex::new(x, y));
+        }
+        for ((z, &x), &y) in zs[..m].iter_mut().zip(&xs[..m]).zip(&ys[..m]) {
+            if !inside(x.into(), y.into()) {
+                *z = exact(Complex::new(x, y));
+            }
+        }
+        for ((x, y), z) in xs.iter_mut().zip(ys.iter_mut()).zip(&zs) {
+            (*x, *y) = (z.re, z.im);
+        }
+        // SAFETY: as above.
+        unsafe {
+            std::ptr::copy(xs.as_ptr(), re.add(k), m);
+            std::ptr::copy(ys.as_ptr(), im.add(k), m);
+        }
+        k += m;
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 fn never<T>(_: T) -> bool {
     false
@@ -121,6 +173,9 @@ fn outside_f32(x: f32) -> bool {
 }
 
 type BatchFn = unsafe extern "C" fn(*const u8, *mut u8, i64);
+
+/// A complex batch function: `(real parts, imaginary parts, count)`, in place.
+type BatchFnC = unsafe extern "C" fn(*mut u8, *mut u8, i64);
 
 /// A two-argument batch function: `(a, b, destination, count)`.
 type BatchFn2 = unsafe extern "C" fn(*const u8, *const u8, *mut u8, i64);
@@ -309,6 +364,134 @@ binary_entries! {
 #[cfg(not(target_arch = "x86_64"))]
 const BINARY_ENTRIES: &[(BinOp, bool, MathWidth, &str, BatchFn2)] = &[];
 
+/// The complex entry points, as `entries!` makes the others: `(re, im, n)` in place,
+/// each the function of `crate::value::own_complex` (`$own` its vectorizable core
+/// applied to every lane, `$inside` where the core covers an argument, `$exact` the
+/// whole function for the other lanes).
+macro_rules! complex_entries {
+    ($($op:ident $name:ident: $t:ty = $is32:literal, $own:expr, $inside:expr, $exact:expr;)*) => {
+        #[cfg(target_arch = "x86_64")]
+        mod avx2_complex {
+            use super::*;
+            $(
+                /// # Safety
+                /// `re` and `im` hold `n` elements; the CPU has AVX2 and FMA.
+                #[target_feature(enable = "avx2,fma")]
+                pub unsafe extern "C" fn $name(re: *mut u8, im: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        // Closures, so that they inherit the target features.
+                        map_complex::<$t>(
+                            re.cast(),
+                            im.cast(),
+                            n.max(0) as usize,
+                            |z| $own(z),
+                            |x, y| $inside(x, y),
+                            |z| $exact(z),
+                        )
+                    }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        mod avx512_complex {
+            use super::*;
+            $(
+                /// # Safety
+                /// `re` and `im` hold `n` elements; the CPU has AVX-512F.
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                pub unsafe extern "C" fn $name(re: *mut u8, im: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        // Closures, so that they inherit the target features.
+                        map_complex::<$t>(
+                            re.cast(),
+                            im.cast(),
+                            n.max(0) as usize,
+                            |z| $own(z),
+                            |x, y| $inside(x, y),
+                            |z| $exact(z),
+                        )
+                    }
+                }
+            )*
+        }
+        #[cfg(target_arch = "x86_64")]
+        const COMPLEX_ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFnC)] = &[
+            $(
+                (UnOp::$op, $is32, MathWidth::Bits256, concat!("nx_", stringify!($name), "_avx2"), avx2_complex::$name),
+                (UnOp::$op, $is32, MathWidth::Bits512, concat!("nx_", stringify!($name), "_avx512"), avx512_complex::$name),
+            )*
+        ];
+    };
+}
+
+/// The complex functions' pieces for `complex_entries!`.
+#[cfg(target_arch = "x86_64")]
+mod complex_fns {
+    use crate::math::complex as core;
+    pub(super) use crate::math::complex::{exp_inside, log_inside, trig_inside};
+    use crate::value::own_complex::{scaled, Part};
+    use num_complex::Complex;
+
+    #[inline(always)]
+    pub(super) fn hyperbolic_inside(x: f64, y: f64) -> bool {
+        trig_inside(y, x)
+    }
+
+    macro_rules! cores {
+        ($($name:ident = $core:path;)*) => {$(
+            // A direct call (not through a function value), so that the core is
+            // inlined into the entry point and compiled with its target features.
+            #[inline(always)]
+            pub(super) fn $name<T: Part>(z: Complex<T>) -> Complex<T> {
+                let (re, im) = $core(z.re.into(), z.im.into());
+                Complex::new(T::narrow(re), T::narrow(im))
+            }
+        )*};
+    }
+    cores! {
+        exp = core::exp;
+        log = core::log;
+        sin = core::sin;
+        cos = core::cos;
+        sinh = core::sinh;
+        cosh = core::cosh;
+    }
+
+    /// NumPy's log10 and log2: the logarithm times a constant, in the part type.
+    #[inline(always)]
+    pub(super) fn log10<T: Part>(z: Complex<T>) -> Complex<T> {
+        scaled(log(z), std::f64::consts::LOG10_E)
+    }
+    #[inline(always)]
+    pub(super) fn log2<T: Part>(z: Complex<T>) -> Complex<T> {
+        scaled(log(z), std::f64::consts::LOG2_E)
+    }
+}
+
+complex_entries! {
+    Exp exp_c128: f64 = false, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
+    Log log_c128: f64 = false, complex_fns::log, complex_fns::log_inside, own_complex::log;
+    Log10 log10_c128: f64 = false, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
+    Log2 log2_c128: f64 = false, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Sin sin_c128: f64 = false, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
+    Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
+    Sinh sinh_c128: f64 = false, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
+    Cosh cosh_c128: f64 = false, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
+    Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
+    Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
+    Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
+    Log2 log2_c64: f32 = true, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Sin sin_c64: f32 = true, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
+    Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
+    Sinh sinh_c64: f32 = true, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
+    Cosh cosh_c64: f32 = true, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+const COMPLEX_ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFnC)] = &[];
+
 /// The widest batch width this CPU runs, detected once.
 fn cpu_width() -> MathWidth {
     static W: OnceLock<MathWidth> = OnceLock::new();
@@ -364,6 +547,15 @@ pub(crate) fn binary_batch_fn(op: BinOp, f32: bool, width: MathWidth) -> Option<
         .map(|e| e.3)
 }
 
+/// The complex batch entry point of `op` (`(re, im, count)`, in place) on
+/// complex64 (`f32`) or complex128 parts at `width`, if there is one.
+pub(crate) fn complex_batch_fn(op: UnOp, f32: bool, width: MathWidth) -> Option<&'static str> {
+    COMPLEX_ENTRIES
+        .iter()
+        .find(|e| e.0 == op && e.1 == f32 && e.2 == width)
+        .map(|e| e.3)
+}
+
 /// The address behind a batch entry point's symbol, for the JIT linker.
 pub(crate) fn lookup(name: &str) -> Option<*const u8> {
     ENTRIES
@@ -372,6 +564,12 @@ pub(crate) fn lookup(name: &str) -> Option<*const u8> {
         .map(|e| e.4 as *const u8)
         .or_else(|| {
             BINARY_ENTRIES
+                .iter()
+                .find(|e| e.3 == name)
+                .map(|e| e.4 as *const u8)
+        })
+        .or_else(|| {
+            COMPLEX_ENTRIES
                 .iter()
                 .find(|e| e.3 == name)
                 .map(|e| e.4 as *const u8)

@@ -23,7 +23,7 @@ const LARGE: f64 = 268435456.0;
 /// log(wh + wl) + c for a double-double constant c, rounded once, for wh positive,
 /// finite and normal.
 #[inline(always)]
-fn log_of_dd(wh: f64, wl: f64, c: (f64, f64)) -> f64 {
+pub(super) fn log_of_dd(wh: f64, wl: f64, c: (f64, f64)) -> f64 {
     let (h, l) = log_dd(wh);
     let (s, s_err) = two_sum(h, c.0);
     s + (s_err + ((l + c.1) + wl / wh))

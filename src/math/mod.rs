@@ -23,6 +23,7 @@ mod accurate;
 mod asin;
 mod atan;
 mod batch;
+pub(crate) mod complex;
 mod exp;
 mod float;
 mod float32;
@@ -30,12 +31,14 @@ mod hyperbolic;
 mod inverse_hyperbolic;
 mod log;
 mod pow;
-mod scalar;
+pub(crate) mod scalar;
 mod tan;
 mod trig;
 
 pub(crate) use accurate::Accurate;
-pub(crate) use batch::{batch_fn, binary_batch_fn, lookup, resolve};
+pub(crate) use batch::{batch_fn, binary_batch_fn, complex_batch_fn, lookup, resolve};
 
+#[cfg(test)]
+mod complex_tests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,9 @@
 //! (correctly rounded, so the same bits, but ten times slower per element for pow;
 //! `docs/performance-log.md`).
 
-use super::{asin, atan, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig};
+use super::{
+    asin, atan, complex, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig,
+};
 
 /// Whether this CPU runs the AVX2 + FMA copies (std caches the detection).
 #[cfg(target_arch = "x86_64")]
@@ -69,4 +71,40 @@ dispatched! {
     cos_f32(x): f32 = float32::cos;
     tanh_f32(x): f32 = float32::tanh;
     pow_f32(x, y): f32 = float32::pow;
+}
+
+/// The complex cores (`complex.rs`), dispatched as the others: (re, im) of (x, y).
+macro_rules! dispatched_complex {
+    ($($name:ident = $path:path;)*) => {
+        #[cfg(target_arch = "x86_64")]
+        mod fma_complex_copies {
+            use super::*;
+            $(
+                #[target_feature(enable = "avx2,fma")]
+                pub(super) fn $name(x: f64, y: f64) -> (f64, f64) {
+                    $path(x, y)
+                }
+            )*
+        }
+        $(
+            #[inline]
+            pub(crate) fn $name(x: f64, y: f64) -> (f64, f64) {
+                #[cfg(target_arch = "x86_64")]
+                if has_fma() {
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    return unsafe { fma_complex_copies::$name(x, y) };
+                }
+                $path(x, y)
+            }
+        )*
+    };
+}
+
+dispatched_complex! {
+    complex_exp = complex::exp;
+    complex_log = complex::log;
+    complex_sin = complex::sin;
+    complex_cos = complex::cos;
+    complex_sinh = complex::sinh;
+    complex_cosh = complex::cosh;
 }

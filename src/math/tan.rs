@@ -14,7 +14,7 @@ const TINY: f64 = 7.450580596923828e-9;
 
 /// sin(x + y) as a double-double, for |x| ≤ π/4 and |y| ≤ ulp(x)/2.
 #[inline(always)]
-fn sin_dd(x: f64, y: f64) -> (f64, f64) {
+pub(super) fn sin_dd(x: f64, y: f64) -> (f64, f64) {
     let z = x * x;
     let w = z * z;
     let r = z.mul_add(z.mul_add(S[3], S[2]), S[1]) + z * w * z.mul_add(S[5], S[4]);
@@ -25,7 +25,7 @@ fn sin_dd(x: f64, y: f64) -> (f64, f64) {
 
 /// cos(x + y) as a double-double, for |x| ≤ π/4 and |y| ≤ ulp(x)/2.
 #[inline(always)]
-fn cos_dd(x: f64, y: f64) -> (f64, f64) {
+pub(super) fn cos_dd(x: f64, y: f64) -> (f64, f64) {
     let (z, z_err) = two_prod(x, x);
     let w = z * z;
     let r =

@@ -15,6 +15,7 @@ mod axis_reduce;
 mod builtins_table;
 mod cancel;
 mod cpu_cache;
+mod cpu_complex_math;
 mod cpu_differential;
 mod cpu_fault_ahead;
 mod cpu_hypot;

@@ -11,6 +11,8 @@ mod accurate;
 mod asin;
 #[path = "../../../src/math/atan.rs"]
 mod atan;
+#[path = "../../../src/math/complex.rs"]
+mod complex;
 #[path = "../../../src/math/exp.rs"]
 mod exp;
 #[path = "../../../src/math/float.rs"]

@@ -25,7 +25,6 @@ impl Lowerer<'_, '_> {
         let n = f.node(id);
         if let Mode::Vector(p) = mode {
             if let Some(v) = self.staged_value(p, id, i) {
-                let v = Val::S(v);
                 self.memo.insert(id, v);
                 return Ok(v);
             }

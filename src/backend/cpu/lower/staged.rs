@@ -22,12 +22,12 @@
 //! the block's inputs, which keeps `eval_in_place` correct.
 
 use super::plan::{Mode, VectorPlan};
-use super::values::mem;
+use super::values::{mem, real_of, Val};
 use super::Lowerer;
 use crate::backend::cpu::math;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ir::{BinOp, Func, Op, Stmt, ValueId, VarId};
+use crate::ir::{BinOp, Func, Op, Stmt, UnOp, ValueId, VarId};
 use crate::runtime::Layout;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, StackSlotData, StackSlotKind, Value};
@@ -49,6 +49,9 @@ struct Batched {
     /// One argument, or two (`**` and `arctan2` of floats): the buffer holds a block
     /// of each, one after the other, and the function writes the first.
     args: Vec<ValueId>,
+    /// A complex function of one complex argument: the buffer holds a block of its
+    /// real parts and one of its imaginary parts, and the function writes both.
+    complex: bool,
     /// The batch helper that applies the function to a buffer: with the libmvec
     /// function it calls (fast math: `(function, source, destination, count)`), or
     /// nexpr's own batch function (`(source, destination, count)`).
@@ -59,7 +62,7 @@ struct Batched {
     /// input: the helper then reads it in place and no stage loop copies it.
     direct: Vec<Option<u32>>,
     /// Its buffer, once the kernel has one, and the buffer's address minus the
-    /// block's first index times the element size (so element `i` is at
+    /// block's first index times the element (part) size (so element `i` is at
     /// `base + i * size`, as in the input arrays).
     slot: Option<cranelift_codegen::ir::StackSlot>,
     base: Option<Value>,
@@ -109,7 +112,8 @@ impl Staging {
         if nodes.is_empty() {
             return None;
         }
-        for b in nodes.values_mut() {
+        // Complex inputs interleave their parts: always copied to the buffer.
+        for b in nodes.values_mut().filter(|b| !b.complex) {
             b.direct = b
                 .args
                 .iter()
@@ -146,7 +150,7 @@ impl Staging {
             }
         }
         let step = p.step();
-        let bytes: usize = nodes.values().map(|b| b.size as usize * b.args.len()).sum();
+        let bytes: usize = nodes.values().map(|b| b.size as usize * b.parts()).sum();
         let fit = (MAX_BUFFER_BYTES / bytes.max(1)).min(BLOCK);
         let block = (fit / step * step).max(step);
         Some(Staging {
@@ -185,10 +189,13 @@ fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     let Op::Unary(op) = n.op else {
         return batched_binary(f, p, id);
     };
-    if !op.is_transcendental() || !matches!(n.ty, DType::F64 | DType::F32) {
+    if !op.is_transcendental() || f.node(n.args[0]).ty != n.ty {
         return None;
     }
-    if f.node(n.args[0]).ty != n.ty {
+    if matches!(n.ty, DType::C128 | DType::C64) {
+        return batched_complex(p, op, n.ty, n.args[0]);
+    }
+    if !matches!(n.ty, DType::F64 | DType::F32) {
         return None;
     }
     let f32 = n.ty == DType::F32;
@@ -201,6 +208,7 @@ fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     Some(Batched {
         stage: 0,
         args: vec![n.args[0]],
+        complex: false,
         function,
         helper,
         size: if f32 { 4 } else { 8 },
@@ -225,6 +233,7 @@ fn batched_binary(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     Some(Batched {
         stage: 0,
         args: n.args.to_vec(),
+        complex: false,
         function: None,
         helper: crate::math::binary_batch_fn(op, f32, p.math)?,
         size: if f32 { 4 } else { 8 },
@@ -234,7 +243,34 @@ fn batched_binary(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     })
 }
 
+/// A complex function of `arg` (of dtype `ty`) with a complex batch function of
+/// nexpr's own (`crate::math::complex_batch_fn`; fast math uses them too: libmvec has
+/// no complex functions).
+fn batched_complex(p: VectorPlan, op: UnOp, ty: DType, arg: ValueId) -> Option<Batched> {
+    let f32 = ty == DType::C64;
+    Some(Batched {
+        stage: 0,
+        args: vec![arg],
+        complex: true,
+        function: None,
+        helper: crate::math::complex_batch_fn(op, f32, p.math)?,
+        size: if f32 { 4 } else { 8 },
+        direct: vec![None],
+        slot: None,
+        base: None,
+    })
+}
+
 impl Batched {
+    /// Blocks in its buffer: one per argument, or the two parts of a complex one.
+    fn parts(&self) -> usize {
+        if self.complex {
+            2
+        } else {
+            self.args.len()
+        }
+    }
+
     /// The arguments the stage loops store to the buffer (those not read in place),
     /// with their part of it: argument k's part starts k blocks in.
     fn copied_args(&self) -> impl Iterator<Item = (usize, ValueId)> + '_ {
@@ -319,8 +355,8 @@ impl Lowerer<'_, '_> {
         let step = p.step() as i64;
         let block = st.block as i64;
         for b in st.nodes.values_mut() {
-            // Room for the block of each argument, rounded up to whole 64-byte vectors.
-            let bytes = (st.block as u32 * b.size as u32 * b.args.len() as u32).div_ceil(64) * 64;
+            // Room for each block, rounded up to whole 64-byte vectors.
+            let bytes = (st.block as u32 * b.size as u32 * b.parts() as u32).div_ceil(64) * 64;
             let data = StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 6);
             b.slot = Some(self.b.create_sized_stack_slot(data));
         }
@@ -353,8 +389,14 @@ impl Lowerer<'_, '_> {
                     continue;
                 }
                 let (function, helper, slot) = (b.function, b.helper, b.slot.expect("made"));
-                let (direct, size) = (b.direct.clone(), b.size);
+                let (direct, size, complex) = (b.direct.clone(), b.size, b.complex);
                 let buf = self.b.ins().stack_addr(types::I64, slot, 0);
+                if complex {
+                    let im = self.b.ins().iadd_imm_s(buf, block * size);
+                    let h = self.import(helper, &[types::I64; 3], &[])?;
+                    self.b.ins().call(h, &[buf, im, cnt]);
+                    continue;
+                }
                 // Argument k: its input in place, or its part of the buffer.
                 let mut srcs = Vec::with_capacity(direct.len());
                 for (k, d) in direct.iter().enumerate() {
@@ -449,13 +491,21 @@ impl Lowerer<'_, '_> {
             for id in work.roots {
                 let st = self.staging.as_ref().expect("staging");
                 let b = &st.nodes[&id];
-                let (base, ty) = (b.base.expect("based"), f.node(id).ty);
+                let (base, ty) = (b.base.expect("based"), real_of(f.node(id).ty));
                 let part = st.block as i32 * b.size as i32;
                 let args: Vec<(usize, ValueId)> = b.copied_args().collect();
+                let complex = b.complex;
                 for (k, arg) in args {
-                    let v = self.node(mode, arg, i)?.s();
+                    let v = self.node(mode, arg, i)?;
                     let addr = self.addr(base, i, ty);
-                    self.b.ins().store(mem(), v, addr, k as i32 * part);
+                    // A complex argument's parts go to parts 0 and 1.
+                    let parts = match v {
+                        Val::C(re, im) if complex => vec![re, im],
+                        v => vec![v.s()],
+                    };
+                    for (j, v) in parts.into_iter().enumerate() {
+                        self.b.ins().store(mem(), v, addr, (k + j) as i32 * part);
+                    }
                 }
             }
             if work.assign {
@@ -467,14 +517,21 @@ impl Lowerer<'_, '_> {
 
     /// A batched node's value for the vector at `i`, from its buffer, while a staged
     /// block is being emitted.
-    pub(super) fn staged_value(&mut self, p: VectorPlan, id: ValueId, i: Value) -> Option<Value> {
+    pub(super) fn staged_value(&mut self, p: VectorPlan, id: ValueId, i: Value) -> Option<Val> {
         let st = self.staging.as_ref()?;
         let b = st.nodes.get(&id)?;
         // A stage reads only the nodes earlier stages computed.
         debug_assert!(b.stage < st.current, "batched node read before its stage");
-        let base = b.base?;
+        let (base, complex) = (b.base?, b.complex);
+        let part = st.block as i32 * b.size as i32;
         let ty = self.f.node(id).ty;
-        let addr = self.addr(base, i, ty);
-        Some(self.b.ins().load(p.vec_ty(ty), mem(), addr, 0))
+        let addr = self.addr(base, i, real_of(ty));
+        let vt = p.vec_ty(ty);
+        let re = self.b.ins().load(vt, mem(), addr, 0);
+        Some(if complex {
+            Val::C(re, self.b.ins().load(vt, mem(), addr, part))
+        } else {
+            Val::S(re)
+        })
     }
 }

@@ -1,0 +1,196 @@
+//! The cores of complex exp, log, sin, cos, sinh and cosh, within 1 ulp per part,
+//! built on the real functions' double-double kernels:
+//! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
+//!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
+//!   double-doubles; each part is one double-double product, rounded once, then
+//!   scaled by 2^k exactly.
+//! * log z = ½·log(x² + y²) + i·atan2(y, x), with x² + y² summed as a double-double
+//!   (the squares split by fused multiply-adds) and its logarithm from
+//!   `inverse_hyperbolic.rs`' double-double logarithm, so that |z| near 1 keeps its
+//!   relative accuracy.
+//! * sin, cos, sinh, cosh: sin x·cosh y + i·cos x·sinh y and the like (C99's
+//!   formulas), sinh and cosh sharing one e^|t| − 1 from `exp.rs` as double-doubles.
+//!
+//! Each core covers the arguments [`exp_inside`], [`log_inside`] and
+//! [`trig_inside`] accept: finite, not subnormal, away from overflow and from the
+//! last bits of |z| = 1; there no part over- or underflows and C99's special values
+//! are the formulas' own (a zero part keeps the sign of its IEEE product). The
+//! callers (`crate::value`, the batch functions) give every other argument to the C
+//! library's function, as NumPy does, so special values are C99's (Annex G) exactly.
+//! complex64 evaluates the same cores on the widened parts and rounds each part once.
+
+use super::atan::arctan2;
+use super::exp::{exp_parts, expm1_dd};
+use super::float::{div_dd, fast_two_sum, scale, two_prod, two_sum};
+use super::inverse_hyperbolic::log_of_dd;
+use super::tan::{cos_dd, sin_dd};
+use super::trig::{reduce, REDUCED_MAX};
+
+/// A double-double (head, tail).
+type Dd = (f64, f64);
+
+/// Below it (and above 0) a part is left to the C library: products of such parts
+/// could be subnormal and round twice.
+const SMALL: f64 = 3.054936363499605e-151; // 2^-500
+/// e^x for |x| ≤ 700 and cosh, sinh of |t| ≤ 700 times anything ≤ 1 stay normal and
+/// finite (e^700 ≈ 1.0e304, e^-700·2^-62 ≈ 2e-323 would not: the low end is −600).
+const EXP_LOW: f64 = -600.0;
+const EXP_HIGH: f64 = 700.0;
+/// Where sinh and cosh stop summing e^t and e^-t (e^-40 < 2^-57).
+const LARGE: f64 = 20.0;
+/// log's core needs x² + y² normal and finite, and |x² + y² − 1| ≥ 2^-40 (below, the
+/// double-double sum's error would show in the logarithm).
+const LOG_LOW: f64 = 3.872591914849318e-121; // 2^-400
+const LOG_HIGH: f64 = 3.273390607896142e150; // 2^500
+const NEAR_ONE: f64 = 9.094947017729282e-13; // 2^-40
+
+/// a·b for double-doubles, rounded once; a zero product is the IEEE product of the
+/// heads, with its sign (the exact error terms would add +0 to it).
+#[inline(always)]
+fn mul_dd(a: Dd, b: Dd) -> f64 {
+    let (p, e) = two_prod(a.0, b.0);
+    let r = p + (e + a.0.mul_add(b.1, a.1 * b.0));
+    if p == 0.0 {
+        p
+    } else {
+        r
+    }
+}
+
+fn neg((h, l): Dd) -> Dd {
+    (-h, -l)
+}
+
+/// (sin y, cos y) as double-doubles for |y| ≤ `REDUCED_MAX`; sin ±0 = ±0.
+#[inline(always)]
+fn sin_cos_dd(y: f64) -> (Dd, Dd) {
+    let (r, r_lo, q) = reduce(y);
+    let (s, c) = (sin_dd(r, r_lo), cos_dd(r, r_lo));
+    // sin(r + qπ/2) and cos(r + qπ/2) by the quadrant.
+    let (s, c) = if q & 1 == 0 { (s, c) } else { (c, neg(s)) };
+    let (s, c) = if q & 2 == 0 { (s, c) } else { (neg(s), neg(c)) };
+    (if y == 0.0 { (y, 0.0) } else { s }, c)
+}
+
+/// (k, sinh t, cosh t) with the two as double-doubles times 2^k, for |t| ≤ 700:
+/// sinh |t| = (E + E/(E + 1))/2 and cosh |t| = (e^|t| + e^-|t|)/2 with E = e^|t| − 1
+/// up to `LARGE`, e^|t|/2 beyond; sinh takes t's sign.
+#[inline(always)]
+fn sinh_cosh_dd(t: f64) -> (i64, Dd, Dd) {
+    let a = t.abs();
+    let (eh, el) = expm1_dd(a.min(LARGE));
+    // e^a = dh + dl.
+    let (dh, de) = two_sum(1.0, eh);
+    let dl = de + el;
+    let (q, ql) = div_dd(eh, el, dh, dl);
+    let (s, se) = fast_two_sum(eh, q);
+    let sinh = (0.5 * s, 0.5 * (se + (el + ql)));
+    let (r, rl) = div_dd(1.0, 0.0, dh, dl);
+    let (c, ce) = fast_two_sum(dh, r);
+    let cosh = (0.5 * c, 0.5 * (ce + (dl + rl)));
+    let (k, r, p) = exp_parts(a);
+    let (h, l) = fast_two_sum(1.0, r);
+    let half = (0.5 * h, 0.5 * (l + p));
+    let (k, sinh, cosh) = if a > LARGE {
+        (k, half, half)
+    } else {
+        (0, sinh, cosh)
+    };
+    (
+        k,
+        if t.is_sign_negative() {
+            neg(sinh)
+        } else {
+            sinh
+        },
+        cosh,
+    )
+}
+
+/// Whether |t| is 0 or at least `SMALL`.
+#[inline(always)]
+fn not_tiny(t: f64) -> bool {
+    t == 0.0 || t.abs() >= SMALL
+}
+
+/// Whether [`exp`]'s core covers x + iy.
+#[inline(always)]
+pub fn exp_inside(x: f64, y: f64) -> bool {
+    (EXP_LOW..=EXP_HIGH).contains(&x) && y.abs() <= REDUCED_MAX && not_tiny(y)
+}
+
+/// exp(x + iy) for [`exp_inside`] arguments.
+#[inline(always)]
+pub fn exp(x: f64, y: f64) -> (f64, f64) {
+    let (k, r, p) = exp_parts(x.clamp(EXP_LOW, EXP_HIGH));
+    let (h, l) = fast_two_sum(1.0, r);
+    let e = (h, l + p);
+    let (s, c) = sin_cos_dd(y.clamp(-REDUCED_MAX, REDUCED_MAX));
+    (scale(mul_dd(e, c), k), scale(mul_dd(e, s), k))
+}
+
+/// Whether [`log`]'s core covers x + iy.
+#[inline(always)]
+pub fn log_inside(x: f64, y: f64) -> bool {
+    let m = x.abs().max(y.abs());
+    (LOG_LOW..=LOG_HIGH).contains(&m) && (x.mul_add(x, y * y) - 1.0).abs() >= NEAR_ONE
+}
+
+/// log(x + iy) for [`log_inside`] arguments.
+#[inline(always)]
+pub fn log(x: f64, y: f64) -> (f64, f64) {
+    let (a, a_err) = two_prod(x, x);
+    let (b, b_err) = two_prod(y, y);
+    let (s, s_err) = two_sum(a, b);
+    let (s, sl) = fast_two_sum(s, s_err + (a_err + b_err));
+    // Outside the core's arguments s may be 0 or inf: any finite value will do.
+    let s = if s > 0.0 && s < f64::INFINITY { s } else { 1.0 };
+    (0.5 * log_of_dd(s, sl, (0.0, 0.0)), arctan2(y, x))
+}
+
+/// Whether the cores of sin, cos, sinh and cosh cover the argument with `trig` the
+/// part that goes through sin and cos and `hyperbolic` the other.
+#[inline(always)]
+pub fn trig_inside(trig: f64, hyperbolic: f64) -> bool {
+    trig.abs() <= REDUCED_MAX
+        && hyperbolic.abs() <= EXP_HIGH
+        && not_tiny(trig)
+        && not_tiny(hyperbolic)
+}
+
+/// The parts sin t, cos t of the trigonometric argument and sinh h, cosh h of the
+/// hyperbolic one, and h's scale: (k, sin t, cos t, sinh h, cosh h).
+#[inline(always)]
+fn trig_parts(t: f64, h: f64) -> (i64, Dd, Dd, Dd, Dd) {
+    let (s, c) = sin_cos_dd(t.clamp(-REDUCED_MAX, REDUCED_MAX));
+    let (k, sh, ch) = sinh_cosh_dd(h.clamp(-EXP_HIGH, EXP_HIGH));
+    (k, s, c, sh, ch)
+}
+
+/// sin(x + iy) = sin x·cosh y + i·cos x·sinh y, for `trig_inside(x, y)`.
+#[inline(always)]
+pub fn sin(x: f64, y: f64) -> (f64, f64) {
+    let (k, s, c, sh, ch) = trig_parts(x, y);
+    (scale(mul_dd(s, ch), k), scale(mul_dd(c, sh), k))
+}
+
+/// cos(x + iy) = cos x·cosh y − i·sin x·sinh y, for `trig_inside(x, y)`.
+#[inline(always)]
+pub fn cos(x: f64, y: f64) -> (f64, f64) {
+    let (k, s, c, sh, ch) = trig_parts(x, y);
+    (scale(mul_dd(c, ch), k), -scale(mul_dd(s, sh), k))
+}
+
+/// sinh(x + iy) = sinh x·cos y + i·cosh x·sin y, for `trig_inside(y, x)`.
+#[inline(always)]
+pub fn sinh(x: f64, y: f64) -> (f64, f64) {
+    let (k, s, c, sh, ch) = trig_parts(y, x);
+    (scale(mul_dd(sh, c), k), scale(mul_dd(ch, s), k))
+}
+
+/// cosh(x + iy) = cosh x·cos y + i·sinh x·sin y, for `trig_inside(y, x)`.
+#[inline(always)]
+pub fn cosh(x: f64, y: f64) -> (f64, f64) {
+    let (k, s, c, sh, ch) = trig_parts(y, x);
+    (scale(mul_dd(ch, c), k), scale(mul_dd(sh, s), k))
+}
