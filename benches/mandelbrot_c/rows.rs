@@ -56,16 +56,18 @@ pub struct Sample {
     pub checksum: i64,
 }
 
+/// A compiled nexpr kernel and the inputs it runs on.
+struct NexprRun {
+    kernel: Kernel,
+    vars: Vars<'static>,
+    /// Where the one output is written: allocated once and reused by every run (as the
+    /// C peers reuse theirs); `None`: `Kernel::run` returns fresh outputs.
+    escape: Option<ArrayD<i32>>,
+}
+
 /// How a row is run.
 enum Work {
-    /// A compiled nexpr kernel and the inputs it runs on; `escape`: the one output is
-    /// written into this array, allocated once and reused by every run (as the C
-    /// peers reuse theirs), else `Kernel::run` returns fresh outputs.
-    Nexpr {
-        kernel: Kernel,
-        vars: Vars<'static>,
-        escape: Option<ArrayD<i32>>,
-    },
+    Nexpr(Box<NexprRun>),
     C(Peer),
 }
 
@@ -145,11 +147,11 @@ impl Row {
             .and_then(|p| p.compile(target))
             .map_err(|e| format!("{}: {e}", id.label()))?;
         let escape = (id == RowId::NexprMandelbrot).then(|| ArrayD::zeros(IxDyn(&[n, n])));
-        let work = Work::Nexpr {
+        let work = Work::Nexpr(Box::new(NexprRun {
             kernel,
             vars: Vars::from(vars),
             escape,
-        };
+        }));
         Ok(Row { id, work, n, maxi })
     }
 
@@ -178,10 +180,11 @@ impl Row {
     /// One untimed run (caches and branch predictors warm, as for the C peers, whose
     /// process runs twice and reports the second), then one timed run.
     pub fn measure(&mut self) -> Result<Sample, String> {
-        match &self.work {
-            Work::Nexpr { .. } => {
-                self.run_nexpr()?;
-                self.run_nexpr()
+        match &mut self.work {
+            Work::Nexpr(run) => {
+                let label = self.id.label();
+                run.once(&label)?;
+                run.once(&label)
             }
             Work::C(peer) => {
                 // No run is cut short: `slow` is beyond any run's time.
@@ -199,32 +202,28 @@ impl Row {
     /// with the interpreter's).
     pub fn outputs(&self) -> Result<BTreeMap<String, DynArray>, String> {
         match &self.work {
-            Work::Nexpr { kernel, vars, .. } => kernel.run(vars).map_err(|e| e.to_string()),
+            Work::Nexpr(run) => run.kernel.run(&run.vars).map_err(|e| e.to_string()),
             Work::C(_) => Err(format!("{} is not a nexpr kernel", self.id.label())),
         }
     }
+}
 
-    fn run_nexpr(&mut self) -> Result<Sample, String> {
-        let label = self.id.label();
-        let Work::Nexpr {
-            kernel,
-            vars,
-            escape,
-        } = &mut self.work
-        else {
-            unreachable!("run_nexpr of a C row")
-        };
+impl NexprRun {
+    /// One run, timed in CPU time of the thread; `label` names the row in errors.
+    fn once(&mut self, label: &str) -> Result<Sample, String> {
         let failed = |e: nexpr::Error| format!("{label}: {e}");
-        let (seconds, sum) = match escape {
+        let (seconds, sum) = match &mut self.escape {
             Some(escape) => {
                 let start = thread_cpu_seconds();
-                kernel.eval_into(vars, &mut *escape).map_err(failed)?;
+                self.kernel
+                    .eval_into(&self.vars, &mut *escape)
+                    .map_err(failed)?;
                 let seconds = thread_cpu_seconds() - start;
                 (seconds, escape.iter().map(|&v| i64::from(v)).sum())
             }
             None => {
                 let start = thread_cpu_seconds();
-                let outputs = kernel.run(vars).map_err(failed)?;
+                let outputs = self.kernel.run(&self.vars).map_err(failed)?;
                 let seconds = thread_cpu_seconds() - start;
                 let mut sum = 0;
                 for a in outputs.values() {

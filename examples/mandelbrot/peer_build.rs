@@ -99,6 +99,8 @@ pub enum Threading {
     /// `-fopenmp` where the compiler has it, else one thread.
     OpenMpIfAvailable,
     /// One thread, no OpenMP runtime in the program.
+    // Only the side-by-side benchmark (`benches/mandelbrot_c/`) builds its C so.
+    #[allow(dead_code)]
     Single,
 }
 

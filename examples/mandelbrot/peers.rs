@@ -269,6 +269,8 @@ impl Peer {
     /// A C program built by [`crate::peer_build::compile_c_with`], run on one thread:
     /// a row of the side-by-side benchmark (`benches/mandelbrot_c/`), which builds its
     /// own variants of the C peers rather than the example's list.
+    // The example itself lists its C peers with `Peers::find`.
+    #[allow(dead_code)]
     pub fn one_thread_c(method: &'static str, path: PathBuf) -> Peer {
         Peer {
             method,
