@@ -110,7 +110,7 @@ fn plane(n: usize, x: (f64, f64), y: (f64, f64)) -> ArrayD<Complex64> {
     ArrayD::from_shape_fn(IxDyn(&[n, n]), |ix| Complex64::new(xs[ix[1]], ys[ix[0]]))
 }
 
-/// The three loop kernels with the inputs of `examples/cpu_loops.rs`: Mandelbrot on
+/// The three loop kernels on the ranges of `examples/cpu_loops.rs`: Mandelbrot on
 /// the grid of the C peers, Julia at c = -0.8+0.156i (both with `maxi`), Newton for
 /// z**3 = 1 with 50 steps and tol = 1e-8.
 fn kernel_inputs(id: RowId, n: usize, maxi: i32) -> (&'static str, BTreeMap<String, DynArray>) {
