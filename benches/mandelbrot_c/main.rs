@@ -61,6 +61,15 @@ fn has_avx512f() -> bool {
     }
 }
 
+/// The CPU's model name as Linux gives it, so that a pasted table says where it ran.
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "model name").then(|| value.trim().to_string())
+    })
+}
+
 /// The C rows that build here, and (row, reason) for each that does not; a missing
 /// compiler is one line for all of them.
 fn c_rows(args: &args::Args, dir: &std::path::Path) -> (Vec<Row>, Vec<(RowId, String)>) {
@@ -162,6 +171,9 @@ fn run(args: &args::Args) -> Result<(), String> {
             ""
         }
     );
+    let avx512 = if has_avx512f() { "with" } else { "no" };
+    let model = cpu_model().unwrap_or_else(|| "model unknown".into());
+    println!("CPU: {model}, {avx512} AVX-512F");
     if args.mode == Mode::Check {
         check_against_interpreter(args)?;
     }
