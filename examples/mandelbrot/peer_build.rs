@@ -90,10 +90,35 @@ fn all_missing(ways: &[&str], why: &str) -> HashMap<String, Result<(), String>> 
 /// at a time, as nexpr does them, so the escape counts agree bit for bit), with
 /// `-fopenmp` where the compiler has it. Returns whether the program is threaded.
 pub fn compile_c(cc: &Path, loop_file: &str, out: &Path) -> Result<bool, String> {
+    compile_c_with(cc, loop_file, &[], Threading::OpenMpIfAvailable, out)
+}
+
+/// Whether a C peer is built with OpenMP.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Threading {
+    /// `-fopenmp` where the compiler has it, else one thread.
+    OpenMpIfAvailable,
+    /// One thread, no OpenMP runtime in the program.
+    // Only the side-by-side benchmark (`benches/mandelbrot_c/`) builds its C so.
+    #[allow(dead_code)]
+    Single,
+}
+
+/// [`compile_c`] with `flags` after the standard ones (`-DLANES=2`, `-DCHAINS=4`,
+/// `-DMANDEL_CPU_TIME`, …) and OpenMP as `threading` says. Returns whether the
+/// program is threaded.
+pub fn compile_c_with(
+    cc: &Path,
+    loop_file: &str,
+    flags: &[String],
+    threading: Threading,
+    out: &Path,
+) -> Result<bool, String> {
     let dir = peers_dir();
     let build = |openmp: bool| {
         let mut cmd = Command::new(cc);
         cmd.args(["-O3", "-march=native", "-ffp-contract=off"]);
+        cmd.args(flags);
         if openmp {
             cmd.arg("-fopenmp");
         }
@@ -103,11 +128,14 @@ pub fn compile_c(cc: &Path, loop_file: &str, out: &Path) -> Result<bool, String>
             .arg(dir.join(loop_file));
         cmd.output()
     };
-    let threaded = build(true).map_err(|e| format!("no C compiler ({}: {e})", cc.display()))?;
-    if threaded.status.success() {
-        return Ok(true);
+    let no_compiler = |e: std::io::Error| format!("no C compiler ({}: {e})", cc.display());
+    if threading == Threading::OpenMpIfAvailable {
+        let threaded = build(true).map_err(no_compiler)?;
+        if threaded.status.success() {
+            return Ok(true);
+        }
     }
-    let single = build(false).map_err(|e| format!("{}: {e}", cc.display()))?;
+    let single = build(false).map_err(no_compiler)?;
     if single.status.success() {
         return Ok(false);
     }

@@ -266,6 +266,21 @@ impl Peers {
 }
 
 impl Peer {
+    /// A C program built by [`crate::peer_build::compile_c_with`], run on one thread:
+    /// a row of the side-by-side benchmark (`benches/mandelbrot_c/`), which builds its
+    /// own variants of the C peers rather than the example's list.
+    // The example itself lists its C peers with `Peers::find`.
+    #[allow(dead_code)]
+    pub fn one_thread_c(method: &'static str, path: PathBuf) -> Peer {
+        Peer {
+            method,
+            target: thread_name(1),
+            max_n: usize::MAX,
+            in_sweep: false,
+            kind: Kind::Exe { path, threads: 1 },
+        }
+    }
+
     pub fn label(&self) -> String {
         format!("{}, {}", self.method, self.target)
     }

@@ -4,8 +4,11 @@
  *
  * runs the loop up to RUNS times on the n x n grid and prints one line per run,
  * `WAY SECONDS CHECKSUM` (the sum of the escape array), stopping after a run longer
- * than SLOW seconds: the line format of mandel_ways.py. Only the loop is timed. Built
- * with -fopenmp, the loop's rows are shared out over OMP_NUM_THREADS threads. */
+ * than SLOW seconds: the line format of mandel_ways.py. Only the loop is timed, in wall
+ * time, or with -DMANDEL_CPU_TIME in CPU time of the process (what the side-by-side
+ * benchmark, benches/mandelbrot_c/, compares with the CPU time of nexpr's thread on a
+ * shared machine). Built with -fopenmp, the loop's rows are shared out over
+ * OMP_NUM_THREADS threads. */
 #define _POSIX_C_SOURCE 199309L
 #include "mandel.h"
 
@@ -26,9 +29,15 @@ static void linspace(double start, double stop, int n, double *out) {
     out[n - 1] = stop;
 }
 
+#ifdef MANDEL_CPU_TIME
+#define MANDEL_CLOCK CLOCK_PROCESS_CPUTIME_ID
+#else
+#define MANDEL_CLOCK CLOCK_MONOTONIC
+#endif
+
 static double seconds_now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(MANDEL_CLOCK, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
