@@ -115,6 +115,8 @@ pub mod own_complex {
         exp = scalar::complex_exp, core::exp_inside, libm::cexp;
         /// The principal logarithm.
         log = scalar::complex_log, core::log_inside, libm::clog;
+        /// The principal square root.
+        sqrt = scalar::complex_sqrt, core::sqrt_inside, libm::csqrt;
         /// The sine.
         sin = scalar::complex_sin, core::trig_inside, libm::csin;
         /// The cosine.
@@ -290,7 +292,7 @@ macro_rules! complex_unary {
                 Real => return Scalar::$rwrap(z.re),
                 Imag => return Scalar::$rwrap(z.im),
                 Conj => z.conj(),
-                Sqrt => libm::csqrt(z),
+                Sqrt => own_complex::sqrt(z),
                 Sin => own_complex::sin(z),
                 Cos => own_complex::cos(z),
                 Tan => libm::ctan(z),

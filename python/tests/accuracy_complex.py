@@ -4,7 +4,7 @@ The real and the imaginary part of each result are measured like a real function
 result (``accuracy.ulps`` against mpmath at 120 bits, rounded once to the part's
 dtype); a result's error is the larger of its parts' errors. A part whose exact value
 is zero takes NumPy's value, and on the logarithm's branch cut the imaginary part
-takes the sign of the argument's zero (mpmath has no signed zeros).
+takes the sign of the argument's zero (log and sqrt) (mpmath has no signed zeros).
 
 The samples stay where nexpr's cores compute (``src/math/complex.rs``): arguments the
 cores leave to the C library (infinities, NaN, subnormal parts, exp's real part beyond
@@ -27,6 +27,7 @@ COMPLEX = {
     "log": (mpmath.log, (-1e100, 1e100), (-1e100, 1e100)),
     "log10": (mpmath.log10, (-1e100, 1e100), (-1e100, 1e100)),
     "log2": (lambda z: mpmath.log(z, 2), (-1e100, 1e100), (-1e100, 1e100)),
+    "sqrt": (mpmath.sqrt, (-1e150, 1e150), (-1e150, 1e150)),
     "sin": (mpmath.sin, (-1e6, 1e6), (-700.0, 700.0)),
     "cos": (mpmath.cos, (-1e6, 1e6), (-700.0, 700.0)),
     "sinh": (mpmath.sinh, (-700.0, 700.0), (-1e6, 1e6)),
@@ -37,7 +38,7 @@ DTYPES = (np.complex128, np.complex64)
 
 # Those whose every part must be within 1 ulp. log10 and log2 are NumPy's formulas
 # (the logarithm times a constant, two roundings): measured, not bounded.
-WITHIN_ONE_ULP = ("exp", "log", "sin", "cos", "sinh", "cosh")
+WITHIN_ONE_ULP = ("exp", "log", "sqrt", "sin", "cos", "sinh", "cosh")
 
 
 def _parts(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
@@ -62,6 +63,8 @@ def _hard(name: str) -> list[complex]:
         return [complex(r, i) for r in near_pi_2 + small for i in small + [-700.0, 700.0, 1e-300]]
     if name in ("sinh", "cosh"):
         return [complex(r, i) for r in small + [-700.0, 700.0, 1e-300] for i in near_pi_2 + small]
+    if name == "sqrt":
+        return [complex(a, b) for a in (0.0, -0.0, 1e-100, -4.0, 2.0, 1e150, -7e-90) for b in (0.0, -0.0, 1e-100, 3.0, -1e150, 5e-90)]
     # log and its multiples: near (not on) the unit circle, huge and tiny moduli, axes.
     cases = [complex(1.0 + d, e) for d in (1e-10, -1e-11, 2.0**-30, 0.5, -0.5) for e in (0.0, 1e-8, -3e-6)]
     cases += [complex(math.cos(t) * (1 + 1e-9), math.sin(t)) for t in np.linspace(0.1, 6.2, 40)]
@@ -103,8 +106,8 @@ def reference(name: str, dtype) -> np.ndarray:
         for k, v in enumerate(z):
             r = f(mpmath.mpc(float(v.real), float(v.imag)))
             re, im = _part(r.real, numpy[k].real, part), _part(r.imag, numpy[k].imag, part)
-            if name.startswith("log") and v.imag == 0:
-                # The branch cut: C99's log(x - 0i) is the conjugate of log(x + 0i).
+            if (name.startswith("log") or name == "sqrt") and v.imag == 0:
+                # The branch cut: C99's f(x - 0i) is the conjugate of f(x + 0i).
                 im = part(math.copysign(float(im), math.copysign(1.0, float(v.imag))))
             out[k] = complex(re, im)
     return out

@@ -430,7 +430,7 @@ macro_rules! complex_entries {
 #[cfg(target_arch = "x86_64")]
 mod complex_fns {
     use crate::math::complex as core;
-    pub(super) use crate::math::complex::{exp_inside, log_inside, trig_inside};
+    pub(super) use crate::math::complex::{exp_inside, log_inside, sqrt_inside, trig_inside};
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
 
@@ -453,6 +453,7 @@ mod complex_fns {
     cores! {
         exp = core::exp;
         log = core::log;
+        sqrt = core::sqrt;
         sin = core::sin;
         cos = core::cos;
         sinh = core::sinh;
@@ -475,6 +476,7 @@ complex_entries! {
     Log log_c128: f64 = false, complex_fns::log, complex_fns::log_inside, own_complex::log;
     Log10 log10_c128: f64 = false, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
     Log2 log2_c128: f64 = false, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Sqrt sqrt_c128: f64 = false, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
     Sin sin_c128: f64 = false, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
     Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
     Sinh sinh_c128: f64 = false, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
@@ -483,6 +485,7 @@ complex_entries! {
     Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
     Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
     Log2 log2_c64: f32 = true, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Sqrt sqrt_c64: f32 = true, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
     Sin sin_c64: f32 = true, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
     Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
     Sinh sinh_c64: f32 = true, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;

@@ -1,4 +1,4 @@
-//! The cores of complex exp, log, sin, cos, sinh and cosh, within 1 ulp per part,
+//! The cores of complex exp, log, sqrt, sin, cos, sinh and cosh, within 1 ulp per part,
 //! built on the real functions' double-double kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
@@ -8,11 +8,14 @@
 //!   (the squares split by fused multiply-adds) and its logarithm from
 //!   `inverse_hyperbolic.rs`' double-double logarithm, so that |z| near 1 keeps its
 //!   relative accuracy.
+//! * sqrt z = t + i·y/(2t) with t = √((|x| + |z|)/2) (for x < 0 the parts swap and
+//!   the imaginary part takes y's sign, C99's formula), |z| = √(x² + y²) and t as
+//!   double-doubles, so that both parts round once.
 //! * sin, cos, sinh, cosh: sin x·cosh y + i·cos x·sinh y and the like (C99's
 //!   formulas), sinh and cosh sharing one e^|t| − 1 from `exp.rs` as double-doubles.
 //!
-//! Each core covers the arguments [`exp_inside`], [`log_inside`] and
-//! [`trig_inside`] accept: finite, not subnormal, away from overflow and from the
+//! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`]
+//! and [`trig_inside`] accept: finite, not subnormal, away from overflow and from the
 //! last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
@@ -21,7 +24,7 @@
 
 use super::atan::arctan2;
 use super::exp::{exp_parts, expm1_dd};
-use super::float::{div_dd, fast_two_sum, scale, two_prod, two_sum};
+use super::float::{div_dd, fast_two_sum, scale, sqrt_dd, two_prod, two_sum};
 use super::inverse_hyperbolic::log_of_dd;
 use super::tan::{cos_dd, sin_dd};
 use super::trig::{reduce, REDUCED_MAX};
@@ -139,13 +142,49 @@ pub fn log_inside(x: f64, y: f64) -> bool {
 /// log(x + iy) for [`log_inside`] arguments.
 #[inline(always)]
 pub fn log(x: f64, y: f64) -> (f64, f64) {
-    let (a, a_err) = two_prod(x, x);
-    let (b, b_err) = two_prod(y, y);
-    let (s, s_err) = two_sum(a, b);
-    let (s, sl) = fast_two_sum(s, s_err + (a_err + b_err));
+    let (s, sl) = norm_dd(x, y);
     // Outside the core's arguments s may be 0 or inf: any finite value will do.
     let s = if s > 0.0 && s < f64::INFINITY { s } else { 1.0 };
     (0.5 * log_of_dd(s, sl, (0.0, 0.0)), arctan2(y, x))
+}
+
+/// x² + y² as a double-double (exact squares, one rounding of the small terms).
+#[inline(always)]
+fn norm_dd(x: f64, y: f64) -> Dd {
+    let (a, a_err) = two_prod(x, x);
+    let (b, b_err) = two_prod(y, y);
+    let (s, s_err) = two_sum(a, b);
+    fast_two_sum(s, s_err + (a_err + b_err))
+}
+
+/// Whether [`sqrt`]'s core covers x + iy: x² + y² normal and finite, neither part
+/// subnormal (a part of the result could be).
+#[inline(always)]
+pub fn sqrt_inside(x: f64, y: f64) -> bool {
+    let m = x.abs().max(y.abs());
+    (LOG_LOW..=LOG_HIGH).contains(&m) && not_tiny(x) && not_tiny(y)
+}
+
+/// The principal square root of x + iy for [`sqrt_inside`] arguments.
+#[inline(always)]
+pub fn sqrt(x: f64, y: f64) -> (f64, f64) {
+    let (s, sl) = norm_dd(x, y);
+    let (h, hl) = sqrt_dd(s, sl);
+    let (u, ue) = two_sum(x.abs(), h);
+    let (t, tl) = sqrt_dd(0.5 * u, 0.5 * (ue + hl));
+    // Outside the core's arguments t may be 0: any finite divisor will do.
+    let (d, dl) = if t > 0.0 {
+        (2.0 * t, 2.0 * tl)
+    } else {
+        (1.0, 0.0)
+    };
+    let (q, ql) = div_dd(y.abs(), 0.0, d, dl);
+    let (big, small) = (t + tl, q + ql);
+    if x >= 0.0 {
+        (big, small.copysign(y))
+    } else {
+        (small, big.copysign(y))
+    }
 }
 
 /// Whether the cores of sin, cos, sinh and cosh cover the argument with `trig` the

@@ -42,6 +42,7 @@ fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
             match name {
                 "exp" => own_complex::exp($z),
                 "log" => own_complex::log($z),
+                "sqrt" => own_complex::sqrt($z),
                 "sin" => own_complex::sin($z),
                 "cos" => own_complex::cos($z),
                 "sinh" => own_complex::sinh($z),
@@ -121,9 +122,10 @@ fn same(a: Complex64, b: Complex64) -> bool {
 fn arguments_outside_the_cores_get_the_c_librarys_values() {
     type Function = fn(Complex64) -> Complex64;
     type Inside = fn(f64, f64) -> bool;
-    let cases: [(&str, Function, Inside); 6] = [
+    let cases: [(&str, Function, Inside); 7] = [
         ("exp", libm::cexp, crate::math::complex::exp_inside),
         ("log", libm::clog, crate::math::complex::log_inside),
+        ("sqrt", libm::csqrt, crate::math::complex::sqrt_inside),
         ("sin", libm::csin, crate::math::complex::trig_inside),
         ("cos", libm::ccos, crate::math::complex::trig_inside),
         ("sinh", libm::csinh, |x, y| {

@@ -103,6 +103,7 @@ macro_rules! dispatched_complex {
 dispatched_complex! {
     complex_exp = complex::exp;
     complex_log = complex::log;
+    complex_sqrt = complex::sqrt;
     complex_sin = complex::sin;
     complex_cos = complex::cos;
     complex_sinh = complex::sinh;

@@ -189,11 +189,16 @@ fn batched(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     let Op::Unary(op) = n.op else {
         return batched_binary(f, p, id);
     };
-    if !op.is_transcendental() || f.node(n.args[0]).ty != n.ty {
+    if f.node(n.args[0]).ty != n.ty {
         return None;
     }
+    // Complex functions with a batch function (sqrt among them: it is a libm call
+    // per element otherwise).
     if matches!(n.ty, DType::C128 | DType::C64) {
         return batched_complex(p, op, n.ty, n.args[0]);
+    }
+    if !op.is_transcendental() {
+        return None;
     }
     if !matches!(n.ty, DType::F64 | DType::F32) {
         return None;
