@@ -125,6 +125,10 @@ pub mod own_complex {
         sinh = scalar::complex_sinh, |x, y| core::trig_inside(y, x), libm::csinh;
         /// The hyperbolic cosine.
         cosh = scalar::complex_cosh, |x, y| core::trig_inside(y, x), libm::ccosh;
+        /// The tangent.
+        tan = scalar::complex_tan, |x, y| core::tanh_inside(-y, x), libm::ctan;
+        /// The hyperbolic tangent.
+        tanh = scalar::complex_tanh, core::tanh_inside, libm::ctanh;
     }
 
     /// z·c, with c rounded to the part type first (as NumPy multiplies).
@@ -295,13 +299,13 @@ macro_rules! complex_unary {
                 Sqrt => own_complex::sqrt(z),
                 Sin => own_complex::sin(z),
                 Cos => own_complex::cos(z),
-                Tan => libm::ctan(z),
+                Tan => own_complex::tan(z),
                 Arcsin => libm::casin(z),
                 Arccos => libm::cacos(z),
                 Arctan => libm::catan(z),
                 Sinh => own_complex::sinh(z),
                 Cosh => own_complex::cosh(z),
-                Tanh => libm::ctanh(z),
+                Tanh => own_complex::tanh(z),
                 Arcsinh => libm::casinh(z),
                 Arccosh => libm::cacosh(z),
                 Arctanh => libm::catanh(z),

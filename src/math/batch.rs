@@ -430,13 +430,20 @@ macro_rules! complex_entries {
 #[cfg(target_arch = "x86_64")]
 mod complex_fns {
     use crate::math::complex as core;
-    pub(super) use crate::math::complex::{exp_inside, log_inside, sqrt_inside, trig_inside};
+    pub(super) use crate::math::complex::{
+        exp_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
+    };
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
 
     #[inline(always)]
     pub(super) fn hyperbolic_inside(x: f64, y: f64) -> bool {
         trig_inside(y, x)
+    }
+
+    #[inline(always)]
+    pub(super) fn tan_inside(x: f64, y: f64) -> bool {
+        tanh_inside(-y, x)
     }
 
     macro_rules! cores {
@@ -458,6 +465,8 @@ mod complex_fns {
         cos = core::cos;
         sinh = core::sinh;
         cosh = core::cosh;
+        tan = core::tan;
+        tanh = core::tanh;
     }
 
     /// NumPy's log10 and log2: the logarithm times a constant, in the part type.
@@ -481,6 +490,8 @@ complex_entries! {
     Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
     Sinh sinh_c128: f64 = false, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
     Cosh cosh_c128: f64 = false, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
+    Tan tan_c128: f64 = false, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
+    Tanh tanh_c128: f64 = false, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
     Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
     Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
     Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
@@ -490,6 +501,8 @@ complex_entries! {
     Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
     Sinh sinh_c64: f32 = true, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
     Cosh cosh_c64: f32 = true, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
+    Tan tan_c64: f32 = true, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
+    Tanh tanh_c64: f32 = true, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

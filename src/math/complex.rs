@@ -1,5 +1,5 @@
-//! The cores of complex exp, log, sqrt, sin, cos, sinh and cosh, within 1 ulp per part,
-//! built on the real functions' double-double kernels:
+//! The cores of complex exp, log, sqrt, sin, cos, tan, sinh, cosh and tanh, within
+//! 1 ulp per part, built on the real functions' double-double kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
 //!   double-doubles; each part is one double-double product, rounded once, then
@@ -13,10 +13,14 @@
 //!   double-doubles, so that both parts round once.
 //! * sin, cos, sinh, cosh: sin x·cosh y + i·cos x·sinh y and the like (C99's
 //!   formulas), sinh and cosh sharing one e^|t| − 1 from `exp.rs` as double-doubles.
+//! * tanh z = (sinh x·cosh x + i·sin y·cos y)/(sinh² x + cos² y), numerators and
+//!   denominator as double-doubles and each quotient rounded once; beyond |x| = 20,
+//!   ±1 + i·4·sin y·cos y·e^{−2|x|} (the neglected terms are below 2^-57). tan z is
+//!   −i·tanh(iz).
 //!
-//! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`]
-//! and [`trig_inside`] accept: finite, not subnormal, away from overflow and from the
-//! last bits of |z| = 1; there no part over- or underflows and C99's special values
+//! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`],
+//! [`trig_inside`] and [`tanh_inside`] accept: finite, not subnormal, away from
+//! overflow and from the last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
 //! library's function, as NumPy does, so special values are C99's (Annex G) exactly.
@@ -204,6 +208,62 @@ fn trig_parts(t: f64, h: f64) -> (i64, Dd, Dd, Dd, Dd) {
     let (s, c) = sin_cos_dd(t.clamp(-REDUCED_MAX, REDUCED_MAX));
     let (k, sh, ch) = sinh_cosh_dd(h.clamp(-EXP_HIGH, EXP_HIGH));
     (k, s, c, sh, ch)
+}
+
+/// a·b for double-doubles, as a double-double.
+#[inline(always)]
+fn mul_dd2(a: Dd, b: Dd) -> Dd {
+    let (p, e) = two_prod(a.0, b.0);
+    fast_two_sum(p, e + a.0.mul_add(b.1, a.1 * b.0))
+}
+
+/// a + b for double-doubles of the same sign, as a double-double.
+#[inline(always)]
+fn add_dd(a: Dd, b: Dd) -> Dd {
+    let (s, e) = two_sum(a.0, b.0);
+    fast_two_sum(s, e + (a.1 + b.1))
+}
+
+/// Beyond it tanh's real part rounds to ±1 and its imaginary part is
+/// 4·sin y·cos y·e^{−2|x|}; below `TANH_HIGH` that stays normal.
+const TANH_LARGE: f64 = 20.0;
+const TANH_HIGH: f64 = 300.0;
+
+/// Whether [`tanh`]'s core covers x + iy.
+#[inline(always)]
+pub fn tanh_inside(x: f64, y: f64) -> bool {
+    x.abs() <= TANH_HIGH && y.abs() <= REDUCED_MAX && not_tiny(x) && not_tiny(y)
+}
+
+/// tanh(x + iy) for [`tanh_inside`] arguments.
+#[inline(always)]
+pub fn tanh(x: f64, y: f64) -> (f64, f64) {
+    let (s, c) = sin_cos_dd(y.clamp(-REDUCED_MAX, REDUCED_MAX));
+    let sc = mul_dd2(s, c);
+    // |x| ≤ 20: the quotients (sinh x·2^k with k = 0 there).
+    let (_, sh, ch) = sinh_cosh_dd(x.clamp(-TANH_LARGE, TANH_LARGE));
+    let den = add_dd(mul_dd2(sh, sh), mul_dd2(c, c));
+    let re_num = mul_dd2(sh, ch);
+    let (qr, qrl) = div_dd(re_num.0, re_num.1, den.0, den.1);
+    let (qi, qil) = div_dd(sc.0, sc.1, den.0, den.1);
+    // |x| > 20: 4·sin y·cos y·e^{−2|x|}.
+    let (k, r, p) = exp_parts(-2.0 * x.abs().clamp(TANH_LARGE, TANH_HIGH));
+    let (h, l) = fast_two_sum(1.0, r);
+    let far = scale(mul_dd((4.0 * sc.0, 4.0 * sc.1), (h, l + p)), k);
+    let (re, im) = if x.abs() > TANH_LARGE {
+        (1.0f64.copysign(x), far)
+    } else {
+        (qr + qrl, qi + qil)
+    };
+    // Zero parts keep the argument's signs (C99: tanh(±0 + iy) has real part ±0).
+    (if x == 0.0 { x } else { re }, if y == 0.0 { y } else { im })
+}
+
+/// tan(x + iy) = −i·tanh(−y + ix), for `tanh_inside(-y, x)`.
+#[inline(always)]
+pub fn tan(x: f64, y: f64) -> (f64, f64) {
+    let (a, b) = tanh(-y, x);
+    (b, -a)
 }
 
 /// sin(x + iy) = sin x·cosh y + i·cos x·sinh y, for `trig_inside(x, y)`.

@@ -47,6 +47,8 @@ fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
                 "cos" => own_complex::cos($z),
                 "sinh" => own_complex::sinh($z),
                 "cosh" => own_complex::cosh($z),
+                "tan" => own_complex::tan($z),
+                "tanh" => own_complex::tanh($z),
                 _ => panic!("unknown complex function {name}"),
             }
         };
@@ -122,18 +124,17 @@ fn same(a: Complex64, b: Complex64) -> bool {
 fn arguments_outside_the_cores_get_the_c_librarys_values() {
     type Function = fn(Complex64) -> Complex64;
     type Inside = fn(f64, f64) -> bool;
-    let cases: [(&str, Function, Inside); 7] = [
-        ("exp", libm::cexp, crate::math::complex::exp_inside),
-        ("log", libm::clog, crate::math::complex::log_inside),
-        ("sqrt", libm::csqrt, crate::math::complex::sqrt_inside),
-        ("sin", libm::csin, crate::math::complex::trig_inside),
-        ("cos", libm::ccos, crate::math::complex::trig_inside),
-        ("sinh", libm::csinh, |x, y| {
-            crate::math::complex::trig_inside(y, x)
-        }),
-        ("cosh", libm::ccosh, |x, y| {
-            crate::math::complex::trig_inside(y, x)
-        }),
+    use crate::math::complex as core;
+    let cases: [(&str, Function, Inside); 9] = [
+        ("exp", libm::cexp, core::exp_inside),
+        ("log", libm::clog, core::log_inside),
+        ("sqrt", libm::csqrt, core::sqrt_inside),
+        ("sin", libm::csin, core::trig_inside),
+        ("cos", libm::ccos, core::trig_inside),
+        ("tan", libm::ctan, |x, y| core::tanh_inside(-y, x)),
+        ("sinh", libm::csinh, |x, y| core::trig_inside(y, x)),
+        ("cosh", libm::ccosh, |x, y| core::trig_inside(y, x)),
+        ("tanh", libm::ctanh, core::tanh_inside),
     ];
     for (name, c_library, inside) in cases {
         let mut outside = 0;

@@ -104,6 +104,8 @@ dispatched_complex! {
     complex_exp = complex::exp;
     complex_log = complex::log;
     complex_sqrt = complex::sqrt;
+    complex_tan = complex::tan;
+    complex_tanh = complex::tanh;
     complex_sin = complex::sin;
     complex_cos = complex::cos;
     complex_sinh = complex::sinh;
