@@ -146,6 +146,35 @@ fn straight_line_kernels_equal_the_interpreter() {
 }
 
 #[test]
+fn staged_programs_and_strided_inputs_equal_the_interpreter() {
+    let mut r = Rng::new(0x0dd5_7a9e_2026_1208);
+    let n = 1031;
+    let full = ArrayD::from_shape_vec(IxDyn(&[2 * n]), arguments(&mut r, 2 * n)).unwrap();
+    // Every other element: the driver gathers the strided input.
+    let z = full.slice(ndarray::s![..;2]).into_dyn();
+    for w in widths() {
+        for (k, f) in FUNCTIONS.iter().enumerate() {
+            let g = FUNCTIONS[(k + 3) % FUNCTIONS.len()];
+            // Staged nodes in several statements, one reading another's local.
+            let src = format!("output u, v\nt = {f}(z)\nu = {g}(t * 0.5) + t\nv = {f}(u - z)\n");
+            let p = Program::parse(&src).unwrap();
+            let vars = Vars::new().with("z", z.view());
+            let want = p.compile(Target::Interp).unwrap().run(&vars).unwrap();
+            let got = p
+                .compile_with(Target::Cpu { threads: 2 }, &options(w))
+                .unwrap()
+                .run(&vars)
+                .unwrap();
+            for out in ["u", "v"] {
+                if let Err(why) = same(&want[out], &got[out]) {
+                    panic!("{w:?}, output {out} of\n{src}{why}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn loop_programs_equal_the_interpreter() {
     let mut r = Rng::new(0x00c0_ffee_2026_1208);
     let n = 517;
