@@ -129,6 +129,10 @@ pub mod own_complex {
         tan = scalar::complex_tan, |x, y| core::tanh_inside(-y, x), libm::ctan;
         /// The hyperbolic tangent.
         tanh = scalar::complex_tanh, core::tanh_inside, libm::ctanh;
+        /// The principal arctangent.
+        arctan = scalar::complex_arctan, |x, y| core::arctanh_inside(-y, x), libm::catan;
+        /// The principal inverse hyperbolic tangent.
+        arctanh = scalar::complex_arctanh, core::arctanh_inside, libm::catanh;
     }
 
     /// z·c, with c rounded to the part type first (as NumPy multiplies).
@@ -302,13 +306,13 @@ macro_rules! complex_unary {
                 Tan => own_complex::tan(z),
                 Arcsin => libm::casin(z),
                 Arccos => libm::cacos(z),
-                Arctan => libm::catan(z),
+                Arctan => own_complex::arctan(z),
                 Sinh => own_complex::sinh(z),
                 Cosh => own_complex::cosh(z),
                 Tanh => own_complex::tanh(z),
                 Arcsinh => libm::casinh(z),
                 Arccosh => libm::cacosh(z),
-                Arctanh => libm::catanh(z),
+                Arctanh => own_complex::arctanh(z),
                 Log => own_complex::log(z),
                 Log1p => {
                     let l = (z.re + 1.0).correct_hypot(z.im);

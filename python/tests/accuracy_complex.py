@@ -26,6 +26,23 @@ from accuracy import SAMPLES, SEED, _nearest, ulps
 # pi/2), so far more than the 120 bits of the real functions.
 PREC = 400
 
+
+
+def _atanh(z):
+    """arctanh from formulas that mpmath evaluates without cancellation (its own
+    atan and atanh subtract two nearly equal logarithms when |z| is large)."""
+    a, b = z.real, z.imag
+    re = mpmath.log1p(4 * a / ((1 - a) ** 2 + b**2)) / 4
+    im = mpmath.atan2(2 * b, (1 - a) * (1 + a) - b * b) / 2
+    return mpmath.mpc(re, im)
+
+
+def _atan(z):
+    """arctan z = -i·arctanh(iz)."""
+    w = _atanh(mpmath.mpc(-z.imag, z.real))
+    return mpmath.mpc(w.imag, -w.real)
+
+
 # name -> (mpmath function, range of the real parts, range of the imaginary parts)
 COMPLEX = {
     "exp": (mpmath.exp, (-600.0, 700.0), (-1e6, 1e6)),
@@ -39,13 +56,15 @@ COMPLEX = {
     "cosh": (mpmath.cosh, (-700.0, 700.0), (-1e6, 1e6)),
     "tan": (mpmath.tan, (-1e6, 1e6), (-300.0, 300.0)),
     "tanh": (mpmath.tanh, (-300.0, 300.0), (-1e6, 1e6)),
+    "arctan": (_atan, (-1e100, 1e100), (-1e100, 1e100)),
+    "arctanh": (_atanh, (-1e100, 1e100), (-1e100, 1e100)),
 }
 
 DTYPES = (np.complex128, np.complex64)
 
 # Those whose every part must be within 1 ulp. log10 and log2 are NumPy's formulas
 # (the logarithm times a constant, two roundings): measured, not bounded.
-WITHIN_ONE_ULP = ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh")
+WITHIN_ONE_ULP = ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arctanh")
 
 
 def _parts(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
@@ -74,6 +93,11 @@ def _hard(name: str) -> list[complex]:
         return [complex(r, i) for r in small + [-300.0, 300.0, 1e-140, 21.0, -19.99] for i in near_pi_2 + small]
     if name in ("sinh", "cosh"):
         return [complex(r, i) for r in small + [-700.0, 700.0, 1e-140] for i in near_pi_2 + small]
+    if name in ("arctan", "arctanh"):
+        # Next to the branch points ±1 (±i for arctan) and on the cuts, tiny parts.
+        near = [1.0 + 1e-9, 1.0 - 2.0**-30, 0.5, 2.0, 1e-140, 1e20, 0.0, -0.0]
+        cases = [complex(a, b) for a in near + [-a for a in near] for b in (0.0, -0.0, 1e-10, -3.0, 1e-140, 1e30)]
+        return [complex(c.imag, c.real) for c in cases] if name == "arctan" else cases
     if name == "sqrt":
         return [complex(a, b) for a in (0.0, -0.0, 1e-100, -4.0, 2.0, 1e150, -7e-90) for b in (0.0, -0.0, 1e-100, 3.0, -1e150, 5e-90)]
     # log and its multiples: near (not on) the unit circle, huge and tiny moduli, axes.
@@ -92,8 +116,10 @@ def arguments(name: str, dtype) -> np.ndarray:
     im = _parts(rng, ilo, ihi, SAMPLES)
     rng.shuffle(im)
     z = np.concatenate([re + 1j * im, np.array(_hard(name), dtype=np.complex128)])
-    with np.errstate(over="ignore"):
-        return z.astype(dtype)
+    if dtype == np.complex64:
+        # Finite complex64 parts (the wide ranges would overflow to infinities).
+        z = np.clip(z.real, -1e30, 1e30) + 1j * np.clip(z.imag, -1e30, 1e30)
+    return z.astype(dtype)
 
 
 def _part(value: mpmath.mpf, numpy_part, dtype):
@@ -115,11 +141,19 @@ def reference(name: str, dtype) -> np.ndarray:
     out = np.empty_like(z)
     with mpmath.workprec(PREC):
         for k, v in enumerate(z):
-            r = f(mpmath.mpc(float(v.real), float(v.imag)))
+            try:
+                r = f(mpmath.mpc(float(v.real), float(v.imag)))
+            except ZeroDivisionError:
+                # A pole (arctanh of ±1 after rounding to complex64): C99's infinity.
+                out[k] = numpy[k]
+                continue
             re, im = _part(r.real, numpy[k].real, part), _part(r.imag, numpy[k].imag, part)
-            if (name.startswith("log") or name == "sqrt") and v.imag == 0:
+            if (name.startswith("log") or name in ("sqrt", "arctanh")) and v.imag == 0:
                 # The branch cut: C99's f(x - 0i) is the conjugate of f(x + 0i).
                 im = part(math.copysign(float(im), math.copysign(1.0, float(v.imag))))
+            if name == "arctan" and v.real == 0:
+                # arctan's cuts are on the imaginary axis: the real part takes x's sign.
+                re = part(math.copysign(float(re), math.copysign(1.0, float(v.real))))
             out[k] = complex(re, im)
     return out
 

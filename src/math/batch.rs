@@ -431,7 +431,7 @@ macro_rules! complex_entries {
 mod complex_fns {
     use crate::math::complex as core;
     pub(super) use crate::math::complex::{
-        exp_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
+        arctanh_inside, exp_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
     };
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
@@ -444,6 +444,11 @@ mod complex_fns {
     #[inline(always)]
     pub(super) fn tan_inside(x: f64, y: f64) -> bool {
         tanh_inside(-y, x)
+    }
+
+    #[inline(always)]
+    pub(super) fn arctan_inside(x: f64, y: f64) -> bool {
+        arctanh_inside(-y, x)
     }
 
     macro_rules! cores {
@@ -467,6 +472,8 @@ mod complex_fns {
         cosh = core::cosh;
         tan = core::tan;
         tanh = core::tanh;
+        arctan = core::arctan;
+        arctanh = core::arctanh;
     }
 
     /// NumPy's log10 and log2: the logarithm times a constant, in the part type.
@@ -492,6 +499,8 @@ complex_entries! {
     Cosh cosh_c128: f64 = false, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
     Tan tan_c128: f64 = false, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
     Tanh tanh_c128: f64 = false, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
+    Arctan arctan_c128: f64 = false, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
+    Arctanh arctanh_c128: f64 = false, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
     Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
     Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
     Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
@@ -503,6 +512,8 @@ complex_entries! {
     Cosh cosh_c64: f32 = true, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
     Tan tan_c64: f32 = true, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
     Tanh tanh_c64: f32 = true, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
+    Arctan arctan_c64: f32 = true, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
+    Arctanh arctanh_c64: f32 = true, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

@@ -1,5 +1,6 @@
-//! The cores of complex exp, log, sqrt, sin, cos, tan, sinh, cosh and tanh, within
-//! 1 ulp per part, built on the real functions' double-double kernels:
+//! The cores of complex exp, log, sqrt, sin, cos, tan, arctan, sinh, cosh, tanh and
+//! arctanh, within 1 ulp per part, built on the real functions' double-double
+//! kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
 //!   double-doubles; each part is one double-double product, rounded once, then
@@ -17,16 +18,20 @@
 //!   denominator as double-doubles and each quotient rounded once; beyond |x| = 20,
 //!   ±1 + i·4·sin y·cos y·e^{−2|x|} (the neglected terms are below 2^-57). tan z is
 //!   −i·tanh(iz).
+//! * arctanh z = ¼·log(((1 + x)² + y²)/((1 − x)² + y²)) + i·½·atan2(2y, 1 − x² − y²),
+//!   every sum and product a double-double, the quotient's logarithm by `log_of_dd`
+//!   (or, where it is within 2^-20 of 1, three terms of log1p's series) and the angle
+//!   by `atan.rs`' kernel of a double-double quotient. arctan z is −i·arctanh(iz).
 //!
 //! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`],
-//! [`trig_inside`] and [`tanh_inside`] accept: finite, not subnormal, away from
+//! [`trig_inside`], [`tanh_inside`] and [`arctanh_inside`] accept: finite, not subnormal, away from
 //! overflow and from the last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
 //! library's function, as NumPy does, so special values are C99's (Annex G) exactly.
 //! complex64 evaluates the same cores on the widened parts and rounds each part once.
 
-use super::atan::arctan2;
+use super::atan::{arctan2, atan_dd, pi_minus, quotient};
 use super::exp::{exp_parts, expm1_dd};
 use super::float::{div_dd, fast_two_sum, scale, sqrt_dd, two_prod, two_sum};
 use super::inverse_hyperbolic::log_of_dd;
@@ -263,6 +268,56 @@ pub fn tanh(x: f64, y: f64) -> (f64, f64) {
 #[inline(always)]
 pub fn tan(x: f64, y: f64) -> (f64, f64) {
     let (a, b) = tanh(-y, x);
+    (b, -a)
+}
+
+/// Below it a part of arctanh's argument's distance from ±1, (1 ∓ x)² + y², is left
+/// to the C library (the logarithm's quotient would lose its accuracy).
+const ARCTANH_NEAR: f64 = 1.2882297539194267e-231; // 2^-765
+/// Where log w, w = 1 + u, is log1p's series u − u²/2 + u³/3 (u⁴/4 < 2^-60·u).
+const SERIES: f64 = 9.5367431640625e-7; // 2^-20
+
+/// Whether [`arctanh`]'s core covers x + iy.
+#[inline(always)]
+pub fn arctanh_inside(x: f64, y: f64) -> bool {
+    let m = x.abs().max(y.abs());
+    let (a, b) = (1.0 - x.abs(), y.abs());
+    m <= LOG_HIGH && not_tiny(x) && not_tiny(y) && a.mul_add(a, b * b) >= ARCTANH_NEAR
+}
+
+/// arctanh(x + iy) for [`arctanh_inside`] arguments.
+#[inline(always)]
+pub fn arctanh(x: f64, y: f64) -> (f64, f64) {
+    let y2 = two_prod(y, y);
+    let square = |t: Dd| add_dd(mul_dd2(t, t), y2);
+    let a = square(two_sum(1.0, x));
+    let b = square(two_sum(1.0, -x));
+    // The real part: ¼·log(a/b) = ¼·log1p(4x/b).
+    let (u, ul) = div_dd(4.0 * x, 0.0, b.0, b.1);
+    let series = u + (ul + u * u * (-0.5 + u * (1.0 / 3.0)));
+    let (q, ql) = div_dd(a.0, a.1, b.0, b.1);
+    // Outside the core's arguments q may be 0, inf or NaN: any positive value will do.
+    let q = if q > 0.0 && q < f64::INFINITY { q } else { 1.0 };
+    let logarithm = log_of_dd(q, ql, (0.0, 0.0));
+    let re = 0.25 * if u.abs() < SERIES { series } else { logarithm };
+    // The imaginary part: ½·atan2(2y, 1 − x² − y²), 1 − x² − y² a double-double.
+    let x2 = two_prod(x, x);
+    let (d, e1) = two_sum(1.0, -x2.0);
+    let (d, e2) = two_sum(d, -y2.0);
+    let (d, dl) = fast_two_sum(d, (e1 + e2) - (x2.1 + y2.1));
+    let negative = d < 0.0;
+    let (d, dl) = if negative { (-d, -dl) } else { (d, dl) };
+    let (v, vl) = quotient(2.0 * y.abs(), 0.0, d, dl);
+    let (h, l) = atan_dd(v, vl);
+    let angle = if negative { pi_minus(h, l) } else { h + l };
+    let im = 0.5 * angle.copysign(y);
+    (if x == 0.0 { x } else { re }, im)
+}
+
+/// arctan(x + iy) = −i·arctanh(−y + ix), for `arctanh_inside(-y, x)`.
+#[inline(always)]
+pub fn arctan(x: f64, y: f64) -> (f64, f64) {
+    let (a, b) = arctanh(-y, x);
     (b, -a)
 }
 

@@ -49,6 +49,8 @@ fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
                 "cosh" => own_complex::cosh($z),
                 "tan" => own_complex::tan($z),
                 "tanh" => own_complex::tanh($z),
+                "arctan" => own_complex::arctan($z),
+                "arctanh" => own_complex::arctanh($z),
                 _ => panic!("unknown complex function {name}"),
             }
         };
@@ -125,7 +127,7 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
     type Function = fn(Complex64) -> Complex64;
     type Inside = fn(f64, f64) -> bool;
     use crate::math::complex as core;
-    let cases: [(&str, Function, Inside); 9] = [
+    let cases: [(&str, Function, Inside); 11] = [
         ("exp", libm::cexp, core::exp_inside),
         ("log", libm::clog, core::log_inside),
         ("sqrt", libm::csqrt, core::sqrt_inside),
@@ -135,6 +137,8 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
         ("sinh", libm::csinh, |x, y| core::trig_inside(y, x)),
         ("cosh", libm::ccosh, |x, y| core::trig_inside(y, x)),
         ("tanh", libm::ctanh, core::tanh_inside),
+        ("arctan", libm::catan, |x, y| core::arctanh_inside(-y, x)),
+        ("arctanh", libm::catanh, core::arctanh_inside),
     ];
     for (name, c_library, inside) in cases {
         let mut outside = 0;

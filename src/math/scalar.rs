@@ -106,6 +106,8 @@ dispatched_complex! {
     complex_sqrt = complex::sqrt;
     complex_tan = complex::tan;
     complex_tanh = complex::tanh;
+    complex_arctan = complex::arctan;
+    complex_arctanh = complex::arctanh;
     complex_sin = complex::sin;
     complex_cos = complex::cos;
     complex_sinh = complex::sinh;

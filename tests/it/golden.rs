@@ -147,6 +147,38 @@ fn clif() {
     clif_goldens("clif", |k, v| k.emit(v, Emit::Clif).unwrap());
 }
 
+/// A straight-line kernel staged through the 256-bit batch functions: a complex
+/// function's parts in two blocks of one buffer, and a float function's argument that
+/// is an input read in place. Only where the CPU runs them (the batch functions'
+/// names say the width).
+#[test]
+fn clif_staged() {
+    let w = MathWidth::Bits256;
+    if nexpr::internals::resolve_math_width(w) != w {
+        eprintln!("skipped: clif_staged: this CPU has no AVX2 and FMA");
+        return;
+    }
+    let a = ndarray::arr1(&[1.0f64, 2.0]);
+    let z = ndarray::arr1(&[num_complex::Complex64::new(1.0, 2.0); 2]);
+    let v = Vars::new().with("a", &a).with("z", &z);
+    let opts = Options {
+        cpu: CpuOptions {
+            math_width: w,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let render: ClifRender = |k, v| k.emit(v, Emit::Clif).unwrap();
+    golden::assert_all([clif_of(
+        "clif",
+        render,
+        "staged_complex",
+        "exp(z) * sin(a)",
+        &v,
+        &opts,
+    )]);
+}
+
 /// The same kernels compiled for aarch64 (no SSE4.1 `blendv`, no libmvec), as
 /// `scripts/check-aarch64.sh` runs them under qemu.
 #[cfg(feature = "cross-isa")]

@@ -359,7 +359,11 @@ impl Lowerer<'_, '_> {
     ) -> Result<()> {
         let step = p.step() as i64;
         let block = st.block as i64;
-        for b in st.nodes.values_mut() {
+        // In node order, so that the same program gives the same code every time.
+        let mut ids: Vec<ValueId> = st.nodes.keys().copied().collect();
+        ids.sort_unstable();
+        for id in &ids {
+            let b = st.nodes.get_mut(id).expect("a node of the staging");
             // Room for each block, rounded up to whole 64-byte vectors.
             let bytes = (st.block as u32 * b.size as u32 * b.parts() as u32).div_ceil(64) * 64;
             let data = StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 6);
@@ -373,15 +377,14 @@ impl Lowerer<'_, '_> {
         // for any range).
         let rest = self.b.ins().urem_imm_s(cnt, step);
         let cnt = self.b.ins().isub(cnt, rest);
-        for b in st.nodes.values_mut() {
+        for id in &ids {
+            let b = st.nodes.get_mut(id).expect("a node of the staging");
             let slot = b.slot.expect("buffers were made above");
             let addr = self.b.ins().stack_addr(types::I64, slot, 0);
             let off = self.b.ins().imul_imm_s(i, b.size);
             b.base = Some(self.b.ins().isub(addr, off));
         }
         let stages = st.stages();
-        let mut ids: Vec<ValueId> = st.nodes.keys().copied().collect();
-        ids.sort_unstable();
         self.staging = Some(st);
         for s in 0..stages {
             if self.staging.as_ref().is_some_and(|st| st.has_loop(s)) {
