@@ -12,7 +12,7 @@ import numpy as np
 
 import nexpr
 
-FUNCTIONS = ["exp", "log", "log10", "sqrt", "sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh", "arctanh", "arcsin"]
+FUNCTIONS = ["exp", "log", "log10", "log1p", "sqrt", "sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh", "arctanh", "arcsin"]
 
 
 def median_min(f, arr, out, rounds=7):

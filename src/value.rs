@@ -69,7 +69,7 @@ pub mod own_complex {
     use num_complex::Complex;
 
     /// A part type of a complex dtype: the cores compute in f64 and round once.
-    pub trait Part: Copy + Default + Into<f64> + std::ops::Mul<Output = Self> {
+    pub trait Part: Default + Into<f64> + num_traits::Float + crate::hypot::CorrectHypot {
         fn narrow(x: f64) -> Self;
     }
     impl Part for f64 {
@@ -133,6 +133,15 @@ pub mod own_complex {
         arctan = scalar::complex_arctan, |x, y| core::arctanh_inside(-y, x), libm::catan;
         /// The principal inverse hyperbolic tangent.
         arctanh = scalar::complex_arctanh, core::arctanh_inside, libm::catanh;
+        /// log(1 + z); NumPy's formula (`numpy_log1p`) outside the core.
+        log1p = scalar::complex_log1p, core::log1p_inside, numpy_log1p;
+    }
+
+    /// NumPy's log1p of a complex number: log|1 + z| (by hypot) + i·atan2(y, 1 + x).
+    pub fn numpy_log1p<T: Part>(z: Complex<T>) -> Complex<T> {
+        let one = T::one();
+        let l = (z.re + one).correct_hypot(z.im);
+        Complex::new(l.ln(), z.im.atan2(z.re + one))
     }
 
     /// z·c, with c rounded to the part type first (as NumPy multiplies).
@@ -286,8 +295,9 @@ macro_rules! float_unary {
 float_unary!(unary_f32, f32, F32);
 float_unary!(unary_f64, f64, F64);
 
-/// Complex functions, written after NumPy's `npy_math` where NumPy defines them
-/// itself (log1p, expm1, log10, log2, sign) and after C99 elsewhere (num-complex).
+/// Complex functions: nexpr's own (`own_complex`, within 1 ulp), NumPy's formulas
+/// where NumPy defines them itself (expm1, log10 and log2 on the own logarithm, sign),
+/// and the C library's `<complex.h>` for the rest, as NumPy.
 macro_rules! complex_unary {
     ($name:ident, $t:ty, $wrap:ident, $rwrap:ident) => {
         fn $name(op: UnOp, z: Complex<$t>) -> Scalar {
@@ -314,10 +324,7 @@ macro_rules! complex_unary {
                 Arccosh => libm::cacosh(z),
                 Arctanh => own_complex::arctanh(z),
                 Log => own_complex::log(z),
-                Log1p => {
-                    let l = (z.re + 1.0).correct_hypot(z.im);
-                    c(l.ln(), z.im.atan2(z.re + 1.0))
-                }
+                Log1p => own_complex::log1p(z),
                 Log10 => own_complex::log10(z),
                 Log2 => own_complex::log2(z),
                 Exp => own_complex::exp(z),

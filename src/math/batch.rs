@@ -431,7 +431,7 @@ macro_rules! complex_entries {
 mod complex_fns {
     use crate::math::complex as core;
     pub(super) use crate::math::complex::{
-        arctanh_inside, exp_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
+        arctanh_inside, exp_inside, log1p_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
     };
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
@@ -474,6 +474,7 @@ mod complex_fns {
         tanh = core::tanh;
         arctan = core::arctan;
         arctanh = core::arctanh;
+        log1p = core::log1p;
     }
 
     /// NumPy's log10 and log2: the logarithm times a constant, in the part type.
@@ -501,6 +502,7 @@ complex_entries! {
     Tanh tanh_c128: f64 = false, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
     Arctan arctan_c128: f64 = false, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
     Arctanh arctanh_c128: f64 = false, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
+    Log1p log1p_c128: f64 = false, complex_fns::log1p, complex_fns::log1p_inside, own_complex::log1p;
     Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
     Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
     Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
@@ -514,6 +516,7 @@ complex_entries! {
     Tanh tanh_c64: f32 = true, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
     Arctan arctan_c64: f32 = true, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
     Arctanh arctanh_c64: f32 = true, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
+    Log1p log1p_c64: f32 = true, complex_fns::log1p, complex_fns::log1p_inside, own_complex::log1p;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

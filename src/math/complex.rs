@@ -1,5 +1,5 @@
-//! The cores of complex exp, log, sqrt, sin, cos, tan, arctan, sinh, cosh, tanh and
-//! arctanh, within 1 ulp per part, built on the real functions' double-double
+//! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arctan, sinh, cosh, tanh
+//! and arctanh, within 1 ulp per part, built on the real functions' double-double
 //! kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
@@ -22,9 +22,12 @@
 //!   every sum and product a double-double, the quotient's logarithm by `log_of_dd`
 //!   (or, where it is within 2^-20 of 1, three terms of log1p's series) and the angle
 //!   by `atan.rs`' kernel of a double-double quotient. arctan z is −i·arctanh(iz).
+//! * log1p z = ½·log1p(2x + x² + y²) + i·atan2(y, 1 + x), the sum and 1 + x as
+//!   double-doubles (NumPy's formula, log of hypot(1 + x, y), loses the relative
+//!   accuracy of small results).
 //!
 //! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`],
-//! [`trig_inside`], [`tanh_inside`] and [`arctanh_inside`] accept: finite, not subnormal, away from
+//! [`trig_inside`], [`tanh_inside`], [`arctanh_inside`] and [`log1p_inside`] accept: finite, not subnormal, away from
 //! overflow and from the last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
@@ -294,7 +297,7 @@ pub fn arctanh(x: f64, y: f64) -> (f64, f64) {
     let b = square(two_sum(1.0, -x));
     // The real part: ¼·log(a/b) = ¼·log1p(4x/b).
     let (u, ul) = div_dd(4.0 * x, 0.0, b.0, b.1);
-    let series = u + (ul + u * u * (-0.5 + u * (1.0 / 3.0)));
+    let series = log1p_series(u, ul);
     let (q, ql) = div_dd(a.0, a.1, b.0, b.1);
     // Outside the core's arguments q may be 0, inf or NaN: any positive value will do.
     let q = if q > 0.0 && q < f64::INFINITY { q } else { 1.0 };
@@ -312,6 +315,65 @@ pub fn arctanh(x: f64, y: f64) -> (f64, f64) {
     let angle = if negative { pi_minus(h, l) } else { h + l };
     let im = 0.5 * angle.copysign(y);
     (if x == 0.0 { x } else { re }, im)
+}
+
+/// log(1 + (t + tl)) for a double-double |t| < `SERIES`: t − t²/2 + t³/3 (the next
+/// term is below 2^-60·|t|).
+#[inline(always)]
+fn log1p_series(t: f64, tl: f64) -> f64 {
+    t + (tl + t * t * (-0.5 + t * (1.0 / 3.0)))
+}
+
+/// log(1 + (t + tl)) for a double-double t > −1 (1 + t normal): the series where
+/// |t| < 2^-20, else the logarithm of the double-double 1 + t.
+#[inline(always)]
+fn log1p_dd(t: f64, tl: f64) -> f64 {
+    let series = log1p_series(t, tl);
+    // 1 + t, renormalized: its head may cancel to 0 (t next to −1).
+    let (w, w_err) = two_sum(1.0, t);
+    let (w, wl) = fast_two_sum(w, w_err + tl);
+    // Where the series is taken w may be anything: any positive value will do.
+    let w = if w > 0.0 && w < f64::INFINITY { w } else { 1.0 };
+    let logarithm = log_of_dd(w, wl, (0.0, 0.0));
+    if t.abs() < SERIES {
+        series
+    } else {
+        logarithm
+    }
+}
+
+/// Whether [`log1p`]'s core covers x + iy: parts within 2^500, |1 + z|² ≥ 2^-765, and
+/// 2x + x² + y² not within 2^-40 of cancelling.
+#[inline(always)]
+pub fn log1p_inside(x: f64, y: f64) -> bool {
+    let m = x.abs().max(y.abs());
+    let (a, b) = (1.0 + x, y.abs());
+    let (t, size) = (x.mul_add(x + 2.0, y * y), 2.0 * x.abs() + m * m);
+    m <= LOG_HIGH
+        && not_tiny(x)
+        && not_tiny(y)
+        && a.mul_add(a, b * b) >= ARCTANH_NEAR
+        && t.abs() >= NEAR_ONE * size
+}
+
+/// log(1 + x + iy) for [`log1p_inside`] arguments.
+#[inline(always)]
+pub fn log1p(x: f64, y: f64) -> (f64, f64) {
+    // t = 2x + x² + y² as a double-double.
+    let (x2, y2) = (two_prod(x, x), two_prod(y, y));
+    let (s, e1) = two_sum(2.0 * x, x2.0);
+    let (s, e2) = two_sum(s, y2.0);
+    let (t, tl) = fast_two_sum(s, (e1 + e2) + (x2.1 + y2.1));
+    let re = 0.5 * log1p_dd(t, tl);
+    // atan2(y, 1 + x) with 1 + x a double-double.
+    let (d, dl) = two_sum(1.0, x);
+    let negative = d < 0.0;
+    let (d, dl) = if negative { (-d, -dl) } else { (d, dl) };
+    let (v, vl) = quotient(y.abs(), 0.0, d, dl);
+    let (h, l) = atan_dd(v, vl);
+    let angle = if negative { pi_minus(h, l) } else { h + l };
+    // log1p(±0 + 0i) is +0 + 0i, as NumPy gives it (log 1).
+    (re, angle.copysign(y))
 }
 
 /// arctan(x + iy) = −i·arctanh(−y + ix), for `arctanh_inside(-y, x)`.

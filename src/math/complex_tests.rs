@@ -51,6 +51,7 @@ fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
                 "tanh" => own_complex::tanh($z),
                 "arctan" => own_complex::arctan($z),
                 "arctanh" => own_complex::arctanh($z),
+                "log1p" => own_complex::log1p($z),
                 _ => panic!("unknown complex function {name}"),
             }
         };
@@ -127,7 +128,7 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
     type Function = fn(Complex64) -> Complex64;
     type Inside = fn(f64, f64) -> bool;
     use crate::math::complex as core;
-    let cases: [(&str, Function, Inside); 11] = [
+    let cases: [(&str, Function, Inside); 12] = [
         ("exp", libm::cexp, core::exp_inside),
         ("log", libm::clog, core::log_inside),
         ("sqrt", libm::csqrt, core::sqrt_inside),
@@ -139,6 +140,8 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
         ("tanh", libm::ctanh, core::tanh_inside),
         ("arctan", libm::catan, |x, y| core::arctanh_inside(-y, x)),
         ("arctanh", libm::catanh, core::arctanh_inside),
+        // log1p has no C library function: NumPy's formula.
+        ("log1p", own_complex::numpy_log1p, core::log1p_inside),
     ];
     for (name, c_library, inside) in cases {
         let mut outside = 0;

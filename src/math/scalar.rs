@@ -108,6 +108,7 @@ dispatched_complex! {
     complex_tanh = complex::tanh;
     complex_arctan = complex::arctan;
     complex_arctanh = complex::arctanh;
+    complex_log1p = complex::log1p;
     complex_sin = complex::sin;
     complex_cos = complex::cos;
     complex_sinh = complex::sinh;

@@ -1,5 +1,5 @@
-//! The complex functions nexpr computes itself (exp, log, log10, log2, sqrt, sin,
-//! cos, tan, sinh, cosh, tanh, arctan, arctanh: `src/math/complex.rs`) in compiled kernels against the interpreter,
+//! The complex functions nexpr computes itself (exp, log, log10, log2, log1p, sqrt,
+//! sin, cos, tan, sinh, cosh, tanh, arctan, arctanh: `src/math/complex.rs`) in compiled kernels against the interpreter,
 //! bit for bit: through the complex batch functions of straight-line kernels at every
 //! width this CPU runs (`lower/staged.rs`), and per element in programs with loops.
 //! The arguments cover each core's range and what it leaves to the C library
@@ -11,9 +11,9 @@ use ndarray::{ArrayD, IxDyn};
 use nexpr::{CpuOptions, DynArray, Expr, MathWidth, Options, Program, Target, Vars};
 use num_complex::{Complex, Complex32, Complex64};
 
-const FUNCTIONS: [&str; 13] = [
-    "exp", "log", "log10", "log2", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan",
-    "arctanh",
+const FUNCTIONS: [&str; 14] = [
+    "exp", "log", "log10", "log2", "log1p", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+    "arctan", "arctanh",
 ];
 
 /// One part of an argument: mostly ordinary values, with every range a core hands
