@@ -364,58 +364,44 @@ binary_entries! {
 #[cfg(not(target_arch = "x86_64"))]
 const BINARY_ENTRIES: &[(BinOp, bool, MathWidth, &str, BatchFn2)] = &[];
 
+/// One module of complex entry points compiled with `$features` (see
+/// `complex_entries!`).
+macro_rules! complex_module {
+    ($module:ident, $features:literal, $($name:ident: $t:ty, $own:expr, $inside:expr, $exact:expr;)*) => {
+        #[cfg(target_arch = "x86_64")]
+        mod $module {
+            use super::*;
+            $(
+                /// # Safety
+                /// `re` and `im` hold `n` elements; the CPU has the module's features.
+                #[target_feature(enable = $features)]
+                pub unsafe extern "C" fn $name(re: *mut u8, im: *mut u8, n: i64) {
+                    // SAFETY: the caller's contract.
+                    unsafe {
+                        // Closures, so that they inherit the target features.
+                        map_complex::<$t>(
+                            re.cast(),
+                            im.cast(),
+                            n.max(0) as usize,
+                            |z| $own(z),
+                            |x, y| $inside(x, y),
+                            |z| $exact(z),
+                        )
+                    }
+                }
+            )*
+        }
+    };
+}
+
 /// The complex entry points, as `entries!` makes the others: `(re, im, n)` in place,
 /// each the function of `crate::value::own_complex` (`$own` its vectorizable core
 /// applied to every lane, `$inside` where the core covers an argument, `$exact` the
 /// whole function for the other lanes).
 macro_rules! complex_entries {
     ($($op:ident $name:ident: $t:ty = $is32:literal, $own:expr, $inside:expr, $exact:expr;)*) => {
-        #[cfg(target_arch = "x86_64")]
-        mod avx2_complex {
-            use super::*;
-            $(
-                /// # Safety
-                /// `re` and `im` hold `n` elements; the CPU has AVX2 and FMA.
-                #[target_feature(enable = "avx2,fma")]
-                pub unsafe extern "C" fn $name(re: *mut u8, im: *mut u8, n: i64) {
-                    // SAFETY: the caller's contract.
-                    unsafe {
-                        // Closures, so that they inherit the target features.
-                        map_complex::<$t>(
-                            re.cast(),
-                            im.cast(),
-                            n.max(0) as usize,
-                            |z| $own(z),
-                            |x, y| $inside(x, y),
-                            |z| $exact(z),
-                        )
-                    }
-                }
-            )*
-        }
-        #[cfg(target_arch = "x86_64")]
-        mod avx512_complex {
-            use super::*;
-            $(
-                /// # Safety
-                /// `re` and `im` hold `n` elements; the CPU has AVX-512F.
-                #[target_feature(enable = "avx512f,avx2,fma")]
-                pub unsafe extern "C" fn $name(re: *mut u8, im: *mut u8, n: i64) {
-                    // SAFETY: the caller's contract.
-                    unsafe {
-                        // Closures, so that they inherit the target features.
-                        map_complex::<$t>(
-                            re.cast(),
-                            im.cast(),
-                            n.max(0) as usize,
-                            |z| $own(z),
-                            |x, y| $inside(x, y),
-                            |z| $exact(z),
-                        )
-                    }
-                }
-            )*
-        }
+        complex_module!(avx2_complex, "avx2,fma", $($name: $t, $own, $inside, $exact;)*);
+        complex_module!(avx512_complex, "avx512f,avx2,fma", $($name: $t, $own, $inside, $exact;)*);
         #[cfg(target_arch = "x86_64")]
         const COMPLEX_ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFnC)] = &[
             $(

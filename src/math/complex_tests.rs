@@ -3,37 +3,12 @@
 //! by `python/tests/accuracy.py --rust`), and the arguments their cores leave to the
 //! C library against it, bit for bit.
 
+use super::tests::ulps;
 use crate::value::libm;
 use crate::value::own_complex;
 use num_complex::{Complex, Complex32, Complex64};
 
 const REFERENCE: &str = include_str!("reference.txt");
-
-/// Distance in representable numbers of one part (NaN equals NaN).
-fn ulps<T: Into<f64> + Copy>(a: T, b: T, f32: bool) -> u64 {
-    let (a, b): (f64, f64) = (a.into(), b.into());
-    if a.is_nan() && b.is_nan() {
-        return 0;
-    }
-    let key = |x: f64| -> i64 {
-        if f32 {
-            let i = (x as f32).to_bits() as i32 as i64;
-            if i < 0 {
-                i32::MIN as i64 - i
-            } else {
-                i
-            }
-        } else {
-            let i = x.to_bits() as i64;
-            if i < 0 {
-                i64::MIN.wrapping_sub(i)
-            } else {
-                i
-            }
-        }
-    };
-    key(a).abs_diff(key(b))
-}
 
 /// nexpr's function `name` at z, in complex128 or (`f32`) complex64, widened.
 fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {

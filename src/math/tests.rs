@@ -10,7 +10,7 @@ use crate::options::MathWidth;
 const REFERENCE: &str = include_str!("reference.txt");
 
 /// Distance in representable numbers (NaN equals NaN, −0 equals +0).
-fn ulps(a: f64, b: f64, f32: bool) -> u64 {
+pub(super) fn ulps(a: f64, b: f64, f32: bool) -> u64 {
     if a.is_nan() && b.is_nan() {
         return 0;
     }
