@@ -1,6 +1,10 @@
 """nexpr against NumPy and numexpr, alternating: every round times each expression with
 NumPy, numexpr at 1 and 2 threads (in this process) and nexpr at 1 and 2 threads
-(`nexpr bench --json`, a subprocess), medians of 7 each, on the same data.
+(`nexpr bench --json`, a subprocess), medians of 7 each, on the same data. Each of
+these returns a fresh output per evaluation; the columns marked `into` time the same
+evaluations into one output allocated before and reused (numexpr's `out=`, nexpr's
+`bench --into`), whose pages are present: the kernel's time without the first-touch
+page faults (and the kernel's zeroing) of a new output.
 
 Usage: python benches/compare.py NEXPR_BINARY [ROUNDS] [N] [EXPR_SUBSTRING ...]
 
@@ -61,9 +65,10 @@ def median_min(fn, k=7):
     return ts[k // 2], ts[0]
 
 
-def nexpr(expr, threads):
+def nexpr(expr, threads, into=False):
     out = subprocess.run([binary, 'bench', expr, '--vars', path, '--threads', str(threads),
-                          '--repeat', '7', '--json'], capture_output=True, text=True, check=True)
+                          '--repeat', '7', '--json'] + ['--into'] * into,
+                         capture_output=True, text=True, check=True)
     j = json.loads(out.stdout.strip().splitlines()[-1])
     return j['median_s'], j['min_s']
 
@@ -88,7 +93,8 @@ MEMORY_BOUND = [e for e, _ in EXPRS if not re.search(r'sin|cos|exp|log', e)]
 probe = os.environ.get('NEXPR_NO_BANDWIDTH') != '1'
 triad = {}
 
-cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t']
+cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t',
+        'numexpr 1t into', 'numexpr 2t into', 'nexpr 1t into', 'nexpr 2t into']
 res = {}
 for r in range(rounds):
     if probe:
@@ -103,6 +109,13 @@ for r in range(rounds):
             row[f'numexpr {th}t'] = median_min(lambda e=expr: ne.evaluate(e, local_dict=local))
         for th in (1, 2):
             row[f'nexpr {th}t'] = nexpr(expr, th)
+        out = np.empty_like(numpy_fn())
+        for th in (1, 2):
+            ne.set_num_threads(th)
+            row[f'numexpr {th}t into'] = median_min(
+                lambda e=expr: ne.evaluate(e, local_dict=local, out=out))
+        for th in (1, 2):
+            row[f'nexpr {th}t into'] = nexpr(expr, th, into=True)
         for k, v in row.items():
             res.setdefault((expr, k), []).append(v)
         print(f'round {r} load {os.getloadavg()[0]:.1f} {expr:22s} '
@@ -133,6 +146,6 @@ if probe and MEMORY_BOUND:
         for k in cols:
             runs = res[(expr, k)]
             med = sorted(m for m, _ in runs)[len(runs) // 2]
-            th = 2 if k.endswith('2t') else 1
+            th = 2 if '2t' in k else 1
             cells.append(f'{moved / med / 1e9 / ceiling[th]:.0%}')
         print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(cells) + ' |')
