@@ -12,7 +12,9 @@ Every round also runs the STREAM-style probe (`cargo bench --bench bandwidth`, b
 on the first call) at 1 and 2 threads, and the memory-bound expressions (those with no
 transcendental function) are reported as a fraction of the triad's bandwidth at the
 same thread count: the bytes an expression must move (its inputs and its output, once)
-over its time, against the bytes a second the triad moves. Set NEXPR_NO_BANDWIDTH=1 to
+over its time, against the bytes a second the triad moves. The probe's triad into a
+fresh output per run (`triad-fresh`) is printed beside it: the ceiling where the output
+is new, its pages zeroed by the OS at first touch. Set NEXPR_NO_BANDWIDTH=1 to
 leave the probe out (e.g. where cargo is not installed).
 
 The data is benches/make_vars.py's, written once to $TMPDIR/nexpr-bench-N.npz. At the
@@ -74,13 +76,15 @@ def nexpr(expr, threads, into=False):
 
 
 def bandwidth():
-    """Triad GB/s by thread count, from benches/bandwidth.rs (medians of its runs)."""
+    """GB/s by (kernel, thread count), from benches/bandwidth.rs (medians of its runs):
+    `triad` into arrays it reuses, `triad-fresh` into a fresh output per run."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(['cargo', 'bench', '-q', '--bench', 'bandwidth', '--', '--json',
                           '--n', str(n), '--threads', '1,2', '--repeat', '7'],
                          cwd=root, capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{')]
-    return {r['threads']: r['median_gbs'] for r in rows if r['kernel'] == 'triad'}
+    return {(r['kernel'], r['threads']): r['median_gbs'] for r in rows
+            if r['kernel'] in ('triad', 'triad-fresh')}
 
 
 def moved_bytes(expr, result):
@@ -91,17 +95,17 @@ def moved_bytes(expr, result):
 
 MEMORY_BOUND = [e for e, _ in EXPRS if not re.search(r'sin|cos|exp|log', e)]
 probe = os.environ.get('NEXPR_NO_BANDWIDTH') != '1'
-triad = {}
+probes = {}
 
 cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t',
         'numexpr 1t into', 'numexpr 2t into', 'nexpr 1t into', 'nexpr 2t into']
 res = {}
 for r in range(rounds):
     if probe:
-        for th, gbs in bandwidth().items():
-            triad.setdefault(th, []).append(gbs)
-        print(f'round {r} triad ' + '  '.join(f'{th}t {v[-1]:.1f} GB/s'
-                                              for th, v in sorted(triad.items())), flush=True)
+        for key, gbs in bandwidth().items():
+            probes.setdefault(key, []).append(gbs)
+        print(f'round {r} ' + '  '.join(f'{k} {th}t {v[-1]:.1f} GB/s'
+                                        for (k, th), v in sorted(probes.items())), flush=True)
     for expr, numpy_fn in EXPRS:
         row = {'numpy': median_min(numpy_fn)}
         for th in (1, 2):
@@ -113,7 +117,7 @@ for r in range(rounds):
         for th in (1, 2):
             ne.set_num_threads(th)
             row[f'numexpr {th}t into'] = median_min(
-                lambda e=expr: ne.evaluate(e, local_dict=local, out=out))
+                lambda e=expr, o=out: ne.evaluate(e, local_dict=local, out=o))
         for th in (1, 2):
             row[f'nexpr {th}t into'] = nexpr(expr, th, into=True)
         for k, v in row.items():
@@ -134,9 +138,14 @@ for expr, _ in EXPRS:
           f'{v["nexpr 1t"][0] / v["numexpr 1t"][0]:.2f} |')
 
 if probe and MEMORY_BOUND:
-    ceiling = {th: sorted(v)[len(v) // 2] for th, v in triad.items()}
+    gbs = {key: sorted(v)[len(v) // 2] for key, v in probes.items()}
+    ceiling = {th: gbs[('triad', th)] for th in (1, 2)}
     print(f'\nMemory-bound expressions as a fraction of the triad bandwidth (median of '
           f'the round medians: 1 thread {ceiling[1]:.1f} GB/s, 2 threads {ceiling[2]:.1f} GB/s)')
+    print('The triad into a fresh output per run (the OS zeroing its pages at first '
+          'touch): ' + ', '.join(f'{th} thread(s) {gbs[("triad-fresh", th)]:.1f} GB/s, '
+                                 f'{gbs[("triad-fresh", th)] / ceiling[th]:.0%} of the triad'
+                                 for th in (1, 2)))
     print('| expression | bytes/element | ' + ' | '.join(cols) + ' |')
     print('|---|---:|' + '---:|' * len(cols))
     funcs = dict(EXPRS)
