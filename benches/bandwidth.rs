@@ -105,10 +105,12 @@ fn triad(a: &mut [f64], b: &mut [f64], c: &mut [f64]) {
 }
 
 /// `n` float64 in a new anonymous mapping, starting on a 2 MiB boundary and advised
-/// for transparent huge pages: a large fresh output as nexpr makes one (the allocator
-/// maps blocks this large anew, `src/array.rs` aligns them, the CPU driver advises
-/// them). Its pages read as zero and are backed, and zeroed, at their first write.
-struct FreshArray {
+/// for transparent huge pages, as nexpr's large arrays are (the allocator maps blocks
+/// this large anew, `src/array.rs` aligns them, the CPU driver advises outputs): the
+/// probe's own arrays, so that it runs on the same page size as the expressions it is
+/// the ceiling of, and `triad-fresh`'s output. Its pages read as zero and are backed,
+/// and zeroed by the OS, at their first write.
+struct HugeArray {
     map: *mut libc::c_void,
     map_len: usize,
     data: *mut f64,
@@ -117,8 +119,8 @@ struct FreshArray {
 
 const HUGE_PAGE: usize = 2 << 20;
 
-impl FreshArray {
-    fn new(n: usize) -> FreshArray {
+impl HugeArray {
+    fn new(n: usize) -> HugeArray {
         let map_len = n * 8 + HUGE_PAGE;
         // SAFETY: a new private anonymous mapping; nothing else refers to it.
         let map = unsafe {
@@ -131,11 +133,14 @@ impl FreshArray {
                 0,
             )
         };
-        assert!(map != libc::MAP_FAILED, "bandwidth: mmap of {map_len} bytes failed");
+        assert!(
+            map != libc::MAP_FAILED,
+            "bandwidth: mmap of {map_len} bytes failed"
+        );
         let data = (map as usize).next_multiple_of(HUGE_PAGE) as *mut f64;
         // SAFETY: the range lies in the mapping; the advice changes no contents.
         unsafe { libc::madvise(data.cast(), n * 8, libc::MADV_HUGEPAGE) };
-        FreshArray {
+        HugeArray {
             map,
             map_len,
             data,
@@ -148,9 +153,15 @@ impl FreshArray {
         // 0.0), borrowed mutably through `self`.
         unsafe { std::slice::from_raw_parts_mut(self.data, self.n) }
     }
+
+    fn get(&self, i: usize) -> f64 {
+        assert!(i < self.n);
+        // SAFETY: element `i` of the `n` in the mapping.
+        unsafe { *self.data.add(i) }
+    }
 }
 
-impl Drop for FreshArray {
+impl Drop for HugeArray {
     fn drop(&mut self) {
         // SAFETY: the mapping made in `new`, no longer borrowed.
         unsafe { libc::munmap(self.map, self.map_len) };
@@ -158,29 +169,29 @@ impl Drop for FreshArray {
 }
 
 /// Best and median rates in GB/s of `repeat` timed runs after one warm-up; with
-/// `fresh`, the first array is replaced by a `FreshArray` in every run (mapped before
+/// `fresh`, the first array is replaced by a `HugeArray` in every run (mapped before
 /// and unmapped after the clock runs).
 fn rates(
     args: &Args,
     threads: usize,
     bytes_per_element: usize,
-    arrays: &mut [Vec<f64>; 3],
+    arrays: &mut [HugeArray; 3],
     (kernel, fresh): (fn(&mut [f64], &mut [f64], &mut [f64]), bool),
 ) -> (f64, f64) {
     let mut seconds = Vec::with_capacity(args.repeat);
     for run in 0..=args.repeat {
-        let [a, b, c] = arrays;
-        let mut out = fresh.then(|| FreshArray::new(args.n));
+        let [a, b, c] = arrays.each_mut().map(HugeArray::as_mut_slice);
+        let mut out = fresh.then(|| HugeArray::new(args.n));
         let a = match &mut out {
             Some(o) => o.as_mut_slice(),
-            None => a.as_mut_slice(),
+            None => a,
         };
         let start = Instant::now();
         on_parts([a, b, c], threads, kernel);
         if run > 0 {
             seconds.push(start.elapsed().as_secs_f64());
         }
-        black_box(&arrays[0][args.n / 2]);
+        black_box(arrays[0].get(args.n / 2));
         drop(out);
     }
     seconds.sort_by(f64::total_cmp);
@@ -198,11 +209,11 @@ fn main() {
     };
     for &threads in &args.threads {
         // Fresh arrays per thread count, first touched by the threads that use them.
-        // `vec!` of zeros maps untouched zero pages: the fill below is the first touch.
-        let mut arrays = [(); 3].map(|_| vec![0.0f64; args.n]);
+        // Untouched zero pages: the fill below is the first touch.
+        let mut arrays = [(); 3].map(|_| HugeArray::new(args.n));
         {
-            let [a, b, c] = &mut arrays;
-            on_parts([a, b, c], threads, |a, b, c| {
+            let parts = arrays.each_mut().map(HugeArray::as_mut_slice);
+            on_parts(parts, threads, |a, b, c| {
                 a.fill(1.0);
                 b.fill(2.0);
                 c.fill(0.5);
