@@ -93,6 +93,9 @@ fn on_parts(
     });
 }
 
+/// A kernel over one thread's parts of the three arrays.
+type Kernel = fn(&mut [f64], &mut [f64], &mut [f64]);
+
 fn copy(a: &mut [f64], _b: &mut [f64], c: &mut [f64]) {
     c.copy_from_slice(a);
 }
@@ -176,7 +179,7 @@ fn rates(
     threads: usize,
     bytes_per_element: usize,
     arrays: &mut [HugeArray; 3],
-    (kernel, fresh): (fn(&mut [f64], &mut [f64], &mut [f64]), bool),
+    (kernel, fresh): (Kernel, bool),
 ) -> (f64, f64) {
     let mut seconds = Vec::with_capacity(args.repeat);
     for run in 0..=args.repeat {
@@ -219,7 +222,6 @@ fn main() {
                 c.fill(0.5);
             });
         }
-        type Kernel = fn(&mut [f64], &mut [f64], &mut [f64]);
         for (name, bytes, kernel) in [
             ("copy", 16, (copy as Kernel, false)),
             ("triad", 24, (triad as Kernel, false)),
