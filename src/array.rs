@@ -46,15 +46,16 @@ fn uninit_array<T: Element>(shape: &[usize]) -> Result<ArrayD<MaybeUninit<T>>> {
         .expect("a contiguous slice of n elements takes any shape of n elements"))
 }
 
-/// Asks for transparent huge pages on the data of a new large array, not yet touched:
-/// with THP in `madvise` mode its pages are otherwise 4 KiB ones, each a page fault at
-/// its first write. Given where the array is made, not only by the CPU driver over the
-/// elements it is about to write: an evaluation in steps (`Kernel::steps`, how the
-/// Python package evaluates large results) writes a first span too short for the
-/// driver's advice, and the first 2 MiB of the array then faulted in 4 KiB pages, about
-/// 500 more faults per evaluation (`docs/performance-log.md`). NumPy advises its large
-/// arrays the same way.
-fn advise_huge_pages(data: *mut u8, bytes: usize) {
+/// Asks for transparent huge pages on the whole 4 KiB pages of `[data, data + bytes)`:
+/// with THP in `madvise` mode untouched pages are otherwise backed by 4 KiB ones, each a
+/// page fault at its first write. `uninit_array` advises a large array where it is
+/// made, not only the CPU driver over the elements it is about to write (which it also
+/// does for a caller's buffer): an evaluation in steps (`Kernel::steps`, how the Python
+/// package evaluates large results) writes a first span too short for the driver's
+/// advice, and the first 2 MiB of the array then faulted in 4 KiB pages, about 500 more
+/// faults per evaluation (`docs/performance-log.md`). NumPy advises its large arrays
+/// the same way.
+pub(crate) fn advise_huge_pages(data: *mut u8, bytes: usize) {
     const PAGE: usize = 4096;
     let start = (data as usize).next_multiple_of(PAGE);
     let end = (data as usize + bytes) / PAGE * PAGE;
@@ -62,8 +63,8 @@ fn advise_huge_pages(data: *mut u8, bytes: usize) {
         return;
     }
     // Transparent huge pages are Linux's; elsewhere the pages stay as they come.
-    // SAFETY: whole pages inside the array's allocation; MADV_HUGEPAGE only changes
-    // how the kernel backs them, never their contents. Failure is harmless.
+    // SAFETY: MADV_HUGEPAGE only changes how the kernel backs the pages, never their
+    // contents; a range that is not the caller's mapping is refused. Failure is harmless.
     #[cfg(target_os = "linux")]
     unsafe {
         libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE)
