@@ -546,10 +546,14 @@ fn bench(label: &str, what: Bench, common: &Common, runs: &Runs) -> Result<()> {
     // the compile time; its evaluation part is measured and subtracted below.
     let first = kernel.run(&vars)?;
     let first_s = t0.elapsed().as_secs_f64();
-    // With --into, every later evaluation writes over the first one's output.
-    let mut out = match first.values().next() {
-        Some(o) if into => Some(o.clone()),
-        _ => None,
+    let first_len = first.values().map(|a| a.len()).max().unwrap_or(0);
+    // With --into, every later evaluation writes over the first one's output itself
+    // (laid out as any fresh output is: on huge pages where it is large).
+    let mut out = if into {
+        first.into_values().next()
+    } else {
+        drop(first);
+        None
     };
     // A fresh output is returned, to be freed after the clock stops.
     let mut evaluate = || -> Result<Option<BTreeMap<String, DynArray>>> {
@@ -576,7 +580,7 @@ fn bench(label: &str, what: Bench, common: &Common, runs: &Runs) -> Result<()> {
     let median = times[times.len() / 2];
     let min = times[0];
     let compile_s = (first_s - median).max(0.0);
-    let elements: usize = first.values().map(|a| a.len()).max().unwrap_or(0).max(
+    let elements: usize = first_len.max(
         kernel
             .input_names()
             .iter()
