@@ -1,6 +1,10 @@
 """nexpr against NumPy and numexpr, alternating: every round times each expression with
 NumPy, numexpr at 1 and 2 threads (in this process) and nexpr at 1 and 2 threads
-(`nexpr bench --json`, a subprocess), medians of 7 each, on the same data.
+(`nexpr bench --json`, a subprocess), medians of 7 each, on the same data. Each of
+these returns a fresh output per evaluation; the columns marked `into` time the same
+evaluations into one output allocated before and reused (numexpr's `out=`, nexpr's
+`bench --into`), whose pages are present: the kernel's time without the first-touch
+page faults (and the kernel's zeroing) of a new output.
 
 Usage: python benches/compare.py NEXPR_BINARY [ROUNDS] [N] [EXPR_SUBSTRING ...]
 
@@ -8,7 +12,9 @@ Every round also runs the STREAM-style probe (`cargo bench --bench bandwidth`, b
 on the first call) at 1 and 2 threads, and the memory-bound expressions (those with no
 transcendental function) are reported as a fraction of the triad's bandwidth at the
 same thread count: the bytes an expression must move (its inputs and its output, once)
-over its time, against the bytes a second the triad moves. Set NEXPR_NO_BANDWIDTH=1 to
+over its time, against the bytes a second the triad moves. The probe's triad into a
+fresh output per run (`triad-fresh`) is printed beside it: the ceiling where the output
+is new, its pages zeroed by the OS at first touch. Set NEXPR_NO_BANDWIDTH=1 to
 leave the probe out (e.g. where cargo is not installed).
 
 The data is benches/make_vars.py's, written once to $TMPDIR/nexpr-bench-N.npz. At the
@@ -61,21 +67,24 @@ def median_min(fn, k=7):
     return ts[k // 2], ts[0]
 
 
-def nexpr(expr, threads):
+def nexpr(expr, threads, into=False):
     out = subprocess.run([binary, 'bench', expr, '--vars', path, '--threads', str(threads),
-                          '--repeat', '7', '--json'], capture_output=True, text=True, check=True)
+                          '--repeat', '7', '--json'] + ['--into'] * into,
+                         capture_output=True, text=True, check=True)
     j = json.loads(out.stdout.strip().splitlines()[-1])
     return j['median_s'], j['min_s']
 
 
 def bandwidth():
-    """Triad GB/s by thread count, from benches/bandwidth.rs (medians of its runs)."""
+    """GB/s by (kernel, thread count), from benches/bandwidth.rs (medians of its runs):
+    `triad` into arrays it reuses, `triad-fresh` into a fresh output per run."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(['cargo', 'bench', '-q', '--bench', 'bandwidth', '--', '--json',
                           '--n', str(n), '--threads', '1,2', '--repeat', '7'],
                          cwd=root, capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{')]
-    return {r['threads']: r['median_gbs'] for r in rows if r['kernel'] == 'triad'}
+    return {(r['kernel'], r['threads']): r['median_gbs'] for r in rows
+            if r['kernel'] in ('triad', 'triad-fresh')}
 
 
 def moved_bytes(expr, result):
@@ -86,16 +95,17 @@ def moved_bytes(expr, result):
 
 MEMORY_BOUND = [e for e, _ in EXPRS if not re.search(r'sin|cos|exp|log', e)]
 probe = os.environ.get('NEXPR_NO_BANDWIDTH') != '1'
-triad = {}
+probes = {}
 
-cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t']
+cols = ['numpy', 'numexpr 1t', 'numexpr 2t', 'nexpr 1t', 'nexpr 2t',
+        'numexpr 1t into', 'numexpr 2t into', 'nexpr 1t into', 'nexpr 2t into']
 res = {}
 for r in range(rounds):
     if probe:
-        for th, gbs in bandwidth().items():
-            triad.setdefault(th, []).append(gbs)
-        print(f'round {r} triad ' + '  '.join(f'{th}t {v[-1]:.1f} GB/s'
-                                              for th, v in sorted(triad.items())), flush=True)
+        for key, gbs in bandwidth().items():
+            probes.setdefault(key, []).append(gbs)
+        print(f'round {r} ' + '  '.join(f'{k} {th}t {v[-1]:.1f} GB/s'
+                                        for (k, th), v in sorted(probes.items())), flush=True)
     for expr, numpy_fn in EXPRS:
         row = {'numpy': median_min(numpy_fn)}
         for th in (1, 2):
@@ -103,6 +113,13 @@ for r in range(rounds):
             row[f'numexpr {th}t'] = median_min(lambda e=expr: ne.evaluate(e, local_dict=local))
         for th in (1, 2):
             row[f'nexpr {th}t'] = nexpr(expr, th)
+        out = np.empty_like(numpy_fn())
+        for th in (1, 2):
+            ne.set_num_threads(th)
+            row[f'numexpr {th}t into'] = median_min(
+                lambda e=expr, o=out: ne.evaluate(e, local_dict=local, out=o))
+        for th in (1, 2):
+            row[f'nexpr {th}t into'] = nexpr(expr, th, into=True)
         for k, v in row.items():
             res.setdefault((expr, k), []).append(v)
         print(f'round {r} load {os.getloadavg()[0]:.1f} {expr:22s} '
@@ -121,9 +138,14 @@ for expr, _ in EXPRS:
           f'{v["nexpr 1t"][0] / v["numexpr 1t"][0]:.2f} |')
 
 if probe and MEMORY_BOUND:
-    ceiling = {th: sorted(v)[len(v) // 2] for th, v in triad.items()}
+    gbs = {key: sorted(v)[len(v) // 2] for key, v in probes.items()}
+    ceiling = {th: gbs[('triad', th)] for th in (1, 2)}
     print(f'\nMemory-bound expressions as a fraction of the triad bandwidth (median of '
           f'the round medians: 1 thread {ceiling[1]:.1f} GB/s, 2 threads {ceiling[2]:.1f} GB/s)')
+    print('The triad into a fresh output per run (the OS zeroing its pages at first '
+          'touch): ' + ', '.join(f'{th} thread(s) {gbs[("triad-fresh", th)]:.1f} GB/s, '
+                                 f'{gbs[("triad-fresh", th)] / ceiling[th]:.0%} of the triad'
+                                 for th in (1, 2)))
     print('| expression | bytes/element | ' + ' | '.join(cols) + ' |')
     print('|---|---:|' + '---:|' * len(cols))
     funcs = dict(EXPRS)
@@ -133,6 +155,6 @@ if probe and MEMORY_BOUND:
         for k in cols:
             runs = res[(expr, k)]
             med = sorted(m for m, _ in runs)[len(runs) // 2]
-            th = 2 if k.endswith('2t') else 1
+            th = 2 if '2t' in k else 1
             cells.append(f'{moved / med / 1e9 / ceiling[th]:.0%}')
         print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(cells) + ' |')

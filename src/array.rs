@@ -37,10 +37,38 @@ fn uninit_array<T: Element>(shape: &[usize]) -> Result<ArrayD<MaybeUninit<T>>> {
     } else {
         0
     };
+    if huge {
+        advise_huge_pages(v.as_mut_ptr().wrapping_add(off).cast(), n * size);
+    }
     Ok(ndarray::Array1::from_vec(v)
         .slice_move(ndarray::s![off..off + n])
         .into_shape_with_order(IxDyn(shape))
         .expect("a contiguous slice of n elements takes any shape of n elements"))
+}
+
+/// Asks for transparent huge pages on the whole 4 KiB pages of `[data, data + bytes)`:
+/// with THP in `madvise` mode untouched pages are otherwise backed by 4 KiB ones, each a
+/// page fault at its first write. `uninit_array` advises a large array where it is
+/// made, not only the CPU driver over the elements it is about to write (which it also
+/// does for a caller's buffer): an evaluation in steps (`Kernel::steps`, how the Python
+/// package evaluates large results) writes a first span too short for the driver's
+/// advice, and the first 2 MiB of the array then faulted in 4 KiB pages, about 500 more
+/// faults per evaluation (`docs/performance-log.md`). NumPy advises its large arrays
+/// the same way.
+pub(crate) fn advise_huge_pages(data: *mut u8, bytes: usize) {
+    const PAGE: usize = 4096;
+    let start = (data as usize).next_multiple_of(PAGE);
+    let end = (data as usize + bytes) / PAGE * PAGE;
+    if end <= start {
+        return;
+    }
+    // Transparent huge pages are Linux's; elsewhere the pages stay as they come.
+    // SAFETY: MADV_HUGEPAGE only changes how the kernel backs the pages, never their
+    // contents; a range that is not the caller's mapping is refused. Failure is harmless.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE)
+    };
 }
 
 mod sealed {

@@ -103,11 +103,22 @@ pub(crate) fn one_slice(
     py.check_signals()
 }
 
+/// Bytes from which a fresh element-wise result is the core's own array, handed to
+/// NumPy without a copy, rather than an array NumPy allocates and the core writes
+/// into: the core's starts on a 2 MiB boundary, so every page of it can be a huge page
+/// (NumPy's does not: its first and last partial 2 MiB fault in 4 KiB pages), and at 2
+/// threads and more the core knows its pages are untouched and makes them present
+/// ahead of the helper threads (`src/backend/cpu/fault_ahead.rs`) instead of every
+/// thread faulting its own. The core's threshold for both (`HUGE_MIN`, 4 MiB);
+/// smaller results stay NumPy's, which are cheaper to make.
+const CORE_RESULT_MIN: usize = 4 << 20;
+
 /// Evaluates to a fresh array (the single output), without an `out=`. `ins` and
 /// `shape` are over reversed axes when `reverse` (a Fortran-order result).
 ///
-/// Element-wise results are written straight into a new NumPy array; reductions (whose
-/// shape the core decides) come back as the core's array, handed to NumPy as is.
+/// Element-wise results below `CORE_RESULT_MIN` bytes are written straight into a new
+/// NumPy array; larger ones and reductions (whose shape the core decides) come back as
+/// the core's array, handed to NumPy as is.
 pub(crate) fn run_fresh<'py>(
     py: Python<'py>,
     e: &Entry,
@@ -117,7 +128,9 @@ pub(crate) fn run_fresh<'py>(
     reverse: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     match shape {
-        Some(shape) => {
+        Some(shape)
+            if shape.iter().product::<usize>().saturating_mul(dtype.size()) < CORE_RESULT_MIN =>
+        {
             let orig: Vec<usize> = if reverse {
                 shape.iter().rev().copied().collect()
             } else {
@@ -128,8 +141,10 @@ pub(crate) fn run_fresh<'py>(
             run_into(py, e, ins, shape, &out)?;
             Ok(arr)
         }
-        None => {
-            let r = run_outputs(py, e, ins)?.swap_remove(0);
+        _ => {
+            // The evaluation's length is the result's (inputs may be broadcast).
+            let len = shape.map_or(0, |s| s.iter().product());
+            let r = outputs_of(py, e, ins, len)?.swap_remove(0);
             arrays::to_numpy(py, r, reverse)
         }
     }
@@ -302,7 +317,15 @@ fn run_program_unshielded<'py>(
 /// whose shapes the core decides), in `output_names` order. Large evaluations run in
 /// steps, with signals handled between them.
 pub(crate) fn run_outputs(py: Python<'_>, e: &Entry, raws: &[Raw]) -> PyResult<Vec<DynArray>> {
-    let len: usize = raws.iter().map(|r| r.len()).max().unwrap_or(1);
+    outputs_of(py, e, raws, 0)
+}
+
+/// `run_outputs` of an evaluation of at least `len` elements (the longest input's
+/// length where that is more): what decides whether it runs in steps and without the
+/// GIL.
+fn outputs_of(py: Python<'_>, e: &Entry, raws: &[Raw], len: usize) -> PyResult<Vec<DynArray>> {
+    let longest: usize = raws.iter().map(|r| r.len()).max().unwrap_or(1);
+    let len = len.max(longest);
     let rr: Vec<&Raw> = raws.iter().collect();
     let mut vars = vars_of(&e.names, &rr);
     let token = cancel_token(e);

@@ -210,6 +210,31 @@ def test_fortran_order_kept_with_order_k():
     assert r.flags.c_contiguous
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_fresh_results(threads):
+    # From 4 MiB on a fresh result is the core's own array, handed to NumPy: it starts
+    # on a 2 MiB boundary (every page can be a huge page). Values, dtypes, Fortran
+    # order and results larger than their (broadcast) inputs as below that size.
+    old = nexpr.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(1)
+        a, b = rng.random(1_000_003), rng.random(1_000_003)
+        r = ne.evaluate("2*a + 3*b")
+        same(r, 2 * a + 3 * b, exact=True)
+        assert r.ctypes.data % (2 << 20) == 0
+        same(ne.evaluate("(a > 0.5) & (b < 0.5)"), (a > 0.5) & (b < 0.5))
+        z = a + 1j * b
+        same(ne.evaluate("z*z + a"), z * z + a, atol=1e-15)
+        f = np.asfortranarray(a[:1_000_000].reshape(1000, 1000))
+        r = ne.evaluate("f * 2 + 1")
+        assert r.flags.f_contiguous and not r.flags.c_contiguous
+        same(r, f * 2 + 1, exact=True)
+        col, row = a[:1500, None], b[None, :1500]
+        same(ne.evaluate("col * row"), col * row, exact=True)
+    finally:
+        nexpr.set_num_threads(old)
+
+
 # --- out= ------------------------------------------------------------------------------
 
 

@@ -47,6 +47,49 @@ fn bench_with_and_without_fault_ahead() {
     }
 }
 
+/// `--into` times evaluations into one output reused by each, at 1 and 2 threads; a
+/// program of two outputs has no one output to reuse and is refused as a usage error.
+#[test]
+fn bench_into_one_output() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a.npy");
+    ndarray::Array1::from_iter((0..1_000_003).map(|i| i as f64))
+        .write_npy(std::fs::File::create(&a).unwrap())
+        .unwrap();
+    let a = a.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let args = [
+            "bench", "2*a + 1", "--vars", a, "--repeat", "3", "--json", "--into",
+        ];
+        let o = nexpr(&[&args[..], &["--threads", threads]].concat());
+        let (so, se) = text(&o);
+        assert!(o.status.success(), "{threads}: {se}");
+        let v: serde_json::Value = serde_json::from_str(so.trim()).unwrap();
+        assert_eq!(v["into"].as_bool(), Some(true));
+        assert_eq!(v["elements"].as_u64(), Some(1_000_003));
+        assert_eq!(v["times_s"].as_array().map(Vec::len), Some(3));
+    }
+    let o = nexpr(&["bench", "sum(a)", "--vars", a, "--repeat", "2", "--into"]);
+    let (so, se) = text(&o);
+    assert!(o.status.success() && so.contains("into one output"), "{se}");
+    let two = d.path().join("two.nx");
+    std::fs::write(&two, "output lo, hi\nlo = a - 1\nhi = a + 1\n").unwrap();
+    let o = nexpr(&[
+        "bench",
+        "--program",
+        two.to_str().unwrap(),
+        "--vars",
+        a,
+        "--into",
+    ]);
+    let (_, se) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{se}");
+    assert!(
+        se.contains("writes one output") && !se.contains("panicked"),
+        "{se}"
+    );
+}
+
 #[test]
 fn bench_times_programs_like_expressions() {
     let d = tempfile::tempdir().unwrap();

@@ -482,22 +482,14 @@ fn whole_pages(ptr: *mut u8, bytes: usize) -> Option<(*mut libc::c_void, usize)>
 }
 
 /// Asks for transparent huge pages on a large output that has not been touched yet
-/// (fresh outputs are lazily zeroed pages): with THP in `madvise` mode, first-touch
-/// page faults otherwise cost about a third of a memory-bound expression's time.
-/// NumPy does the same for its large arrays.
+/// (fresh outputs are lazily zeroed pages, and were advised when they were made; a
+/// caller's buffer given to `eval_into` may be new too): with THP in `madvise` mode,
+/// first-touch page faults otherwise cost about a third of a memory-bound expression's
+/// time. NumPy does the same for its large arrays.
 fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
-    if bytes < HUGE_MIN {
-        return;
+    if bytes >= HUGE_MIN {
+        crate::array::advise_huge_pages(ptr, bytes);
     }
-    // Transparent huge pages are Linux's; elsewhere the pages stay as they come.
-    #[cfg(target_os = "linux")]
-    if let Some((start, len)) = whole_pages(ptr, bytes) {
-        // SAFETY: the range lies inside the caller's buffer; MADV_HUGEPAGE only changes
-        // how the kernel backs it, never its contents. Failure is harmless.
-        unsafe { libc::madvise(start, len, libc::MADV_HUGEPAGE) };
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = whole_pages(ptr, bytes);
 }
 
 /// Makes the pages of `[ptr, ptr + bytes)` present and writable without writing to
