@@ -52,6 +52,16 @@ const EPS_BUDGET: f64 = 4.0;
 /// with a comment saying why, never to hide a real mismatch.
 const EXTRA_ULPS: &[(&str, u64)] = &[];
 
+/// Functions whose NumPy formula overflows an intermediate result where nexpr's does not:
+/// a NumPy ±inf real part of a complex64 result against nexpr's finite one is accepted
+/// (the imaginary parts must still match). Each is a row of `docs/language.md`'s table
+/// of deliberate differences.
+const INTERMEDIATE_OVERFLOWS: &[(&str, &str)] = &[(
+    "log1p",
+    "NumPy's complex log1p takes hypot(1 + x, y) in the part's precision, which \
+     overflows float32 for parts near its largest value; nexpr's logarithm is finite",
+)];
+
 /// At most this many mismatches are printed when a test fails (`NEXPR_FIXTURE_LIST=<n>`
 /// overrides it).
 const MAX_LISTED: usize = 50;
@@ -246,7 +256,10 @@ fn check_case(case: &Value, expr: &str, target: Target) -> Result<(), String> {
             one_line(&e.to_string())
         )
     })?;
-    compare_result(result, &got, extra_ulps(expr))
+    let overflow_ok = INTERMEDIATE_OVERFLOWS
+        .iter()
+        .any(|(name, _)| expr.contains(&format!("{name}(")));
+    compare_result(result, &got, extra_ulps(expr), overflow_ok)
 }
 
 fn evaluate(expr: &str, target: Target, vars: &Vars) -> Result<DynArray, Error> {
@@ -283,7 +296,12 @@ fn describe_inputs(inputs: &Value) -> String {
 // Comparison
 // ----------------------------------------------------------------------------------------
 
-fn compare_result(result: &Value, got: &DynArray, extra: u64) -> Result<(), String> {
+fn compare_result(
+    result: &Value,
+    got: &DynArray,
+    extra: u64,
+    overflow_ok: bool,
+) -> Result<(), String> {
     let numpy_dtype = result["dtype"].as_str().expect("result dtype");
     let want_dtype = nexpr_dtype_name(numpy_dtype);
     let want_shape = shape_of(result);
@@ -328,7 +346,10 @@ fn compare_result(result: &Value, got: &DynArray, extra: u64) -> Result<(), Stri
             a.iter(),
             data,
             c64_of,
-            |e, g| close32(e.re, g.re, t32) && close32(e.im, g.im, t32),
+            |e, g| {
+                let overflowed = overflow_ok && e.re.is_infinite() && g.re.is_finite();
+                (overflowed || close32(e.re, g.re, t32)) && close32(e.im, g.im, t32)
+            },
             &mut bad,
         ),
         DynArray::C128(a) => diff(
