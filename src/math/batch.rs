@@ -419,8 +419,24 @@ mod complex_fns {
     pub(super) use crate::math::complex::{
         arctanh_inside, exp_inside, log1p_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
     };
+    use crate::value::own_complex::covered;
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
+
+    // exp, log, sin and cos as `own_complex` decides (complex128's real axis goes to
+    // the C library).
+    #[inline(always)]
+    pub(super) fn exp_covers<T: Part>(x: f64, y: f64) -> bool {
+        covered::<T>(exp_inside, true, x, y)
+    }
+    #[inline(always)]
+    pub(super) fn log_covers<T: Part>(x: f64, y: f64) -> bool {
+        covered::<T>(log_inside, true, x, y)
+    }
+    #[inline(always)]
+    pub(super) fn trig_covers<T: Part>(x: f64, y: f64) -> bool {
+        covered::<T>(trig_inside, true, x, y)
+    }
 
     #[inline(always)]
     pub(super) fn hyperbolic_inside(x: f64, y: f64) -> bool {
@@ -475,13 +491,13 @@ mod complex_fns {
 }
 
 complex_entries! {
-    Exp exp_c128: f64 = false, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
-    Log log_c128: f64 = false, complex_fns::log, complex_fns::log_inside, own_complex::log;
-    Log10 log10_c128: f64 = false, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
-    Log2 log2_c128: f64 = false, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Exp exp_c128: f64 = false, complex_fns::exp, complex_fns::exp_covers::<f64>, own_complex::exp;
+    Log log_c128: f64 = false, complex_fns::log, complex_fns::log_covers::<f64>, own_complex::log;
+    Log10 log10_c128: f64 = false, complex_fns::log10, complex_fns::log_covers::<f64>, own_complex::log10;
+    Log2 log2_c128: f64 = false, complex_fns::log2, complex_fns::log_covers::<f64>, own_complex::log2;
     Sqrt sqrt_c128: f64 = false, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
-    Sin sin_c128: f64 = false, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
-    Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
+    Sin sin_c128: f64 = false, complex_fns::sin, complex_fns::trig_covers::<f64>, own_complex::sin;
+    Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_covers::<f64>, own_complex::cos;
     Sinh sinh_c128: f64 = false, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
     Cosh cosh_c128: f64 = false, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
     Tan tan_c128: f64 = false, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
@@ -489,13 +505,13 @@ complex_entries! {
     Arctan arctan_c128: f64 = false, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
     Arctanh arctanh_c128: f64 = false, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
     Log1p log1p_c128: f64 = false, complex_fns::log1p, complex_fns::log1p_inside, own_complex::log1p;
-    Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_inside, own_complex::exp;
-    Log log_c64: f32 = true, complex_fns::log, complex_fns::log_inside, own_complex::log;
-    Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_inside, own_complex::log10;
-    Log2 log2_c64: f32 = true, complex_fns::log2, complex_fns::log_inside, own_complex::log2;
+    Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_covers::<f32>, own_complex::exp;
+    Log log_c64: f32 = true, complex_fns::log, complex_fns::log_covers::<f32>, own_complex::log;
+    Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_covers::<f32>, own_complex::log10;
+    Log2 log2_c64: f32 = true, complex_fns::log2, complex_fns::log_covers::<f32>, own_complex::log2;
     Sqrt sqrt_c64: f32 = true, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
-    Sin sin_c64: f32 = true, complex_fns::sin, complex_fns::trig_inside, own_complex::sin;
-    Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_inside, own_complex::cos;
+    Sin sin_c64: f32 = true, complex_fns::sin, complex_fns::trig_covers::<f32>, own_complex::sin;
+    Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_covers::<f32>, own_complex::cos;
     Sinh sinh_c64: f32 = true, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
     Cosh cosh_c64: f32 = true, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
     Tan tan_c64: f32 = true, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
