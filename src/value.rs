@@ -107,21 +107,34 @@ pub mod own_complex {
     }
 
     macro_rules! own {
-        ($($(#[$doc:meta])* $name:ident = $core:path, $inside:expr, $axis:literal, $libm:path;)*) => {$(
+        ($($(#[$doc:meta])* $name:ident = $core:path, $inside:expr, $axis:literal, $libm:path;)*) => {
+            /// Per function, whether nexpr's core computes it at x + iy of part type `T`
+            /// (else the C library does): what the functions here and the batch
+            /// functions (which patch the other lanes) both ask.
+            pub mod covers {
+                use super::*;
+                $(
+                    #[inline(always)]
+                    pub fn $name<T: Part>(x: f64, y: f64) -> bool {
+                        covered::<T>($inside, $axis, x, y)
+                    }
+                )*
+            }
+            $(
             $(#[$doc])*
             #[inline(always)]
             pub fn $name<T: Part>(z: Complex<T>) -> Complex<T>
             where
                 Complex<T>: libm::Cplx,
             {
-                let inside: fn(f64, f64) -> bool = $inside;
-                if covered::<T>(inside, $axis, z.re.into(), z.im.into()) {
+                if covers::$name::<T>(z.re.into(), z.im.into()) {
                     with_core($core, z)
                 } else {
                     $libm(z)
                 }
             }
-        )*};
+        )*
+        };
     }
 
     // The cores through `math::scalar`'s dispatch (FMA instructions where the CPU

@@ -395,20 +395,30 @@ macro_rules! complex_module {
 }
 
 /// The complex entry points, as `entries!` makes the others: `(re, im, n)` in place,
-/// each the function of `crate::value::own_complex` (`$own` its vectorizable core
-/// applied to every lane, `$inside` where the core covers an argument, `$exact` the
-/// whole function for the other lanes).
+/// one per function and part type (`$c128` of complex128, `$c64` of complex64), each
+/// `crate::value::own_complex::$f`: `complex_fns::$f`, its vectorizable core, on every
+/// lane, and the whole function where `own_complex::covers::$covers` says the core
+/// does not cover the argument.
 macro_rules! complex_entries {
-    ($($op:ident $name:ident: $t:ty = $is32:literal, $own:expr, $inside:expr, $exact:expr;)*) => {
-        complex_module!(avx2_complex, "avx2,fma", $($name: $t, $own, $inside, $exact;)*);
-        complex_module!(avx512_complex, "avx512f,avx2,fma", $($name: $t, $own, $inside, $exact;)*);
+    ($($op:ident $c128:ident $c64:ident = $f:ident, $covers:ident;)*) => {
+        complex_entries!(@modules $($c128: f64, $f, $covers; $c64: f32, $f, $covers;)*);
         #[cfg(target_arch = "x86_64")]
         const COMPLEX_ENTRIES: &[(UnOp, bool, MathWidth, &str, BatchFnC)] = &[
             $(
-                (UnOp::$op, $is32, MathWidth::Bits256, concat!("nx_", stringify!($name), "_avx2"), avx2_complex::$name),
-                (UnOp::$op, $is32, MathWidth::Bits512, concat!("nx_", stringify!($name), "_avx512"), avx512_complex::$name),
+                (UnOp::$op, false, MathWidth::Bits256, concat!("nx_", stringify!($c128), "_avx2"), avx2_complex::$c128),
+                (UnOp::$op, false, MathWidth::Bits512, concat!("nx_", stringify!($c128), "_avx512"), avx512_complex::$c128),
+                (UnOp::$op, true, MathWidth::Bits256, concat!("nx_", stringify!($c64), "_avx2"), avx2_complex::$c64),
+                (UnOp::$op, true, MathWidth::Bits512, concat!("nx_", stringify!($c64), "_avx512"), avx512_complex::$c64),
             )*
         ];
+    };
+    (@modules $($name:ident: $t:ty, $f:ident, $covers:ident;)*) => {
+        complex_module!(avx2_complex, "avx2,fma", $(
+            $name: $t, complex_fns::$f, own_complex::covers::$covers::<$t>, own_complex::$f;
+        )*);
+        complex_module!(avx512_complex, "avx512f,avx2,fma", $(
+            $name: $t, complex_fns::$f, own_complex::covers::$covers::<$t>, own_complex::$f;
+        )*);
     };
 }
 
@@ -416,42 +426,8 @@ macro_rules! complex_entries {
 #[cfg(target_arch = "x86_64")]
 mod complex_fns {
     use crate::math::complex as core;
-    pub(super) use crate::math::complex::{
-        arctanh_inside, exp_inside, log1p_inside, log_inside, sqrt_inside, tanh_inside, trig_inside,
-    };
-    use crate::value::own_complex::covered;
     use crate::value::own_complex::{scaled, Part};
     use num_complex::Complex;
-
-    // exp, log, sin and cos as `own_complex` decides (complex128's real axis goes to
-    // the C library).
-    #[inline(always)]
-    pub(super) fn exp_covers<T: Part>(x: f64, y: f64) -> bool {
-        covered::<T>(exp_inside, true, x, y)
-    }
-    #[inline(always)]
-    pub(super) fn log_covers<T: Part>(x: f64, y: f64) -> bool {
-        covered::<T>(log_inside, true, x, y)
-    }
-    #[inline(always)]
-    pub(super) fn trig_covers<T: Part>(x: f64, y: f64) -> bool {
-        covered::<T>(trig_inside, true, x, y)
-    }
-
-    #[inline(always)]
-    pub(super) fn hyperbolic_inside(x: f64, y: f64) -> bool {
-        trig_inside(y, x)
-    }
-
-    #[inline(always)]
-    pub(super) fn tan_inside(x: f64, y: f64) -> bool {
-        tanh_inside(-y, x)
-    }
-
-    #[inline(always)]
-    pub(super) fn arctan_inside(x: f64, y: f64) -> bool {
-        arctanh_inside(-y, x)
-    }
 
     macro_rules! cores {
         ($($name:ident = $core:path;)*) => {$(
@@ -491,34 +467,20 @@ mod complex_fns {
 }
 
 complex_entries! {
-    Exp exp_c128: f64 = false, complex_fns::exp, complex_fns::exp_covers::<f64>, own_complex::exp;
-    Log log_c128: f64 = false, complex_fns::log, complex_fns::log_covers::<f64>, own_complex::log;
-    Log10 log10_c128: f64 = false, complex_fns::log10, complex_fns::log_covers::<f64>, own_complex::log10;
-    Log2 log2_c128: f64 = false, complex_fns::log2, complex_fns::log_covers::<f64>, own_complex::log2;
-    Sqrt sqrt_c128: f64 = false, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
-    Sin sin_c128: f64 = false, complex_fns::sin, complex_fns::trig_covers::<f64>, own_complex::sin;
-    Cos cos_c128: f64 = false, complex_fns::cos, complex_fns::trig_covers::<f64>, own_complex::cos;
-    Sinh sinh_c128: f64 = false, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
-    Cosh cosh_c128: f64 = false, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
-    Tan tan_c128: f64 = false, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
-    Tanh tanh_c128: f64 = false, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
-    Arctan arctan_c128: f64 = false, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
-    Arctanh arctanh_c128: f64 = false, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
-    Log1p log1p_c128: f64 = false, complex_fns::log1p, complex_fns::log1p_inside, own_complex::log1p;
-    Exp exp_c64: f32 = true, complex_fns::exp, complex_fns::exp_covers::<f32>, own_complex::exp;
-    Log log_c64: f32 = true, complex_fns::log, complex_fns::log_covers::<f32>, own_complex::log;
-    Log10 log10_c64: f32 = true, complex_fns::log10, complex_fns::log_covers::<f32>, own_complex::log10;
-    Log2 log2_c64: f32 = true, complex_fns::log2, complex_fns::log_covers::<f32>, own_complex::log2;
-    Sqrt sqrt_c64: f32 = true, complex_fns::sqrt, complex_fns::sqrt_inside, own_complex::sqrt;
-    Sin sin_c64: f32 = true, complex_fns::sin, complex_fns::trig_covers::<f32>, own_complex::sin;
-    Cos cos_c64: f32 = true, complex_fns::cos, complex_fns::trig_covers::<f32>, own_complex::cos;
-    Sinh sinh_c64: f32 = true, complex_fns::sinh, complex_fns::hyperbolic_inside, own_complex::sinh;
-    Cosh cosh_c64: f32 = true, complex_fns::cosh, complex_fns::hyperbolic_inside, own_complex::cosh;
-    Tan tan_c64: f32 = true, complex_fns::tan, complex_fns::tan_inside, own_complex::tan;
-    Tanh tanh_c64: f32 = true, complex_fns::tanh, complex_fns::tanh_inside, own_complex::tanh;
-    Arctan arctan_c64: f32 = true, complex_fns::arctan, complex_fns::arctan_inside, own_complex::arctan;
-    Arctanh arctanh_c64: f32 = true, complex_fns::arctanh, complex_fns::arctanh_inside, own_complex::arctanh;
-    Log1p log1p_c64: f32 = true, complex_fns::log1p, complex_fns::log1p_inside, own_complex::log1p;
+    Exp exp_c128 exp_c64 = exp, exp;
+    Log log_c128 log_c64 = log, log;
+    Log10 log10_c128 log10_c64 = log10, log;
+    Log2 log2_c128 log2_c64 = log2, log;
+    Log1p log1p_c128 log1p_c64 = log1p, log1p;
+    Sqrt sqrt_c128 sqrt_c64 = sqrt, sqrt;
+    Sin sin_c128 sin_c64 = sin, sin;
+    Cos cos_c128 cos_c64 = cos, cos;
+    Tan tan_c128 tan_c64 = tan, tan;
+    Sinh sinh_c128 sinh_c64 = sinh, sinh;
+    Cosh cosh_c128 cosh_c64 = cosh, cosh;
+    Tanh tanh_c128 tanh_c64 = tanh, tanh;
+    Arctan arctan_c128 arctan_c64 = arctan, arctan;
+    Arctanh arctanh_c128 arctanh_c64 = arctanh, arctanh;
 }
 
 #[cfg(not(target_arch = "x86_64"))]
