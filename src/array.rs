@@ -56,19 +56,24 @@ fn uninit_array<T: Element>(shape: &[usize]) -> Result<ArrayD<MaybeUninit<T>>> {
 /// faults per evaluation (`docs/performance-log.md`). NumPy advises its large arrays
 /// the same way.
 pub(crate) fn advise_huge_pages(data: *mut u8, bytes: usize) {
-    const PAGE: usize = 4096;
-    let start = (data as usize).next_multiple_of(PAGE);
-    let end = (data as usize + bytes) / PAGE * PAGE;
-    if end <= start {
-        return;
-    }
     // Transparent huge pages are Linux's; elsewhere the pages stay as they come.
     // SAFETY: MADV_HUGEPAGE only changes how the kernel backs the pages, never their
     // contents; a range that is not the caller's mapping is refused. Failure is harmless.
     #[cfg(target_os = "linux")]
-    unsafe {
-        libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE)
-    };
+    if let Some((start, len)) = whole_pages(data, bytes) {
+        unsafe { libc::madvise(start, len, libc::MADV_HUGEPAGE) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = whole_pages(data, bytes);
+}
+
+const PAGE: usize = 4096;
+
+/// The whole 4 KiB pages inside `[ptr, ptr + bytes)`, if any.
+pub(crate) fn whole_pages(ptr: *mut u8, bytes: usize) -> Option<(*mut libc::c_void, usize)> {
+    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
+    let end = (ptr as usize + bytes) / PAGE * PAGE;
+    (end > start).then_some((start as *mut libc::c_void, end - start))
 }
 
 mod sealed {

@@ -70,6 +70,26 @@ unsafe fn map<T: Copy + Default>(
     }
 }
 
+/// Copies elements `k..k + m` of `a` and of `b` to the front of `xs` and `ys` (the
+/// sources may overlap a destination buffer of the caller's: `copy` allows it).
+///
+/// # Safety
+/// `a` and `b` hold at least `k + m` elements, and `m ≤ CHUNK`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn load_pair<T: Copy>(
+    (a, b): (*const T, *const T),
+    k: usize,
+    m: usize,
+    (xs, ys): (&mut [T; CHUNK], &mut [T; CHUNK]),
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        std::ptr::copy(a.add(k), xs.as_mut_ptr(), m);
+        std::ptr::copy(b.add(k), ys.as_mut_ptr(), m);
+    }
+}
+
 /// Applies a two-argument function to the `n` pairs at `a` and `b`, writing `dst`
 /// (which may be either source): its value is `fixup(x, y, core(x, y))`, in two loops
 /// per chunk, so that a `core` without control flow vectorizes whatever `fixup` does.
@@ -90,11 +110,8 @@ unsafe fn map2<T: Copy + Default>(
     let mut k = 0;
     while k < n {
         let m = (n - k).min(CHUNK);
-        // SAFETY: elements k..k + m are inside every buffer; `copy` allows overlap.
-        unsafe {
-            std::ptr::copy(a.add(k), xs.as_mut_ptr(), m);
-            std::ptr::copy(b.add(k), ys.as_mut_ptr(), m);
-        }
+        // SAFETY: elements k..k + m are inside every buffer.
+        unsafe { load_pair((a, b), k, m, (&mut xs, &mut ys)) };
         // The whole chunk, as in `map` (results past `m` are never stored).
         let mut cores = [T::default(); CHUNK];
         for ((c, &x), &y) in cores.iter_mut().zip(&xs).zip(&ys) {
@@ -131,10 +148,7 @@ unsafe fn map_complex<T: Part + Default>(
     while k < n {
         let m = (n - k).min(CHUNK);
         // SAFETY: elements k..k + m are inside both buffers.
-        unsafe {
-            std::ptr::copy(re.add(k), xs.as_mut_ptr(), m);
-            std::ptr::copy(im.add(k), ys.as_mut_ptr(), m);
-        }
+        unsafe { load_pair((re, im), k, m, (&mut xs, &mut ys)) };
         // The whole chunk, as in `map` (results past `m` are never stored).
         let mut zs = [Complex::<T>::default(); CHUNK];
         for ((z, &x), &y) in zs.iter_mut().zip(&xs).zip(&ys) {

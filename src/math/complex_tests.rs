@@ -3,12 +3,10 @@
 //! by `python/tests/accuracy.py --rust`), and the arguments their cores leave to the
 //! C library against it, bit for bit.
 
-use super::tests::ulps;
+use super::tests::{reference_value, ulps, REFERENCE};
 use crate::value::libm;
 use crate::value::own_complex;
 use num_complex::{Complex, Complex32, Complex64};
-
-const REFERENCE: &str = include_str!("reference.txt");
 
 /// nexpr's function `name` at z, in complex128 or (`f32`) complex64, widened.
 fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
@@ -49,14 +47,7 @@ fn complex_parts_within_one_ulp_of_the_correctly_rounded_values() {
         }
         assert_eq!(w.len(), 6, "{line}");
         let f32 = w[1] == "complex64";
-        let part = |s: &str| {
-            let bits = u64::from_str_radix(s, 16).expect("hex");
-            if f32 {
-                f32::from_bits(bits as u32) as f64
-            } else {
-                f64::from_bits(bits)
-            }
-        };
+        let part = |s: &str| reference_value(s, f32);
         let z = Complex::new(part(w[2]), part(w[3]));
         let want = Complex::new(part(w[4]), part(w[5]));
         let got = apply(w[0], z, f32);

@@ -17,22 +17,22 @@ fn has_fma() -> bool {
 }
 
 /// `$name(args)`: `$path` compiled for AVX2 + FMA where the CPU has them, else for the
-/// baseline.
+/// baseline (arguments of type `$t`, a result of type `$r`).
 macro_rules! dispatched {
-    ($($name:ident($($a:ident),*): $t:ty = $path:path;)*) => {
+    ($($name:ident($($a:ident),*): $t:ty => $r:ty = $path:path;)*) => {
         #[cfg(target_arch = "x86_64")]
         mod fma_copies {
             use super::*;
             $(
                 #[target_feature(enable = "avx2,fma")]
-                pub(super) fn $name($($a: $t),*) -> $t {
+                pub(super) fn $name($($a: $t),*) -> $r {
                     $path($($a),*)
                 }
             )*
         }
         $(
             #[inline]
-            pub(super) fn $name($($a: $t),*) -> $t {
+            pub(crate) fn $name($($a: $t),*) -> $r {
                 #[cfg(target_arch = "x86_64")]
                 if has_fma() {
                     // SAFETY: the CPU has AVX2 and FMA.
@@ -45,72 +45,43 @@ macro_rules! dispatched {
 }
 
 dispatched! {
-    exp(x): f64 = exp::exp;
-    expm1(x): f64 = exp::expm1;
-    log(x): f64 = log::log;
-    log1p(x): f64 = log::log1p;
-    log2(x): f64 = log::log2;
-    log10(x): f64 = log::log10;
-    sin(x): f64 = trig::sin;
-    cos(x): f64 = trig::cos;
-    tan(x): f64 = tan::tan;
-    arcsin(x): f64 = asin::arcsin;
-    arccos(x): f64 = asin::arccos;
-    arctan(x): f64 = atan::arctan;
-    sinh(x): f64 = hyperbolic::sinh;
-    cosh(x): f64 = hyperbolic::cosh;
-    tanh(x): f64 = hyperbolic::tanh;
-    arcsinh(x): f64 = inverse_hyperbolic::arcsinh;
-    arccosh(x): f64 = inverse_hyperbolic::arccosh;
-    arctanh(x): f64 = inverse_hyperbolic::arctanh;
-    arctan2(y, x): f64 = atan::arctan2;
-    pow(x, y): f64 = pow::pow;
-    exp_f32(x): f32 = float32::exp;
-    log_f32(x): f32 = float32::log;
-    sin_f32(x): f32 = float32::sin;
-    cos_f32(x): f32 = float32::cos;
-    tanh_f32(x): f32 = float32::tanh;
-    pow_f32(x, y): f32 = float32::pow;
-}
-
-/// The complex cores (`complex.rs`), dispatched as the others: (re, im) of (x, y).
-macro_rules! dispatched_complex {
-    ($($name:ident = $path:path;)*) => {
-        #[cfg(target_arch = "x86_64")]
-        mod fma_complex_copies {
-            use super::*;
-            $(
-                #[target_feature(enable = "avx2,fma")]
-                pub(super) fn $name(x: f64, y: f64) -> (f64, f64) {
-                    $path(x, y)
-                }
-            )*
-        }
-        $(
-            #[inline]
-            pub(crate) fn $name(x: f64, y: f64) -> (f64, f64) {
-                #[cfg(target_arch = "x86_64")]
-                if has_fma() {
-                    // SAFETY: the CPU has AVX2 and FMA.
-                    return unsafe { fma_complex_copies::$name(x, y) };
-                }
-                $path(x, y)
-            }
-        )*
-    };
-}
-
-dispatched_complex! {
-    complex_exp = complex::exp;
-    complex_log = complex::log;
-    complex_sqrt = complex::sqrt;
-    complex_tan = complex::tan;
-    complex_tanh = complex::tanh;
-    complex_arctan = complex::arctan;
-    complex_arctanh = complex::arctanh;
-    complex_log1p = complex::log1p;
-    complex_sin = complex::sin;
-    complex_cos = complex::cos;
-    complex_sinh = complex::sinh;
-    complex_cosh = complex::cosh;
+    exp(x): f64 => f64 = exp::exp;
+    expm1(x): f64 => f64 = exp::expm1;
+    log(x): f64 => f64 = log::log;
+    log1p(x): f64 => f64 = log::log1p;
+    log2(x): f64 => f64 = log::log2;
+    log10(x): f64 => f64 = log::log10;
+    sin(x): f64 => f64 = trig::sin;
+    cos(x): f64 => f64 = trig::cos;
+    tan(x): f64 => f64 = tan::tan;
+    arcsin(x): f64 => f64 = asin::arcsin;
+    arccos(x): f64 => f64 = asin::arccos;
+    arctan(x): f64 => f64 = atan::arctan;
+    sinh(x): f64 => f64 = hyperbolic::sinh;
+    cosh(x): f64 => f64 = hyperbolic::cosh;
+    tanh(x): f64 => f64 = hyperbolic::tanh;
+    arcsinh(x): f64 => f64 = inverse_hyperbolic::arcsinh;
+    arccosh(x): f64 => f64 = inverse_hyperbolic::arccosh;
+    arctanh(x): f64 => f64 = inverse_hyperbolic::arctanh;
+    arctan2(y, x): f64 => f64 = atan::arctan2;
+    pow(x, y): f64 => f64 = pow::pow;
+    exp_f32(x): f32 => f32 = float32::exp;
+    log_f32(x): f32 => f32 = float32::log;
+    sin_f32(x): f32 => f32 = float32::sin;
+    cos_f32(x): f32 => f32 = float32::cos;
+    tanh_f32(x): f32 => f32 = float32::tanh;
+    pow_f32(x, y): f32 => f32 = float32::pow;
+    // The complex cores (`complex.rs`): (re, im) of (x, y).
+    complex_exp(x, y): f64 => (f64, f64) = complex::exp;
+    complex_log(x, y): f64 => (f64, f64) = complex::log;
+    complex_sqrt(x, y): f64 => (f64, f64) = complex::sqrt;
+    complex_tan(x, y): f64 => (f64, f64) = complex::tan;
+    complex_tanh(x, y): f64 => (f64, f64) = complex::tanh;
+    complex_arctan(x, y): f64 => (f64, f64) = complex::arctan;
+    complex_arctanh(x, y): f64 => (f64, f64) = complex::arctanh;
+    complex_log1p(x, y): f64 => (f64, f64) = complex::log1p;
+    complex_sin(x, y): f64 => (f64, f64) = complex::sin;
+    complex_cos(x, y): f64 => (f64, f64) = complex::cos;
+    complex_sinh(x, y): f64 => (f64, f64) = complex::sinh;
+    complex_cosh(x, y): f64 => (f64, f64) = complex::cosh;
 }

@@ -7,7 +7,17 @@ use super::{batch, Accurate};
 use crate::ir::UnOp;
 use crate::options::MathWidth;
 
-const REFERENCE: &str = include_str!("reference.txt");
+pub(super) const REFERENCE: &str = include_str!("reference.txt");
+
+/// A reference value (hex bits of an f64, or of an f32 where `f32`), widened to f64.
+pub(super) fn reference_value(hex: &str, f32: bool) -> f64 {
+    let bits = u64::from_str_radix(hex, 16).expect("hex");
+    if f32 {
+        f32::from_bits(bits as u32) as f64
+    } else {
+        f64::from_bits(bits)
+    }
+}
 
 /// Distance in representable numbers (NaN equals NaN, −0 equals +0).
 pub(super) fn ulps(a: f64, b: f64, f32: bool) -> u64 {
@@ -95,14 +105,7 @@ fn binary_reference() -> Vec<(&'static Binary, bool, (f64, f64), f64)> {
             let w: Vec<&str> = l.split_whitespace().collect();
             let f = BINARY.iter().find(|b| b.0 == w[0]).expect("known function");
             let f32 = w[1] == "float32";
-            let v = |s: &str| {
-                let bits = u64::from_str_radix(s, 16).expect("hex");
-                if f32 {
-                    f32::from_bits(bits as u32) as f64
-                } else {
-                    f64::from_bits(bits)
-                }
-            };
+            let v = |s: &str| reference_value(s, f32);
             (f, f32, (v(w[2]), v(w[3])), v(w[4]))
         })
         .collect()
@@ -137,16 +140,12 @@ fn reference() -> Vec<(UnOp, bool, f64, f64)> {
             let w: Vec<&str> = l.split_whitespace().collect();
             let op = OPS.iter().find(|o| o.0 == w[0]).expect("known function").1;
             let f32 = w[1] == "float32";
-            let bits = |s: &str| u64::from_str_radix(s, 16).expect("hex");
-            let (x, y) = if f32 {
-                (
-                    f32::from_bits(bits(w[2]) as u32) as f64,
-                    f32::from_bits(bits(w[3]) as u32) as f64,
-                )
-            } else {
-                (f64::from_bits(bits(w[2])), f64::from_bits(bits(w[3])))
-            };
-            (op, f32, x, y)
+            (
+                op,
+                f32,
+                reference_value(w[2], f32),
+                reference_value(w[3], f32),
+            )
         })
         .collect()
 }

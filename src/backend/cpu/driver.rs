@@ -15,7 +15,7 @@
 use super::jit::Compiled;
 use super::lower::{elem_size, LEAF, STATUS_CANCELLED};
 use super::{fault_ahead, pool::Pool, schedule};
-use crate::array::{DynArray, HUGE_MIN, HUGE_PAGE};
+use crate::array::{whole_pages, DynArray, HUGE_MIN, HUGE_PAGE};
 use crate::backend::OutBuf;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
@@ -470,15 +470,6 @@ fn halves<T: Reducible>(xs: &[T]) -> T {
     }
     let h = xs.len() / 2;
     T::binop(BinOp::Add, halves(&xs[..h]), halves(&xs[h..]))
-}
-
-const PAGE: usize = 4096;
-
-/// The whole pages inside `[ptr, ptr + bytes)`, if any.
-fn whole_pages(ptr: *mut u8, bytes: usize) -> Option<(*mut libc::c_void, usize)> {
-    let start = (ptr as usize).div_ceil(PAGE) * PAGE;
-    let end = (ptr as usize + bytes) / PAGE * PAGE;
-    (end > start).then_some((start as *mut libc::c_void, end - start))
 }
 
 /// Asks for transparent huge pages on a large output that has not been touched yet
