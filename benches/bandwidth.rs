@@ -11,6 +11,11 @@
 //! time over the triad's is directly the fraction of the ceiling it reaches
 //! (`benches/compare.py` does this with every memory-bound expression).
 //!
+//! `dot` (`s = Σ b·c`, 16 bytes an element, nothing written) is the ceiling of a
+//! reduction, which only reads: on many machines reading alone moves more bytes a
+//! second than the triad's mix of reads and writes, so a sum is measured against it
+//! as well as against the triad.
+//!
 //! `triad-fresh` is the triad into a fresh output per run, as an evaluation that
 //! returns a new array writes one: a new anonymous mapping, 2 MiB aligned and advised
 //! for transparent huge pages (as nexpr's large outputs are), each thread first
@@ -105,6 +110,25 @@ fn triad(a: &mut [f64], b: &mut [f64], c: &mut [f64]) {
     for ((a, &b), &c) in a.iter_mut().zip(b.iter()).zip(c.iter()) {
         *a = b + s * c;
     }
+}
+
+/// Σ b·c with 8 running sums (a reduction in order would be bound by the latency of
+/// one addition, not by memory); `a` is not touched.
+fn dot(_a: &mut [f64], b: &mut [f64], c: &mut [f64]) {
+    let mut sums = [0.0; 8];
+    let (b8, c8) = (b.chunks_exact(8), c.chunks_exact(8));
+    let tail: f64 = b8
+        .remainder()
+        .iter()
+        .zip(c8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in b8.zip(c8) {
+        for k in 0..8 {
+            sums[k] += x[k] * y[k];
+        }
+    }
+    black_box(sums.iter().sum::<f64>() + tail);
 }
 
 /// `n` float64 in a new anonymous mapping, starting on a 2 MiB boundary and advised
@@ -225,6 +249,7 @@ fn main() {
         for (name, bytes, kernel) in [
             ("copy", 16, (copy as Kernel, false)),
             ("triad", 24, (triad as Kernel, false)),
+            ("dot", 16, (dot as Kernel, false)),
             ("triad-fresh", 24, (triad as Kernel, true)),
         ] {
             let (best, median) = rates(&args, threads, bytes, &mut arrays, kernel);

@@ -11,7 +11,8 @@ Usage: python benches/compare.py NEXPR_BINARY [ROUNDS] [N] [EXPR_SUBSTRING ...]
 Every round also runs the STREAM-style probe (`cargo bench --bench bandwidth`, built
 on the first call) at 1 and 2 threads, and the memory-bound expressions (those with no
 transcendental function) are reported as a fraction of the triad's bandwidth at the
-same thread count: the bytes an expression must move (its inputs and its output, once)
+same thread count (reductions, which only read, also as a fraction of the probe's
+`dot`): the bytes an expression must move (its inputs and its output, once)
 over its time, against the bytes a second the triad moves. The probe's triad into a
 fresh output per run (`triad-fresh`) is printed beside it: the ceiling where the output
 is new, its pages zeroed by the OS at first touch. Set NEXPR_NO_BANDWIDTH=1 to
@@ -77,14 +78,15 @@ def nexpr(expr, threads, into=False):
 
 def bandwidth():
     """GB/s by (kernel, thread count), from benches/bandwidth.rs (medians of its runs):
-    `triad` into arrays it reuses, `triad-fresh` into a fresh output per run."""
+    `triad` into arrays it reuses, `triad-fresh` into a fresh output per run, `dot`
+    (reading two arrays, writing nothing: the ceiling of a reduction)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run(['cargo', 'bench', '-q', '--bench', 'bandwidth', '--', '--json',
                           '--n', str(n), '--threads', '1,2', '--repeat', '7'],
                          cwd=root, capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{')]
     return {(r['kernel'], r['threads']): r['median_gbs'] for r in rows
-            if r['kernel'] in ('triad', 'triad-fresh')}
+            if r['kernel'] in ('triad', 'triad-fresh', 'dot')}
 
 
 def moved_bytes(expr, result):
@@ -158,3 +160,16 @@ if probe and MEMORY_BOUND:
             th = 2 if '2t' in k else 1
             cells.append(f'{moved / med / 1e9 / ceiling[th]:.0%}')
         print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(cells) + ' |')
+    reductions = [e for e in MEMORY_BOUND if e.startswith('sum')]
+    if reductions:
+        dot = {th: gbs[('dot', th)] for th in (1, 2)}
+        print(f'\nReductions (they only read) as a fraction of the probe\'s dot (1 thread '
+              f'{dot[1]:.1f} GB/s, 2 threads {dot[2]:.1f} GB/s)')
+        for expr in reductions:
+            moved = moved_bytes(expr, funcs[expr]())
+            cells = []
+            for k in cols:
+                runs = res[(expr, k)]
+                med = sorted(m for m, _ in runs)[len(runs) // 2]
+                cells.append(f'{k} {moved / med / 1e9 / dot[2 if "2t" in k else 1]:.0%}')
+            print(f'`{expr}`: ' + ', '.join(cells))
