@@ -512,7 +512,7 @@ macro_rules! complex_binary {
                     3 => return (a * a) * a,
                     _ => {}
                 }
-                let mut n = n.abs();
+                let n = n.abs();
                 let mut aa = one;
                 let mut p = a;
                 let mut mask = 1i64;
@@ -526,8 +526,6 @@ macro_rules! complex_binary {
                     }
                     p = p * p;
                 }
-                n = 0;
-                let _ = n;
                 return if b.re < 0.0 { $quot(one, aa) } else { aa };
             }
             libm::cpow(a, b)
