@@ -470,6 +470,14 @@ macro_rules! float_binary {
 float_binary!(binary_f32, divmod_f32, nextafter_f32, f32, u32, F32);
 float_binary!(binary_f64, divmod_f64, nextafter_f64, f64, u64, F64);
 
+/// a^b by nexpr's core, each part rounded once to `T`, or `None` where the core
+/// leaves it to the C library.
+fn own_pow<T: own_complex::Part>(a: Complex<T>, b: Complex<T>) -> Option<Complex<T>> {
+    let (re, im) =
+        crate::math::scalar::complex_pow(a.re.into(), a.im.into(), b.re.into(), b.im.into())?;
+    Some(Complex::new(T::narrow(re), T::narrow(im)))
+}
+
 macro_rules! complex_binary {
     ($name:ident, $quot:ident, $pow:ident, $t:ty, $wrap:ident) => {
         /// NumPy's complex division (Smith's method, with its handling of a zero divisor).
@@ -491,7 +499,8 @@ macro_rules! complex_binary {
         }
 
         /// NumPy's complex power: exact repeated multiplication for small integer
-        /// exponents, the C library's cpow otherwise.
+        /// exponents, else nexpr's core (`math::complex_pow`, within 1 ulp) where it
+        /// computes and the C library's cpow where it does not.
         pub fn $pow(a: Complex<$t>, b: Complex<$t>) -> Complex<$t> {
             let one = Complex::<$t>::new(1.0, 0.0);
             if b.re == 0.0 && b.im == 0.0 {
@@ -528,7 +537,7 @@ macro_rules! complex_binary {
                 }
                 return if b.re < 0.0 { $quot(one, aa) } else { aa };
             }
-            libm::cpow(a, b)
+            own_pow(a, b).unwrap_or_else(|| libm::cpow(a, b))
         }
 
         fn $name(op: BinOp, x: Complex<$t>, y: Complex<$t>) -> Scalar {

@@ -342,8 +342,9 @@ def table() -> str:
             rows.append(f"| {name} | {np.dtype(dtype).name} | " + " | ".join(cells) + " |")
     # The complex functions nexpr computes itself, per part (accuracy_complex.py).
     from accuracy_complex import table as complex_rows
+    from accuracy_complex_pow import table as complex_pow_rows
 
-    return "\n".join(rows) + "\n" + complex_rows(COLUMNS)
+    return "\n".join(rows) + "\n" + complex_rows(COLUMNS) + complex_pow_rows(COLUMNS)
 
 
 RUST_FUNCTIONS = OWN
@@ -374,8 +375,9 @@ def rust_reference() -> str:
             for a, b, c in zip(y.view(u), x.view(u), r.view(u)):
                 lines.append(f"{name} {np.dtype(dtype).name} {int(a):0{width}x} {int(b):0{width}x} {int(c):0{width}x}")
     from accuracy_complex import rust_reference as complex_lines
+    from accuracy_complex_pow import rust_reference as complex_pow_lines
 
-    return "\n".join(lines) + "\n" + complex_lines()
+    return "\n".join(lines) + "\n" + complex_lines() + complex_pow_lines()
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--rust"]:

@@ -2,11 +2,13 @@
 
 nexpr's own functions (``accuracy.OWN``: every transcendental, and the two-argument
 ``accuracy.BINARY``) must be within 1 ulp on every sample, and so must each part of the
-complex functions nexpr computes itself (``accuracy_complex.WITHIN_ONE_ULP``). The table of ``docs/accuracy.md`` comes from the same measurement
+complex functions nexpr computes itself (``accuracy_complex.WITHIN_ONE_ULP``) and of the
+complex power (``accuracy_complex_pow``). The table of ``docs/accuracy.md`` comes from the same measurement
 (``python tests/accuracy.py``).
 """
 
 import accuracy_complex
+import accuracy_complex_pow
 import numpy as np
 import pytest
 from accuracy import BINARY, DTYPES, OWN, measure, nexpr_default
@@ -25,6 +27,12 @@ def test_default_within_one_ulp(name, dtype):
 def test_complex_default_within_one_ulp(name, dtype):
     worst, exact = accuracy_complex.measure(name, dtype, nexpr_default)
     assert worst <= 1, f"{name} {np.dtype(dtype).name}: {worst} ulp ({exact:.1f} % exact)"
+
+
+@pytest.mark.parametrize("dtype", accuracy_complex_pow.DTYPES, ids=lambda d: np.dtype(d).name)
+def test_complex_power_within_one_ulp(dtype):
+    worst, exact = accuracy_complex_pow.measure(dtype, nexpr_default)
+    assert worst <= 1, f"power {np.dtype(dtype).name}: {worst} ulp ({exact:.1f} % exact)"
 
 
 def test_exp_of_one_is_numpys():

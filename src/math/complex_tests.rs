@@ -42,7 +42,8 @@ fn complex_parts_within_one_ulp_of_the_correctly_rounded_values() {
     let mut n = 0;
     for line in REFERENCE.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
-        if !w.get(1).is_some_and(|d| d.starts_with("complex")) {
+        // The power's lines (two arguments) are `complex_pow_tests.rs`'.
+        if !w.get(1).is_some_and(|d| d.starts_with("complex")) || w[0] == "power" {
             continue;
         }
         assert_eq!(w.len(), 6, "{line}");

@@ -9,7 +9,8 @@
 //! `trig.rs` (sin, cos; arguments beyond 2^20 go to libm), `tan.rs`, `atan.rs`
 //! (arctan, arctan2 and the arctangent kernel), `asin.rs` (arcsin, arccos),
 //! `hyperbolic.rs` (sinh, cosh, tanh), `inverse_hyperbolic.rs` (arcsinh, arccosh,
-//! arctanh), `pow.rs`; `scalar.rs` (the per-element entry points, with FMA where the
+//! arctanh), `pow.rs`, `complex.rs` (the complex functions' cores), `complex_pow.rs`
+//! (the complex power, with logarithm and arctangent steps to about 2^-100); `scalar.rs` (the per-element entry points, with FMA where the
 //! CPU has it); `accurate.rs` (the `Accurate` trait over them). None of these files
 //! uses anything else of the crate, so that the aarch64 check
 //! (`tests/it/cross_aarch64/math.rs`) can compile them for aarch64 on their own; `float.rs` holds the shared steps (exact sums and products,
@@ -24,6 +25,7 @@ mod asin;
 mod atan;
 mod batch;
 pub(crate) mod complex;
+pub(crate) mod complex_pow;
 mod exp;
 mod float;
 mod float32;
@@ -38,6 +40,8 @@ mod trig;
 pub(crate) use accurate::Accurate;
 pub(crate) use batch::{batch_fn, binary_batch_fn, complex_batch_fn, lookup, resolve};
 
+#[cfg(test)]
+mod complex_pow_tests;
 #[cfg(test)]
 mod complex_tests;
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! `docs/performance-log.md`).
 
 use super::{
-    asin, atan, complex, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan, trig,
+    asin, atan, complex, complex_pow, exp, float32, hyperbolic, inverse_hyperbolic, log, pow, tan,
+    trig,
 };
 
 /// Whether this CPU runs the AVX2 + FMA copies (std caches the detection).
@@ -84,4 +85,5 @@ dispatched! {
     complex_cos(x, y): f64 => (f64, f64) = complex::cos;
     complex_sinh(x, y): f64 => (f64, f64) = complex::sinh;
     complex_cosh(x, y): f64 => (f64, f64) = complex::cosh;
+    complex_pow(x, y, c, d): f64 => Option<(f64, f64)> = complex_pow::pow;
 }

@@ -1,0 +1,247 @@
+//! The core of the complex power z^w = exp(w·log z), within 1 ulp per part.
+//!
+//! With log z = λ + iθ (λ = ½·log|z|², θ = arg z) and w = c + id, the result is
+//! e^u·(cos v + i·sin v) with u = cλ − dθ and v = cθ + dλ. A relative error of the
+//! result's modulus is the absolute error of u, and an error of v moves each part by
+//! that much relative to the modulus; u and v may also be small differences of large
+//! products. So λ and θ are computed to about 2^-100 (the double-double steps here:
+//! 2·atanh series for the logarithm, an eighths table and a series for the
+//! arctangent), u and v as double-double sums of double-double products, and only
+//! then the result from `exp.rs`' reduction and `tan.rs`' sine and cosine kernels,
+//! whose 2^-60 relative errors no longer matter. NumPy (the C library's `cpow`)
+//! computes w·log z in double precision and loses up to log2|u| bits this way.
+//!
+//! [`pow`] returns `None` where it does not compute: non-finite or subnormal parts,
+//! z = 0, |u| or |v| too large (beyond exp's and the reduction's ranges, or products so
+//! large that their 2^-100 would show), and v = 0, where the sign of a zero imaginary
+//! part is the C library's IEEE arithmetic. The caller takes the C library's `cpow`
+//! there, as NumPy does everywhere.
+
+use super::exp::exp_parts;
+use super::float::{div_dd, fast_two_sum, horner, pow2, scale, two_prod, two_sum, LN2_DD};
+use super::log::split;
+use super::tan::{cos_dd, sin_dd};
+use super::trig::{reduce, REDUCED_MAX};
+
+/// A double-double (head, tail).
+type Dd = (f64, f64);
+
+/// a + b, relative error near 2^-104 of the larger (cancellation keeps it absolute).
+#[inline(always)]
+fn add(a: Dd, b: Dd) -> Dd {
+    let (s, e) = two_sum(a.0, b.0);
+    fast_two_sum(s, e + (a.1 + b.1))
+}
+
+/// a·b, relative error near 2^-104.
+#[inline(always)]
+fn mul(a: Dd, b: Dd) -> Dd {
+    let (p, e) = two_prod(a.0, b.0);
+    fast_two_sum(p, e + a.0.mul_add(b.1, a.1 * b.0))
+}
+
+/// 1/3, 1/5, …, 1/19 as double-doubles (mpmath).
+const INV_ODD: [Dd; 9] = [
+    (0.3333333333333333, 1.850371707708594e-17),
+    (0.2, -1.1102230246251566e-17),
+    (0.14285714285714285, 7.93016446160826e-18),
+    (0.1111111111111111, 6.1679056923619804e-18),
+    (0.09090909090909091, -2.523234146875356e-18),
+    (0.07692307692307693, -4.270088556250602e-18),
+    (0.06666666666666667, 9.251858538542971e-19),
+    (0.058823529411764705, 8.163404592832033e-19),
+    (0.05263157894736842, 2.921639538487254e-18),
+];
+
+/// 1/21, 1/23, …, 1/41: the logarithm's series terms small enough for doubles.
+const INV_ODD_TAIL: [f64; 11] = [
+    1.0 / 21.0,
+    1.0 / 23.0,
+    1.0 / 25.0,
+    1.0 / 27.0,
+    1.0 / 29.0,
+    1.0 / 31.0,
+    1.0 / 33.0,
+    1.0 / 35.0,
+    1.0 / 37.0,
+    1.0 / 39.0,
+    1.0 / 41.0,
+];
+
+/// π and π/2 as double-doubles (mpmath).
+const PI: Dd = (std::f64::consts::PI, 1.2246467991473532e-16);
+const PI_2: Dd = (std::f64::consts::FRAC_PI_2, 6.123233995736766e-17);
+
+/// Σ_{j<n} (±1)^j·t^j·k_j for double-double coefficients k_0… (alternating where
+/// `alternate`), by Horner in double-double, starting from `inner` (the terms of
+/// degree n and beyond, a double).
+#[inline(always)]
+fn series_dd(t: Dd, coefficients: &[Dd], inner: f64, alternate: bool) -> Dd {
+    let sign = if alternate { -1.0 } else { 1.0 };
+    let mut acc: Dd = (inner, 0.0);
+    for &(h, l) in coefficients.iter().rev() {
+        acc = add(mul(acc, (sign * t.0, sign * t.1)), (h, l));
+    }
+    acc
+}
+
+/// log(nh + nl) for a positive normal double-double, absolute error near 2^-100·
+/// max(1, |log|): nh = 2^k·m, f = m − 1 + nl/2^k (m − 1 exact), s = f/(2 + f), and
+/// log(1 + f) = 2·atanh s = 2s·Σ s^(2j)/(2j + 1), |s| ≤ 0.172, so that twenty terms
+/// reach 2^-104 and only the first ten need double-double coefficients.
+#[inline(always)]
+fn log_hp(nh: f64, nl: f64) -> Dd {
+    let (k, m) = split(nh);
+    let (f, fl) = two_sum(m - 1.0, nl * pow2(-k));
+    let (d, dl) = fast_two_sum(2.0, f);
+    let s = div_dd(f, fl, d, dl + fl);
+    let t = mul(s, s);
+    let inner = horner(t.0, &INV_ODD_TAIL);
+    let q = add(mul(series_dd(t, &INV_ODD, inner, false), t), (1.0, 0.0));
+    let log_m = mul((2.0 * s.0, 2.0 * s.1), q);
+    add(mul((k as f64, 0.0), LN2_DD), log_m)
+}
+
+/// atan(j/8) for j = 1…8 as double-doubles (mpmath).
+const ATAN_EIGHTHS: [Dd; 8] = [
+    (0.12435499454676144, -3.1253241424539383e-18),
+    (0.24497866312686414, 1.0698755618734451e-17),
+    (0.35877067027057225, -2.4623815582638635e-17),
+    (0.4636476090008061, 2.2698777452961687e-17),
+    (0.5585993153435624, -5.4556305485916264e-18),
+    (0.6435011087932844, 1.5834785051444286e-17),
+    (0.7188299996216245, -2.1478388444456983e-17),
+    (std::f64::consts::FRAC_PI_4, 3.061616997868383e-17),
+];
+
+/// 1/15, 1/17, …, 1/27: the arctangent's series terms small enough for doubles.
+const ATAN_TAIL: [f64; 7] = [
+    1.0 / 15.0,
+    1.0 / 17.0,
+    1.0 / 19.0,
+    1.0 / 21.0,
+    1.0 / 23.0,
+    1.0 / 25.0,
+    1.0 / 27.0,
+];
+
+/// atan(a) for a double-double 0 ≤ a ≤ 1, absolute error near 2^-104: with c = j/8
+/// the nearest eighth, atan a = atan c + atan t, t = (a − c)/(1 + a·c), |t| ≤ 1/16,
+/// and atan t = t·Σ (−t²)^j/(2j + 1) to j = 13.
+#[inline(always)]
+fn atan_hp(a: Dd) -> Dd {
+    let j = (a.0 * 8.0).round();
+    let c = j / 8.0;
+    // a − c is exact (Sterbenz: c/2 ≤ a ≤ 2c for j ≥ 1).
+    let (p, p_err) = two_prod(a.0, c);
+    let (dh, dl) = fast_two_sum(1.0, p);
+    let t = div_dd(a.0 - c, a.1, dh, dl + c.mul_add(a.1, p_err));
+    let tt = mul(t, t);
+    let inner = horner(-tt.0, &ATAN_TAIL);
+    let sum = add(
+        mul(series_dd(tt, &INV_ODD[..6], inner, true), (-tt.0, -tt.1)),
+        (1.0, 0.0),
+    );
+    let atan_t = mul(t, sum);
+    if j == 0.0 {
+        atan_t
+    } else {
+        add(ATAN_EIGHTHS[j as usize - 1], atan_t)
+    }
+}
+
+/// The angle of (x, y) ≠ (0, 0), finite, as a double-double (C's `carg` to about
+/// 2^-100).
+#[inline(always)]
+fn arg_hp(x: f64, y: f64) -> Dd {
+    let (ax, ay) = (x.abs(), y.abs());
+    let swap = ay > ax;
+    let (n, d) = if swap { (ax, ay) } else { (ay, ax) };
+    let a = div_dd(n, 0.0, d, 0.0);
+    let r = atan_hp(a);
+    let r = if swap { add(PI_2, (-r.0, -r.1)) } else { r };
+    let r = if x < 0.0 { add(PI, (-r.0, -r.1)) } else { r };
+    if y.is_sign_negative() {
+        (-r.0, -r.1)
+    } else {
+        r
+    }
+}
+
+/// Parts beyond it (or below `SMALL`, not 0) are left to the C library: so x², y²
+/// and their exact errors stay normal.
+const LARGE: f64 = 2.5822498780869086e120; // 2^400
+const SMALL: f64 = 3.872591914849318e-121; // 2^-400
+/// |c·λ| + |d·θ| and |c·θ| + |d·λ| beyond it are left to the C library: their
+/// 2^-104 would show in u and v.
+const PRODUCT_MAX: f64 = 1048576.0; // 2^20
+/// exp's range for u: the result stays normal and finite.
+const U_LOW: f64 = -600.0;
+const U_HIGH: f64 = 700.0;
+
+/// Whether every part is finite and either 0 or of magnitude in [`SMALL`, `LARGE`].
+#[inline(always)]
+fn parts_inside(parts: [f64; 4]) -> bool {
+    parts
+        .iter()
+        .all(|p| *p == 0.0 || (SMALL..=LARGE).contains(&p.abs()))
+}
+
+/// (x + iy)^(c + id) as (re, im), or `None` where the C library is to compute it (see
+/// the module's description).
+#[inline(always)]
+pub fn pow(x: f64, y: f64, c: f64, d: f64) -> Option<(f64, f64)> {
+    if !parts_inside([x, y, c, d]) || (x == 0.0 && y == 0.0) {
+        return None;
+    }
+    let (a, a_err) = two_prod(x, x);
+    let (b, b_err) = two_prod(y, y);
+    let (s, s_err) = two_sum(a, b);
+    let (nh, nl) = fast_two_sum(s, s_err + (a_err + b_err));
+    let l = log_hp(nh, nl);
+    let lambda = (0.5 * l.0, 0.5 * l.1);
+    let theta = arg_hp(x, y);
+    let size_u = (c * lambda.0).abs() + (d * theta.0).abs();
+    let size_v = (c * theta.0).abs() + (d * lambda.0).abs();
+    if size_u > PRODUCT_MAX || size_v > PRODUCT_MAX {
+        return None;
+    }
+    let u = add(mul((c, 0.0), lambda), mul((-d, 0.0), theta));
+    let v = add(mul((c, 0.0), theta), mul((d, 0.0), lambda));
+    if !(U_LOW..=U_HIGH).contains(&u.0) || v.0 == 0.0 || v.0.abs() > REDUCED_MAX {
+        return None;
+    }
+    // e^u = 2^k·(1 + r + p)·(1 + u.1).
+    let (k, r, p) = exp_parts(u.0);
+    let (h, hl) = fast_two_sum(1.0, r);
+    let tail = hl + p;
+    let modulus = (h, tail + (h + tail) * u.1);
+    let (sin_v, cos_v) = sin_cos(v);
+    Some((
+        scale(round_product(modulus, cos_v), k),
+        scale(round_product(modulus, sin_v), k),
+    ))
+}
+
+/// (sin v, cos v) of a double-double v, |v.0| ≤ `REDUCED_MAX`: v.0's reduction with
+/// v.1 added to its low part.
+#[inline(always)]
+fn sin_cos(v: Dd) -> (Dd, Dd) {
+    let (r, r_lo, q) = reduce(v.0);
+    let (r, r_lo) = two_sum(r, r_lo + v.1);
+    let (s, c) = (sin_dd(r, r_lo), cos_dd(r, r_lo));
+    let minus = |(h, l): Dd| (-h, -l);
+    let (s, c) = if q & 1 == 0 { (s, c) } else { (c, minus(s)) };
+    if q & 2 == 0 {
+        (s, c)
+    } else {
+        (minus(s), minus(c))
+    }
+}
+
+/// a·b rounded once.
+#[inline(always)]
+fn round_product(a: Dd, b: Dd) -> f64 {
+    let (p, e) = two_prod(a.0, b.0);
+    p + (e + a.0.mul_add(b.1, a.1 * b.0))
+}
