@@ -1,5 +1,5 @@
-//! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arctan, sinh, cosh, tanh
-//! and arctanh, within 1 ulp per part, built on the real functions' double-double
+//! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arcsin, arccos, arctan,
+//! sinh, cosh, tanh, arcsinh, arccosh and arctanh, within 1 ulp per part, built on the real functions' double-double
 //! kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
@@ -25,9 +25,16 @@
 //! * log1p z = ½·log1p(2x + x² + y²) + i·atan2(y, 1 + x), the sum and 1 + x as
 //!   double-doubles (NumPy's formula, log of hypot(1 + x, y), loses the relative
 //!   accuracy of small results).
+//! * arcsin z = atan2(x, √((A − x)(A + x))) + i·log1p(A − 1 + √((A − 1)(A + 1))) for
+//!   x, y ≥ 0, A = (|z + 1| + |z − 1|)/2 (Hull, Fairgrieve and Tang, ACM TOMS 1997),
+//!   A − x and A − 1 summed from positive terms only, every step a double-double;
+//!   the signs by symmetry (arcsin is odd and commutes with conjugation). arccos z
+//!   has the real part atan2(√((A − x)(A + x)), x) and the opposite imaginary part;
+//!   arcsinh z is −i·arcsin(iz), arccosh z is ±i·arccos z.
 //!
 //! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`],
-//! [`trig_inside`], [`tanh_inside`], [`arctanh_inside`] and [`log1p_inside`] accept: finite, not subnormal, away from
+//! [`trig_inside`], [`tanh_inside`], [`arctanh_inside`], [`log1p_inside`] and
+//! [`arcsin_inside`] accept: finite, not subnormal, away from
 //! overflow and from the last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
