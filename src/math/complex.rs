@@ -460,11 +460,11 @@ fn arcsin_parts(x: f64, y: f64) -> (Dd, Dd) {
     let r = root(add_dd(mul_dd2(plus, plus), y2));
     let s = root(add_dd(mul_dd2(minus, minus), y2));
     let a = half(add_dd(r, s));
-    let to_r = add_dd(r, plus);
+    let r_plus_x_1 = add_dd(r, plus);
     let e = add_dd(s, minus);
     // E is 0 only at z = 1, where the sums with E are taken.
-    let k = half(add_dd(div((1.0, 0.0), to_r), div((1.0, 0.0), e)));
-    let with_e = half(add_dd(div(y2, to_r), e));
+    let k = half(add_dd(div((1.0, 0.0), r_plus_x_1), div((1.0, 0.0), e)));
+    let with_e = half(add_dd(div(y2, r_plus_x_1), e));
     let a_plus_x = add_dd(a, (x, 0.0));
     let t = if x <= 1.0 {
         root(mul_dd2(with_e, a_plus_x))
