@@ -2,17 +2,37 @@
 complex64 values (parts uniform on [-3, 3]), 1 thread, each call writing into a
 preallocated output; median and minimum of 7 calls after one warm-up, in ms.
 
-``python benches/complex_functions.py`` (with the nexpr package installed); prints a
-markdown table, ``nexpr / NumPy`` the ratio of the minimums.
+``python benches/complex_functions.py [NAME...]`` (with the nexpr package installed;
+the names pick functions, all by default); prints a markdown table, ``nexpr / NumPy``
+the ratio of the minimums.
 """
 
+import sys
 import time
 
 import numpy as np
 
 import nexpr
 
-FUNCTIONS = ["exp", "log", "log10", "log1p", "sqrt", "sin", "cos", "tan", "arctan", "sinh", "cosh", "tanh", "arctanh", "arcsin"]
+FUNCTIONS = [
+    "exp",
+    "log",
+    "log10",
+    "log1p",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+]
 
 
 def median_min(f, arr, out, rounds=7):
@@ -32,7 +52,7 @@ def main():
     z = rng.uniform(-3, 3, n) + 1j * rng.uniform(-3, 3, n)
     print("| function | dtype | NumPy | nexpr | nexpr / NumPy |")
     print("|---|---|---:|---:|---:|")
-    for name in FUNCTIONS:
+    for name in sys.argv[1:] or FUNCTIONS:
         for arr in (z, z.astype(np.complex64)):
             out = np.empty_like(arr)
             a = median_min(getattr(np, name), arr, out)

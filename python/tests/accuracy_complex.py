@@ -59,13 +59,46 @@ COMPLEX = {
     "tanh": (mpmath.tanh, (-300.0, 300.0), (-1e6, 1e6)),
     "arctan": (_atan, (-1e100, 1e100), (-1e100, 1e100)),
     "arctanh": (_atanh, (-1e100, 1e100), (-1e100, 1e100)),
+    "arcsin": (mpmath.asin, (-1e100, 1e100), (-1e100, 1e100)),
+    "arccos": (mpmath.acos, (-1e100, 1e100), (-1e100, 1e100)),
+    "arcsinh": (mpmath.asinh, (-1e100, 1e100), (-1e100, 1e100)),
+    "arccosh": (mpmath.acosh, (-1e100, 1e100), (-1e100, 1e100)),
+}
+
+# The signs of arcsin, arccos, arcsinh and arccosh (C99's, so on the cuts too, where
+# mpmath, without signed zeros, picks a side): part magnitudes -> parts, given the
+# signs of the argument's parts (True where negative). arcsin and arcsinh are odd and
+# commute with conjugation; arccos's imaginary part has the sign opposite to y's;
+# arccosh's real part is never negative and its imaginary part has y's sign.
+SIGNS = {
+    "arcsin": lambda re, im, x, y: (-re if x else re, -im if y else im),
+    "arcsinh": lambda re, im, x, y: (-re if x else re, -im if y else im),
+    "arccos": lambda re, im, x, y: (re, im if y else -im),
+    "arccosh": lambda re, im, x, y: (re, -im if y else im),
 }
 
 DTYPES = (np.complex128, np.complex64)
 
 # Those whose every part must be within 1 ulp. log10 and log2 are NumPy's formulas
 # (the logarithm times a constant, two roundings): measured, not bounded.
-WITHIN_ONE_ULP = ("exp", "log", "log1p", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "arctanh")
+WITHIN_ONE_ULP = (
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arctan",
+    "arctanh",
+    "arcsin",
+    "arccos",
+    "arcsinh",
+    "arccosh",
+)
 
 
 def _parts(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
@@ -104,6 +137,13 @@ def _hard(name: str) -> list[complex]:
         near = [1.0 + 1e-9, 1.0 - 2.0**-30, 0.5, 2.0, 1e-140, 1e20, 0.0, -0.0]
         cases = [complex(a, b) for a in near + [-a for a in near] for b in (0.0, -0.0, 1e-10, -3.0, 1e-140, 1e30)]
         return [complex(c.imag, c.real) for c in cases] if name == "arctan" else cases
+    if name in ("arcsin", "arccos", "arcsinh", "arccosh"):
+        # Next to the branch points ±1 (±i for arcsinh) and on the cuts beyond them,
+        # tiny parts (the core's lower limit 2^-500 and below), huge ones.
+        near = [1.0, 1.0 + 2.0**-52, 1.0 - 2.0**-53, 1.0 + 1e-9, 0.5, 2.0, 1e-140, 3.1e-151, 1e20, 1e150, 0.0, -0.0]
+        near += [-a for a in near[:-2]]
+        cases = [complex(a, b) for a in near for b in near]
+        return [complex(c.imag, c.real) for c in cases] if name == "arcsinh" else cases
     if name == "sqrt":
         return [complex(a, b) for a in (0.0, -0.0, 1e-100, -4.0, 2.0, 1e150, -7e-90) for b in (0.0, -0.0, 1e-100, 3.0, -1e150, 5e-90)]
     # log and its multiples: near (not on) the unit circle, huge and tiny moduli, axes.
@@ -153,7 +193,14 @@ def reference(name: str, dtype) -> np.ndarray:
                 # A pole (arctanh of ±1 after rounding to complex64): C99's infinity.
                 out[k] = numpy[k]
                 continue
+            if name in SIGNS:
+                r = mpmath.mpc(abs(r.real), abs(r.imag))
             re, im = _part(r.real, numpy[k].real, part), _part(r.imag, numpy[k].imag, part)
+            if name in SIGNS:
+                # An exact zero part keeps NumPy's (C99's) value.
+                negative = (math.copysign(1.0, float(v.real)) < 0, math.copysign(1.0, float(v.imag)) < 0)
+                sre, sim = SIGNS[name](re, im, *negative)
+                re, im = (re if r.real == 0 else sre), (im if r.imag == 0 else sim)
             if (name.startswith("log") or name in ("sqrt", "arctanh")) and v.imag == 0:
                 # The branch cut: C99's f(x - 0i) is the conjugate of f(x + 0i).
                 im = part(math.copysign(float(im), math.copysign(1.0, float(v.imag))))

@@ -466,6 +466,10 @@ mod complex_fns {
         tanh = core::tanh;
         arctan = core::arctan;
         arctanh = core::arctanh;
+        arcsin = core::arcsin;
+        arccos = core::arccos;
+        arcsinh = core::arcsinh;
+        arccosh = core::arccosh;
         log1p = core::log1p;
     }
 
@@ -495,6 +499,10 @@ complex_entries! {
     Tanh tanh_c128 tanh_c64 = tanh, tanh;
     Arctan arctan_c128 arctan_c64 = arctan, arctan;
     Arctanh arctanh_c128 arctanh_c64 = arctanh, arctanh;
+    Arcsin arcsin_c128 arcsin_c64 = arcsin, arcsin;
+    Arccos arccos_c128 arccos_c64 = arccos, arccos;
+    Arcsinh arcsinh_c128 arcsinh_c64 = arcsinh, arcsinh;
+    Arccosh arccosh_c128 arccosh_c64 = arccosh, arccosh;
 }
 
 #[cfg(not(target_arch = "x86_64"))]

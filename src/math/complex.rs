@@ -1,5 +1,5 @@
-//! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arctan, sinh, cosh, tanh
-//! and arctanh, within 1 ulp per part, built on the real functions' double-double
+//! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arcsin, arccos, arctan,
+//! sinh, cosh, tanh, arcsinh, arccosh and arctanh, within 1 ulp per part, built on the real functions' double-double
 //! kernels:
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
@@ -25,9 +25,16 @@
 //! * log1p z = ½·log1p(2x + x² + y²) + i·atan2(y, 1 + x), the sum and 1 + x as
 //!   double-doubles (NumPy's formula, log of hypot(1 + x, y), loses the relative
 //!   accuracy of small results).
+//! * arcsin z = atan2(x, √((A − x)(A + x))) + i·log1p(A − 1 + √((A − 1)(A + 1))) for
+//!   x, y ≥ 0, A = (|z + 1| + |z − 1|)/2 (Hull, Fairgrieve and Tang, ACM TOMS 1997),
+//!   A − x and A − 1 summed from positive terms only, every step a double-double;
+//!   the signs by symmetry (arcsin is odd and commutes with conjugation). arccos z
+//!   has the real part atan2(√((A − x)(A + x)), x) and the opposite imaginary part;
+//!   arcsinh z is −i·arcsin(iz), arccosh z is ±i·arccos z.
 //!
 //! Each core covers the arguments [`exp_inside`], [`log_inside`], [`sqrt_inside`],
-//! [`trig_inside`], [`tanh_inside`], [`arctanh_inside`] and [`log1p_inside`] accept: finite, not subnormal, away from
+//! [`trig_inside`], [`tanh_inside`], [`arctanh_inside`], [`log1p_inside`] and
+//! [`arcsin_inside`] accept: finite, not subnormal, away from
 //! overflow and from the last bits of |z| = 1; there no part over- or underflows and C99's special values
 //! are the formulas' own (a zero part keeps the sign of its IEEE product). The
 //! callers (`crate::value`, the batch functions) give every other argument to the C
@@ -409,4 +416,107 @@ pub fn sinh(x: f64, y: f64) -> (f64, f64) {
 pub fn cosh(x: f64, y: f64) -> (f64, f64) {
     let (k, s, c, sh, ch) = trig_parts(y, x);
     (scale(mul_dd(ch, c), k), scale(mul_dd(sh, s), k))
+}
+
+/// Whether the cores of arcsin, arccos (and, with the parts swapped, arcsinh,
+/// arccosh) cover x + iy: parts within 2^500 (the squares stay finite), neither
+/// subnormal nor below 2^-500 (the squares stay normal, and so do the results).
+#[inline(always)]
+pub fn arcsin_inside(x: f64, y: f64) -> bool {
+    x.abs().max(y.abs()) <= LOG_HIGH && not_tiny(x) && not_tiny(y)
+}
+
+/// √a for a double-double a ≥ 0, as a double-double.
+#[inline(always)]
+fn root(a: Dd) -> Dd {
+    sqrt_dd(a.0, a.1)
+}
+
+/// a/b for double-doubles, as a double-double (b > 0).
+#[inline(always)]
+fn div(a: Dd, b: Dd) -> Dd {
+    let (q, ql) = div_dd(a.0, a.1, b.0, b.1);
+    fast_two_sum(q, ql)
+}
+
+fn half((h, l): Dd) -> Dd {
+    (0.5 * h, 0.5 * l)
+}
+
+/// Hull, Fairgrieve and Tang's pieces of arcsin and arccos at x + iy, x, y ≥ 0,
+/// as double-doubles: with r = |z + 1|, s = |z − 1| and A = (r + s)/2,
+/// (√((A − x)(A + x)), A − 1 + √((A − 1)(A + 1))), so that arcsin z =
+/// atan2(x, the first) + i·log1p(the second). A − x and A − 1 are summed from
+/// positive terms only: with P = y²/(r + x + 1) and E = s + |x − 1|, they are
+/// ½(P + E) and y²·K, K = ½(1/(r + x + 1) + 1/E), which one is which depending on x
+/// against 1. Beyond 1, √((A − x)(A + x)) is y·√(K·(A + x)): y² may underflow there.
+#[inline(always)]
+fn arcsin_parts(x: f64, y: f64) -> (Dd, Dd) {
+    let y2 = two_prod(y, y);
+    // x ± 1, exactly.
+    let plus = two_sum(x, 1.0);
+    let minus = two_sum(x, -1.0);
+    let minus = if minus.0 < 0.0 { neg(minus) } else { minus };
+    let r = root(add_dd(mul_dd2(plus, plus), y2));
+    let s = root(add_dd(mul_dd2(minus, minus), y2));
+    let a = half(add_dd(r, s));
+    let r_plus_x_1 = add_dd(r, plus);
+    let e = add_dd(s, minus);
+    // E is 0 only at z = 1, where the sums with E are taken.
+    let k = half(add_dd(div((1.0, 0.0), r_plus_x_1), div((1.0, 0.0), e)));
+    let with_e = half(add_dd(div(y2, r_plus_x_1), e));
+    let a_plus_x = add_dd(a, (x, 0.0));
+    let t = if x <= 1.0 {
+        root(mul_dd2(with_e, a_plus_x))
+    } else {
+        mul_dd2((y, 0.0), root(mul_dd2(k, a_plus_x)))
+    };
+    let a_minus_1 = if x < 1.0 { mul_dd2(y2, k) } else { with_e };
+    let g = root(mul_dd2(a_minus_1, add_dd(a, (1.0, 0.0))));
+    (t, add_dd(a_minus_1, g))
+}
+
+/// arcsin(x + iy) for [`arcsin_inside`] arguments: the parts of |x| + i|y| (see
+/// [`arcsin_parts`]), with x's and y's signs (arcsin is odd and commutes with
+/// conjugation, C99's signs on the cuts).
+#[inline(always)]
+pub fn arcsin(x: f64, y: f64) -> (f64, f64) {
+    let (t, w) = arcsin_parts(x.abs(), y.abs());
+    let (u, ul) = quotient(x.abs(), 0.0, t.0, t.1);
+    let (h, l) = atan_dd(u, ul);
+    ((h + l).copysign(x), log1p_dd(w.0, w.1).copysign(y))
+}
+
+/// (Re arccos(x + iy), |Im arccos(x + iy)|): atan2(√((A − x)(A + x)), x) and
+/// log1p(A − 1 + √((A − 1)(A + 1))) (see [`arcsin_parts`]).
+#[inline(always)]
+fn arccos_parts(x: f64, y: f64) -> (f64, f64) {
+    let (t, w) = arcsin_parts(x.abs(), y.abs());
+    let (u, ul) = quotient(t.0, t.1, x.abs(), 0.0);
+    let (h, l) = atan_dd(u, ul);
+    let angle = if x < 0.0 { pi_minus(h, l) } else { h + l };
+    (angle, log1p_dd(w.0, w.1))
+}
+
+/// arccos(x + iy) for [`arcsin_inside`] arguments; the imaginary part has the
+/// sign opposite to y's (C99: arccos(conj z) = conj arccos z).
+#[inline(always)]
+pub fn arccos(x: f64, y: f64) -> (f64, f64) {
+    let (re, im) = arccos_parts(x, y);
+    (re, -im.copysign(y))
+}
+
+/// arcsinh(x + iy) = −i·arcsin(−y + ix), for `arcsin_inside(y, x)`.
+#[inline(always)]
+pub fn arcsinh(x: f64, y: f64) -> (f64, f64) {
+    let (a, b) = arcsin(-y, x);
+    (b, -a)
+}
+
+/// arccosh(x + iy) = ±i·arccos(x + iy), the sign that makes the real part ≥ 0:
+/// |Im arccos| + i·Re arccos with y's sign, for [`arcsin_inside`] arguments.
+#[inline(always)]
+pub fn arccosh(x: f64, y: f64) -> (f64, f64) {
+    let (re, im) = arccos_parts(x, y);
+    (im, re.copysign(y))
 }

@@ -25,6 +25,10 @@ fn apply(name: &str, z: Complex64, f32: bool) -> Complex64 {
                 "arctan" => own_complex::arctan($z),
                 "arctanh" => own_complex::arctanh($z),
                 "log1p" => own_complex::log1p($z),
+                "arcsin" => own_complex::arcsin($z),
+                "arccos" => own_complex::arccos($z),
+                "arcsinh" => own_complex::arcsinh($z),
+                "arccosh" => own_complex::arccosh($z),
                 _ => panic!("unknown complex function {name}"),
             }
         };
@@ -95,7 +99,7 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
     type Function = fn(Complex64) -> Complex64;
     type Inside = fn(f64, f64) -> bool;
     use own_complex::covers;
-    let cases: [(&str, Function, Inside); 12] = [
+    let cases: [(&str, Function, Inside); 16] = [
         ("exp", libm::cexp, covers::exp::<f64>),
         ("log", libm::clog, covers::log::<f64>),
         ("sqrt", libm::csqrt, covers::sqrt::<f64>),
@@ -107,6 +111,10 @@ fn arguments_outside_the_cores_get_the_c_librarys_values() {
         ("tanh", libm::ctanh, covers::tanh::<f64>),
         ("arctan", libm::catan, covers::arctan::<f64>),
         ("arctanh", libm::catanh, covers::arctanh::<f64>),
+        ("arcsin", libm::casin, covers::arcsin::<f64>),
+        ("arccos", libm::cacos, covers::arccos::<f64>),
+        ("arcsinh", libm::casinh, covers::arcsinh::<f64>),
+        ("arccosh", libm::cacosh, covers::arccosh::<f64>),
         // log1p has no C library function: NumPy's formula.
         ("log1p", own_complex::numpy_log1p, covers::log1p::<f64>),
     ];

@@ -80,6 +80,10 @@ dispatched! {
     complex_tanh(x, y): f64 => (f64, f64) = complex::tanh;
     complex_arctan(x, y): f64 => (f64, f64) = complex::arctan;
     complex_arctanh(x, y): f64 => (f64, f64) = complex::arctanh;
+    complex_arcsin(x, y): f64 => (f64, f64) = complex::arcsin;
+    complex_arccos(x, y): f64 => (f64, f64) = complex::arccos;
+    complex_arcsinh(x, y): f64 => (f64, f64) = complex::arcsinh;
+    complex_arccosh(x, y): f64 => (f64, f64) = complex::arccosh;
     complex_log1p(x, y): f64 => (f64, f64) = complex::log1p;
     complex_sin(x, y): f64 => (f64, f64) = complex::sin;
     complex_cos(x, y): f64 => (f64, f64) = complex::cos;

@@ -100,6 +100,15 @@ own! {
     arctan = scalar::complex_arctan, |x, y| core::arctanh_inside(-y, x), false, libm::catan;
     /// The principal inverse hyperbolic tangent.
     arctanh = scalar::complex_arctanh, core::arctanh_inside, false, libm::catanh;
+    /// The principal arcsine (Hull, Fairgrieve and Tang's formulas).
+    arcsin = scalar::complex_arcsin, core::arcsin_inside, false, libm::casin;
+    /// The principal arccosine.
+    arccos = scalar::complex_arccos, core::arcsin_inside, false, libm::cacos;
+    /// The principal inverse hyperbolic sine (arcsin of iz; the core's range is
+    /// symmetric in the parts).
+    arcsinh = scalar::complex_arcsinh, core::arcsin_inside, false, libm::casinh;
+    /// The principal inverse hyperbolic cosine.
+    arccosh = scalar::complex_arccosh, core::arcsin_inside, false, libm::cacosh;
     /// log(1 + z); NumPy's formula (`numpy_log1p`) outside the core.
     log1p = scalar::complex_log1p, core::log1p_inside, false, numpy_log1p;
 }

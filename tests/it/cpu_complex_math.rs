@@ -1,5 +1,6 @@
 //! The complex functions nexpr computes itself (exp, log, log10, log2, log1p, sqrt,
-//! sin, cos, tan, sinh, cosh, tanh, arctan, arctanh: `src/math/complex.rs`) in compiled kernels against the interpreter,
+//! sin, cos, tan, sinh, cosh, tanh, arctan, arctanh, arcsin, arccos, arcsinh, arccosh:
+//! `src/math/complex.rs`) in compiled kernels against the interpreter,
 //! bit for bit: through the complex batch functions of straight-line kernels at every
 //! width this CPU runs (`lower/staged.rs`), and per element in programs with loops.
 //! The arguments cover each core's range and what it leaves to the C library
@@ -11,9 +12,9 @@ use ndarray::{ArrayD, IxDyn};
 use nexpr::{CpuOptions, DynArray, Expr, MathWidth, Options, Program, Target, Vars};
 use num_complex::{Complex, Complex32, Complex64};
 
-const FUNCTIONS: [&str; 14] = [
+const FUNCTIONS: [&str; 18] = [
     "exp", "log", "log10", "log2", "log1p", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-    "arctan", "arctanh",
+    "arctan", "arctanh", "arcsin", "arccos", "arcsinh", "arccosh",
 ];
 
 /// One part of an argument: mostly ordinary values, with every range a core hands
