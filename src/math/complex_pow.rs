@@ -11,14 +11,18 @@
 //! whose 2^-60 relative errors no longer matter. NumPy (the C library's `cpow`)
 //! computes w·log z in double precision and loses up to log2|u| bits this way.
 //!
-//! [`pow`] returns `None` where it does not compute: non-finite or subnormal parts,
+//! [`pow`] returns `None` where it does not compute ([`pow_core`] is the same without
+//! branches, for the batch functions): non-finite or subnormal parts,
 //! z = 0, |u| or |v| too large (beyond exp's and the reduction's ranges, or products so
 //! large that their 2^-100 would show), and v = 0, where the sign of a zero imaginary
 //! part is the C library's IEEE arithmetic. The caller takes the C library's `cpow`
 //! there, as NumPy does everywhere.
 
+use super::complex_pow_tables::{ATAN_STEPS, LOG_STEPS};
 use super::exp::exp_parts;
-use super::float::{div_dd, fast_two_sum, horner, pow2, scale, two_prod, two_sum, LN2_DD};
+use super::float::{
+    div_dd, fast_two_sum, horner, int_to_f64, pow2, round_int, scale, two_prod, two_sum, LN2_DD,
+};
 use super::log::split;
 use super::tan::{cos_dd, sin_dd};
 use super::trig::{reduce, REDUCED_MAX};
@@ -40,114 +44,71 @@ fn mul(a: Dd, b: Dd) -> Dd {
     fast_two_sum(p, e + a.0.mul_add(b.1, a.1 * b.0))
 }
 
-/// 1/3, 1/5, …, 1/19 as double-doubles (mpmath).
-const INV_ODD: [Dd; 9] = [
-    (0.3333333333333333, 1.850371707708594e-17),
-    (0.2, -1.1102230246251566e-17),
-    (0.14285714285714285, 7.93016446160826e-18),
-    (0.1111111111111111, 6.1679056923619804e-18),
-    (0.09090909090909091, -2.523234146875356e-18),
-    (0.07692307692307693, -4.270088556250602e-18),
-    (0.06666666666666667, 9.251858538542971e-19),
-    (0.058823529411764705, 8.163404592832033e-19),
-    (0.05263157894736842, 2.921639538487254e-18),
-];
-
-/// 1/21, 1/23, …, 1/41: the logarithm's series terms small enough for doubles.
-const INV_ODD_TAIL: [f64; 11] = [
-    1.0 / 21.0,
-    1.0 / 23.0,
-    1.0 / 25.0,
-    1.0 / 27.0,
-    1.0 / 29.0,
-    1.0 / 31.0,
-    1.0 / 33.0,
-    1.0 / 35.0,
-    1.0 / 37.0,
-    1.0 / 39.0,
-    1.0 / 41.0,
-];
+/// 1/3 and 1/5 as double-doubles (mpmath): the series' terms that need them.
+const THIRD: Dd = (0.3333333333333333, 1.850371707708594e-17);
+const FIFTH: Dd = (0.2, -1.1102230246251566e-17);
 
 /// π and π/2 as double-doubles (mpmath).
 const PI: Dd = (std::f64::consts::PI, 1.2246467991473532e-16);
 const PI_2: Dd = (std::f64::consts::FRAC_PI_2, 6.123233995736766e-17);
 
-/// Σ_{j<n} (±1)^j·t^j·k_j for double-double coefficients k_0… (alternating where
-/// `alternate`), by Horner in double-double, starting from `inner` (the terms of
-/// degree n and beyond, a double).
-#[inline(always)]
-fn series_dd(t: Dd, coefficients: &[Dd], inner: f64, alternate: bool) -> Dd {
-    let sign = if alternate { -1.0 } else { 1.0 };
-    let mut acc: Dd = (inner, 0.0);
-    for &(h, l) in coefficients.iter().rev() {
-        acc = add(mul(acc, (sign * t.0, sign * t.1)), (h, l));
-    }
-    acc
-}
-
 /// log(nh + nl) for a positive normal double-double, absolute error near 2^-100·
-/// max(1, |log|): nh = 2^k·m, f = m − 1 + nl/2^k (m − 1 exact), s = f/(2 + f), and
-/// log(1 + f) = 2·atanh s = 2s·Σ s^(2j)/(2j + 1), |s| ≤ 0.172, so that twenty terms
-/// reach 2^-104 and only the first ten need double-double coefficients.
+/// max(1, |log|): nh = 2^k·m; with i = round(64·m) and g ≈ 64/i from a table of
+/// −log g (double-doubles), f = m·g − 1 exactly (|f| ≤ 1/90) plus nl's share, and
+/// log(1 + f) = 2·atanh s, s = f/(2 + f) (|s| ≤ 2^-7.5), = 2s·Σ s^(2j)/(2j + 1):
+/// seven terms reach 2^-104, and the first two take double-double coefficients.
 #[inline(always)]
 fn log_hp(nh: f64, nl: f64) -> Dd {
     let (k, m) = split(nh);
-    let (f, fl) = two_sum(m - 1.0, nl * pow2(-k));
+    // m·64 rounds to 45…91; the clamp only keeps the index provably in the table.
+    let (_, i) = round_int(m * 64.0);
+    let (g, log_h, log_l) = LOG_STEPS[(i - 45).clamp(0, 46) as usize];
+    let (p, p_err) = two_prod(m, g);
+    // p − 1 is exact (Sterbenz: p is within 1/90 of 1).
+    let (f, fl) = fast_two_sum(p - 1.0, p_err + nl * pow2(-k) * g);
     let (d, dl) = fast_two_sum(2.0, f);
     let s = div_dd(f, fl, d, dl + fl);
     let t = mul(s, s);
-    let inner = horner(t.0, &INV_ODD_TAIL);
-    let q = add(mul(series_dd(t, &INV_ODD, inner, false), t), (1.0, 0.0));
-    let log_m = mul((2.0 * s.0, 2.0 * s.1), q);
-    add(mul((k as f64, 0.0), LN2_DD), log_m)
+    let inner = t.0 * horner(t.0, &[1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0, 1.0 / 13.0]);
+    let q = add(
+        mul(add(mul(add((inner, 0.0), FIFTH), t), THIRD), t),
+        (1.0, 0.0),
+    );
+    let log_1p_f = mul((2.0 * s.0, 2.0 * s.1), q);
+    add(
+        add(mul((int_to_f64(k), 0.0), LN2_DD), (log_h, log_l)),
+        log_1p_f,
+    )
 }
 
-/// atan(j/8) for j = 1…8 as double-doubles (mpmath).
-const ATAN_EIGHTHS: [Dd; 8] = [
-    (0.12435499454676144, -3.1253241424539383e-18),
-    (0.24497866312686414, 1.0698755618734451e-17),
-    (0.35877067027057225, -2.4623815582638635e-17),
-    (0.4636476090008061, 2.2698777452961687e-17),
-    (0.5585993153435624, -5.4556305485916264e-18),
-    (0.6435011087932844, 1.5834785051444286e-17),
-    (0.7188299996216245, -2.1478388444456983e-17),
-    (std::f64::consts::FRAC_PI_4, 3.061616997868383e-17),
-];
-
-/// 1/15, 1/17, …, 1/27: the arctangent's series terms small enough for doubles.
-const ATAN_TAIL: [f64; 7] = [
-    1.0 / 15.0,
-    1.0 / 17.0,
-    1.0 / 19.0,
-    1.0 / 21.0,
-    1.0 / 23.0,
-    1.0 / 25.0,
-    1.0 / 27.0,
-];
-
-/// atan(a) for a double-double 0 ≤ a ≤ 1, absolute error near 2^-104: with c = j/8
-/// the nearest eighth, atan a = atan c + atan t, t = (a − c)/(1 + a·c), |t| ≤ 1/16,
-/// and atan t = t·Σ (−t²)^j/(2j + 1) to j = 13.
+/// atan(a) for a double-double 0 ≤ a ≤ 1, absolute error near 2^-104: with c = j/64
+/// the nearest 64th, atan a = atan c + atan t, t = (a − c)/(1 + a·c), |t| ≤ 1/128,
+/// and atan t = t·Σ (−t²)^j/(2j + 1) to j = 7, the first two terms' coefficients
+/// double-doubles.
 #[inline(always)]
 fn atan_hp(a: Dd) -> Dd {
-    let j = (a.0 * 8.0).round();
-    let c = j / 8.0;
+    let (j, ji) = round_int(a.0 * 64.0);
+    let c = j / 64.0;
     // a − c is exact (Sterbenz: c/2 ≤ a ≤ 2c for j ≥ 1).
     let (p, p_err) = two_prod(a.0, c);
     let (dh, dl) = fast_two_sum(1.0, p);
     let t = div_dd(a.0 - c, a.1, dh, dl + c.mul_add(a.1, p_err));
     let tt = mul(t, t);
-    let inner = horner(-tt.0, &ATAN_TAIL);
+    let z = -tt.0;
+    let inner = z * horner(
+        z,
+        &[1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0, 1.0 / 13.0, 1.0 / 15.0],
+    );
+    let minus_tt = (-tt.0, -tt.1);
     let sum = add(
-        mul(series_dd(tt, &INV_ODD[..6], inner, true), (-tt.0, -tt.1)),
+        mul(
+            add(mul(add((inner, 0.0), FIFTH), minus_tt), THIRD),
+            minus_tt,
+        ),
         (1.0, 0.0),
     );
-    let atan_t = mul(t, sum);
-    if j == 0.0 {
-        atan_t
-    } else {
-        add(ATAN_EIGHTHS[j as usize - 1], atan_t)
-    }
+    // ATAN_STEPS[0] is atan 0 = 0: adding it leaves atan t's value as it is.
+    add(ATAN_STEPS[ji.clamp(0, 64) as usize], mul(t, sum))
 }
 
 /// The angle of (x, y) ≠ (0, 0), finite, as a double-double (C's `carg` to about
@@ -182,18 +143,30 @@ const U_HIGH: f64 = 700.0;
 /// Whether every part is finite and either 0 or of magnitude in [`SMALL`, `LARGE`].
 #[inline(always)]
 fn parts_inside(parts: [f64; 4]) -> bool {
-    parts
-        .iter()
-        .all(|p| *p == 0.0 || (SMALL..=LARGE).contains(&p.abs()))
+    parts.iter().fold(true, |all, p| {
+        all & ((*p == 0.0) | (SMALL..=LARGE).contains(&p.abs()))
+    })
 }
 
 /// (x + iy)^(c + id) as (re, im), or `None` where the C library is to compute it (see
 /// the module's description).
 #[inline(always)]
 pub fn pow(x: f64, y: f64, c: f64, d: f64) -> Option<(f64, f64)> {
-    if !parts_inside([x, y, c, d]) || (x == 0.0 && y == 0.0) {
-        return None;
-    }
+    let (re, im, ok) = pow_core(x, y, c, d);
+    ok.then_some((re, im))
+}
+
+/// [`pow`] without branches, so that it vectorizes (`batch_complex_pow.rs`): the
+/// parts and whether they are the power's, every lane computing finite values of
+/// arguments in range (others are replaced or clamped).
+#[inline(always)]
+pub fn pow_core(x: f64, y: f64, c: f64, d: f64) -> (f64, f64, bool) {
+    let inside = parts_inside([x, y, c, d]) & !((x == 0.0) & (y == 0.0));
+    let (x, y, c, d) = if inside {
+        (x, y, c, d)
+    } else {
+        (1.0, 1.0, 1.0, 1.0)
+    };
     let (a, a_err) = two_prod(x, x);
     let (b, b_err) = two_prod(y, y);
     let (s, s_err) = two_sum(a, b);
@@ -203,24 +176,25 @@ pub fn pow(x: f64, y: f64, c: f64, d: f64) -> Option<(f64, f64)> {
     let theta = arg_hp(x, y);
     let size_u = (c * lambda.0).abs() + (d * theta.0).abs();
     let size_v = (c * theta.0).abs() + (d * lambda.0).abs();
-    if size_u > PRODUCT_MAX || size_v > PRODUCT_MAX {
-        return None;
-    }
     let u = add(mul((c, 0.0), lambda), mul((-d, 0.0), theta));
     let v = add(mul((c, 0.0), theta), mul((d, 0.0), lambda));
-    if !(U_LOW..=U_HIGH).contains(&u.0) || v.0 == 0.0 || v.0.abs() > REDUCED_MAX {
-        return None;
-    }
+    let ok = inside
+        & (size_u <= PRODUCT_MAX)
+        & (size_v <= PRODUCT_MAX)
+        & (U_LOW..=U_HIGH).contains(&u.0)
+        & (v.0 != 0.0)
+        & (v.0.abs() <= REDUCED_MAX);
     // e^u = 2^k·(1 + r + p)·(1 + u.1).
-    let (k, r, p) = exp_parts(u.0);
+    let (k, r, p) = exp_parts(u.0.clamp(U_LOW, U_HIGH));
     let (h, hl) = fast_two_sum(1.0, r);
     let tail = hl + p;
     let modulus = (h, tail + (h + tail) * u.1);
-    let (sin_v, cos_v) = sin_cos(v);
-    Some((
+    let (sin_v, cos_v) = sin_cos((v.0.clamp(-REDUCED_MAX, REDUCED_MAX), v.1));
+    (
         scale(round_product(modulus, cos_v), k),
         scale(round_product(modulus, sin_v), k),
-    ))
+        ok,
+    )
 }
 
 /// (sin v, cos v) of a double-double v, |v.0| ≤ `REDUCED_MAX`: v.0's reduction with

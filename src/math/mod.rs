@@ -26,6 +26,7 @@ mod atan;
 mod batch;
 pub(crate) mod complex;
 pub(crate) mod complex_pow;
+mod complex_pow_tables;
 mod exp;
 mod float;
 mod float32;
