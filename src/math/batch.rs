@@ -590,4 +590,10 @@ pub(crate) fn lookup(name: &str) -> Option<*const u8> {
                 .find(|e| e.3 == name)
                 .map(|e| e.4 as *const u8)
         })
+        .or_else(|| {
+            super::batch_complex_pow::POW_ENTRIES
+                .iter()
+                .find(|e| e.2 == name)
+                .map(|e| e.3 as *const u8)
+        })
 }

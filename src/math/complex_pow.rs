@@ -58,11 +58,8 @@ const PI_2: Dd = (std::f64::consts::FRAC_PI_2, 6.123233995736766e-17);
 /// log(1 + f) = 2·atanh s, s = f/(2 + f) (|s| ≤ 2^-7.5), = 2s·Σ s^(2j)/(2j + 1):
 /// seven terms reach 2^-104, and the first two take double-double coefficients.
 #[inline(always)]
-fn log_hp(nh: f64, nl: f64) -> Dd {
+fn log_hp(nh: f64, nl: f64, (g, log_h, log_l): LogStep) -> Dd {
     let (k, m) = split(nh);
-    // m·64 rounds to 45…91; the clamp only keeps the index provably in the table.
-    let (_, i) = round_int(m * 64.0);
-    let (g, log_h, log_l) = LOG_STEPS[(i - 45).clamp(0, 46) as usize];
     let (p, p_err) = two_prod(m, g);
     // p − 1 is exact (Sterbenz: p is within 1/90 of 1).
     let (f, fl) = fast_two_sum(p - 1.0, p_err + nl * pow2(-k) * g);
@@ -86,8 +83,8 @@ fn log_hp(nh: f64, nl: f64) -> Dd {
 /// and atan t = t·Σ (−t²)^j/(2j + 1) to j = 7, the first two terms' coefficients
 /// double-doubles.
 #[inline(always)]
-fn atan_hp(a: Dd) -> Dd {
-    let (j, ji) = round_int(a.0 * 64.0);
+fn atan_hp(a: Dd, atan_c: Dd) -> Dd {
+    let (j, _) = round_int(a.0 * 64.0);
     let c = j / 64.0;
     // a − c is exact (Sterbenz: c/2 ≤ a ≤ 2c for j ≥ 1).
     let (p, p_err) = two_prod(a.0, c);
@@ -108,18 +105,16 @@ fn atan_hp(a: Dd) -> Dd {
         (1.0, 0.0),
     );
     // ATAN_STEPS[0] is atan 0 = 0: adding it leaves atan t's value as it is.
-    add(ATAN_STEPS[ji.clamp(0, 64) as usize], mul(t, sum))
+    add(atan_c, mul(t, sum))
 }
 
 /// The angle of (x, y) ≠ (0, 0), finite, as a double-double (C's `carg` to about
-/// 2^-100).
+/// 2^-100), given atan of the ratio's nearest 64th (`ATAN_STEPS`).
 #[inline(always)]
-fn arg_hp(x: f64, y: f64) -> Dd {
-    let (ax, ay) = (x.abs(), y.abs());
-    let swap = ay > ax;
-    let (n, d) = if swap { (ax, ay) } else { (ay, ax) };
-    let a = div_dd(n, 0.0, d, 0.0);
-    let r = atan_hp(a);
+fn arg_hp(x: f64, y: f64, atan_c: Dd) -> Dd {
+    let swap = y.abs() > x.abs();
+    let a = ratio(x, y);
+    let r = atan_hp(a, atan_c);
     let r = if swap { add(PI_2, (-r.0, -r.1)) } else { r };
     let r = if x < 0.0 { add(PI, (-r.0, -r.1)) } else { r };
     if y.is_sign_negative() {
@@ -127,6 +122,54 @@ fn arg_hp(x: f64, y: f64) -> Dd {
     } else {
         r
     }
+}
+
+/// min(|x|, |y|)/max(|x|, |y|) as a double-double.
+#[inline(always)]
+fn ratio(x: f64, y: f64) -> Dd {
+    let (ax, ay) = (x.abs(), y.abs());
+    let (n, d) = if ay > ax { (ax, ay) } else { (ay, ax) };
+    div_dd(n, 0.0, d, 0.0)
+}
+
+/// x² + y² as a double-double.
+#[inline(always)]
+fn norm(x: f64, y: f64) -> Dd {
+    let (a, a_err) = two_prod(x, x);
+    let (b, b_err) = two_prod(y, y);
+    let (s, s_err) = two_sum(a, b);
+    fast_two_sum(s, s_err + (a_err + b_err))
+}
+
+/// A row of `LOG_STEPS`: (g, −log g as a double-double).
+type LogStep = (f64, f64, f64);
+
+/// The rows of `LOG_STEPS` and `ATAN_STEPS` the core reads at the (sanitized)
+/// arguments. Apart from the core, so that the batch functions can look them up in a
+/// loop of their own: a table lookup in the core would keep LLVM from vectorizing it
+/// (AVX2's gathers count as slow).
+#[inline(always)]
+pub fn rows(x: f64, y: f64, c: f64, d: f64) -> (usize, usize) {
+    let (_, (x, y, _, _)) = sanitized(x, y, c, d);
+    let (_, m) = split(norm(x, y).0);
+    // m·64 rounds to 45…91 and the ratio's 64 multiple to 0…64; the clamps keep the
+    // indices provably in the tables.
+    let (_, i) = round_int(m * 64.0);
+    let (_, j) = round_int(ratio(x, y).0 * 64.0);
+    ((i - 45).clamp(0, 46) as usize, j.clamp(0, 64) as usize)
+}
+
+/// Whether the core computes at the arguments, and the arguments it computes with:
+/// the same, or 1 + i where it does not.
+#[inline(always)]
+fn sanitized(x: f64, y: f64, c: f64, d: f64) -> (bool, (f64, f64, f64, f64)) {
+    let inside = parts_inside([x, y, c, d]) & !((x == 0.0) & (y == 0.0));
+    let args = if inside {
+        (x, y, c, d)
+    } else {
+        (1.0, 1.0, 1.0, 1.0)
+    };
+    (inside, args)
 }
 
 /// Parts beyond it (or below `SMALL`, not 0) are left to the C library: so x², y²
@@ -152,28 +195,28 @@ fn parts_inside(parts: [f64; 4]) -> bool {
 /// the module's description).
 #[inline(always)]
 pub fn pow(x: f64, y: f64, c: f64, d: f64) -> Option<(f64, f64)> {
-    let (re, im, ok) = pow_core(x, y, c, d);
+    let (i, j) = rows(x, y, c, d);
+    let (re, im, ok) = pow_core(x, y, c, d, (LOG_STEPS[i], ATAN_STEPS[j]));
     ok.then_some((re, im))
 }
 
-/// [`pow`] without branches, so that it vectorizes (`batch_complex_pow.rs`): the
-/// parts and whether they are the power's, every lane computing finite values of
-/// arguments in range (others are replaced or clamped).
+/// [`pow`] without branches, so that it vectorizes (`batch_complex_pow.rs`), given
+/// the table rows [`rows`] names: the parts and whether they are the power's, every
+/// lane computing finite values of arguments in range (others are replaced or
+/// clamped).
 #[inline(always)]
-pub fn pow_core(x: f64, y: f64, c: f64, d: f64) -> (f64, f64, bool) {
-    let inside = parts_inside([x, y, c, d]) & !((x == 0.0) & (y == 0.0));
-    let (x, y, c, d) = if inside {
-        (x, y, c, d)
-    } else {
-        (1.0, 1.0, 1.0, 1.0)
-    };
-    let (a, a_err) = two_prod(x, x);
-    let (b, b_err) = two_prod(y, y);
-    let (s, s_err) = two_sum(a, b);
-    let (nh, nl) = fast_two_sum(s, s_err + (a_err + b_err));
-    let l = log_hp(nh, nl);
+pub fn pow_core(
+    x: f64,
+    y: f64,
+    c: f64,
+    d: f64,
+    (log_step, atan_c): (LogStep, Dd),
+) -> (f64, f64, bool) {
+    let (inside, (x, y, c, d)) = sanitized(x, y, c, d);
+    let (nh, nl) = norm(x, y);
+    let l = log_hp(nh, nl, log_step);
     let lambda = (0.5 * l.0, 0.5 * l.1);
-    let theta = arg_hp(x, y);
+    let theta = arg_hp(x, y, atan_c);
     let size_u = (c * lambda.0).abs() + (d * theta.0).abs();
     let size_v = (c * theta.0).abs() + (d * lambda.0).abs();
     let u = add(mul((c, 0.0), lambda), mul((-d, 0.0), theta));

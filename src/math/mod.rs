@@ -24,6 +24,7 @@ mod accurate;
 mod asin;
 mod atan;
 mod batch;
+mod batch_complex_pow;
 pub(crate) mod complex;
 pub(crate) mod complex_pow;
 mod complex_pow_tables;
@@ -40,6 +41,7 @@ mod trig;
 
 pub(crate) use accurate::Accurate;
 pub(crate) use batch::{batch_fn, binary_batch_fn, complex_batch_fn, lookup, resolve};
+pub(crate) use batch_complex_pow::complex_pow_batch_fn;
 
 #[cfg(test)]
 mod complex_pow_tests;

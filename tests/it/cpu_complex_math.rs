@@ -5,7 +5,8 @@
 //! width this CPU runs (`lower/staged.rs`), and per element in programs with loops.
 //! The arguments cover each core's range and what it leaves to the C library
 //! (infinities, NaN, huge and tiny parts, |z| next to 1), in blocks, remainders and
-//! two threads.
+//! two threads. The complex power (`src/math/complex_pow.rs`, its batch functions
+//! staging both arguments) the same way.
 
 use crate::common::Rng;
 use ndarray::{ArrayD, IxDyn};
@@ -193,6 +194,62 @@ fn loop_programs_equal_the_interpreter() {
             .unwrap();
         if let Err(why) = same(&want["w"], &got["w"]) {
             panic!("{src}: {why}");
+        }
+    }
+}
+
+/// Exponents: `arguments`' values, with real integers (NumPy's repeated
+/// multiplication below 100), zero and real ones mixed in.
+fn exponents(r: &mut Rng, n: usize) -> Vec<Complex64> {
+    let mut w = arguments(r, n);
+    for (k, e) in w.iter_mut().enumerate() {
+        *e = match k % 7 {
+            0 => Complex::new((r.below(300) as f64) - 150.0, 0.0),
+            1 => Complex::new(e.re, 0.0),
+            2 => Complex::new(0.0, 0.0),
+            3 => Complex::new((r.unit() - 0.5) * 8.0, (r.unit() - 0.5) * 8.0),
+            _ => *e,
+        };
+    }
+    w
+}
+
+#[test]
+fn complex_power_kernels_equal_the_interpreter() {
+    let mut r = Rng::new(0x90e3_c0de_2026_1208);
+    for w in widths() {
+        for n in [1usize, 5, 255, 257, 2051] {
+            let z = ArrayD::from_shape_vec(IxDyn(&[n]), arguments(&mut r, n)).unwrap();
+            let e = ArrayD::from_shape_vec(IxDyn(&[n]), exponents(&mut r, n)).unwrap();
+            let narrow =
+                |a: &ArrayD<Complex64>| a.mapv(|c| Complex32::new(c.re as f32, c.im as f32));
+            let (z32, e32) = (narrow(&z), narrow(&e));
+            // Two arrays, a literal exponent, two staged powers, a power of a power.
+            for src in [
+                "z**w",
+                "z**2.5",
+                "(1.5-0.5j)**w",
+                "z**w * 2 - (z + 1)**w",
+                "(z**w)**(0.5+1j)",
+            ] {
+                for c64 in [false, true] {
+                    let vars = if c64 {
+                        Vars::new().with("z", &z32).with("w", &e32)
+                    } else {
+                        Vars::new().with("z", &z).with("w", &e)
+                    };
+                    let x = Expr::parse(src).unwrap();
+                    let want = x.compile(Target::Interp).unwrap().eval(&vars).unwrap();
+                    let got = x
+                        .compile_with(Target::Cpu { threads: 1 + n % 2 }, &options(w))
+                        .unwrap()
+                        .eval(&vars)
+                        .unwrap();
+                    if let Err(why) = same(&want, &got) {
+                        panic!("{w:?}, {src}, n = {n}, complex64 {c64}: {why}");
+                    }
+                }
+            }
         }
     }
 }

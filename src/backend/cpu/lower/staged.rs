@@ -49,8 +49,9 @@ struct Batched {
     /// One argument, or two (`**` and `arctan2` of floats): the buffer holds a block
     /// of each, one after the other, and the function writes the first.
     args: Vec<ValueId>,
-    /// A complex function of one complex argument: the buffer holds a block of its
-    /// real parts and one of its imaginary parts, and the function writes both.
+    /// A complex function of one complex argument, or `**` of two: the buffer holds a
+    /// block of each argument's real parts and one of its imaginary parts, and the
+    /// function writes the result over the first two.
     complex: bool,
     /// The batch helper that applies the function to a buffer: with the libmvec
     /// function it calls (fast math: `(function, source, destination, count)`), or
@@ -231,7 +232,13 @@ fn batched_binary(f: &Func, p: VectorPlan, id: ValueId) -> Option<Batched> {
     let Op::Binary(op @ (BinOp::Pow | BinOp::Arctan2)) = n.op else {
         return None;
     };
-    if !matches!(n.ty, DType::F64 | DType::F32) || n.args.iter().any(|&a| f.node(a).ty != n.ty) {
+    if n.args.iter().any(|&a| f.node(a).ty != n.ty) {
+        return None;
+    }
+    if matches!(n.ty, DType::C128 | DType::C64) && op == BinOp::Pow {
+        return batched_complex_pow(p, n.ty, n.args.to_vec());
+    }
+    if !matches!(n.ty, DType::F64 | DType::F32) {
         return None;
     }
     let f32 = n.ty == DType::F32;
@@ -266,13 +273,34 @@ fn batched_complex(p: VectorPlan, op: UnOp, ty: DType, arg: ValueId) -> Option<B
     })
 }
 
+/// `**` of two complex arguments of dtype `ty` with nexpr's batch function
+/// (`crate::math::complex_pow_batch_fn`).
+fn batched_complex_pow(p: VectorPlan, ty: DType, args: Vec<ValueId>) -> Option<Batched> {
+    let f32 = ty == DType::C64;
+    Some(Batched {
+        stage: 0,
+        direct: vec![None; args.len()],
+        args,
+        complex: true,
+        function: None,
+        helper: crate::math::complex_pow_batch_fn(f32, p.math)?,
+        size: if f32 { 4 } else { 8 },
+        slot: None,
+        base: None,
+    })
+}
+
 impl Batched {
-    /// Blocks in its buffer: one per argument, or the two parts of a complex one.
+    /// Blocks in its buffer: one per argument, or the two parts of each complex one.
     fn parts(&self) -> usize {
+        self.args.len() * self.parts_per_arg()
+    }
+
+    fn parts_per_arg(&self) -> usize {
         if self.complex {
             2
         } else {
-            self.args.len()
+            1
         }
     }
 
@@ -400,9 +428,14 @@ impl Lowerer<'_, '_> {
                 let (direct, size, complex) = (b.direct.clone(), b.size, b.complex);
                 let buf = self.b.ins().stack_addr(types::I64, slot, 0);
                 if complex {
-                    let im = self.b.ins().iadd_imm_s(buf, block * size);
-                    let h = self.import(helper, &[types::I64; 3], &[])?;
-                    self.b.ins().call(h, &[buf, im, cnt]);
+                    // The parts' blocks in order; the result goes over the first two.
+                    let mut call_args = vec![buf];
+                    for part in 1..2 * direct.len() as i64 {
+                        call_args.push(self.b.ins().iadd_imm_s(buf, part * block * size));
+                    }
+                    call_args.push(cnt);
+                    let h = self.import(helper, &vec![types::I64; call_args.len()], &[])?;
+                    self.b.ins().call(h, &call_args);
                     continue;
                 }
                 // Argument k: its input in place, or its part of the buffer.
@@ -502,17 +535,19 @@ impl Lowerer<'_, '_> {
                 let (base, ty) = (b.base.expect("based"), real_of(f.node(id).ty));
                 let part = st.block as i32 * b.size as i32;
                 let args: Vec<(usize, ValueId)> = b.copied_args().collect();
-                let complex = b.complex;
+                let (complex, per_arg) = (b.complex, b.parts_per_arg());
                 for (k, arg) in args {
                     let v = self.node(mode, arg, i)?;
                     let addr = self.addr(base, i, ty);
-                    // A complex argument's parts go to parts 0 and 1.
+                    // A complex argument k's parts go to parts 2k and 2k + 1.
                     let parts = match v {
                         Val::C(re, im) if complex => vec![re, im],
                         v => vec![v.s()],
                     };
                     for (j, v) in parts.into_iter().enumerate() {
-                        self.b.ins().store(mem(), v, addr, (k + j) as i32 * part);
+                        self.b
+                            .ins()
+                            .store(mem(), v, addr, (k * per_arg + j) as i32 * part);
                     }
                 }
             }
