@@ -3,7 +3,8 @@ complex64 values (parts uniform on [-3, 3]), 1 thread, each call writing into a
 preallocated output; median and minimum of 7 calls after one warm-up, in ms.
 
 ``python benches/complex_functions.py [NAME...]`` (with the nexpr package installed;
-the names pick functions, all by default); prints a markdown table, ``nexpr / NumPy``
+the names pick functions, all by default; ``power`` is z**w with w a second such
+array); prints a markdown table, ``nexpr / NumPy``
 the ratio of the minimums.
 """
 
@@ -32,6 +33,7 @@ FUNCTIONS = [
     "arcsinh",
     "arccosh",
     "arctanh",
+    "power",
 ]
 
 
@@ -52,11 +54,18 @@ def main():
     z = rng.uniform(-3, 3, n) + 1j * rng.uniform(-3, 3, n)
     print("| function | dtype | NumPy | nexpr | nexpr / NumPy |")
     print("|---|---|---:|---:|---:|")
+    w = rng.uniform(-3, 3, n) + 1j * rng.uniform(-3, 3, n)
     for name in sys.argv[1:] or FUNCTIONS:
-        for arr in (z, z.astype(np.complex64)):
+        for arr, exps in ((z, w), (z.astype(np.complex64), w.astype(np.complex64))):
             out = np.empty_like(arr)
-            a = median_min(getattr(np, name), arr, out)
-            b = median_min(nexpr.compile(f"{name}(z)", threads=1), arr, out)
+            if name == "power":
+                # z**w, the exponents a second such array.
+                kernel = nexpr.compile("z**w", threads=1)
+                a = median_min(lambda x, out, e=exps: np.power(x, e, out=out), arr, out)
+                b = median_min(lambda x, out, e=exps, k=kernel: k(x, e, out=out), arr, out)
+            else:
+                a = median_min(getattr(np, name), arr, out)
+                b = median_min(nexpr.compile(f"{name}(z)", threads=1), arr, out)
             print(
                 f"| {name} | {arr.dtype} | {a[0]:.1f} / {a[1]:.1f} | {b[0]:.1f} / {b[1]:.1f} | {b[1] / a[1]:.2f} |"
             )
