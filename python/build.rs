@@ -3,11 +3,18 @@
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kernels");
+    // The manifest directory of this build, not of the one that compiled the script
+    // (`env!` would be that: a build script compiled in one checkout and reused from a
+    // shared target directory by another read the first one's kernels).
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("../kernels");
     println!("cargo:rerun-if-changed={}", dir.display());
+    // A package without its kernels must not build silently.
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("the kernels directory {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
     entries.retain(|p| p.extension().is_some_and(|x| x == "nx"));
     entries.sort();
     let mut code = String::from(
