@@ -29,7 +29,9 @@ const LG: [f64; 7] = [
 pub(super) fn split(x: f64) -> (i64, f64) {
     let bits = x.to_bits() as i64;
     let tmp = bits.wrapping_sub(SQRT1_2_BITS);
-    let k = tmp >> 52;
+    // tmp >> 52 (arithmetic) as a logical shift of tmp + 2^62, which is not negative
+    // for positive x: AVX2 has no 64-bit arithmetic shift.
+    let k = ((tmp.wrapping_add(1 << 62) as u64) >> 52) as i64 - 1024;
     let m = f64::from_bits(bits.wrapping_sub(tmp & EXPONENT_MASK) as u64);
     (k, m)
 }
