@@ -3,7 +3,7 @@
 //! For |x| ≤ 2^20 (`REDUCED_MAX`): n = round(x·2/π) and x − n·π/2 = y + y_lo in
 //! double-double, with π/2 in four parts (three of at most 33 bits, so that each
 //! n·part is exact, and the rest: fdlibm's `pio2_1`…`pio2_3t`, together within
-//! 2^-159 of π/2), every step but the last exact; then one polynomial kernel, fdlibm's
+//! 2^-159 of π/2), every rounding error of the sums kept exactly; then one polynomial kernel, fdlibm's
 //! sine (`__kernel_sin`) or cosine (`__kernel_cos`) by lane: the quadrant n mod 4
 //! picks the coefficients, the leading terms and the sign by selects, so that each
 //! lane evaluates one kernel, not both. The polynomials are evaluated by Estrin's
@@ -64,8 +64,9 @@ pub(super) const C: [f64; 6] = [
 /// * c = b − n·`PIO2_3` likewise: where |b| < |n·`PIO2_3`| < 2^-49.4, b was exact (a
 ///   multiple of 2^-66) and |c| < 2^-48.4, a multiple of 2^-97: exact again.
 ///
-/// The chain from x to y is three roundings long (fused multiply-add, the quotient's
-/// rounding, two additions); the errors and the last part meet in y_lo off it.
+/// The chain from x to y is five operations long (n by a fused multiply-add and a
+/// subtraction, a by a fused multiply-add, b and c one addition each); the errors and
+/// the last part meet in y_lo off it.
 #[inline(always)]
 pub(super) fn reduce_unnormalized(x: f64) -> (f64, f64, i64) {
     let (n, ni) = round_product(x, FRAC_2_PI);
