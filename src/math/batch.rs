@@ -7,7 +7,8 @@
 //! Elements go through a stack chunk: the loop over a whole chunk vectorizes without
 //! alias checks (source and destination may overlap), and the lanes a function does
 //! not reduce itself (sin, cos and tan beyond 2^20, inf, NaN) are patched from the copy of
-//! the arguments with the scalar function, which gives them libm's value.
+//! the arguments with the scalar function, which gives them libm's value; so are
+//! log1p's special values and tiny arguments, which its vectorized core leaves out.
 
 // The entry points are AVX2 and AVX-512 code: on other architectures there are none,
 // and kernels call the scalar functions per lane (`backend::cpu::target` keeps their
@@ -182,6 +183,11 @@ fn outside_f64(x: f64) -> bool {
 }
 
 #[cfg(target_arch = "x86_64")]
+fn log1p_outside(x: f64) -> bool {
+    !log::log1p_core_covers(x)
+}
+
+#[cfg(target_arch = "x86_64")]
 fn outside_f32(x: f32) -> bool {
     !trig::reduced(x as f64)
 }
@@ -277,7 +283,7 @@ entries! {
     Exp exp_f64: f64 = false, exp::exp, never, exp::exp;
     Expm1 expm1_f64: f64 = false, exp::expm1, never, exp::expm1;
     Log log_f64: f64 = false, log::log, never, log::log;
-    Log1p log1p_f64: f64 = false, log::log1p, never, log::log1p;
+    Log1p log1p_f64: f64 = false, log::log1p_core, log1p_outside, log::log1p;
     Log2 log2_f64: f64 = false, log::log2, never, log::log2;
     Log10 log10_f64: f64 = false, log::log10, never, log::log10;
     Sin sin_f64: f64 = false, trig::sin_reduced, outside_f64, f64::sin;

@@ -6,7 +6,7 @@
 //! leading terms are summed exactly (TwoSum) and everything small is added last, so
 //! the result is rounded essentially once: the error stays near 0.5 ulp.
 
-use super::float::{fast_two_sum, horner, pow2, round_int, scale, two_sum, LN2_HI, LN2_LO};
+use super::float::{estrin, fast_two_sum, pow2, round_product, two_sum, LN2_HI, LN2_LO};
 
 const INV_LN2: f64 = std::f64::consts::LOG2_E;
 
@@ -29,7 +29,7 @@ const TAYLOR: [f64; 12] = [
 /// x = k·ln2 + r + corr: (k, k as an integer, r, corr), for |x| < 2^20.
 #[inline(always)]
 fn reduce(x: f64) -> (f64, i64, f64, f64) {
-    let (k, ki) = round_int(x * INV_LN2);
+    let (k, ki) = round_product(x, INV_LN2);
     // Exact: k·LN2_HI has at most 53 bits and is within a factor 2 of x.
     let hi = (-k).mul_add(LN2_HI, x);
     let lo = k * LN2_LO;
@@ -43,7 +43,10 @@ fn reduce(x: f64) -> (f64, i64, f64, f64) {
 #[inline(always)]
 pub(super) fn exp_parts(x: f64) -> (i64, f64, f64) {
     let (_, ki, r, corr) = reduce(x);
-    let p = (r * r).mul_add(horner(r, &TAYLOR), corr);
+    let p = (r * r).mul_add(
+        r.mul_add(r.mul_add(estrin(r, &TAYLOR[2..]), TAYLOR[1]), TAYLOR[0]),
+        corr,
+    );
     (ki, r, p)
 }
 
@@ -55,7 +58,12 @@ pub fn exp(x: f64) -> f64 {
     // anyway. NaN passes through the comparisons.
     let (ki, r, p) = exp_parts(x.clamp(-746.0, 710.0));
     let (h, l) = fast_two_sum(1.0, r);
-    scale(h + (l + p), ki)
+    // scale(h + (l + p), ki) with the addition fused into the first scaling: 2^k1 is
+    // exact on every value here (the scaled sum stays normal for |k| < 1100), so
+    // rounding (l + p)·2^k1 + h·2^k1 once gives the same bits, one operation sooner.
+    let k1 = ki >> 1;
+    let s1 = pow2(k1);
+    (l + p).mul_add(s1, h * s1) * pow2(ki - k1)
 }
 
 /// e^x − 1 as a double-double (head, tail) for |x| ≤ 709, relative error near 2^-57:

@@ -7,7 +7,7 @@
 //! sum as a double-double (its exact parts added by TwoSum) and multiply it by
 //! 1/ln2 (1/ln10) as a double-double, so that only the last addition rounds.
 
-use super::float::{fast_two_sum, horner, int_to_f64, two_sum, LN2_HI, LN2_LO};
+use super::float::{estrin, fast_two_sum, horner, int_to_f64, pow2, two_sum, LN2_HI, LN2_LO};
 
 /// √2/2: m is x's significand scaled into [√2/2, √2).
 const SQRT1_2_BITS: i64 = 0x3fe6_a09e_667f_3bcd;
@@ -29,7 +29,9 @@ const LG: [f64; 7] = [
 pub(super) fn split(x: f64) -> (i64, f64) {
     let bits = x.to_bits() as i64;
     let tmp = bits.wrapping_sub(SQRT1_2_BITS);
-    let k = tmp >> 52;
+    // tmp >> 52 (arithmetic) as a logical shift of tmp + 2^62, which is not negative
+    // for positive x: AVX2 has no 64-bit arithmetic shift.
+    let k = ((tmp.wrapping_add(1 << 62) as u64) >> 52) as i64 - 1024;
     let m = f64::from_bits(bits.wrapping_sub(tmp & EXPONENT_MASK) as u64);
     (k, m)
 }
@@ -48,21 +50,33 @@ pub(super) fn split_any(x: f64) -> (f64, f64) {
     (int_to_f64(if subnormal { k - 54 } else { k }), m)
 }
 
-/// k·ln2 + log(1 + f) + c, where 1 + f is in [√2/2, √2) and c is small.
+/// k·ln2 + log(1 + f) + c(s), where 1 + f is in [√2/2, √2), s = f/(2 + f) and c(s)
+/// is small (a correction that may use s, which is on hand only here).
 #[inline(always)]
-fn log_sum(k: f64, f: f64, c: f64) -> f64 {
+fn log_sum(k: f64, f: f64, c: impl Fn(f64) -> f64) -> f64 {
     let s = f / (2.0 + f);
     let z = s * s;
-    let r = z * horner(z, &LG);
     let hfsq = 0.5 * f * f;
-    k * LN2_HI - ((hfsq - s.mul_add(hfsq + r, k.mul_add(LN2_LO, c))) - f)
+    let hfsq_plus_r = z.mul_add(estrin(z, &LG), hfsq);
+    k * LN2_HI - ((hfsq - s.mul_add(hfsq_plus_r, k.mul_add(LN2_LO, c(s)))) - f)
+}
+
+/// 1/(1 + f) within a relative 2^-15 from s = f/(2 + f), |s| ≤ 0.1716, without a
+/// division: 1/(1 + f) = (1 − s)/(1 + s) = (1 − s)²·(1 + s² + s⁴ + …), truncated after
+/// s⁴ (the rest is below s⁶·1.03 < 2^-15.2).
+#[inline(always)]
+fn recip_one_plus(s: f64) -> f64 {
+    let t = 1.0 - s;
+    let t2 = t * t;
+    let s2 = s * s;
+    t2.mul_add(s2.mul_add(s2, s2), t2)
 }
 
 /// The natural logarithm: −inf at ±0, NaN below 0, +inf at +inf, as C's `log`.
 #[inline(always)]
 pub fn log(x: f64) -> f64 {
     let (k, m) = split_any(x);
-    let y = log_sum(k, m - 1.0, 0.0);
+    let y = log_sum(k, m - 1.0, |_| 0.0);
     if x == 0.0 {
         f64::NEG_INFINITY
     } else if x < 0.0 {
@@ -74,22 +88,54 @@ pub fn log(x: f64) -> f64 {
     }
 }
 
-/// log(1 + x), accurate near 0: −inf at −1, NaN below −1, +inf at +inf.
+/// log(1 + x) where [`log1p_core_covers`] holds (a finite, meaningless value
+/// elsewhere): the vectorized body of [`log1p`], without its special values, which
+/// the batch function patches per element (`batch.rs`). Subnormals and other tiny x
+/// need no select: there f = x, and below |x| = 2^-53 the terms after f are under a
+/// quarter of an ulp of x, so the sum rounds to x
+/// (`math::tests::log1p_of_tiny_arguments_is_the_argument`); only −0 (+0 from the sum)
+/// takes one, so that zeros, common in data, stay in the vector loop.
 #[inline(always)]
-pub fn log1p(x: f64) -> f64 {
+pub fn log1p_core(x: f64) -> f64 {
     // u = 1 + x rounded, and the exact rounding error err of that sum.
     let (u, err) = two_sum(1.0, x);
     let (k, m) = split(u);
     // Where u needs no scaling, f is x itself (exact); elsewhere f = m − 1 (exact)
-    // and the rounding error of u enters as log(u + err) ≈ log(u) + err/u.
+    // and the rounding error of u enters as log(u + err) ≈ log(u) + err/u, where
+    // err/u = err·2^-k/(1 + f). |err/u| ≤ 2^-53 and the result is at least 0.34
+    // there, so a relative 2^-15 of it is far below an ulp: 1/(1 + f) comes from a
+    // short polynomial in s, not a second division. 2^-k for k ≤ 1022 (2^-1022 above:
+    // there u > 2^1022, err/u ≤ 2^-53 is under 2^-42 ulp of the result ≥ 708, and
+    // at most four times too large).
     let near = k == 0;
     let f = if near { x } else { m - 1.0 };
-    let c = if near { 0.0 } else { err / u };
-    let y = log_sum(int_to_f64(k), f, c);
-    if x.abs() < 1.0e-17 {
-        // Keeps −0 and the subnormals exact.
+    let err_scaled = err * pow2(-k.min(1022));
+    let y = log_sum(int_to_f64(k), f, |s| {
+        if near {
+            0.0
+        } else {
+            err_scaled * recip_one_plus(s)
+        }
+    });
+    // Keeps −0.
+    if x == 0.0 {
         x
-    } else if x == -1.0 {
+    } else {
+        y
+    }
+}
+
+/// Whether [`log1p_core`] gives log1p(x): −1 < x < inf (false for NaN).
+#[inline(always)]
+pub fn log1p_core_covers(x: f64) -> bool {
+    x > -1.0 && x < f64::INFINITY
+}
+
+/// log(1 + x), accurate near 0: −inf at −1, NaN below −1, +inf at +inf.
+#[inline(always)]
+pub fn log1p(x: f64) -> f64 {
+    let y = log1p_core(x);
+    if x == -1.0 {
         f64::NEG_INFINITY
     } else if x < -1.0 {
         f64::NAN

@@ -13,7 +13,7 @@
 //! (the complex power, with logarithm and arctangent steps to about 2^-100); `scalar.rs` (the per-element entry points, with FMA where the
 //! CPU has it); `accurate.rs` (the `Accurate` trait over them). None of these files
 //! uses anything else of the crate, so that the aarch64 check
-//! (`tests/it/cross_aarch64/math.rs`) can compile them for aarch64 on their own; `float.rs` holds the shared steps (exact sums and products,
+//! (`tests/it/cross_aarch64/math.rs`) can compile them for aarch64 on their own; `float.rs` holds the shared steps (exact sums and products, Estrin's polynomials,
 //! double-double quotients and roots). `float32.rs` has float32 exp, log, sin, cos and
 //! tanh of their own (f64 arithmetic with polynomials only as long as an f32 needs);
 //! the other float32 functions evaluate the float64 one and round. Either way at most

@@ -296,6 +296,29 @@ fn special_values_as_numpy_gives_them() {
     }
 }
 
+/// log1p(x) = x below 2^-53 (x − x²/2 rounds to x there), computed by the sum itself,
+/// without a select: on a sample of every binade from the subnormals to 2^-54, both
+/// signs, and ±0.
+#[test]
+fn log1p_of_tiny_arguments_is_the_argument() {
+    let mut bits = 0x9e37_79b9_7f4a_7c15u64;
+    for exponent in -1075..-54 {
+        for _ in 0..200 {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            let x = (1.0 + (bits >> 12) as f64 / (1u64 << 52) as f64) * 2f64.powi(exponent);
+            for x in [x, -x] {
+                let y = Accurate::log1p(x);
+                assert_eq!(y.to_bits(), x.to_bits(), "log1p({x:e}) = {y:e}");
+            }
+        }
+    }
+    for x in [0.0f64, -0.0] {
+        assert_eq!(Accurate::log1p(x).to_bits(), x.to_bits(), "log1p({x:e})");
+    }
+}
+
 /// Arguments for the batch comparison: the reference's, specials, huge trig ones.
 fn batch_arguments() -> Vec<f64> {
     let mut xs: Vec<f64> = reference().iter().map(|c| c.2).collect();
@@ -307,6 +330,9 @@ fn batch_arguments() -> Vec<f64> {
         f64::NEG_INFINITY,
         1e-310,
         -5e-324,
+        3e-17,
+        -2e-20,
+        1e-200,
         1e22,
         -3e7,
         1048576.0,
