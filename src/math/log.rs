@@ -135,14 +135,15 @@ pub fn log1p_core_covers(x: f64) -> bool {
 #[inline(always)]
 pub fn log1p(x: f64) -> f64 {
     let y = log1p_core(x);
-    if x == -1.0 {
+    if log1p_core_covers(x) {
+        y
+    } else if x == -1.0 {
         f64::NEG_INFINITY
     } else if x < -1.0 {
         f64::NAN
-    } else if x == f64::INFINITY || x.is_nan() {
-        x + x
     } else {
-        y
+        // +inf and NaN.
+        x + x
     }
 }
 

@@ -13,6 +13,10 @@ mod asin;
 mod atan;
 #[path = "../../../src/math/complex.rs"]
 mod complex;
+#[path = "../../../src/math/complex_pow.rs"]
+mod complex_pow;
+#[path = "../../../src/math/complex_pow_tables.rs"]
+mod complex_pow_tables;
 #[path = "../../../src/math/exp.rs"]
 mod exp;
 #[path = "../../../src/math/float.rs"]
