@@ -221,18 +221,24 @@ def measure(name: str, dtype, compute) -> tuple[int, float]:
     return int(d.max()), float((d == 0).mean() * 100)
 
 
+def row(label: str, dtype, columns, measured) -> str:
+    """A markdown row: per column, `measured(compute)`'s max ulp / % correctly rounded."""
+    cells = []
+    for _, compute in columns:
+        mx, pct = measured(compute)
+        # A wrong sign or a lost small result is billions of ulp away.
+        worst = str(mx) if mx < 2**40 else "≥ 2^40"
+        cells.append(f"{worst} / {pct:.1f} %")
+    return f"| {label} | {np.dtype(dtype).name} | " + " | ".join(cells) + " |"
+
+
 def table(columns) -> str:
     """Markdown rows of the complex functions for `accuracy.table`'s columns."""
-    rows = []
-    for name in COMPLEX:
-        for dtype in DTYPES:
-            cells = []
-            for _, compute in columns:
-                mx, pct = measure(name, dtype, compute)
-                # A wrong sign or a lost small result is billions of ulp away.
-                worst = str(mx) if mx < 2**40 else "≥ 2^40"
-                cells.append(f"{worst} / {pct:.1f} %")
-            rows.append(f"| {name} | {np.dtype(dtype).name} | " + " | ".join(cells) + " |")
+    rows = [
+        row(name, dtype, columns, lambda compute, n=name, d=dtype: measure(n, d, compute))
+        for name in COMPLEX
+        for dtype in DTYPES
+    ]
     return "\n".join(rows) + "\n"
 
 

@@ -17,7 +17,7 @@ import math
 import mpmath
 import numpy as np
 from accuracy import SAMPLES, SEED, ulps
-from accuracy_complex import PREC, _part
+from accuracy_complex import PREC, _part, row
 
 DTYPES = (np.complex128, np.complex64)
 
@@ -115,14 +115,7 @@ def measure(dtype, compute) -> tuple[int, float]:
 
 def table(columns) -> str:
     """Markdown rows of the complex power for `accuracy.table`'s columns."""
-    rows = []
-    for dtype in DTYPES:
-        cells = []
-        for _, compute in columns:
-            mx, pct = measure(dtype, compute)
-            worst = str(mx) if mx < 2**40 else "≥ 2^40"
-            cells.append(f"{worst} / {pct:.1f} %")
-        rows.append(f"| power (`**`) | {np.dtype(dtype).name} | " + " | ".join(cells) + " |")
+    rows = [row("power (`**`)", d, columns, lambda compute, d=d: measure(d, compute)) for d in DTYPES]
     return "\n".join(rows) + "\n"
 
 

@@ -94,56 +94,36 @@ mod entries {
     }
 
     macro_rules! module {
-        ($module:ident, $features:literal) => {
+        ($module:ident, $features:literal, $($name:ident: $t:ty = $whole:ident;)*) => {
             pub(super) mod $module {
                 use super::*;
-
-                /// # Safety
-                /// Each pointer holds `n` complex128 parts; the CPU has the features.
-                #[target_feature(enable = $features)]
-                pub unsafe extern "C" fn c128(
-                    re: *mut u8,
-                    im: *mut u8,
-                    w_re: *const u8,
-                    w_im: *const u8,
-                    n: i64,
-                ) {
-                    // SAFETY: the caller's contract.
-                    unsafe {
-                        map_pow::<f64>(
-                            (re.cast(), im.cast()),
-                            (w_re.cast(), w_im.cast()),
-                            n.max(0) as usize,
-                            |z, w| pow_c64(z, w),
-                        )
+                $(
+                    /// # Safety
+                    /// Each pointer holds `n` parts of the type; the CPU has the features.
+                    #[target_feature(enable = $features)]
+                    pub unsafe extern "C" fn $name(
+                        re: *mut u8,
+                        im: *mut u8,
+                        w_re: *const u8,
+                        w_im: *const u8,
+                        n: i64,
+                    ) {
+                        // SAFETY: the caller's contract.
+                        unsafe {
+                            map_pow::<$t>(
+                                (re.cast(), im.cast()),
+                                (w_re.cast(), w_im.cast()),
+                                n.max(0) as usize,
+                                |z, w| $whole(z, w),
+                            )
+                        }
                     }
-                }
-
-                /// # Safety
-                /// Each pointer holds `n` complex64 parts; the CPU has the features.
-                #[target_feature(enable = $features)]
-                pub unsafe extern "C" fn c64(
-                    re: *mut u8,
-                    im: *mut u8,
-                    w_re: *const u8,
-                    w_im: *const u8,
-                    n: i64,
-                ) {
-                    // SAFETY: the caller's contract.
-                    unsafe {
-                        map_pow::<f32>(
-                            (re.cast(), im.cast()),
-                            (w_re.cast(), w_im.cast()),
-                            n.max(0) as usize,
-                            |z, w| pow_c32(z, w),
-                        )
-                    }
-                }
+                )*
             }
         };
     }
-    module!(avx2, "avx2,fma");
-    module!(avx512, "avx512f,avx2,fma");
+    module!(avx2, "avx2,fma", c128: f64 = pow_c64; c64: f32 = pow_c32;);
+    module!(avx512, "avx512f,avx2,fma", c128: f64 = pow_c64; c64: f32 = pow_c32;);
 }
 
 /// (complex64, width, symbol, entry point) of each complex power batch function.

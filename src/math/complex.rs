@@ -169,7 +169,7 @@ pub fn log(x: f64, y: f64) -> (f64, f64) {
 
 /// x² + y² as a double-double (exact squares, one rounding of the small terms).
 #[inline(always)]
-fn norm_dd(x: f64, y: f64) -> Dd {
+pub(super) fn norm_dd(x: f64, y: f64) -> Dd {
     let (a, a_err) = two_prod(x, x);
     let (b, b_err) = two_prod(y, y);
     let (s, s_err) = two_sum(a, b);
@@ -227,14 +227,15 @@ fn trig_parts(t: f64, h: f64) -> (i64, Dd, Dd, Dd, Dd) {
 
 /// a·b for double-doubles, as a double-double.
 #[inline(always)]
-fn mul_dd2(a: Dd, b: Dd) -> Dd {
+pub(super) fn mul_dd2(a: Dd, b: Dd) -> Dd {
     let (p, e) = two_prod(a.0, b.0);
     fast_two_sum(p, e + a.0.mul_add(b.1, a.1 * b.0))
 }
 
-/// a + b for double-doubles of the same sign, as a double-double.
+/// a + b for double-doubles, as a double-double: within about 2^-104 of the larger
+/// (of the sum, where they have the same sign).
 #[inline(always)]
-fn add_dd(a: Dd, b: Dd) -> Dd {
+pub(super) fn add_dd(a: Dd, b: Dd) -> Dd {
     let (s, e) = two_sum(a.0, b.0);
     fast_two_sum(s, e + (a.1 + b.1))
 }

@@ -18,6 +18,7 @@
 //! part is the C library's IEEE arithmetic. The caller takes the C library's `cpow`
 //! there, as NumPy does everywhere.
 
+use super::complex::{add_dd as add, mul_dd2 as mul, norm_dd as norm};
 use super::complex_pow_tables::{ATAN_STEPS, LOG_STEPS};
 use super::exp::exp_parts;
 use super::float::{
@@ -29,20 +30,6 @@ use super::trig::{reduce, REDUCED_MAX};
 
 /// A double-double (head, tail).
 type Dd = (f64, f64);
-
-/// a + b, relative error near 2^-104 of the larger (cancellation keeps it absolute).
-#[inline(always)]
-fn add(a: Dd, b: Dd) -> Dd {
-    let (s, e) = two_sum(a.0, b.0);
-    fast_two_sum(s, e + (a.1 + b.1))
-}
-
-/// a·b, relative error near 2^-104.
-#[inline(always)]
-fn mul(a: Dd, b: Dd) -> Dd {
-    let (p, e) = two_prod(a.0, b.0);
-    fast_two_sum(p, e + a.0.mul_add(b.1, a.1 * b.0))
-}
 
 /// 1/3 and 1/5 as double-doubles (mpmath): the series' terms that need them.
 const THIRD: Dd = (0.3333333333333333, 1.850371707708594e-17);
@@ -130,15 +117,6 @@ fn ratio(x: f64, y: f64) -> Dd {
     let (ax, ay) = (x.abs(), y.abs());
     let (n, d) = if ay > ax { (ax, ay) } else { (ay, ax) };
     div_dd(n, 0.0, d, 0.0)
-}
-
-/// x² + y² as a double-double.
-#[inline(always)]
-fn norm(x: f64, y: f64) -> Dd {
-    let (a, a_err) = two_prod(x, x);
-    let (b, b_err) = two_prod(y, y);
-    let (s, s_err) = two_sum(a, b);
-    fast_two_sum(s, s_err + (a_err + b_err))
 }
 
 /// A row of `LOG_STEPS`: (g, −log g as a double-double).
