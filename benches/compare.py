@@ -151,25 +151,25 @@ if probe and MEMORY_BOUND:
     print('| expression | bytes/element | ' + ' | '.join(cols) + ' |')
     print('|---|---:|' + '---:|' * len(cols))
     funcs = dict(EXPRS)
-    for expr in MEMORY_BOUND:
+
+    def fractions(expr, ceilings):
+        """Per column, the expression's bytes a second over the ceiling at its threads."""
         moved = moved_bytes(expr, funcs[expr]())
-        cells = []
+        out = []
         for k in cols:
             runs = res[(expr, k)]
             med = sorted(m for m, _ in runs)[len(runs) // 2]
-            th = 2 if '2t' in k else 1
-            cells.append(f'{moved / med / 1e9 / ceiling[th]:.0%}')
-        print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(cells) + ' |')
+            out.append(moved / med / 1e9 / ceilings[2 if '2t' in k else 1])
+        return moved, out
+
+    for expr in MEMORY_BOUND:
+        moved, fr = fractions(expr, ceiling)
+        print(f'| `{expr}` | {moved / n:.0f} | ' + ' | '.join(f'{f:.0%}' for f in fr) + ' |')
     reductions = [e for e in MEMORY_BOUND if e.startswith('sum')]
     if reductions:
         dot = {th: gbs[('dot', th)] for th in (1, 2)}
         print(f'\nReductions (they only read) as a fraction of the probe\'s dot (1 thread '
               f'{dot[1]:.1f} GB/s, 2 threads {dot[2]:.1f} GB/s)')
         for expr in reductions:
-            moved = moved_bytes(expr, funcs[expr]())
-            cells = []
-            for k in cols:
-                runs = res[(expr, k)]
-                med = sorted(m for m, _ in runs)[len(runs) // 2]
-                cells.append(f'{k} {moved / med / 1e9 / dot[2 if "2t" in k else 1]:.0%}')
-            print(f'`{expr}`: ' + ', '.join(cells))
+            _, fr = fractions(expr, dot)
+            print(f'`{expr}`: ' + ', '.join(f'{k} {f:.0%}' for k, f in zip(cols, fr)))
