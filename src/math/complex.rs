@@ -1,6 +1,7 @@
 //! The cores of complex exp, log, log1p, sqrt, sin, cos, tan, arcsin, arccos, arctan,
-//! sinh, cosh, tanh, arcsinh, arccosh and arctanh, within 1 ulp per part, built on the real functions' double-double
-//! kernels:
+//! sinh, cosh, tanh, arcsinh, arccosh and arctanh, within 1 ulp per part, built on
+//! the real functions' double-double kernels (and the steps the complex power,
+//! `complex_pow.rs`, shares):
 //! * exp(x + iy) = e^x·cos y + i·e^x·sin y, with e^x = 2^k·(1 + r + p) from `exp.rs`
 //!   and sin y, cos y from `trig.rs`' reduction and `tan.rs`' kernels, both as
 //!   double-doubles; each part is one double-double product, rounded once, then
@@ -69,7 +70,7 @@ const NEAR_ONE: f64 = 9.094947017729282e-13; // 2^-40
 /// a·b for double-doubles, rounded once; a zero product is the IEEE product of the
 /// heads, with its sign (the exact error terms would add +0 to it).
 #[inline(always)]
-fn mul_dd(a: Dd, b: Dd) -> f64 {
+pub(super) fn mul_dd(a: Dd, b: Dd) -> f64 {
     let (p, e) = two_prod(a.0, b.0);
     let r = p + (e + a.0.mul_add(b.1, a.1 * b.0));
     if p == 0.0 {
@@ -87,11 +88,29 @@ fn neg((h, l): Dd) -> Dd {
 #[inline(always)]
 fn sin_cos_dd(y: f64) -> (Dd, Dd) {
     let (r, r_lo, q) = reduce(y);
-    let (s, c) = (sin_dd(r, r_lo), cos_dd(r, r_lo));
-    // sin(r + qπ/2) and cos(r + qπ/2) by the quadrant.
-    let (s, c) = if q & 1 == 0 { (s, c) } else { (c, neg(s)) };
-    let (s, c) = if q & 2 == 0 { (s, c) } else { (neg(s), neg(c)) };
+    let (s, c) = quadrant_sin_cos(r, r_lo, q);
     (if y == 0.0 { (y, 0.0) } else { s }, c)
+}
+
+/// (sin v, cos v) as double-doubles of a double-double v, |v.0| ≤ `REDUCED_MAX`:
+/// v.0's reduction with v.1 added to its low part.
+#[inline(always)]
+pub(super) fn sin_cos_of_dd(v: Dd) -> (Dd, Dd) {
+    let (r, r_lo, q) = reduce(v.0);
+    let (r, r_lo) = two_sum(r, r_lo + v.1);
+    quadrant_sin_cos(r, r_lo, q)
+}
+
+/// sin(r + qπ/2) and cos(r + qπ/2) for the reduced r + r_lo, by the quadrant q.
+#[inline(always)]
+fn quadrant_sin_cos(r: f64, r_lo: f64, q: i64) -> (Dd, Dd) {
+    let (s, c) = (sin_dd(r, r_lo), cos_dd(r, r_lo));
+    let (s, c) = if q & 1 == 0 { (s, c) } else { (c, neg(s)) };
+    if q & 2 == 0 {
+        (s, c)
+    } else {
+        (neg(s), neg(c))
+    }
 }
 
 /// (k, sinh t, cosh t) with the two as double-doubles times 2^k, for |t| ≤ 700:
@@ -440,7 +459,7 @@ fn div(a: Dd, b: Dd) -> Dd {
     fast_two_sum(q, ql)
 }
 
-fn half((h, l): Dd) -> Dd {
+pub(super) fn half((h, l): Dd) -> Dd {
     (0.5 * h, 0.5 * l)
 }
 

@@ -18,15 +18,14 @@
 //! part is the C library's IEEE arithmetic. The caller takes the C library's `cpow`
 //! there, as NumPy does everywhere.
 
-use super::complex::{add_dd as add, mul_dd2 as mul, norm_dd as norm};
+use super::complex::{add_dd as add, half, mul_dd, mul_dd2 as mul, norm_dd as norm, sin_cos_of_dd};
 use super::complex_pow_tables::{ATAN_STEPS, LOG_STEPS};
 use super::exp::exp_parts;
 use super::float::{
-    div_dd, fast_two_sum, horner, int_to_f64, pow2, round_int, scale, two_prod, two_sum, LN2_DD,
+    div_dd, fast_two_sum, horner, int_to_f64, pow2, round_int, scale, two_prod, LN2_DD,
 };
 use super::log::split;
-use super::tan::{cos_dd, sin_dd};
-use super::trig::{reduce, REDUCED_MAX};
+use super::trig::REDUCED_MAX;
 
 /// A double-double (head, tail).
 type Dd = (f64, f64);
@@ -192,8 +191,7 @@ pub fn pow_core(
 ) -> (f64, f64, bool) {
     let (inside, (x, y, c, d)) = sanitized(x, y, c, d);
     let (nh, nl) = norm(x, y);
-    let l = log_hp(nh, nl, log_step);
-    let lambda = (0.5 * l.0, 0.5 * l.1);
+    let lambda = half(log_hp(nh, nl, log_step));
     let theta = arg_hp(x, y, atan_c);
     let size_u = (c * lambda.0).abs() + (d * theta.0).abs();
     let size_v = (c * theta.0).abs() + (d * lambda.0).abs();
@@ -210,33 +208,12 @@ pub fn pow_core(
     let (h, hl) = fast_two_sum(1.0, r);
     let tail = hl + p;
     let modulus = (h, tail + (h + tail) * u.1);
-    let (sin_v, cos_v) = sin_cos((v.0.clamp(-REDUCED_MAX, REDUCED_MAX), v.1));
+    let (sin_v, cos_v) = sin_cos_of_dd((v.0.clamp(-REDUCED_MAX, REDUCED_MAX), v.1));
+    // The parts are not zero where `ok` holds (v ≠ 0, and cos v is never 0 for a
+    // double v), so `mul_dd`'s rule for zero products does not enter.
     (
-        scale(round_product(modulus, cos_v), k),
-        scale(round_product(modulus, sin_v), k),
+        scale(mul_dd(modulus, cos_v), k),
+        scale(mul_dd(modulus, sin_v), k),
         ok,
     )
-}
-
-/// (sin v, cos v) of a double-double v, |v.0| ≤ `REDUCED_MAX`: v.0's reduction with
-/// v.1 added to its low part.
-#[inline(always)]
-fn sin_cos(v: Dd) -> (Dd, Dd) {
-    let (r, r_lo, q) = reduce(v.0);
-    let (r, r_lo) = two_sum(r, r_lo + v.1);
-    let (s, c) = (sin_dd(r, r_lo), cos_dd(r, r_lo));
-    let minus = |(h, l): Dd| (-h, -l);
-    let (s, c) = if q & 1 == 0 { (s, c) } else { (c, minus(s)) };
-    if q & 2 == 0 {
-        (s, c)
-    } else {
-        (minus(s), minus(c))
-    }
-}
-
-/// a·b rounded once.
-#[inline(always)]
-fn round_product(a: Dd, b: Dd) -> f64 {
-    let (p, e) = two_prod(a.0, b.0);
-    p + (e + a.0.mul_add(b.1, a.1 * b.0))
 }

@@ -89,7 +89,7 @@ const PARTS: [f64; 16] = [
 ];
 
 /// Same bits, NaN equal to NaN.
-fn same(a: Complex64, b: Complex64) -> bool {
+pub(super) fn same(a: Complex64, b: Complex64) -> bool {
     let eq = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits();
     eq(a.re, b.re) && eq(a.im, b.im)
 }

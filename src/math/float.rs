@@ -12,7 +12,12 @@ const ROUND_MAGIC: f64 = 6755399441055744.0;
 /// valid for |x| < 2^51.
 #[inline(always)]
 pub(crate) fn round_int(x: f64) -> (f64, i64) {
-    let t = x + ROUND_MAGIC;
+    unmagic(x + ROUND_MAGIC)
+}
+
+/// The integer n of t = n + `ROUND_MAGIC`, as a float and as an integer.
+#[inline(always)]
+fn unmagic(t: f64) -> (f64, i64) {
     let n = t - ROUND_MAGIC;
     let k = (t.to_bits() as i64).wrapping_sub(ROUND_MAGIC.to_bits() as i64);
     (n, k)
@@ -23,10 +28,7 @@ pub(crate) fn round_int(x: f64) -> (f64, i64) {
 /// [`round_int`] of the rounded product); valid for |x · c| < 2^51.
 #[inline(always)]
 pub(crate) fn round_product(x: f64, c: f64) -> (f64, i64) {
-    let t = x.mul_add(c, ROUND_MAGIC);
-    let n = t - ROUND_MAGIC;
-    let k = (t.to_bits() as i64).wrapping_sub(ROUND_MAGIC.to_bits() as i64);
-    (n, k)
+    unmagic(x.mul_add(c, ROUND_MAGIC))
 }
 
 /// The integer `k` (|k| < 2^51) as a float.
